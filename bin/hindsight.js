@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Runs the compiled CLI (`make` builds it into dist/).
+import '../dist/cli/main.js';

@@ -1,0 +1,335 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/env.js';
+import {
+  Direction,
+  ExpectedState,
+  type AppendRequest,
+  type EventStoreClient,
+  type NewEvent,
+  type ReadAllResponse,
+  type SubscribeRequest,
+  type SubscribeResponse,
+} from '../../gen/hindsight/v1/eventstore.js';
+import { action, UsageError } from '../errors.js';
+import {
+  formatPosition,
+  parseNonNegativeInt,
+  parsePosition,
+  parseTime,
+  printEvent,
+} from '../format.js';
+import { createEventStoreClient, eventStoreCalls } from '../grpcClient.js';
+
+const connect = (): EventStoreClient => {
+  const config = loadConfig();
+  return createEventStoreClient({
+    address: config.HINDSIGHT_SERVER,
+    apiToken: config.HINDSIGHT_API_TOKEN,
+    caFile: config.HINDSIGHT_TLS_CA_FILE,
+  });
+};
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+const parseExpected = (text: string | undefined): AppendRequest['expected'] => {
+  if (text === undefined || text === 'any') return undefined;
+  if (text === 'no_stream')
+    return { $case: 'expectedState', expectedState: ExpectedState.EXPECTED_STATE_NO_STREAM };
+  if (text === 'stream_exists') {
+    return { $case: 'expectedState', expectedState: ExpectedState.EXPECTED_STATE_STREAM_EXISTS };
+  }
+  if (/^-?\d+$/.test(text)) return { $case: 'expectedVersion', expectedVersion: Number(text) };
+  throw new UsageError(
+    `--expected takes any, no_stream, stream_exists or a version number, got '${text}'`,
+  );
+};
+
+interface FileEvent {
+  type?: unknown;
+  data?: unknown;
+  eventId?: unknown;
+  metadata?: unknown;
+  occurredAt?: unknown;
+  schemaVersion?: unknown;
+}
+
+const readEventsFile = (file: string): NewEvent[] => {
+  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  return text
+    .split('\n')
+    .map((line, i) => ({ line: line.trim(), number: i + 1 }))
+    .filter(({ line }) => line !== '')
+    .map(({ line, number }) => {
+      let parsed: FileEvent;
+      try {
+        parsed = JSON.parse(line) as FileEvent;
+      } catch (error) {
+        throw new UsageError(`${file}:${number}: not JSON (${(error as Error).message})`);
+      }
+      if (typeof parsed.type !== 'string')
+        throw new UsageError(`${file}:${number}: "type" must be a string`);
+      return {
+        eventId: typeof parsed.eventId === 'string' ? parsed.eventId : '',
+        type: parsed.type,
+        schemaVersion: typeof parsed.schemaVersion === 'number' ? parsed.schemaVersion : 0,
+        data: Buffer.from(JSON.stringify(parsed.data ?? {})),
+        occurredAtMs:
+          parsed.occurredAt === undefined
+            ? 0
+            : parseTime(String(parsed.occurredAt), `${file}:${number} occurredAt`),
+        correlationId: '',
+        causationId: '',
+        actor: '',
+        metadata:
+          parsed.metadata === undefined
+            ? Buffer.alloc(0)
+            : Buffer.from(JSON.stringify(parsed.metadata)),
+      };
+    });
+};
+
+interface AppendOptions {
+  file?: string;
+  expected?: string;
+  eventId?: string;
+  occurredAt?: string;
+  actor?: string;
+  correlationId?: string;
+  json?: boolean;
+}
+
+interface ReadOptions {
+  all?: boolean;
+  backwards?: boolean;
+  from?: string;
+  after?: string;
+  limit?: string;
+  type?: string[];
+  category?: string[];
+  json?: boolean;
+}
+
+interface TailOptions {
+  subscription?: string;
+  fromStart?: boolean;
+  after?: string;
+  type?: string[];
+  category?: string[];
+  count?: string;
+  json?: boolean;
+}
+
+const append = async (
+  stream: string,
+  type: string | undefined,
+  data: string | undefined,
+  options: AppendOptions,
+) => {
+  let events: NewEvent[];
+  if (options.file) {
+    if (type !== undefined) throw new UsageError('give either <type> [data] or --file, not both');
+    events = readEventsFile(options.file);
+  } else {
+    if (type === undefined) throw new UsageError('missing <type> (or --file with NDJSON events)');
+    events = [
+      {
+        eventId: options.eventId ?? '',
+        type,
+        schemaVersion: 0,
+        data: Buffer.from(data ?? '{}'),
+        occurredAtMs: options.occurredAt ? parseTime(options.occurredAt, '--occurred-at') : 0,
+        correlationId: options.correlationId ?? '',
+        causationId: '',
+        actor: options.actor ?? '',
+        metadata: Buffer.alloc(0),
+      },
+    ];
+  }
+  const client = connect();
+  try {
+    const result = await eventStoreCalls(client).append({
+      streamId: stream,
+      events,
+      expected: parseExpected(options.expected),
+    });
+    if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      const note = result.duplicate ? ' (already appended: nothing written)' : '';
+      process.stdout.write(
+        `${stream}: version ${result.streamVersion}, positions ${result.globalPositions.join(', ')}${note}\n`,
+      );
+    }
+  } finally {
+    client.close();
+  }
+};
+
+const read = async (stream: string | undefined, options: ReadOptions) => {
+  const client = connect();
+  try {
+    if (options.all || stream === undefined) {
+      if (stream !== undefined) throw new UsageError('give a stream or --all, not both');
+      const call = client.readAll({
+        after: options.after ? parsePosition(options.after, '--after') : undefined,
+        eventTypes: options.type ?? [],
+        categories: options.category ?? [],
+        limit: options.limit ? parseNonNegativeInt(options.limit, '--limit') : 0,
+        untilTransactionId: 0,
+      });
+      let checkpoint = '';
+      for await (const page of call as AsyncIterable<ReadAllResponse>) {
+        page.events.forEach((event) => printEvent(event, Boolean(options.json)));
+        checkpoint = formatPosition(page.checkpoint);
+      }
+      if (!options.json) process.stderr.write(`continue with --after ${checkpoint}\n`);
+      return;
+    }
+    const slice = await eventStoreCalls(client).readStream({
+      streamId: stream,
+      direction: options.backwards ? Direction.DIRECTION_BACKWARDS : Direction.DIRECTION_FORWARDS,
+      fromVersion: options.from ? parseNonNegativeInt(options.from, '--from') : 0,
+      limit: options.limit ? parseNonNegativeInt(options.limit, '--limit') : 0,
+    });
+    slice.events.forEach((event) => printEvent(event, Boolean(options.json)));
+  } finally {
+    client.close();
+  }
+};
+
+const tail = async (options: TailOptions) => {
+  let start: SubscribeRequest['start'] = { $case: 'fromEnd', fromEnd: true };
+  if (options.subscription)
+    start = { $case: 'subscriptionName', subscriptionName: options.subscription };
+  else if (options.after)
+    start = { $case: 'after', after: parsePosition(options.after, '--after') };
+  else if (options.fromStart)
+    start = { $case: 'after', after: { transactionId: 0, globalPosition: 0 } };
+  const limit = options.count
+    ? parseNonNegativeInt(options.count, '--count')
+    : Number.POSITIVE_INFINITY;
+  const client = connect();
+  const call = client.subscribe({
+    start,
+    eventTypes: options.type ?? [],
+    categories: options.category ?? [],
+  });
+  const stop = (): void => call.cancel();
+  process.once('SIGINT', stop);
+  let seen = 0;
+  try {
+    for await (const response of call as AsyncIterable<SubscribeResponse>) {
+      const message = response.message;
+      if (message?.$case === 'caughtUp' && !options.json)
+        process.stderr.write('-- caught up, live --\n');
+      if (message?.$case !== 'events') continue;
+      for (const event of message.events.events) {
+        if (seen >= limit) break;
+        printEvent(event, Boolean(options.json));
+        seen += 1;
+      }
+      if (options.subscription && message.events.checkpoint) {
+        await eventStoreCalls(client).saveCheckpoint({
+          subscriptionName: options.subscription,
+          position: message.events.checkpoint,
+        });
+      }
+      if (seen >= limit) break;
+    }
+  } catch (error) {
+    if ((error as { code?: number }).code !== 1) throw error; // 1: CANCELLED by Ctrl-C
+  } finally {
+    process.off('SIGINT', stop);
+    call.cancel();
+    client.close();
+  }
+};
+
+export const registerEventsCommands = (program: Command): void => {
+  const events = program
+    .command('events')
+    .description('append, read and follow events over the gRPC API');
+  events
+    .command('append')
+    .description('append one event, or NDJSON events from a file (- for stdin), to a stream')
+    .argument('<stream>', 'stream id, e.g. workorder-WO-1')
+    .argument('[type]', 'event type, e.g. WorkOrderCreated')
+    .argument('[data]', 'event data: a JSON object', '{}')
+    .option(
+      '-f, --file <file>',
+      'NDJSON file of {"type","data","eventId"?,"metadata"?,"occurredAt"?}',
+    )
+    .option(
+      '-e, --expected <version>',
+      'any, no_stream, stream_exists or the exact current version',
+    )
+    .option('--event-id <uuid>', 'event id, for idempotent retries')
+    .option('--occurred-at <time>', 'business time: ISO 8601 or ms since the epoch')
+    .option('--actor <actor>', 'who caused the event')
+    .option('--correlation-id <id>', 'correlation id')
+    .option('--json', 'print the result as JSON')
+    .action(action(append));
+  events
+    .command('read')
+    .description('read a stream, or the whole log in commit order with --all')
+    .argument('[stream]', 'stream id')
+    .option('-a, --all', 'read the global log')
+    .option('-b, --backwards', 'read the stream from its end')
+    .option('--from <version>', 'first stream version to read')
+    .option(
+      '--after <position>',
+      'with --all: start after this position (<transaction id>:<global position>)',
+    )
+    .option('-n, --limit <count>', 'at most this many events')
+    .option('-t, --type <type>', 'with --all: only this event type (repeatable)', collect)
+    .option(
+      '-c, --category <category>',
+      'with --all: only this stream category (repeatable)',
+      collect,
+    )
+    .option('--json', 'print NDJSON')
+    .action(action(read));
+  events
+    .command('tail')
+    .description(
+      'follow the log live (from its end, the start, a position or a named subscription)',
+    )
+    .option('-s, --subscription <name>', 'resume from and store this named checkpoint')
+    .option('--from-start', 'catch up from the start of the log first')
+    .option('--after <position>', 'start after this position (<transaction id>:<global position>)')
+    .option('-t, --type <type>', 'only this event type (repeatable)', collect)
+    .option('-c, --category <category>', 'only this stream category (repeatable)', collect)
+    .option('-n, --count <count>', 'exit after this many events')
+    .option('--json', 'print NDJSON')
+    .action(action(tail));
+  events
+    .command('info')
+    .description("show a stream's version, times and archive state")
+    .argument('<stream>', 'stream id')
+    .action(
+      action(async (stream: string) => {
+        const client = connect();
+        try {
+          const info = await eventStoreCalls(client).getStream({ streamId: stream });
+          process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+        } finally {
+          client.close();
+        }
+      }),
+    );
+  events
+    .command('archive')
+    .description('archive a stream: its events stay, further appends are refused')
+    .argument('<stream>', 'stream id')
+    .action(
+      action(async (stream: string) => {
+        const client = connect();
+        try {
+          const result = await eventStoreCalls(client).archiveStream({ streamId: stream });
+          process.stdout.write(`${stream}: archived at version ${result.version}\n`);
+        } finally {
+          client.close();
+        }
+      }),
+    );
+};

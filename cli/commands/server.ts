@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../../config/env.js';
+import { createLogger, type Logger } from '../../config/logger.js';
+import { startGrpcServer, type RunningGrpcServer } from '../../services/grpc/server.js';
+import { action } from '../errors.js';
+import {
+  openDatabase,
+  openEventStore,
+  untilSignal,
+  type Database,
+  type OpenEventStore,
+} from '../runtime.js';
+
+export interface RunningPlatform {
+  database: Database;
+  eventStore: OpenEventStore;
+  grpc: RunningGrpcServer;
+  stop(): Promise<void>;
+}
+
+/** Starts the database (or connects to DATABASE_URL) and the gRPC server. */
+export const startPlatform = async (config: Config, logger: Logger): Promise<RunningPlatform> => {
+  const database = await openDatabase(config, logger);
+  const eventStore = await openEventStore(database.url, config, logger);
+  const grpc = await startGrpcServer({
+    store: eventStore.store,
+    host: config.HINDSIGHT_GRPC_HOST,
+    port: config.HINDSIGHT_GRPC_PORT,
+    maxMessageBytes: config.HINDSIGHT_GRPC_MAX_MESSAGE_BYTES,
+    apiToken: config.HINDSIGHT_API_TOKEN,
+    tls:
+      config.HINDSIGHT_TLS_CERT_FILE && config.HINDSIGHT_TLS_KEY_FILE
+        ? { certFile: config.HINDSIGHT_TLS_CERT_FILE, keyFile: config.HINDSIGHT_TLS_KEY_FILE }
+        : undefined,
+    shutdownGraceMs: config.HINDSIGHT_SHUTDOWN_GRACE_MS,
+    onInternalError: (error) => logger.error({ err: error }, 'internal error in a gRPC call'),
+  });
+  return {
+    database,
+    eventStore,
+    grpc,
+    stop: async () => {
+      await grpc.shutdown();
+      await eventStore.close();
+      await database.stop();
+    },
+  };
+};
+
+export const registerServerCommand = (program: Command): void => {
+  program
+    .command('server')
+    .description('run the gRPC API (EventStore, health, reflection) until SIGINT or SIGTERM')
+    .action(
+      action(async () => {
+        const config = loadConfig();
+        const logger = createLogger(config.HINDSIGHT_LOG_LEVEL);
+        const platform = await startPlatform(config, logger);
+        logger.info(
+          {
+            port: platform.grpc.port,
+            tls: Boolean(config.HINDSIGHT_TLS_CERT_FILE),
+            auth: Boolean(config.HINDSIGHT_API_TOKEN),
+          },
+          'gRPC server listening',
+        );
+        const signal = await untilSignal();
+        logger.info({ signal }, 'shutting down: draining calls in flight');
+        await platform.stop();
+        logger.info('stopped');
+      }),
+    );
+};

@@ -1,0 +1,57 @@
+// Parsing and printing for the events commands.
+import type { Position, RecordedEvent } from '../gen/hindsight/v1/eventstore.js';
+import { UsageError } from './errors.js';
+
+export const formatPosition = (p: Position | undefined): string =>
+  p ? `${p.transactionId}:${p.globalPosition}` : '0:0';
+
+export const parsePosition = (text: string, option: string): Position => {
+  const match = /^(\d+):(\d+)$/.exec(text);
+  if (!match)
+    throw new UsageError(
+      `${option} takes a position as <transaction id>:<global position>, got '${text}'`,
+    );
+  return { transactionId: Number(match[1]), globalPosition: Number(match[2]) };
+};
+
+export const parseNonNegativeInt = (text: string, option: string): number => {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`${option} takes a non-negative integer, got '${text}'`);
+  }
+  return Number(text);
+};
+
+export const parseTime = (text: string, option: string): number => {
+  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(ms))
+    throw new UsageError(
+      `${option} takes an ISO time or milliseconds since the epoch, got '${text}'`,
+    );
+  return ms;
+};
+
+const decoder = new TextDecoder();
+
+export const eventToJson = (event: RecordedEvent): Record<string, unknown> => ({
+  eventId: event.eventId,
+  streamId: event.streamId,
+  streamVersion: event.streamVersion,
+  position: formatPosition(event),
+  type: event.type,
+  schemaVersion: event.schemaVersion,
+  occurredAt: new Date(event.occurredAtMs).toISOString(),
+  recordedAt: new Date(event.recordedAtMs).toISOString(),
+  data: JSON.parse(decoder.decode(event.data)) as unknown,
+  metadata: JSON.parse(decoder.decode(event.metadata)) as unknown,
+});
+
+export const printEvent = (event: RecordedEvent, json: boolean): void => {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(eventToJson(event))}\n`);
+    return;
+  }
+  const when = new Date(event.occurredAtMs).toISOString();
+  process.stdout.write(
+    `${formatPosition(event).padEnd(14)} ${`${event.streamId}@${event.streamVersion}`.padEnd(28)} ${event.type.padEnd(22)} ${when}  ${decoder.decode(event.data)}\n`,
+  );
+};

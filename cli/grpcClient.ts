@@ -1,0 +1,99 @@
+// A gRPC client for the CLI and the demo, with the API token and TLS from the configuration.
+import { readFileSync } from 'node:fs';
+import {
+  InterceptingCall,
+  credentials,
+  type ClientUnaryCall,
+  type Interceptor,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import {
+  EventStoreClient,
+  type AppendRequest,
+  type AppendResponse,
+  type ArchiveStreamRequest,
+  type ArchiveStreamResponse,
+  type CutRequest,
+  type CutResponse,
+  type GetCheckpointRequest,
+  type GetCheckpointResponse,
+  type GetStreamRequest,
+  type GetStreamResponse,
+  type ReadStreamRequest,
+  type ReadStreamResponse,
+  type SaveCheckpointRequest,
+  type SaveCheckpointResponse,
+} from '../gen/hindsight/v1/eventstore.js';
+
+export interface ClientOptions {
+  address: string;
+  apiToken?: string;
+  /** Use TLS, verifying the server against this CA (PEM file). */
+  caFile?: string;
+  maxMessageBytes?: number;
+}
+
+const withToken =
+  (token: string): Interceptor =>
+  (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start: (metadata, listener, next) => {
+        metadata.set('authorization', `Bearer ${token}`);
+        next(metadata, listener);
+      },
+    });
+
+export const createEventStoreClient = ({
+  address,
+  apiToken,
+  caFile,
+  maxMessageBytes,
+}: ClientOptions): EventStoreClient =>
+  new EventStoreClient(
+    address,
+    caFile ? credentials.createSsl(readFileSync(caFile)) : credentials.createInsecure(),
+    {
+      interceptors: apiToken ? [withToken(apiToken)] : [],
+      'grpc.max_receive_message_length': maxMessageBytes ?? 64 * 1024 * 1024,
+      'grpc.max_send_message_length': maxMessageBytes ?? -1,
+    },
+  );
+
+type Callback<Res> = (error: ServiceError | null, response: Res) => void;
+
+/** Calls a unary method and resolves with its response. */
+export const unary = <Req, Res>(
+  method: (request: Req, callback: Callback<Res>) => ClientUnaryCall,
+  request: Req,
+): Promise<Res> =>
+  new Promise((resolve, reject) => {
+    method(request, (error, response) => (error ? reject(error) : resolve(response)));
+  });
+
+/** The EventStore's unary methods as promises. */
+export const eventStoreCalls = (client: EventStoreClient) => ({
+  append: (request: AppendRequest) =>
+    unary<AppendRequest, AppendResponse>((r, cb) => client.append(r, cb), request),
+  readStream: (request: ReadStreamRequest) =>
+    unary<ReadStreamRequest, ReadStreamResponse>((r, cb) => client.readStream(r, cb), request),
+  getStream: (request: GetStreamRequest) =>
+    unary<GetStreamRequest, GetStreamResponse>((r, cb) => client.getStream(r, cb), request),
+  archiveStream: (request: ArchiveStreamRequest) =>
+    unary<ArchiveStreamRequest, ArchiveStreamResponse>(
+      (r, cb) => client.archiveStream(r, cb),
+      request,
+    ),
+  saveCheckpoint: (request: SaveCheckpointRequest) =>
+    unary<SaveCheckpointRequest, SaveCheckpointResponse>(
+      (r, cb) => client.saveCheckpoint(r, cb),
+      request,
+    ),
+  getCheckpoint: (request: GetCheckpointRequest) =>
+    unary<GetCheckpointRequest, GetCheckpointResponse>(
+      (r, cb) => client.getCheckpoint(r, cb),
+      request,
+    ),
+  cut: () => unary<CutRequest, CutResponse>((r, cb) => client.cut(r, cb), {}),
+});
+
+export type EventStoreCalls = ReturnType<typeof eventStoreCalls>;

@@ -1,0 +1,24 @@
+// The `hindsight` command: the composition root for the server and operator tools.
+import { Command, CommanderError } from 'commander';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerEventsCommands } from './commands/events.js';
+import { registerServerCommand } from './commands/server.js';
+import { EXIT } from './errors.js';
+
+const program = new Command()
+  .name('hindsight')
+  .description('Hindsight: an event-sourced MLOps platform')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerServerCommand(program);
+registerEventsCommands(program);
+registerDemoCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else throw error;
+}

@@ -1,0 +1,77 @@
+// Composition root helpers: the one place that builds real pools and the embedded database.
+import path from 'node:path';
+import type pg from 'pg';
+import type { Config } from '../config/env.js';
+import type { Logger } from '../config/logger.js';
+import { createEventStore, type EventStore } from '../eventstore/eventStore.js';
+import { createClient, createPool } from '../eventstore/pool.js';
+import { migrate } from '../eventstore/schema/migrate.js';
+import { startEmbeddedPostgres } from '../stack/embeddedPostgres.js';
+
+export interface Database {
+  url: string;
+  embedded: boolean;
+  /** Stops the embedded server if this process started it. */
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL when set; otherwise the embedded PostgreSQL under the data folder. */
+export const openDatabase = async (config: Config, logger: Logger): Promise<Database> => {
+  if (config.DATABASE_URL)
+    return { url: config.DATABASE_URL, embedded: false, stop: async () => undefined };
+  const server = await startEmbeddedPostgres({
+    dir: path.join(config.HINDSIGHT_DATA_DIR, 'postgres'),
+    port: config.HINDSIGHT_EMBEDDED_PG_PORT,
+    log: (message) => logger.info(message),
+  });
+  return { url: server.url, embedded: true, stop: server.stop };
+};
+
+export interface OpenEventStore {
+  store: EventStore;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** Connects, applies pending schema migrations, and builds the event store. */
+export const openEventStore = async (
+  url: string,
+  config: Config,
+  logger: Logger,
+): Promise<OpenEventStore> => {
+  const pool = createPool({ connectionString: url, max: config.HINDSIGHT_PG_POOL_MAX });
+  try {
+    const applied = await migrate(pool);
+    if (applied.length > 0) logger.info({ applied }, 'applied schema migrations');
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  const store = createEventStore({
+    pool,
+    listenClient: () => createClient(url, 'hindsight-listen'),
+    pollIntervalMs: config.HINDSIGHT_POLL_INTERVAL_MS,
+    onError: (error) =>
+      logger.warn({ err: error }, 'event notification connection failed; polling'),
+  });
+  return {
+    store,
+    pool,
+    close: async () => {
+      await store.close();
+      await pool.end();
+    },
+  };
+};
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export const untilSignal = (): Promise<NodeJS.Signals> =>
+  new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });

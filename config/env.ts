@@ -1,0 +1,71 @@
+// Configuration from environment variables, validated once at start. Every variable the
+// platform reads is declared here (the README's configuration table mirrors this list).
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+export const configSchema = z
+  .object({
+    DATABASE_URL: optionalText.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+        .optional(),
+    ),
+    HINDSIGHT_DATA_DIR: z.string().min(1).default('.data'),
+    HINDSIGHT_EMBEDDED_PG_PORT: port.default(54329),
+    HINDSIGHT_PG_POOL_MAX: positiveInt.max(1000).default(20),
+    HINDSIGHT_GRPC_HOST: z.string().min(1).default('0.0.0.0'),
+    HINDSIGHT_GRPC_PORT: port.default(50051),
+    HINDSIGHT_GRPC_MAX_MESSAGE_BYTES: positiveInt
+      .min(1024)
+      .max(512 * 1024 * 1024)
+      .default(4 * 1024 * 1024),
+    HINDSIGHT_API_TOKEN: optionalText.pipe(z.string().min(16, 'at least 16 characters').optional()),
+    HINDSIGHT_TLS_CERT_FILE: optionalText,
+    HINDSIGHT_TLS_KEY_FILE: optionalText,
+    HINDSIGHT_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+    HINDSIGHT_POLL_INTERVAL_MS: positiveInt.max(60_000).default(500),
+    HINDSIGHT_LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    HINDSIGHT_SERVER: z.string().min(1).default('localhost:50051'),
+    HINDSIGHT_TLS_CA_FILE: optionalText,
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.HINDSIGHT_TLS_CERT_FILE) !== Boolean(env.HINDSIGHT_TLS_KEY_FILE)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.HINDSIGHT_TLS_CERT_FILE ? 'HINDSIGHT_TLS_KEY_FILE' : 'HINDSIGHT_TLS_CERT_FILE'],
+        message:
+          'HINDSIGHT_TLS_CERT_FILE and HINDSIGHT_TLS_KEY_FILE go together: set both or neither',
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      const value = env[name];
+      const shown = value === undefined ? '' : ` (got '${name.includes('TOKEN') ? '***' : value}')`;
+      return `${name}: ${issue.message}${shown}`;
+    }),
+  );
+};

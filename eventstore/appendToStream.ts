@@ -1,0 +1,119 @@
+import {
+  EventIdConflictError,
+  StreamArchivedError,
+  ValidationError,
+  WrongExpectedVersionError,
+} from './errors.js';
+import type { Sql } from './sql.js';
+import type { AppendResult, ExpectedVersion, NewEvent } from './types.js';
+import {
+  categoryOf,
+  prepareEvents,
+  validateExpectedVersion,
+  validateStreamId,
+  type PreparedEvent,
+} from './validation.js';
+
+interface AppendRow {
+  outcome: 'appended' | 'duplicate' | 'wrong_version' | 'archived' | 'id_conflict';
+  stream_version: number;
+  stream_exists: boolean;
+  tx_id: number | null;
+  positions: number[] | null;
+  conflict_event_id: string | null;
+}
+
+const describeExpected = (expected: ExpectedVersion): string =>
+  expected.kind === 'exact' ? `version ${expected.version}` : expected.kind.replace('_', ' ');
+
+// Built by hand so that each event's data, already JSON text, is spliced in without re-encoding.
+const encodeBatch = (events: PreparedEvent[]): string =>
+  '[' +
+  events
+    .map(
+      (e) =>
+        `{"id":"${e.id}","type":"${e.type}","schema_version":${e.schemaVersion},"occurred_at":${
+          e.occurredAt === null ? 'null' : `"${new Date(e.occurredAt).toISOString()}"`
+        },"data":${e.dataJson},"metadata":${e.metadataJson}}`,
+    )
+    .join(',') +
+  ']';
+
+/**
+ * Appends events to a stream atomically, in one round trip. Idempotent by event id: re-sending
+ * the same batch at the same position returns the original result and writes nothing.
+ */
+export const appendToStream = async (
+  sql: Sql,
+  streamId: string,
+  events: readonly NewEvent[],
+  expected: ExpectedVersion = { kind: 'any' },
+): Promise<AppendResult> => {
+  validateStreamId(streamId);
+  validateExpectedVersion(expected);
+  const prepared = prepareEvents(events);
+  let row: AppendRow | undefined;
+  try {
+    const result = await sql.query<AppendRow>(
+      'select * from hindsight.append_to_stream($1, $2, $3, $4, $5)',
+      [
+        streamId,
+        categoryOf(streamId),
+        expected.kind,
+        expected.kind === 'exact' ? expected.version : null,
+        encodeBatch(prepared),
+      ],
+    );
+    row = result.rows[0];
+  } catch (error) {
+    throw mapAppendError(error);
+  }
+  if (!row) throw new Error('append_to_stream returned no row');
+  switch (row.outcome) {
+    case 'appended':
+    case 'duplicate':
+      return {
+        streamVersion: row.stream_version,
+        globalPositions: row.positions ?? [],
+        eventIds: prepared.map((e) => e.id),
+        transactionId: row.tx_id ?? 0,
+        duplicate: row.outcome === 'duplicate',
+      };
+    case 'wrong_version':
+      throw new WrongExpectedVersionError(
+        streamId,
+        describeExpected(expected),
+        row.stream_version,
+        row.stream_exists,
+      );
+    case 'archived':
+      throw new StreamArchivedError(streamId);
+    case 'id_conflict':
+      throw new EventIdConflictError(
+        row.conflict_event_id ?? '?',
+        'was already appended with other content or at another position',
+      );
+  }
+};
+
+interface PgError {
+  code?: string;
+  constraint?: string;
+  message: string;
+}
+
+const mapAppendError = (error: unknown): unknown => {
+  const pgError = error as PgError;
+  // A concurrent append to another stream used the same event id.
+  if (pgError.code === '23505' && pgError.constraint === 'events_event_id_key') {
+    return new EventIdConflictError(
+      '(in this batch)',
+      'was appended concurrently to another stream',
+    );
+  }
+  // Class 22, data exceptions: input PostgreSQL cannot store (e.g. an unpaired surrogate in JSON).
+  if (pgError.code?.startsWith('22')) {
+    return new ValidationError('events', `cannot be stored: ${pgError.message}`);
+  }
+  return error;
+};

@@ -1,0 +1,46 @@
+// Catch-up, then live: pages through the global log and, once at its end, waits for a
+// notification (or the polling interval) before reading again.
+import type { LogNotifier } from './notifier.js';
+import { readAll } from './readAll.js';
+import type { Sql } from './sql.js';
+import type { LogFilter, Position, StoredEvent } from './types.js';
+
+export type FollowItem =
+  | { kind: 'events'; events: StoredEvent[]; checkpoint: Position }
+  /** Yielded once, when the reader first reaches the end of the log. */
+  | { kind: 'caught-up'; checkpoint: Position }
+  /** The checkpoint moved past events that the filter skipped. */
+  | { kind: 'progress'; checkpoint: Position };
+
+export interface FollowOptions extends LogFilter {
+  after: Position;
+  batchSize?: number;
+  pollIntervalMs?: number;
+  signal?: AbortSignal;
+}
+
+export async function* followLog(
+  sql: Sql,
+  notifier: LogNotifier,
+  { after, batchSize = 500, pollIntervalMs = 500, signal, ...filter }: FollowOptions,
+): AsyncGenerator<FollowItem> {
+  let checkpoint = after;
+  let caughtUp = false;
+  while (!signal?.aborted) {
+    // Read the generation before the page, so a commit during the read is never waited out.
+    const generation = notifier.generation();
+    const page = await readAll(sql, { ...filter, after: checkpoint, limit: batchSize });
+    const moved =
+      page.checkpoint.transactionId !== checkpoint.transactionId ||
+      page.checkpoint.globalPosition !== checkpoint.globalPosition;
+    checkpoint = page.checkpoint;
+    if (page.events.length > 0) yield { kind: 'events', events: page.events, checkpoint };
+    else if (moved && caughtUp) yield { kind: 'progress', checkpoint };
+    if (!page.reachedEnd) continue;
+    if (!caughtUp) {
+      caughtUp = true;
+      yield { kind: 'caught-up', checkpoint };
+    }
+    await notifier.waitForChange(generation, pollIntervalMs, signal);
+  }
+}

@@ -1,0 +1,69 @@
+import { STORED_EVENT_COLUMNS, type Sql } from './sql.js';
+import {
+  comparePositions,
+  type LogFilter,
+  type Position,
+  type ReadAllPage,
+  type StoredEvent,
+} from './types.js';
+
+export interface ReadAllOptions extends LogFilter {
+  /** Return events after this position. */
+  after: Position;
+  limit: number;
+  /** Read only below this cut's transaction id. */
+  until?: number;
+}
+
+/**
+ * One page of the global log in commit order, (tx_id, global_position), returning only rows
+ * below the visibility horizon: every transaction that could still commit has an id at or
+ * above it, so nothing can later appear behind a checkpoint. A position-only reader would
+ * skip events whose transaction commits late.
+ */
+export const readAll = async (sql: Sql, options: ReadAllOptions): Promise<ReadAllPage> => {
+  const { after, limit, until, eventTypes, categories } = options;
+  const params: unknown[] = [after.transactionId, after.globalPosition, limit, until ?? null];
+  const conditions = [
+    '(e.tx_id, e.global_position) > ($1::text::xid8, $2::bigint)',
+    'e.tx_id < h.bound',
+  ];
+  if (eventTypes?.length) {
+    params.push(eventTypes);
+    conditions.push(`e.event_type = any($${params.length}::text[])`);
+  }
+  if (categories?.length) {
+    params.push(categories);
+    conditions.push(`e.category = any($${params.length}::text[])`);
+  }
+  const { rows } = await sql.query<StoredEvent & { bound: number }>(
+    /* sql */ `
+    with h as (
+      select case when $4::text is null then pg_snapshot_xmin(pg_current_snapshot())
+                  else least(pg_snapshot_xmin(pg_current_snapshot()), $4::text::xid8) end as bound
+    )
+    select h.bound, ev.*
+      from h
+      left join lateral (
+        select ${STORED_EVENT_COLUMNS}
+          from hindsight.events e
+         where ${conditions.join(' and ')}
+         order by e.tx_id, e.global_position
+         limit $3
+      ) ev on true`,
+    params,
+  );
+  const bound = rows[0]?.bound ?? 0;
+  const events = rows[0]?.eventId === null ? [] : rows.map(({ bound: _bound, ...event }) => event);
+  const last = events.at(-1);
+  if (events.length === limit && last) {
+    return {
+      events,
+      checkpoint: { transactionId: last.transactionId, globalPosition: last.globalPosition },
+      reachedEnd: false,
+    };
+  }
+  // Everything below the bound has been read: continue from there, never from behind `after`.
+  const end: Position = { transactionId: bound, globalPosition: 0 };
+  return { events, checkpoint: comparePositions(end, after) > 0 ? end : after, reachedEnd: true };
+};

@@ -1,0 +1,272 @@
+// gRPC EventStore service: decodes requests, calls the event store, encodes results.
+import {
+  status,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
+import { ValidationError } from '../../eventstore/errors.js';
+import type { EventStore } from '../../eventstore/eventStore.js';
+import { START, type Position, type StoredEvent } from '../../eventstore/types.js';
+import {
+  validateFilter,
+  validateStreamId,
+  validateSubscriptionName,
+} from '../../eventstore/validation.js';
+import {
+  Direction,
+  type EventStoreServer,
+  type ReadAllRequest,
+  type ReadAllResponse,
+  type SubscribeRequest,
+  type SubscribeResponse,
+} from '../../gen/hindsight/v1/eventstore.js';
+import {
+  chunkBySize,
+  toExpectedVersion,
+  toNewEvent,
+  toPosition,
+  toRecordedEventMessage,
+} from './codec.js';
+import { statusError, toStatusError } from './status.js';
+
+export interface EventStoreServiceDeps {
+  store: EventStore;
+  /** Aborted when the server shuts down: live subscriptions end with UNAVAILABLE. */
+  shutdown: AbortSignal;
+  /** Payload bytes per streamed message, kept well below clients' receive limit. */
+  maxPayloadBytesPerMessage: number;
+  onInternalError: (error: unknown) => void;
+}
+
+const READ_ALL_PAGE = 1000;
+
+const unary =
+  <Req, Res>(onInternalError: (error: unknown) => void, handler: (request: Req) => Promise<Res>) =>
+  (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+    handler(call.request).then(
+      (response) => callback(null, response),
+      (error: unknown) => callback(toStatusError(error, onInternalError)),
+    );
+  };
+
+/** Writes with flow control: waits for 'drain' when the client reads slower than we send. */
+const send = async <T>(
+  call: ServerWritableStream<unknown, T>,
+  message: T,
+  signal: AbortSignal,
+): Promise<void> => {
+  if (call.write(message) || signal.aborted) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    call.on('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+};
+
+const callSignal = (
+  call: ServerWritableStream<unknown, unknown>,
+  shutdown?: AbortSignal,
+): AbortController => {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  call.on('cancelled', abort);
+  call.on('close', abort);
+  shutdown?.addEventListener('abort', abort, { once: true });
+  controller.signal.addEventListener('abort', () => shutdown?.removeEventListener('abort', abort), {
+    once: true,
+  });
+  return controller;
+};
+
+const checkPositiveRange = (value: number, field: string, max: number): void => {
+  if (value > max) throw new ValidationError(field, `must be at most ${max}, got ${value}`);
+};
+
+export const createEventStoreService = ({
+  store,
+  shutdown,
+  maxPayloadBytesPerMessage,
+  onInternalError,
+}: EventStoreServiceDeps): EventStoreServer => {
+  const chunks = (events: StoredEvent[]) =>
+    chunkBySize(events.map(toRecordedEventMessage), maxPayloadBytesPerMessage);
+
+  const fail = (call: ServerWritableStream<unknown, unknown>, error: unknown): void => {
+    call.emit('error', toStatusError(error, onInternalError));
+  };
+
+  const readAllStream = async (
+    call: ServerWritableStream<ReadAllRequest, ReadAllResponse>,
+  ): Promise<void> => {
+    const request = call.request;
+    const filter = validateFilter({
+      eventTypes: request.eventTypes,
+      categories: request.categories,
+    });
+    const until = request.untilTransactionId || (await store.cut()).transactionId;
+    let after: Position = toPosition(request.after) ?? START;
+    let remaining = request.limit || Number.POSITIVE_INFINITY;
+    const controller = callSignal(call);
+    while (!controller.signal.aborted) {
+      const page = await store.readAll({
+        ...filter,
+        after,
+        until,
+        limit: Math.min(READ_ALL_PAGE, remaining),
+      });
+      after = page.checkpoint;
+      remaining -= page.events.length;
+      const finished = page.reachedEnd || remaining <= 0;
+      const pieces = chunks(page.events);
+      for (const [i, events] of pieces.entries()) {
+        const last = events.at(-1);
+        const checkpoint =
+          i === pieces.length - 1 || !last
+            ? page.checkpoint
+            : { transactionId: last.transactionId, globalPosition: last.globalPosition };
+        await send(call, { events, checkpoint }, controller.signal);
+      }
+      if (finished) {
+        if (pieces.length === 0)
+          await send(call, { events: [], checkpoint: page.checkpoint }, controller.signal);
+        break;
+      }
+    }
+    call.end();
+  };
+
+  const startOf = async (request: SubscribeRequest): Promise<Position> => {
+    const start = request.start;
+    switch (start?.$case) {
+      case undefined:
+        return START;
+      case 'after':
+        return toPosition(start.after) ?? START;
+      case 'subscriptionName': {
+        const stored = await store.loadCheckpoint(validateSubscriptionName(start.subscriptionName));
+        return stored?.position ?? START;
+      }
+      case 'fromEnd':
+        return { transactionId: (await store.cut()).transactionId, globalPosition: 0 };
+    }
+  };
+
+  const subscribeStream = async (
+    call: ServerWritableStream<SubscribeRequest, SubscribeResponse>,
+  ): Promise<void> => {
+    const filter = validateFilter({
+      eventTypes: call.request.eventTypes,
+      categories: call.request.categories,
+    });
+    const after = await startOf(call.request);
+    const controller = callSignal(call, shutdown);
+    for await (const item of store.follow({ ...filter, after, signal: controller.signal })) {
+      if (item.kind === 'caught-up') {
+        await send(
+          call,
+          { message: { $case: 'caughtUp', caughtUp: item.checkpoint } },
+          controller.signal,
+        );
+      } else if (item.kind === 'progress') {
+        await send(
+          call,
+          { message: { $case: 'events', events: { events: [], checkpoint: item.checkpoint } } },
+          controller.signal,
+        );
+      } else {
+        const pieces = chunks(item.events);
+        for (const [i, events] of pieces.entries()) {
+          const last = events.at(-1);
+          const checkpoint =
+            i === pieces.length - 1 || !last
+              ? item.checkpoint
+              : { transactionId: last.transactionId, globalPosition: last.globalPosition };
+          await send(
+            call,
+            { message: { $case: 'events', events: { events, checkpoint } } },
+            controller.signal,
+          );
+        }
+      }
+    }
+    if (shutdown.aborted && !call.cancelled) {
+      fail(
+        call,
+        statusError(
+          status.UNAVAILABLE,
+          'the server is shutting down; resubscribe from your checkpoint',
+        ),
+      );
+    }
+  };
+
+  return {
+    append: unary(onInternalError, async (request) => {
+      validateStreamId(request.streamId);
+      const result = await store.append(
+        request.streamId,
+        request.events.map(toNewEvent),
+        toExpectedVersion(request.expected),
+      );
+      return { ...result };
+    }),
+
+    readStream: unary(onInternalError, async (request) => {
+      checkPositiveRange(request.limit, 'limit', 10_000);
+      const slice = await store.readStream(request.streamId, {
+        direction: request.direction === Direction.DIRECTION_BACKWARDS ? 'backwards' : 'forwards',
+        fromVersion: request.fromVersion === 0 ? undefined : request.fromVersion,
+        limit: request.limit === 0 ? 1000 : request.limit,
+      });
+      return {
+        events: slice.events.map(toRecordedEventMessage),
+        streamVersion: slice.streamVersion,
+      };
+    }),
+
+    readAll: (call) => {
+      readAllStream(call).catch((error: unknown) => fail(call, error));
+    },
+
+    subscribe: (call) => {
+      subscribeStream(call).catch((error: unknown) => fail(call, error));
+    },
+
+    saveCheckpoint: unary(onInternalError, async (request) => {
+      const position = toPosition(request.position);
+      if (!position) throw new ValidationError('position', 'is required');
+      await store.saveCheckpoint(request.subscriptionName, position);
+      return {};
+    }),
+
+    getCheckpoint: unary(onInternalError, async (request) => {
+      const stored = await store.loadCheckpoint(request.subscriptionName);
+      return { position: stored?.position, updatedAtMs: stored?.updatedAt ?? 0 };
+    }),
+
+    getStream: unary(onInternalError, async (request) => {
+      const info = await store.getStream(request.streamId);
+      return {
+        streamId: info.streamId,
+        category: info.category,
+        version: info.version,
+        archived: info.archived,
+        createdAtMs: info.createdAt,
+        firstEventAtMs: info.firstEventAt ?? 0,
+        lastEventAtMs: info.lastEventAt ?? 0,
+      };
+    }),
+
+    archiveStream: unary(onInternalError, async (request) => store.archiveStream(request.streamId)),
+
+    cut: unary(onInternalError, async () => {
+      const cut = await store.cut();
+      return { transactionId: cut.transactionId, takenAtMs: cut.takenAt };
+    }),
+  };
+};

@@ -1,0 +1,87 @@
+// Builds and runs the gRPC server: EventStore, health, reflection, auth, TLS, message limits,
+// and a shutdown that drains calls in flight.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Server, ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { protoDir } from '../../config/paths.js';
+import type { EventStore } from '../../eventstore/eventStore.js';
+import { EventStoreService } from '../../gen/hindsight/v1/eventstore.js';
+import { tokenAuthInterceptor } from './auth.js';
+import { createEventStoreService } from './eventStoreService.js';
+
+export interface GrpcServerOptions {
+  store: EventStore;
+  host: string;
+  port: number;
+  maxMessageBytes: number;
+  apiToken?: string;
+  tls?: { certFile: string; keyFile: string };
+  /** How long shutdown waits for calls in flight before cancelling them. */
+  shutdownGraceMs: number;
+  onInternalError: (error: unknown) => void;
+}
+
+export interface RunningGrpcServer {
+  port: number;
+  /** Stops accepting calls, ends live subscriptions, waits for unary calls to finish. */
+  shutdown(): Promise<void>;
+}
+
+const credentials = (tls: GrpcServerOptions['tls']): ServerCredentials =>
+  tls
+    ? ServerCredentials.createSsl(null, [
+        { cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) },
+      ])
+    : ServerCredentials.createInsecure();
+
+export const startGrpcServer = async (options: GrpcServerOptions): Promise<RunningGrpcServer> => {
+  const interceptors: ServerInterceptor[] = options.apiToken
+    ? [tokenAuthInterceptor(options.apiToken)]
+    : [];
+  const server = new Server({
+    'grpc.max_receive_message_length': options.maxMessageBytes,
+    'grpc.max_send_message_length': -1,
+    interceptors,
+  });
+  const shutdownController = new AbortController();
+  server.addService(
+    EventStoreService,
+    createEventStoreService({
+      store: options.store,
+      shutdown: shutdownController.signal,
+      maxPayloadBytesPerMessage: Math.min(1024 * 1024, Math.floor(options.maxMessageBytes / 2)),
+      onInternalError: options.onInternalError,
+    }),
+  );
+  const health = new HealthImplementation({ '': 'SERVING', 'hindsight.v1.EventStore': 'SERVING' });
+  health.addToServer(server);
+  const protos = loadSync(path.join(protoDir, 'hindsight/v1/eventstore.proto'), {
+    includeDirs: [protoDir],
+  });
+  new ReflectionService(protos).addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${options.host}:${options.port}`, credentials(options.tls), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    shutdown: () =>
+      (stopping ??= new Promise<void>((resolve) => {
+        health.setStatus('', 'NOT_SERVING');
+        health.setStatus('hindsight.v1.EventStore', 'NOT_SERVING');
+        shutdownController.abort();
+        const force = setTimeout(() => server.forceShutdown(), options.shutdownGraceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      })),
+  };
+};
