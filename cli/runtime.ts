@@ -18,13 +18,13 @@ export interface Database {
 /** DATABASE_URL when set; otherwise the embedded PostgreSQL under the data folder. */
 export const openDatabase = async (config: Config, logger: Logger): Promise<Database> => {
   if (config.DATABASE_URL)
-    return { url: config.DATABASE_URL, embedded: false, stop: async () => undefined };
+    return { url: config.DATABASE_URL, embedded: false, stop: () => Promise.resolve() };
   const server = await startEmbeddedPostgres({
     dir: path.join(config.HINDSIGHT_DATA_DIR, 'postgres'),
     port: config.HINDSIGHT_EMBEDDED_PG_PORT,
     log: (message) => logger.info(message),
   });
-  return { url: server.url, embedded: true, stop: server.stop };
+  return { url: server.url, embedded: true, stop: () => server.stop() };
 };
 
 export interface OpenEventStore {

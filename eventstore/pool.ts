@@ -11,12 +11,12 @@ const toSafeInteger = (text: string): number => {
   return value;
 };
 
-const types = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === INT8 || oid === XID8
-      ? toSafeInteger
-      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
+const getTypeParser = (oid: number, format?: string): ((value: string) => unknown) =>
+  oid === INT8 || oid === XID8
+    ? toSafeInteger
+    : (pg.types.getTypeParser(oid, format as 'text') as (value: string) => unknown);
+
+const types = { getTypeParser: getTypeParser as typeof pg.types.getTypeParser };
 
 export interface PoolOptions {
   connectionString: string;

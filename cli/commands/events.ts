@@ -75,9 +75,9 @@ const readEventsFile = (file: string): NewEvent[] => {
         schemaVersion: typeof parsed.schemaVersion === 'number' ? parsed.schemaVersion : 0,
         data: Buffer.from(JSON.stringify(parsed.data ?? {})),
         occurredAtMs:
-          parsed.occurredAt === undefined
-            ? 0
-            : parseTime(String(parsed.occurredAt), `${file}:${number} occurredAt`),
+          typeof parsed.occurredAt === 'string' || typeof parsed.occurredAt === 'number'
+            ? parseTime(String(parsed.occurredAt), `${file}:${number} occurredAt`)
+            : 0,
         correlationId: '',
         causationId: '',
         actor: '',

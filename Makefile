@@ -1,0 +1,59 @@
+# Two commands for a fresh clone: `make demo` and `make test`. Everything else is set up here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+NPM_STAMP := node_modules/.installed
+GEN_STAMP := gen/.generated
+BUILD_STAMP := dist/.built
+PROTOS := $(shell find proto -name '*.proto')
+SOURCES := $(shell find config eventstore services stack cli demo bench -name '*.ts' 2>/dev/null)
+
+.PHONY: build deps gen lint format typecheck test test-unit demo bench server clean
+
+deps: $(NPM_STAMP)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+gen: $(GEN_STAMP)
+
+$(GEN_STAMP): $(NPM_STAMP) buf.gen.yaml $(PROTOS)
+	npx buf generate
+	@touch $@
+
+build: $(BUILD_STAMP)
+
+$(BUILD_STAMP): $(GEN_STAMP) tsconfig.json tsconfig.build.json $(SOURCES)
+	rm -rf dist
+	npx tsc -p tsconfig.build.json
+	@touch $@
+
+typecheck: $(GEN_STAMP)
+	npx tsc --noEmit -p tsconfig.json
+
+lint: $(GEN_STAMP)
+	npx buf lint
+	npx eslint --max-warnings 0 .
+	npx prettier --check .
+
+format: $(NPM_STAMP)
+	npx prettier --write .
+
+test: build typecheck lint
+	npx vitest run
+
+test-unit: $(GEN_STAMP)
+	npx vitest run test/unit
+
+demo: build
+	node bin/hindsight.js demo
+
+server: build
+	node bin/hindsight.js server
+
+bench: build
+	node dist/bench/run.js
+
+clean:
+	rm -rf dist gen

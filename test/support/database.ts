@@ -1,0 +1,63 @@
+// A private database per test file, with the schema migrated and an event store on it.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';
+import { createClient, createPool } from '../../eventstore/pool.js';
+import { migrate } from '../../eventstore/schema/migrate.js';
+
+export interface TestDatabase {
+  url: string;
+  pool: pg.Pool;
+  store: EventStore;
+  /** Row counts and a digest of every event-store table, to prove that nothing changed. */
+  snapshot(): Promise<string>;
+  drop(): Promise<void>;
+}
+
+const withDatabaseName = (url: string, database: string): string => {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+};
+
+export const createTestDatabase = async (
+  options: { pollIntervalMs?: number } = {},
+): Promise<TestDatabase> => {
+  const adminUrl = inject('pgAdminUrl');
+  const name = `hs_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = withDatabaseName(adminUrl, name);
+  const pool = createPool({ connectionString: url, max: 40, applicationName: 'hindsight-test' });
+  await migrate(pool);
+  const store = createEventStore({
+    pool,
+    listenClient: () => createClient(url, 'hindsight-test-listen'),
+    pollIntervalMs: options.pollIntervalMs ?? 200,
+  });
+  return {
+    url,
+    pool,
+    store,
+    snapshot: async () => {
+      const { rows } = await pool.query<{ digest: string }>(`
+        select concat_ws('|',
+          (select count(*) || ':' || coalesce(md5(string_agg(e::text, ',' order by global_position)), '') from hindsight.events e),
+          (select count(*) || ':' || coalesce(md5(string_agg(s::text, ',' order by stream_id)), '') from hindsight.streams s),
+          (select count(*) || ':' || coalesce(md5(string_agg(c::text, ',' order by subscription_name)), '') from hindsight.checkpoints c)
+        ) as digest`);
+      return rows[0]?.digest ?? '';
+    },
+    drop: async () => {
+      await store.close();
+      await pool.end();
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+};

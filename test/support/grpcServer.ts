@@ -1,0 +1,57 @@
+// A real gRPC server on a free port over a test database, and a real client for it.
+import type { EventStore } from '../../eventstore/eventStore.js';
+import {
+  createEventStoreClient,
+  eventStoreCalls,
+  type EventStoreCalls,
+} from '../../cli/grpcClient.js';
+import type { EventStoreClient } from '../../gen/hindsight/v1/eventstore.js';
+import {
+  startGrpcServer,
+  type GrpcServerOptions,
+  type RunningGrpcServer,
+} from '../../services/grpc/server.js';
+
+export interface TestServer {
+  server: RunningGrpcServer;
+  address: string;
+  client: EventStoreClient;
+  calls: EventStoreCalls;
+  /** Another client, e.g. with another token. */
+  connect(options?: { apiToken?: string; caFile?: string }): EventStoreClient;
+  stop(): Promise<void>;
+}
+
+export const startTestServer = async (
+  store: EventStore,
+  options: Partial<Omit<GrpcServerOptions, 'store'>> = {},
+): Promise<TestServer> => {
+  const server = await startGrpcServer({
+    store,
+    host: '127.0.0.1',
+    port: 0,
+    maxMessageBytes: 4 * 1024 * 1024,
+    shutdownGraceMs: 5000,
+    onInternalError: (error) => console.error('internal error in a gRPC call', error),
+    ...options,
+  });
+  const address = `${options.tls ? 'localhost' : '127.0.0.1'}:${server.port}`;
+  const clients: EventStoreClient[] = [];
+  const connect = (overrides: { apiToken?: string; caFile?: string } = {}): EventStoreClient => {
+    const client = createEventStoreClient({ address, apiToken: options.apiToken, ...overrides });
+    clients.push(client);
+    return client;
+  };
+  const client = connect();
+  return {
+    server,
+    address,
+    client,
+    calls: eventStoreCalls(client),
+    connect,
+    stop: async () => {
+      clients.forEach((c) => c.close());
+      await server.shutdown();
+    },
+  };
+};
