@@ -111,8 +111,9 @@ const mapAppendError = (error: unknown): unknown => {
       'was appended concurrently to another stream',
     );
   }
-  // Class 22, data exceptions: input PostgreSQL cannot store (e.g. an unpaired surrogate in JSON).
-  if (pgError.code?.startsWith('22')) {
+  // Class 22, data exceptions: input PostgreSQL cannot store (e.g. an unpaired surrogate in JSON);
+  // class 54, limits exceeded (e.g. JSON nested too deeply for the server's stack).
+  if (pgError.code?.startsWith('22') || pgError.code?.startsWith('54')) {
     return new ValidationError('events', `cannot be stored: ${pgError.message}`);
   }
   return error;

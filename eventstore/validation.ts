@@ -128,7 +128,7 @@ const isPlainObject = (value: unknown): value is JsonObject =>
 
 /** Parses JSON text that must hold an object. */
 export const parseJsonObject = (text: string, field: string): JsonObject => {
-  checkText(field, text);
+  // The text was decoded strictly by the caller: U+FFFD here is a real character, not a decoding error.
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -170,7 +170,7 @@ const validateMetadata = (metadata: EventMetadata | undefined, field: string): s
     checkText(`${field}.${key}`, value);
   }
   const text = JSON.stringify(metadata);
-  if (text.includes('\\u0000')) {
+  if (text.includes('\\u0000') && ESCAPED_NUL.test(text)) {
     throw new ValidationError(field, 'contains the character U+0000, which cannot be stored');
   }
   return text;
@@ -185,7 +185,7 @@ const validateDataJson = (event: NewEvent, field: string): string => {
   }
   if (!isPlainObject(event.data)) throw new ValidationError(field, 'must be a JSON object');
   const text = JSON.stringify(event.data);
-  if (text.includes('\\u0000')) {
+  if (text.includes('\\u0000') && ESCAPED_NUL.test(text)) {
     throw new ValidationError(field, 'contains the character U+0000, which cannot be stored');
   }
   return text;

@@ -5,11 +5,12 @@ import path from 'node:path';
 import { Server, ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation } from 'grpc-health-check';
+import { HealthImplementation, protoPath as healthProto } from 'grpc-health-check';
 import { protoDir } from '../../config/paths.js';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { EventStoreService } from '../../gen/hindsight/v1/eventstore.js';
 import { tokenAuthInterceptor } from './auth.js';
+import { guardDecoding } from './decodeGuard.js';
 import { createEventStoreService } from './eventStoreService.js';
 
 export interface GrpcServerOptions {
@@ -48,18 +49,20 @@ export const startGrpcServer = async (options: GrpcServerOptions): Promise<Runni
   });
   const shutdownController = new AbortController();
   server.addService(
-    EventStoreService,
-    createEventStoreService({
-      store: options.store,
-      shutdown: shutdownController.signal,
-      maxPayloadBytesPerMessage: Math.min(1024 * 1024, Math.floor(options.maxMessageBytes / 2)),
-      onInternalError: options.onInternalError,
-    }),
+    ...guardDecoding(
+      EventStoreService,
+      createEventStoreService({
+        store: options.store,
+        shutdown: shutdownController.signal,
+        maxPayloadBytesPerMessage: Math.min(1024 * 1024, Math.floor(options.maxMessageBytes / 2)),
+        onInternalError: options.onInternalError,
+      }),
+    ),
   );
   const health = new HealthImplementation({ '': 'SERVING', 'hindsight.v1.EventStore': 'SERVING' });
   health.addToServer(server);
-  const protos = loadSync(path.join(protoDir, 'hindsight/v1/eventstore.proto'), {
-    includeDirs: [protoDir],
+  const protos = loadSync([path.join(protoDir, 'hindsight/v1/eventstore.proto'), healthProto], {
+    includeDirs: [protoDir, path.dirname(healthProto)],
   });
   new ReflectionService(protos).addToServer(server);
 

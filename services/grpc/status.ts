@@ -24,6 +24,11 @@ export const statusError = (
   return error;
 };
 
+const isStatusError = (error: unknown): error is StatusError =>
+  error instanceof Error &&
+  typeof (error as Partial<StatusError>).code === 'number' &&
+  typeof (error as Partial<StatusError>).details === 'string';
+
 const isConnectionError = (error: unknown): boolean => {
   const code = (error as { code?: string }).code;
   return (
@@ -37,6 +42,7 @@ export const toStatusError = (
   error: unknown,
   onInternal: (error: unknown) => void,
 ): StatusError => {
+  if (isStatusError(error)) return error;
   if (error instanceof EventStoreError) {
     if (error instanceof ValidationError)
       return statusError(status.INVALID_ARGUMENT, error.message);

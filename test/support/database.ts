@@ -25,7 +25,7 @@ export const createTestDatabase = async (
   options: { pollIntervalMs?: number } = {},
 ): Promise<TestDatabase> => {
   const adminUrl = inject('pgAdminUrl');
-  const name = `hs_test_${randomBytes(6).toString('hex')}`;
+  const name = `hs_test_${inject('testRunId')}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);
