@@ -11,7 +11,11 @@ export const parsePosition = (text: string, option: string): Position => {
     throw new UsageError(
       `${option} takes a position as <transaction id>:<global position>, got '${text}'`,
     );
-  return { transactionId: Number(match[1]), globalPosition: Number(match[2]) };
+  const [transactionId, globalPosition] = [Number(match[1]), Number(match[2])];
+  if (!Number.isSafeInteger(transactionId) || !Number.isSafeInteger(globalPosition)) {
+    throw new UsageError(`${option}: '${text}' is beyond the largest position (2^53 - 1)`);
+  }
+  return { transactionId, globalPosition };
 };
 
 export const parseNonNegativeInt = (text: string, option: string): number => {
@@ -23,7 +27,8 @@ export const parseNonNegativeInt = (text: string, option: string): number => {
 
 export const parseTime = (text: string, option: string): number => {
   const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(ms))
+  // 8.64e15 ms is the largest time a JavaScript Date holds.
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15)
     throw new UsageError(
       `${option} takes an ISO time or milliseconds since the epoch, got '${text}'`,
     );

@@ -57,15 +57,23 @@ export class ConfigError extends Error {
   }
 }
 
+/** Hides secrets in a value shown back in an error message. */
+const shown = (name: string, value: string): string =>
+  name.includes('TOKEN') ? '***' : value.replace(/\/\/[^@/]*@/, '//***@');
+
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
-  const result = configSchema.safeParse(env);
+  // A variable set to blank text counts as unset, for numbers as for text.
+  const set = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const result = configSchema.safeParse(set);
   if (result.success) return result.data;
   throw new ConfigError(
     result.error.issues.map((issue) => {
       const name = issue.path.join('.');
       const value = env[name];
-      const shown = value === undefined ? '' : ` (got '${name.includes('TOKEN') ? '***' : value}')`;
-      return `${name}: ${issue.message}${shown}`;
+      const got = value === undefined ? '' : ` (got '${shown(name, value)}')`;
+      return `${name}: ${issue.message}${got}`;
     }),
   );
 };

@@ -12,8 +12,8 @@ import type {
 
 export const MAX_STREAM_ID_LENGTH = 200;
 export const MAX_EVENTS_PER_APPEND = 10_000;
-const STREAM_ID = /^[\p{L}\p{N}][\p{L}\p{N}_.:@~+=/$-]*$/u;
-const CATEGORY = /^[\p{L}\p{N}][\p{L}\p{N}_.:@~+=/$]*$/u;
+const STREAM_ID = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.:@~+=/$-]*$/u;
+const CATEGORY = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.:@~+=/$]*$/u;
 const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_.]{0,127}$/;
 const SUBSCRIPTION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
