@@ -4,7 +4,7 @@ import { appendToStream } from './appendToStream.js';
 import { loadCheckpoint, saveCheckpoint, type StoredCheckpoint } from './checkpoints.js';
 import { takeCut } from './cut.js';
 import { followLog, type FollowItem, type FollowOptions } from './followLog.js';
-import { createLogNotifier, type LogNotifier } from './notifier.js';
+import { createCommitAnnouncer, createLogNotifier, type LogNotifier } from './notifier.js';
 import { readAll, type ReadAllOptions } from './readAll.js';
 import { readStream, type ReadStreamOptions, type StreamSlice } from './readStream.js';
 import { archiveStream, getStreamInfo } from './streams.js';
@@ -55,8 +55,16 @@ export const createEventStore = ({
   onError,
 }: EventStoreDeps): EventStore => {
   const notifier: LogNotifier = createLogNotifier(listenClient, onError);
+  const announce = createCommitAnnouncer(pool, onError);
   return {
-    append: (streamId, events, expected) => appendToStream(pool, streamId, events, expected),
+    append: async (streamId, events, expected) => {
+      const result = await appendToStream(pool, streamId, events, expected);
+      if (!result.duplicate) {
+        notifier.wakeLocal();
+        announce();
+      }
+      return result;
+    },
     readStream: (streamId, options) => readStream(pool, streamId, options),
     readAll: (options) => {
       validatePosition(options.after, 'after');

@@ -1,12 +1,15 @@
 // One LISTEN connection per process wakes every live reader when an append commits.
 // Notifications are hints: readers still poll, so a lost connection only costs latency.
 import type pg from 'pg';
+import type { Sql } from './sql.js';
 
 export const EVENTS_CHANNEL = 'hindsight_events';
 
 export interface LogNotifier {
   /** Changes whenever an append may have committed. */
   generation(): number;
+  /** Wakes this process's readers at once (another process's readers wait for NOTIFY). */
+  wakeLocal(): void;
   /** Resolves once the generation differs from `since`, after `timeoutMs`, or on abort. */
   waitForChange(since: number, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
@@ -56,6 +59,7 @@ export const createLogNotifier = (
 
   return {
     generation: () => generation,
+    wakeLocal: bump,
     waitForChange: (since, timeoutMs, signal) => {
       ensureListening();
       if (generation !== since || signal?.aborted) return Promise.resolve();
@@ -79,5 +83,36 @@ export const createLogNotifier = (
       client = undefined;
       await current?.end().catch(() => undefined);
     },
+  };
+};
+
+// A transaction that only notifies, committed asynchronously: it holds the notify lock for
+// microseconds instead of through a WAL flush. Losing it in a crash loses only a wake-up.
+const ANNOUNCE = `select set_config('synchronous_commit', 'off', true), pg_notify('${EVENTS_CHANNEL}', '')`;
+
+/**
+ * Announces committed appends to other processes' readers. Concurrent announcements coalesce:
+ * at most one NOTIFY is in flight, and one more follows if appends committed meanwhile.
+ */
+export const createCommitAnnouncer = (
+  sql: Sql,
+  onError: (error: Error) => void = () => undefined,
+): (() => void) => {
+  let inFlight = false;
+  let again = false;
+  const send = async (): Promise<void> => {
+    inFlight = true;
+    try {
+      do {
+        again = false;
+        await sql.query(ANNOUNCE).catch((error: Error) => onError(error));
+      } while (again);
+    } finally {
+      inFlight = false;
+    }
+  };
+  return () => {
+    if (inFlight) again = true;
+    else void send();
   };
 };

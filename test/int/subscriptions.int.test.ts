@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubscribeResponse } from '../../gen/hindsight/v1/eventstore.js';
+import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';
+import { createClient } from '../../eventstore/pool.js';
 import type { NewEvent } from '../../eventstore/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/grpcServer.js';
@@ -182,5 +184,66 @@ describe('subscriptions', () => {
     expect(versions).toEqual([6, 7]);
     const stored = await server.calls.getCheckpoint({ subscriptionName: 'grpc-named' });
     expect(stored.position).toEqual(batchMessage.message.events.checkpoint);
+  });
+
+  it('is woken by NOTIFY from another event store instance, and by polling when no one notifies', async () => {
+    // A reader that would poll only once a minute: only a notification can wake it quickly.
+    const sleepy = createEventStore({
+      pool: db.pool,
+      listenClient: () => createClient(db.url),
+      pollIntervalMs: 60_000,
+    });
+    const polling = createEventStore({
+      pool: db.pool,
+      listenClient: () => createClient(db.url),
+      pollIntervalMs: 150,
+    });
+    const got: string[] = [];
+    const polled: string[] = [];
+    const controller = new AbortController();
+    const consume = async (store: EventStore, into: string[]) => {
+      for await (const item of store.follow({
+        after: { transactionId: 0, globalPosition: 0 },
+        categories: ['wake'],
+        signal: controller.signal,
+      })) {
+        if (item.kind === 'events') into.push(...item.events.map((e) => e.eventId));
+      }
+    };
+    const running = Promise.all([consume(sleepy, got), consume(polling, polled)]);
+    await sleep(300); // both caught up and waiting
+
+    const started = Date.now();
+    const { eventIds } = await db.store.append('wake-1', batch(1, 'notified'));
+    await waitFor(() => got.includes(eventIds[0]!), 5_000, 'the notified reader');
+    expect(Date.now() - started).toBeLessThan(2_000);
+
+    // An append that announces nothing (straight through SQL) still reaches the polling reader.
+    const { rows } = await db.pool.query<{ positions: number[] }>(
+      `select positions from hindsight.append_to_stream('wake-2', 'wake', 'any', null, $1)`,
+      [
+        JSON.stringify([
+          {
+            id: '0190aaaa-0000-7000-8000-000000000001',
+            type: 'Silent',
+            schema_version: 1,
+            occurred_at: null,
+            data: {},
+            metadata: {},
+          },
+        ]),
+      ],
+    );
+    expect(rows[0]?.positions).toHaveLength(1);
+    await waitFor(
+      () => polled.includes('0190aaaa-0000-7000-8000-000000000001'),
+      5_000,
+      'the polling reader',
+    );
+
+    controller.abort();
+    await running;
+    await sleepy.close();
+    await polling.close();
   });
 });
