@@ -99,16 +99,19 @@ export const appendToStream = async (
 interface PgError {
   code?: string;
   constraint?: string;
+  detail?: string;
   message: string;
 }
 
 const mapAppendError = (error: unknown): unknown => {
   const pgError = error as PgError;
   // A concurrent append to another stream used the same event id.
+  // An id of the batch was used before (or concurrently, in another stream).
   if (pgError.code === '23505' && pgError.constraint === 'events_event_id_key') {
+    const id = /\(event_id\)=\(([0-9a-f-]+)\)/.exec(pgError.detail ?? '')?.[1] ?? '(in this batch)';
     return new EventIdConflictError(
-      '(in this batch)',
-      'was appended concurrently to another stream',
+      id,
+      'was already appended with other content or at another position',
     );
   }
   // Class 22, data exceptions: input PostgreSQL cannot store (e.g. an unpaired surrogate in JSON);

@@ -68,7 +68,6 @@ declare
   v_same integer;
   v_base_min bigint;
   v_base_max bigint;
-  v_conflict uuid;
   v_ok boolean;
 begin
   -- First step, before anything can assign a transaction id: serialise appends to this stream,
@@ -78,22 +77,23 @@ begin
   select s.version, s.archived into v_version, v_archived
     from hindsight.streams s where s.stream_id = p_stream_id;
 
-  -- Idempotency: the same ids at the same position return the original result.
-  select count(*),
-         count(*) filter (where ev.stream_id = p_stream_id
-                          and ev.event_type = i.e->>'type'
-                          and ev.schema_version = (i.e->>'schema_version')::integer
-                          and ev.data = i.e->'data'
-                          and ev.metadata = i.e->'metadata'
-                          and (i.e->>'occurred_at' is null
-                               or ev.occurred_at = (i.e->>'occurred_at')::timestamptz)),
-         min(ev.stream_version - i.ord),
-         max(ev.stream_version - i.ord)
-    into v_found, v_same, v_base_min, v_base_max
-    from jsonb_array_elements(p_events) with ordinality as i(e, ord)
-    join hindsight.events ev on ev.event_id = (i.e->>'id')::uuid;
-
-  if v_found > 0 then
+  -- Idempotency: the same ids at the same position return the original result. A retried
+  -- batch always repeats its first id, so one probe finds retries; any other reused id is
+  -- caught by the unique index at insert time (and the whole append fails).
+  if exists (select 1 from hindsight.events ev where ev.event_id = (p_events->0->>'id')::uuid) then
+    select count(*),
+           count(*) filter (where ev.stream_id = p_stream_id
+                            and ev.event_type = i.e->>'type'
+                            and ev.schema_version = (i.e->>'schema_version')::integer
+                            and ev.data = i.e->'data'
+                            and ev.metadata = i.e->'metadata'
+                            and (i.e->>'occurred_at' is null
+                                 or ev.occurred_at = (i.e->>'occurred_at')::timestamptz)),
+           min(ev.stream_version - i.ord),
+           max(ev.stream_version - i.ord)
+      into v_found, v_same, v_base_min, v_base_max
+      from jsonb_array_elements(p_events) with ordinality as i(e, ord)
+      join hindsight.events ev on ev.event_id = (i.e->>'id')::uuid;
     v_ok := v_found = v_count and v_same = v_count and v_base_min = v_base_max
       and case p_expected_kind
             when 'exact' then v_base_min = p_expected_version
@@ -107,14 +107,10 @@ begin
           from hindsight.events ev
          where ev.stream_id = p_stream_id
            and ev.stream_version > v_base_min and ev.stream_version <= v_base_min + v_count;
-      return;
+    else
+      return query select 'id_conflict'::text, coalesce(v_version, 0), v_version is not null,
+                          null::xid8, null::bigint[], (p_events->0->>'id')::uuid;
     end if;
-    select (i.e->>'id')::uuid into v_conflict
-      from jsonb_array_elements(p_events) with ordinality as i(e, ord)
-      join hindsight.events ev on ev.event_id = (i.e->>'id')::uuid
-     order by i.ord limit 1;
-    return query select 'id_conflict'::text, coalesce(v_version, 0), v_version is not null,
-                        null::xid8, null::bigint[], v_conflict;
     return;
   end if;
 

@@ -103,23 +103,27 @@ describe('idempotent appends', () => {
     expect(first.duplicate).toBe(false);
     const before = await db.snapshot();
 
-    const cases: [string, AppendRequest][] = [
+    const cases: [string, AppendRequest, string][] = [
       [
         'other data',
         { ...request(streamId, [a]), events: [newEvent('ItemAdded', { i: 99 }, { eventId: a })] },
+        a,
       ],
       [
         'other type',
         { ...request(streamId, [a]), events: [newEvent('ItemRemoved', { i: 0 }, { eventId: a })] },
+        a,
       ],
-      ['another position', request(streamId, [a, b], 1)],
-      ['a partial overlap', request(streamId, [b, uuidv7()])],
-      ['another stream', request('cart-other', [a])],
+      ['another position', request(streamId, [a, b], 1), a],
+      ['a partial overlap', request(streamId, [b, uuidv7()]), b],
+      ['a reused id after new ones', request(streamId, [uuidv7(), uuidv7(), b]), b],
+      ['another stream', request('cart-other', [a]), a],
+      ['another stream, not first', request('cart-other', [uuidv7(), a]), a],
     ];
-    for (const [what, req] of cases) {
+    for (const [what, req, reused] of cases) {
       const error = await rejection(server.calls.append(req));
       expect(error.code, what).toBe(status.ALREADY_EXISTS);
-      expect(error.details, what).toContain(a === req.events[0]!.eventId ? a : b);
+      expect(error.details, what).toContain(reused);
     }
     expect(await db.snapshot()).toBe(before);
   });
