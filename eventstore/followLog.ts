@@ -19,6 +19,8 @@ export interface FollowOptions extends LogFilter {
   signal?: AbortSignal;
 }
 
+const FIRST_RETRY_MS = 2;
+
 export async function* followLog(
   sql: Sql,
   notifier: LogNotifier,
@@ -26,6 +28,8 @@ export async function* followLog(
 ): AsyncGenerator<FollowItem> {
   let checkpoint = after;
   let caughtUp = false;
+  // After an announced commit that a read did not show yet, re-read soon, backing off.
+  let retryMs = 0;
   while (!signal?.aborted) {
     // Read the generation before the page, so a commit during the read is never waited out.
     const generation = notifier.generation();
@@ -41,6 +45,11 @@ export async function* followLog(
       caughtUp = true;
       yield { kind: 'caught-up', checkpoint };
     }
-    await notifier.waitForChange(generation, pollIntervalMs, signal);
+    if (page.events.length > 0) retryMs = 0;
+    await notifier.waitForChange(generation, retryMs || pollIntervalMs, signal);
+    // An announced commit can stay below the horizon while an older transaction is still
+    // open (another append, or an autovacuum ANALYZE, which announces nothing when it ends).
+    if (notifier.generation() !== generation) retryMs = FIRST_RETRY_MS;
+    else if (retryMs > 0) retryMs = retryMs * 2 >= pollIntervalMs ? 0 : retryMs * 2;
   }
 }

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubscribeResponse } from '../../gen/hindsight/v1/eventstore.js';
 import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';
@@ -245,5 +246,44 @@ describe('subscriptions', () => {
     await running;
     await sleepy.close();
     await polling.close();
+  });
+
+  it('re-reads soon when an announced commit is still hidden behind an older open transaction', async () => {
+    // Polls once a minute: only the re-read after an announcement can deliver in time.
+    const store = createEventStore({
+      pool: db.pool,
+      listenClient: () => createClient(db.url),
+      pollIntervalMs: 60_000,
+    });
+    const got: string[] = [];
+    const controller = new AbortController();
+    const running = (async () => {
+      for await (const item of store.follow({
+        after: { transactionId: 0, globalPosition: 0 },
+        categories: ['held'],
+        signal: controller.signal,
+      })) {
+        if (item.kind === 'events') got.push(...item.events.map((e) => e.eventId));
+      }
+    })();
+    await sleep(200);
+
+    // An open transaction with an id holds the horizon back, and announces nothing when it ends.
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    await holder.query('begin');
+    await holder.query('select pg_current_xact_id()');
+    const { eventIds } = await store.append('held-1', batch(1, 'behind the horizon'));
+    await sleep(400);
+    expect(got).toEqual([]); // committed, but not yet below the horizon
+    const released = Date.now();
+    await holder.query('commit');
+    await holder.end();
+    await waitFor(() => got.includes(eventIds[0]!), 5_000, 'delivery after the horizon moved');
+    expect(Date.now() - released).toBeLessThan(3_000);
+
+    controller.abort();
+    await running;
+    await store.close();
   });
 });
