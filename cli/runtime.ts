@@ -47,8 +47,15 @@ export const openEventStore = async (
     await pool.end();
     throw error;
   }
+  // Live readers get connections of their own: under a backlog of appends they still read.
+  const logReadPool = createPool({
+    connectionString: url,
+    max: 4,
+    applicationName: 'hindsight-log-reader',
+  });
   const store = createEventStore({
     pool,
+    logReadPool,
     listenClient: () => createClient(url, 'hindsight-listen'),
     pollIntervalMs: config.HINDSIGHT_POLL_INTERVAL_MS,
     onError: (error) =>
@@ -59,7 +66,7 @@ export const openEventStore = async (
     pool,
     close: async () => {
       await store.close();
-      await pool.end();
+      await Promise.all([pool.end(), logReadPool.end()]);
     },
   };
 };

@@ -54,16 +54,18 @@ export const appendToStream = async (
   const prepared = prepareEvents(events);
   let row: AppendRow | undefined;
   try {
-    const result = await sql.query<AppendRow>(
-      'select * from hindsight.append_to_stream($1, $2, $3, $4, $5)',
-      [
+    // A named statement: parsed once per connection, not once per append.
+    const result = await sql.query<AppendRow>({
+      name: 'hindsight_append_to_stream',
+      text: 'select * from hindsight.append_to_stream($1, $2, $3, $4, $5)',
+      values: [
         streamId,
         categoryOf(streamId),
         expected.kind,
         expected.kind === 'exact' ? expected.version : null,
         encodeBatch(prepared),
       ],
-    );
+    });
     row = result.rows[0];
   } catch (error) {
     throw mapAppendError(error);

@@ -41,6 +41,8 @@ export interface EventStore {
 
 export interface EventStoreDeps {
   pool: pg.Pool;
+  /** Connections for reading the global log, so live readers never queue behind appends. */
+  logReadPool?: pg.Pool;
   /** A fresh client for the store's LISTEN connection. */
   listenClient: () => pg.Client;
   /** Fallback polling interval of live reads, for wake-ups that no notification announces. */
@@ -50,6 +52,7 @@ export interface EventStoreDeps {
 
 export const createEventStore = ({
   pool,
+  logReadPool = pool,
   listenClient,
   pollIntervalMs = 500,
   onError,
@@ -68,14 +71,14 @@ export const createEventStore = ({
     readStream: (streamId, options) => readStream(pool, streamId, options),
     readAll: (options) => {
       validatePosition(options.after, 'after');
-      return readAll(pool, validateFilter(options) as ReadAllOptions);
+      return readAll(logReadPool, validateFilter(options) as ReadAllOptions);
     },
     follow: (options) => {
       validatePosition(options.after, 'after');
       validateFilter(options);
-      return followLog(pool, notifier, { ...options, pollIntervalMs });
+      return followLog(logReadPool, notifier, { ...options, pollIntervalMs });
     },
-    subscribe: (options) => subscribe(pool, notifier, { ...options, pollIntervalMs }),
+    subscribe: (options) => subscribe(logReadPool, notifier, { ...options, pollIntervalMs }),
     cut: () => takeCut(pool),
     getStream: (streamId) => getStreamInfo(pool, streamId),
     archiveStream: (streamId) => archiveStream(pool, streamId),

@@ -92,11 +92,13 @@ const ANNOUNCE = `select set_config('synchronous_commit', 'off', true), pg_notif
 
 /**
  * Announces committed appends to other processes' readers. Concurrent announcements coalesce:
- * at most one NOTIFY is in flight, and one more follows if appends committed meanwhile.
+ * at most one NOTIFY is in flight, and one more follows (at most every `minIntervalMs`) if
+ * appends committed meanwhile.
  */
 export const createCommitAnnouncer = (
   sql: Sql,
   onError: (error: Error) => void = () => undefined,
+  minIntervalMs = 2,
 ): (() => void) => {
   let inFlight = false;
   let again = false;
@@ -105,7 +107,11 @@ export const createCommitAnnouncer = (
     try {
       do {
         again = false;
+        const started = Date.now();
         await sql.query(ANNOUNCE).catch((error: Error) => onError(error));
+        // Under load, one announcement covers every append of the last few milliseconds.
+        const rest = minIntervalMs - (Date.now() - started);
+        if (again && rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
       } while (again);
     } finally {
       inFlight = false;
