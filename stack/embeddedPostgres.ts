@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -12,6 +13,7 @@ import { isProcessAlive, run, runOrThrow } from './processes.js';
 export interface EmbeddedPostgresOptions {
   /** Folder for this server: its cluster, credentials and log. */
   dir: string;
+  /** Port to start on (0: any free port); a server already running keeps its own. */
   port: number;
   database?: string;
   log?: (message: string) => void;
@@ -116,16 +118,28 @@ const canConnect = async (url: string): Promise<boolean> => {
   }
 };
 
-const runningPid = async (pgdata: string): Promise<number | undefined> => {
+/** The port of the server running on this cluster, from its postmaster.pid, if one runs. */
+const runningPort = async (pgdata: string): Promise<number | undefined> => {
   const pidFile = path.join(pgdata, 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
-  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : undefined;
+  const lines = (await readFile(pidFile, 'utf8')).split('\n');
+  const [pid, port] = [Number(lines[0]), Number(lines[3])];
+  return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) && port > 0 ? port : undefined;
 };
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+    server.on('error', reject);
+  });
 
 export const startEmbeddedPostgres = async ({
   dir,
-  port,
+  port: requestedPort,
   database = 'hindsight',
   log = () => undefined,
 }: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> => {
@@ -170,10 +184,15 @@ export const startEmbeddedPostgres = async ({
     await writeFile(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
   }
 
+  // A server already running on this cluster is reused, on whatever port it listens.
+  const running = await runningPort(pgdata);
+  const reusable =
+    running !== undefined && (await canConnect(connectionUrl(credentials, running, 'postgres')));
+  const port = reusable ? running : requestedPort === 0 ? await freePort() : requestedPort;
   const adminUrl = connectionUrl(credentials, port, 'postgres');
   const url = connectionUrl(credentials, port, database);
   let started = false;
-  if ((await runningPid(pgdata)) !== undefined && (await canConnect(adminUrl))) {
+  if (reusable) {
     log(`reusing the embedded PostgreSQL already running on port ${port}`);
   } else {
     const settings = [

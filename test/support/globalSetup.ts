@@ -48,7 +48,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!adminUrl) {
     embedded = await startEmbeddedPostgres({
       dir: path.resolve('.data/test-postgres'),
-      port: Number(process.env.HINDSIGHT_TEST_PG_PORT ?? 54330),
+      port: Number(process.env.HINDSIGHT_TEST_PG_PORT ?? 0),
       database: 'postgres',
     });
     adminUrl = embedded.adminUrl;
