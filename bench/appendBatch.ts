@@ -3,7 +3,7 @@
 import type pg from 'pg';
 import type { AppendRequest } from '../gen/hindsight/v1/eventstore.js';
 import type { BenchEnvironment } from './environment.js';
-import { alternate, concurrently, inRounds, printMeasured, rate } from './measure.js';
+import { compareAppends } from './compareAppends.js';
 import {
   EVENT_TYPE,
   benchEvent,
@@ -64,47 +64,28 @@ const insertBatch = (client: pg.Client, batch: Batch) =>
     batch.events.map((e) => e.metadataJson),
   ]);
 
-const viaGrpc = (env: BenchEnvironment, requests: AppendRequest[][]) =>
-  concurrently(requests.length, async (c) => {
-    const calls = env.grpc[c]?.calls;
-    if (!calls) throw new Error(`no client ${c}`);
-    for (const request of requests[c] ?? []) await calls.append(request);
-  });
-
-const viaPg = (env: BenchEnvironment, batches: Batch[][]) =>
-  concurrently(batches.length, async (c) => {
-    const client = env.pg[c];
-    if (!client) throw new Error(`no pg connection ${c}`);
-    for (const batch of batches[c] ?? []) await insertBatch(client, batch);
-  });
-
 export const appendBatches = async (env: BenchEnvironment): Promise<Figure> => {
   const clients = env.grpc.length;
-  const total = clients * BATCHES_PER_CLIENT * EVENTS_PER_BATCH;
   console.log(
     `(a) append ${EVENTS_PER_BATCH} events/call: ${clients} clients x ${BATCHES_PER_CLIENT} ` +
       `batches, gRPC and baseline alternately in ${ROUNDS} rounds`,
   );
-  const requests = (work: Batch[][]) => work.map((c) => c.map(toRequest));
-  await viaGrpc(env, requests(plan(clients, WARM_UP_BATCHES_PER_CLIENT, 'warmbatch')));
-  await viaPg(env, plan(clients, WARM_UP_BATCHES_PER_CLIENT, 'basewarmbatch'));
-
-  const grpcRounds = inRounds(requests(plan(clients, BATCHES_PER_CLIENT, 'batch')), ROUNDS);
-  const pgRounds = inRounds(plan(clients, BATCHES_PER_CLIENT, 'basebatch'), ROUNDS);
-  const { grpc, baseline } = await alternate(
-    env.cpu,
-    ROUNDS,
-    (r) => viaGrpc(env, grpcRounds[r] ?? []),
-    (r) => viaPg(env, pgRounds[r] ?? []),
-  );
-  printMeasured('gRPC', rate(total, grpc.seconds, 'events'), grpc);
-  printMeasured('pg baseline', rate(total, baseline.seconds, 'events'), baseline);
-
+  const { grpc, baseline } = await compareAppends(env, {
+    plan: (n, perClient, prefix) => plan(n, perClient, `${prefix}batch`),
+    toRequest,
+    insert: insertBatch,
+    perClient: BATCHES_PER_CLIENT,
+    warmUpPerClient: WARM_UP_BATCHES_PER_CLIENT,
+    rounds: ROUNDS,
+    unitsPerItem: EVENTS_PER_BATCH,
+    grpcUnit: 'events',
+    baselineUnit: 'events',
+  });
   return figure(
     `(a) append 100 events/call, ${clients} clients`,
     'events/s',
-    total / grpc.seconds,
-    total / baseline.seconds,
+    grpc,
+    baseline,
     ratioAtLeast(0.7),
   );
 };

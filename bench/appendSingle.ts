@@ -3,7 +3,7 @@
 import type pg from 'pg';
 import type { AppendRequest } from '../gen/hindsight/v1/eventstore.js';
 import type { BenchEnvironment } from './environment.js';
-import { alternate, concurrently, inRounds, printMeasured, rate } from './measure.js';
+import { compareAppends } from './compareAppends.js';
 import {
   EVENT_TYPE,
   benchEvent,
@@ -56,47 +56,28 @@ export const insertOne = (client: pg.Client, { streamId, version, event }: Singl
     event.metadataJson,
   ]);
 
-const viaGrpc = (env: BenchEnvironment, requests: AppendRequest[][]) =>
-  concurrently(requests.length, async (c) => {
-    const calls = env.grpc[c]?.calls;
-    if (!calls) throw new Error(`no client ${c}`);
-    for (const request of requests[c] ?? []) await calls.append(request);
-  });
-
-const viaPg = (env: BenchEnvironment, work: Single[][]) =>
-  concurrently(work.length, async (c) => {
-    const client = env.pg[c];
-    if (!client) throw new Error(`no pg connection ${c}`);
-    for (const single of work[c] ?? []) await insertOne(client, single);
-  });
-
 export const appendSingles = async (env: BenchEnvironment): Promise<Figure> => {
   const clients = env.grpc.length;
-  const total = clients * APPENDS_PER_CLIENT;
   console.log(
     `(b) append 1 event/call: ${clients} clients x ${APPENDS_PER_CLIENT} appends, ` +
       `gRPC and baseline alternately in ${ROUNDS} rounds`,
   );
-  const requests = (work: Single[][]) => work.map((c) => c.map(toRequest));
-  await viaGrpc(env, requests(plan(clients, WARM_UP_PER_CLIENT, 'warmsingle')));
-  await viaPg(env, plan(clients, WARM_UP_PER_CLIENT, 'basewarmsingle'));
-
-  const grpcRounds = inRounds(requests(plan(clients, APPENDS_PER_CLIENT, 'single')), ROUNDS);
-  const pgRounds = inRounds(plan(clients, APPENDS_PER_CLIENT, 'basesingle'), ROUNDS);
-  const { grpc, baseline } = await alternate(
-    env.cpu,
-    ROUNDS,
-    (r) => viaGrpc(env, grpcRounds[r] ?? []),
-    (r) => viaPg(env, pgRounds[r] ?? []),
-  );
-  printMeasured('gRPC', rate(total, grpc.seconds, 'appends'), grpc);
-  printMeasured('pg baseline', rate(total, baseline.seconds, 'inserts'), baseline);
-
+  const { grpc, baseline } = await compareAppends(env, {
+    plan: (n, perClient, prefix) => plan(n, perClient, `${prefix}single`),
+    toRequest,
+    insert: insertOne,
+    perClient: APPENDS_PER_CLIENT,
+    warmUpPerClient: WARM_UP_PER_CLIENT,
+    rounds: ROUNDS,
+    unitsPerItem: 1,
+    grpcUnit: 'appends',
+    baselineUnit: 'inserts',
+  });
   return figure(
     `(b) append 1 event/call, ${clients} clients`,
     'appends/s',
-    total / grpc.seconds,
-    total / baseline.seconds,
+    grpc,
+    baseline,
     ratioAtLeast(0.7),
   );
 };

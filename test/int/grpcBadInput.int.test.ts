@@ -20,6 +20,7 @@ import {
 } from '../../gen/hindsight/v1/eventstore.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/grpcServer.js';
+import { rejectionOf } from '../support/wait.js';
 
 const API_TOKEN = 'a-test-token-0123456789';
 const SEEDED_STREAM = 'order-1';
@@ -113,15 +114,6 @@ const listServices = (client: Client): Promise<string[]> =>
   });
 
 // ---- Assertions --------------------------------------------------------------------------
-
-const rejectionOf = async (promise: Promise<unknown>): Promise<ServiceError> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-};
 
 /** The call fails with `code`, and its message contains each of `messageParts`. */
 const expectRejected = async (

@@ -9,15 +9,7 @@ import type { AppendRequest } from '../../gen/hindsight/v1/eventstore.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { newEvent } from '../support/events.js';
 import { startTestServer, type TestServer } from '../support/grpcServer.js';
-
-const rejection = async (promise: Promise<unknown>): Promise<ServiceError> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('expected the call to be rejected');
-};
+import { rejectionOf } from '../support/wait.js';
 
 describe('idempotent appends', () => {
   let db: TestDatabase;
@@ -121,7 +113,7 @@ describe('idempotent appends', () => {
       ['another stream, not first', request('cart-other', [uuidv7(), a]), a],
     ];
     for (const [what, req, reused] of cases) {
-      const error = await rejection(server.calls.append(req));
+      const error = await rejectionOf(server.calls.append(req));
       expect(error.code, what).toBe(status.ALREADY_EXISTS);
       expect(error.details, what).toContain(reused);
     }

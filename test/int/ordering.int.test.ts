@@ -8,6 +8,7 @@ import type { ReadAllResponse, SubscribeResponse } from '../../gen/hindsight/v1/
 import type { Position, RecordedEvent } from '../../eventstore/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/grpcServer.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const WRITERS = 10;
 const TRANSACTIONS_PER_WRITER = 12;
@@ -19,20 +20,6 @@ interface Seen {
   streamVersion: number;
   globalPosition: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const waitFor = async (
-  condition: () => boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-};
 
 /** One writer: each transaction appends through the real append function, then lingers. */
 const writer = async (url: string, seed: number): Promise<void> => {

@@ -12,20 +12,7 @@ import { createClient } from '../../eventstore/pool.js';
 import type { NewEvent } from '../../eventstore/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/grpcServer.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const waitFor = async (
-  condition: () => boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-};
+import { sleep, waitFor } from '../support/wait.js';
 
 const batch = (n: number, tag: string): NewEvent[] =>
   Array.from({ length: n }, (_, i) => ({ type: 'Ticked', data: { tag, i } }));

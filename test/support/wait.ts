@@ -1,0 +1,28 @@
+// Waiting helpers shared by the integration tests.
+import type { ServiceError } from '@grpc/grpc-js';
+
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `condition` every 20 ms; fails naming `what` after `timeoutMs`. */
+export const waitFor = async (
+  condition: () => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+};
+
+/** The error a call was rejected with; fails if it succeeded. */
+export const rejectionOf = async (promise: Promise<unknown>): Promise<ServiceError> => {
+  try {
+    await promise;
+  } catch (error) {
+    return error as ServiceError;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+};
