@@ -3,14 +3,23 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 NPM_STAMP := node_modules/.installed
+VENV_STAMP := .venv/.installed
 GEN_STAMP := gen/.generated
 BUILD_STAMP := dist/.built
 PROTOS := $(shell find proto -name '*.proto')
-SOURCES := $(shell find config eventstore services stack cli demo bench -name '*.ts' 2>/dev/null)
+SOURCES := $(shell find config eventstore services stack mlflow cli demo bench -name '*.ts' 2>/dev/null)
 
-.PHONY: build deps gen lint format typecheck test test-unit demo bench server clean
+.PHONY: build deps venv gen lint format typecheck test test-unit demo bench server clean
 
-deps: $(NPM_STAMP)
+deps: $(NPM_STAMP) $(VENV_STAMP)
+
+venv: $(VENV_STAMP)
+
+# Temporal's dev server and MLflow, pinned in requirements.txt.
+$(VENV_STAMP): requirements.txt
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -40,10 +49,10 @@ lint: $(GEN_STAMP)
 format: $(NPM_STAMP)
 	npx prettier --write .
 
-test: build typecheck lint
+test: build typecheck lint $(VENV_STAMP)
 	npx vitest run
 
-test-unit: $(GEN_STAMP)
+test-unit: $(GEN_STAMP) $(VENV_STAMP)
 	npx vitest run test/unit
 
 demo: build

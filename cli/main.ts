@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEventsCommands } from './commands/events.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerStackCommands } from './commands/stack.js';
 import { EXIT } from './errors.js';
 
 const program = new Command()
@@ -11,6 +12,7 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
+registerStackCommands(program);
 registerServerCommand(program);
 registerEventsCommands(program);
 registerDemoCommand(program);

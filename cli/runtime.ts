@@ -71,10 +71,13 @@ export const openEventStore = async (
   };
 };
 
-/** Resolves on the first SIGINT or SIGTERM. */
+/** Resolves on the first SIGINT or SIGTERM, keeping the process alive until then. */
 export const untilSignal = (): Promise<NodeJS.Signals> =>
   new Promise((resolve) => {
+    // Signal listeners alone do not keep Node's event loop alive.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
     const on = (signal: NodeJS.Signals): void => {
+      clearInterval(keepAlive);
       process.off('SIGINT', on);
       process.off('SIGTERM', on);
       resolve(signal);

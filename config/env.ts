@@ -36,6 +36,20 @@ export const configSchema = z
       .default('info'),
     HINDSIGHT_SERVER: z.string().min(1).default('localhost:50051'),
     HINDSIGHT_TLS_CA_FILE: optionalText,
+    TEMPORAL_ADDRESS: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[\w.-]+:\d+$/, 'host:port')
+        .optional(),
+    ),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    HINDSIGHT_TASK_QUEUE: z.string().min(1).default('hindsight'),
+    HINDSIGHT_TEMPORAL_PORT: port.default(7233),
+    HINDSIGHT_TEMPORAL_UI_PORT: port.default(8233),
+    MLFLOW_TRACKING_URI: optionalText.pipe(
+      z.url({ protocol: /^https?$/, message: 'an http(s) URL' }).optional(),
+    ),
+    HINDSIGHT_MLFLOW_PORT: port.default(5000),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.HINDSIGHT_TLS_CERT_FILE) !== Boolean(env.HINDSIGHT_TLS_KEY_FILE)) {

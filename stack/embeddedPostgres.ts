@@ -4,11 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { isProcessAlive, run, runOrThrow } from './processes.js';
+import { freePort, isProcessAlive, run, runOrThrow } from './processes.js';
 
 export interface EmbeddedPostgresOptions {
   /** Folder for this server: its cluster, credentials and log. */
@@ -126,16 +125,6 @@ const runningPort = async (pgdata: string): Promise<number | undefined> => {
   const [pid, port] = [Number(lines[0]), Number(lines[3])];
   return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) && port > 0 ? port : undefined;
 };
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-    server.on('error', reject);
-  });
 
 export const startEmbeddedPostgres = async ({
   dir,

@@ -1,5 +1,6 @@
 // Small helpers for running the stack's external programs.
 import { spawn, type SpawnOptions } from 'node:child_process';
+import { createServer } from 'node:net';
 
 export interface RunResult {
   code: number | null;
@@ -44,3 +45,14 @@ export const isProcessAlive = (pid: number): boolean => {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
+
+/** A TCP port free on 127.0.0.1 right now. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+    server.on('error', reject);
+  });

@@ -1,15 +1,23 @@
-// One PostgreSQL for the whole test run: DATABASE_URL's server when set, otherwise the
-// embedded default. Each test file then creates its own database on it.
+// One PostgreSQL, one Temporal dev server and one MLflow server for the whole test run.
+// PostgreSQL: DATABASE_URL's server when set, otherwise the embedded default; each test file
+// creates its own database on it. Temporal and MLflow: TEMPORAL_ADDRESS / MLFLOW_TRACKING_URI
+// when set, otherwise fresh servers on free ports with their data in a folder of this run.
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { isProcessAlive } from '../../stack/processes.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../stack/embeddedPostgres.js';
+import { startMlflowServer } from '../../stack/mlflow.js';
+import { freePort } from '../../stack/processes.js';
+import { startTemporalDevServer } from '../../stack/temporal.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgAdminUrl: string;
     testRunId: number;
+    temporalAddress: string;
+    mlflowUri: string;
   }
 }
 
@@ -43,23 +51,37 @@ const dropLeftoverDatabases = async (adminUrl: string): Promise<void> => {
   }
 };
 
+const startPostgres = async (): Promise<string> => {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  embedded = await startEmbeddedPostgres({
+    dir: path.resolve('.data/test-postgres'),
+    port: Number(process.env.HINDSIGHT_TEST_PG_PORT ?? 0),
+    database: 'postgres',
+  });
+  return embedded.adminUrl;
+};
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  let adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) {
-    embedded = await startEmbeddedPostgres({
-      dir: path.resolve('.data/test-postgres'),
-      port: Number(process.env.HINDSIGHT_TEST_PG_PORT ?? 0),
-      database: 'postgres',
-    });
-    adminUrl = embedded.adminUrl;
-  }
+  const runDir = path.resolve(`.data/test-run-${process.pid}`);
+  const [adminUrl, temporal, mlflow] = await Promise.all([
+    startPostgres(),
+    process.env.TEMPORAL_ADDRESS
+      ? { address: process.env.TEMPORAL_ADDRESS, stop: () => Promise.resolve() }
+      : freePort().then((port) => startTemporalDevServer({ dataDir: runDir, port })),
+    process.env.MLFLOW_TRACKING_URI
+      ? { trackingUri: process.env.MLFLOW_TRACKING_URI, stop: () => Promise.resolve() }
+      : freePort().then((port) => startMlflowServer({ dataDir: runDir, port })),
+  ]);
   await dropLeftoverDatabases(adminUrl);
   project.provide('pgAdminUrl', adminUrl);
   project.provide('testRunId', process.pid);
-  const url = adminUrl;
+  project.provide('temporalAddress', temporal.address);
+  project.provide('mlflowUri', mlflow.trackingUri);
   return async () => {
-    // Leave the server up while another live run still has databases on it.
-    const others = (await runDatabases(url)).filter(
+    await Promise.all([temporal.stop(), mlflow.stop()]);
+    await rm(runDir, { recursive: true, force: true });
+    // Leave PostgreSQL up while another live run still has databases on it.
+    const others = (await runDatabases(adminUrl)).filter(
       ({ pid }) => pid !== process.pid && isProcessAlive(pid),
     );
     if (others.length === 0) await embedded?.stop();

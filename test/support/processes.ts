@@ -1,6 +1,5 @@
 // Running the real `hindsight` command from sources (tsx), as a user would run the built one.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 
 export interface CommandResult {
   code: number | null;
@@ -35,13 +34,4 @@ export const spawnHindsight = (args: string[], env: NodeJS.ProcessEnv = {}): Chi
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
+export { freePort } from '../../stack/processes.js';

