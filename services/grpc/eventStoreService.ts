@@ -15,6 +15,7 @@ import {
 } from '../../eventstore/validation.js';
 import {
   Direction,
+  type EventBatch,
   type EventStoreServer,
   type ReadAllRequest,
   type ReadAllResponse,
@@ -93,8 +94,20 @@ export const createEventStoreService = ({
   maxPayloadBytesPerMessage,
   onInternalError,
 }: EventStoreServiceDeps): EventStoreServer => {
-  const chunks = (events: StoredEvent[]) =>
-    chunkBySize(events.map(toRecordedEventMessage), maxPayloadBytesPerMessage);
+  /** A page's events as messages within the size budget, each with the checkpoint after it. */
+  const batches = (events: StoredEvent[], pageCheckpoint: Position): EventBatch[] => {
+    const pieces = chunkBySize(events.map(toRecordedEventMessage), maxPayloadBytesPerMessage);
+    return pieces.map((piece, i) => {
+      const last = piece.at(-1);
+      return {
+        events: piece,
+        checkpoint:
+          i === pieces.length - 1 || !last
+            ? pageCheckpoint
+            : { transactionId: last.transactionId, globalPosition: last.globalPosition },
+      };
+    });
+  };
 
   const fail = (call: ServerWritableStream<unknown, unknown>, error: unknown): void => {
     call.emit('error', toStatusError(error, onInternalError));
@@ -122,20 +135,12 @@ export const createEventStoreService = ({
       after = page.checkpoint;
       remaining -= page.events.length;
       const finished = page.reachedEnd || remaining <= 0;
-      const pieces = chunks(page.events);
-      for (const [i, events] of pieces.entries()) {
-        const last = events.at(-1);
-        const checkpoint =
-          i === pieces.length - 1 || !last
-            ? page.checkpoint
-            : { transactionId: last.transactionId, globalPosition: last.globalPosition };
-        await send(call, { events, checkpoint }, controller.signal);
-      }
-      if (finished) {
-        if (pieces.length === 0)
-          await send(call, { events: [], checkpoint: page.checkpoint }, controller.signal);
-        break;
-      }
+      const messages = batches(page.events, page.checkpoint);
+      // The last page says where to continue even when it holds no events.
+      if (finished && messages.length === 0)
+        messages.push({ events: [], checkpoint: page.checkpoint });
+      for (const message of messages) await send(call, message, controller.signal);
+      if (finished) break;
     }
     call.end();
   };
@@ -179,18 +184,8 @@ export const createEventStoreService = ({
           controller.signal,
         );
       } else {
-        const pieces = chunks(item.events);
-        for (const [i, events] of pieces.entries()) {
-          const last = events.at(-1);
-          const checkpoint =
-            i === pieces.length - 1 || !last
-              ? item.checkpoint
-              : { transactionId: last.transactionId, globalPosition: last.globalPosition };
-          await send(
-            call,
-            { message: { $case: 'events', events: { events, checkpoint } } },
-            controller.signal,
-          );
+        for (const events of batches(item.events, item.checkpoint)) {
+          await send(call, { message: { $case: 'events', events } }, controller.signal);
         }
       }
     }
