@@ -43,7 +43,6 @@ export const configSchema = z
         .optional(),
     ),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-    HINDSIGHT_TASK_QUEUE: z.string().min(1).default('hindsight'),
     HINDSIGHT_TEMPORAL_PORT: port.default(7233),
     HINDSIGHT_TEMPORAL_UI_PORT: port.default(8233),
     MLFLOW_TRACKING_URI: optionalText.pipe(
