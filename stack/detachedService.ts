@@ -111,3 +111,11 @@ export const startDetachedService = async (
     },
   };
 };
+
+/** Stops a service left running by a process that is gone, from its pid file in `dir`. */
+export const stopLeftoverService = async (dir: string, name: string): Promise<void> => {
+  const pidFile = path.join(dir, `${name}.pid`);
+  const pid = await readPid(pidFile);
+  if (pid !== undefined) await terminate(pid);
+  await rm(pidFile, { force: true });
+};

@@ -2,12 +2,13 @@
 // PostgreSQL: DATABASE_URL's server when set, otherwise the embedded default; each test file
 // creates its own database on it. Temporal and MLflow: TEMPORAL_ADDRESS / MLFLOW_TRACKING_URI
 // when set, otherwise fresh servers on free ports with their data in a folder of this run.
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { isProcessAlive } from '../../stack/processes.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../stack/embeddedPostgres.js';
+import { stopLeftoverService } from '../../stack/detachedService.js';
 import { startMlflowServer } from '../../stack/mlflow.js';
 import { freePort } from '../../stack/processes.js';
 import { startTemporalDevServer } from '../../stack/temporal.js';
@@ -51,27 +52,64 @@ const dropLeftoverDatabases = async (adminUrl: string): Promise<void> => {
   }
 };
 
-const startPostgres = async (): Promise<string> => {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+const startPostgres = async (): Promise<{ adminUrl: string; stop(): Promise<void> }> => {
+  if (process.env.DATABASE_URL) {
+    return { adminUrl: process.env.DATABASE_URL, stop: () => Promise.resolve() };
+  }
   embedded = await startEmbeddedPostgres({
     dir: path.resolve('.data/test-postgres'),
     port: Number(process.env.HINDSIGHT_TEST_PG_PORT ?? 0),
     database: 'postgres',
   });
-  return embedded.adminUrl;
+  return { adminUrl: embedded.adminUrl, stop: () => embedded?.stop() ?? Promise.resolve() };
+};
+
+/** Stops the Temporal and MLflow servers of earlier runs that died before their teardown. */
+const stopLeftoverRuns = async (dataDir: string): Promise<void> => {
+  const entries = await readdir(dataDir).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const pid = Number(/^test-run-(\d+)$/.exec(entry)?.[1]);
+    if (!pid || isProcessAlive(pid)) continue;
+    const runDir = path.join(dataDir, entry);
+    await stopLeftoverService(path.join(runDir, 'temporal'), 'temporal');
+    await stopLeftoverService(path.join(runDir, 'mlflow'), 'mlflow');
+    await rm(runDir, { recursive: true, force: true });
+  }
+};
+
+/** When one service failed to start, stops the others that did, then fails. */
+const failIfAnyFailed = async (starts: Promise<{ stop(): Promise<void> }>[]): Promise<void> => {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (!failed) return;
+  await Promise.all(
+    settled.map((result) =>
+      result.status === 'fulfilled' ? result.value.stop() : Promise.resolve(),
+    ),
+  );
+  throw failed.reason;
 };
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await stopLeftoverRuns(path.resolve('.data'));
   const runDir = path.resolve(`.data/test-run-${process.pid}`);
-  const [adminUrl, temporal, mlflow] = await Promise.all([
-    startPostgres(),
-    process.env.TEMPORAL_ADDRESS
-      ? { address: process.env.TEMPORAL_ADDRESS, stop: () => Promise.resolve() }
-      : freePort().then((port) => startTemporalDevServer({ dataDir: runDir, port })),
-    process.env.MLFLOW_TRACKING_URI
-      ? { trackingUri: process.env.MLFLOW_TRACKING_URI, stop: () => Promise.resolve() }
-      : freePort().then((port) => startMlflowServer({ dataDir: runDir, port })),
+  const postgresStart = startPostgres();
+  const temporalStart = process.env.TEMPORAL_ADDRESS
+    ? Promise.resolve({ address: process.env.TEMPORAL_ADDRESS, stop: () => Promise.resolve() })
+    : freePort().then((port) => startTemporalDevServer({ dataDir: runDir, port }));
+  const mlflowStart = process.env.MLFLOW_TRACKING_URI
+    ? Promise.resolve({
+        trackingUri: process.env.MLFLOW_TRACKING_URI,
+        stop: () => Promise.resolve(),
+      })
+    : freePort().then((port) => startMlflowServer({ dataDir: runDir, port }));
+  await failIfAnyFailed([postgresStart, temporalStart, mlflowStart]);
+  const [postgres, temporal, mlflow] = await Promise.all([
+    postgresStart,
+    temporalStart,
+    mlflowStart,
   ]);
+  const adminUrl = postgres.adminUrl;
   await dropLeftoverDatabases(adminUrl);
   project.provide('pgAdminUrl', adminUrl);
   project.provide('testRunId', process.pid);
