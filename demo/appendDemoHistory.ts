@@ -1,9 +1,7 @@
 // Appends the demo history through the gRPC API, as any client application would.
-import { v5 as uuidv5 } from 'uuid';
 import type { EventStoreCalls } from '../cli/grpcClient.js';
+import { demoEventId } from './demoEventIds.js';
 import { generateDemoHistory, type DemoOptions } from './workOrders.js';
-
-const DEMO_NAMESPACE = '6f1c1d2e-8a4b-5c3d-9e0f-1a2b3c4d5e6f';
 
 export interface DemoAppendResult {
   events: number;
@@ -30,7 +28,7 @@ export const appendDemoHistory = async (
       expected: { $case: 'expectedVersion', expectedVersion: version },
       events: [
         {
-          eventId: uuidv5(`${options.seed}:${i}`, DEMO_NAMESPACE),
+          eventId: demoEventId(options.seed, i),
           type: event.type,
           schemaVersion: event.schemaVersion ?? 1,
           data: Buffer.from(JSON.stringify(event.data)),

@@ -5,6 +5,8 @@ export interface Random {
   pick<T>(items: readonly T[]): T;
   chance(p: number): boolean;
   normal(mean: number, sd: number): number;
+  /** Waiting times: exponentially distributed with this mean. */
+  exponential(mean: number): number;
 }
 
 export const createRandom = (seed: number): Random => {
@@ -29,5 +31,6 @@ export const createRandom = (seed: number): Random => {
       const u = Math.max(next(), Number.EPSILON);
       return mean + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
     },
+    exponential: (mean) => -mean * Math.log(1 - next()),
   };
 };

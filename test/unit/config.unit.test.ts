@@ -29,6 +29,12 @@ const DEFAULTS = {
   HINDSIGHT_LOG_LEVEL: 'info',
   HINDSIGHT_SERVER: 'localhost:50051',
   HINDSIGHT_TLS_CA_FILE: undefined,
+  TEMPORAL_ADDRESS: undefined,
+  TEMPORAL_NAMESPACE: 'default',
+  HINDSIGHT_TEMPORAL_PORT: 7233,
+  HINDSIGHT_TEMPORAL_UI_PORT: 8233,
+  MLFLOW_TRACKING_URI: undefined,
+  HINDSIGHT_MLFLOW_PORT: 5000,
 };
 
 describe('loadConfig', () => {
@@ -59,6 +65,12 @@ describe('loadConfig', () => {
       HINDSIGHT_LOG_LEVEL: 'debug',
       HINDSIGHT_SERVER: 'events.example:443',
       HINDSIGHT_TLS_CA_FILE: 'ca.pem',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_NAMESPACE: 'hindsight',
+      HINDSIGHT_TEMPORAL_PORT: '7300',
+      HINDSIGHT_TEMPORAL_UI_PORT: '8300',
+      MLFLOW_TRACKING_URI: 'https://mlflow.example',
+      HINDSIGHT_MLFLOW_PORT: '5100',
     });
     expect(config).toEqual({
       DATABASE_URL: 'postgresql://u:p@db:5432/hindsight',
@@ -76,6 +88,12 @@ describe('loadConfig', () => {
       HINDSIGHT_LOG_LEVEL: 'debug',
       HINDSIGHT_SERVER: 'events.example:443',
       HINDSIGHT_TLS_CA_FILE: 'ca.pem',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_NAMESPACE: 'hindsight',
+      HINDSIGHT_TEMPORAL_PORT: 7300,
+      HINDSIGHT_TEMPORAL_UI_PORT: 8300,
+      MLFLOW_TRACKING_URI: 'https://mlflow.example',
+      HINDSIGHT_MLFLOW_PORT: 5100,
     });
   });
 
@@ -108,6 +126,9 @@ describe('loadConfig', () => {
     ['HINDSIGHT_GRPC_PORT', '-1'],
     ['HINDSIGHT_GRPC_PORT', '80.5'],
     ['HINDSIGHT_EMBEDDED_PG_PORT', '99999'],
+    ['TEMPORAL_ADDRESS', 'http://temporal:7233'],
+    ['MLFLOW_TRACKING_URI', 'ftp://mlflow'],
+    ['HINDSIGHT_MLFLOW_PORT', 'five'],
     ['HINDSIGHT_PG_POOL_MAX', '0'],
     ['HINDSIGHT_PG_POOL_MAX', '1001'],
     ['HINDSIGHT_GRPC_MAX_MESSAGE_BYTES', '1023'],

@@ -1,8 +1,12 @@
 // Unit tests of the seeded demo generator.
 import { describe, expect, it } from 'vitest';
 import { categoryOf, prepareEvents, validateStreamId } from '../../eventstore/validation.js';
+import { v5 as uuidv5 } from 'uuid';
+import { demoEventId } from '../../demo/demoEventIds.js';
+import { generateDemoLog } from '../../demo/demoLog.js';
+import { createEventQueue } from '../../demo/eventQueue.js';
 import { createRandom } from '../../demo/random.js';
-import { generateDemoHistory, type DemoEvent } from '../../demo/workOrders.js';
+import { generateDemoEvents, generateDemoHistory, type DemoEvent } from '../../demo/workOrders.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -93,6 +97,45 @@ describe('createRandom', () => {
     expect(sd).toBeGreaterThan(1.9);
     expect(sd).toBeLessThan(2.1);
   });
+
+  it('draws exponential() waiting times, positive, around their mean', () => {
+    const rng = createRandom(17);
+    const xs = Array.from({ length: 20_000 }, () => rng.exponential(3));
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(xs.every((x) => x >= 0 && Number.isFinite(x))).toBe(true);
+    expect(mean).toBeGreaterThan(2.9);
+    expect(mean).toBeLessThan(3.1);
+  });
+});
+
+describe('createEventQueue', () => {
+  it('pops by time, then by emission order', () => {
+    const queue = createEventQueue<{ at: number; seq: number }>();
+    const rng = createRandom(19);
+    const items = Array.from({ length: 500 }, (_, seq) => ({ at: rng.int(0, 50), seq }));
+    for (const item of items) queue.push(item);
+    expect(queue.size).toBe(500);
+    expect(queue.peek()).toEqual([...items].sort((a, b) => a.at - b.at || a.seq - b.seq)[0]);
+    const popped: { at: number; seq: number }[] = [];
+    for (let item = queue.pop(); item !== undefined; item = queue.pop()) popped.push(item);
+    expect(popped).toEqual([...items].sort((a, b) => a.at - b.at || a.seq - b.seq));
+    expect(queue.size).toBe(0);
+    expect(queue.peek()).toBeUndefined();
+  });
+});
+
+describe('demoEventId', () => {
+  it("is the uuid package's v5 id, so that appending the demo twice appends nothing new", () => {
+    const namespace = '6f1c1d2e-8a4b-5c3d-9e0f-1a2b3c4d5e6f';
+    for (const [seed, index] of [
+      [42, 0],
+      [42, 1],
+      [7, 123_456],
+      [0, 99],
+    ] as const) {
+      expect(demoEventId(seed, index)).toBe(uuidv5(`${seed}:${index}`, namespace));
+    }
+  });
 });
 
 describe('generateDemoHistory', () => {
@@ -139,9 +182,17 @@ describe('generateDemoHistory', () => {
       expect(types.filter((t) => t === 'WorkOrderCreated')).toHaveLength(1);
       expect(types.filter((t) => t === 'WorkOrderCompleted')).toHaveLength(1);
       expect(types).toContain('WorkLogged');
-      // Every block is lifted by the next event.
-      types.forEach((t, i) => {
-        if (t === 'WorkOrderBlocked') expect(types[i + 1]).toBe('WorkOrderUnblocked');
+      // Every block is lifted before the next one and before completion; while blocked, the
+      // technician may only log a short diagnosis.
+      let blocked = false;
+      events.forEach(({ event }) => {
+        if (event.type === 'WorkOrderBlocked') expect(blocked).toBe(false);
+        if (event.type === 'WorkOrderUnblocked') expect(blocked).toBe(true);
+        if (event.type === 'WorkOrderCompleted') expect(blocked).toBe(false);
+        if (event.type === 'WorkLogged' && blocked)
+          expect(event.data?.hours).toBeLessThanOrEqual(0.5);
+        if (event.type === 'WorkOrderBlocked') blocked = true;
+        if (event.type === 'WorkOrderUnblocked') blocked = false;
       });
     }
   });
@@ -176,6 +227,21 @@ describe('generateDemoHistory', () => {
     }
   });
 
+  it('holds technicians and customers to their own streams, with certifications and tier changes', () => {
+    const events = generateDemoHistory({ workOrders: 2000, seed: 5 });
+    const types = new Map<string, Set<string>>();
+    for (const e of events) {
+      const set = types.get(categoryOf(e.streamId)) ?? new Set();
+      set.add(e.event.type);
+      types.set(categoryOf(e.streamId), set);
+    }
+    expect(types.get('technician')).toEqual(new Set(['TechnicianHired', 'TechnicianCertified']));
+    expect(types.get('customer')).toEqual(new Set(['CustomerRegistered', 'CustomerTierChanged']));
+    for (const e of events.filter((x) => x.event.type === 'TechnicianCertified')) {
+      expect(e.event.data?.skillLevel).toBeLessThanOrEqual(5);
+    }
+  });
+
   it('produces stream ids and events that the event store accepts', () => {
     for (const [streamId, events] of byStream(history)) {
       expect(validateStreamId(streamId)).toBe(streamId);
@@ -183,5 +249,83 @@ describe('generateDemoHistory', () => {
       expect(prepared).toHaveLength(events.length);
       expect(prepared.every((p) => p.metadataJson === '{"actor":"demo-generator"}')).toBe(true);
     }
+  });
+});
+
+describe('generateDemoEvents', () => {
+  it('yields exactly the history, lazily', () => {
+    const options = { seed: 3, workOrders: 120 };
+    expect([...generateDemoEvents(options)]).toEqual(generateDemoHistory(options));
+    // Ten million work orders would not fit in memory: the first event comes at once.
+    const huge = generateDemoEvents({ workOrders: 10_000_000 });
+    expect(huge.next().value?.event.type).toBe('TechnicianHired');
+  });
+
+  it('produces a million events in one pass without holding them', () => {
+    let events = 0;
+    let last = 0;
+    let ordered = true;
+    for (const { event } of generateDemoEvents({ workOrders: 170_000, seed: 1 })) {
+      events += 1;
+      const at = event.occurredAt ?? 0;
+      if (at < last) ordered = false;
+      last = at;
+    }
+    expect(events).toBeGreaterThan(1_000_000);
+    expect(ordered).toBe(true);
+  });
+
+  it('records the history as a log: positions in order, stream versions counting up', () => {
+    const log = [...generateDemoLog({ workOrders: 30, seed: 4 })];
+    const history = generateDemoHistory({ workOrders: 30, seed: 4 });
+    expect(log.map((e) => [e.streamId, e.type, e.data, e.occurredAt])).toEqual(
+      history.map((e) => [e.streamId, e.event.type, e.event.data, e.event.occurredAt]),
+    );
+    expect(log.map((e) => e.eventId)).toEqual(log.map((_, i) => demoEventId(4, i)));
+    log.forEach((e, i) => {
+      expect(e.globalPosition).toBe(i + 1);
+      expect(e.transactionId).toBe(1000 + i);
+    });
+    const versions = new Map<string, number>();
+    for (const e of log) {
+      expect(e.streamVersion).toBe((versions.get(e.streamId) ?? 0) + 1);
+      versions.set(e.streamId, e.streamVersion);
+    }
+    const sequential = [
+      ...generateDemoLog({ workOrders: 30, seed: 4 }, { eventIds: 'sequential' }),
+    ];
+    expect(new Set(sequential.map((e) => e.eventId)).size).toBe(log.length);
+    expect(sequential[0]?.eventId).toBe('00000000-0000-8000-8000-000000000001');
+  });
+});
+
+describe('drift', () => {
+  const start = Date.UTC(2026, 0, 5, 8);
+  const at = start + 60 * DAY;
+  const plain = generateDemoHistory({ workOrders: 1500, seed: 8, start });
+  const drifted = generateDemoHistory({ workOrders: 1500, seed: 8, start, drift: { at } });
+  const lateRate = (events: DemoEvent[], from: number, to: number): number => {
+    const created = new Map(
+      events
+        .filter((e) => e.event.type === 'WorkOrderCreated')
+        .map((e) => [e.streamId, occurredAt(e)]),
+    );
+    const completions = events.filter((e) => {
+      const t = created.get(e.streamId) ?? NaN;
+      return e.event.type === 'WorkOrderCompleted' && t >= from && t < to;
+    });
+    return completions.filter((e) => e.event.data?.late === true).length / completions.length;
+  };
+
+  it('changes nothing before its time', () => {
+    const before = (events: DemoEvent[]): DemoEvent[] => events.filter((e) => occurredAt(e) < at);
+    expect(before(drifted)).toEqual(before(plain));
+    expect(before(plain).length).toBeGreaterThan(1000);
+  });
+
+  it('makes the orders created after it late far more often', () => {
+    const end = Number.POSITIVE_INFINITY;
+    expect(lateRate(drifted, start, at)).toBe(lateRate(plain, start, at));
+    expect(lateRate(drifted, at, end)).toBeGreaterThan(lateRate(plain, at, end) + 0.1);
   });
 });

@@ -1,0 +1,19 @@
+// Errors of the pure ML code. Each is a bug in a view or its caller, not a passing fault:
+// activities map them to non-retryable failures by their code.
+
+export type FeatureViewErrorCode =
+  | 'OUT_OF_ORDER'
+  | 'INVALID_OBSERVATION'
+  | 'RUN_FINISHED'
+  | 'SNAPSHOT_MISMATCH'
+  | 'INVALID_ARGUMENT';
+
+export class FeatureViewError extends Error {
+  constructor(
+    readonly code: FeatureViewErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FeatureViewError';
+  }
+}

@@ -1,0 +1,274 @@
+// Runs a feature view over the log incrementally: events go in one at a time in commit order,
+// rows come out once labelled. Only unlabelled observations are held, so memory follows the
+// number of open entities, not the length of the history.
+import { START, comparePositions, type Position } from '../eventstore/types.js';
+import { compareRows } from './dataset.js';
+import { FeatureViewError } from './errors.js';
+import { stateFromJson, stateToJson } from './stateJson.js';
+import {
+  positionOf,
+  type FeatureEmitter,
+  type FeatureRow,
+  type FeatureView,
+  type Features,
+  type Label,
+  type LogEvent,
+} from './featureView.js';
+
+/** Everything a run holds, JSON-safe: store it, and resume a run from it later. */
+export interface FeatureRunSnapshot {
+  view: { name: string; version: number; codeHash: string };
+  /** The last event pushed; `START` when none. */
+  position: Position;
+  /** The view's state as JSON text (Maps and Sets included, see `stateToJson`). */
+  state: string;
+  /** Labelled rows not drained yet, in release order. */
+  labelled: FeatureRow[];
+  /** Observations still waiting for their outcome, in log order. */
+  unlabelled: FeatureRow[];
+}
+
+export interface FeatureRun<State> {
+  readonly view: FeatureView<State>;
+  /**
+   * Applies the next event of the log; refuses one that is not after the previous one.
+   * Returns the observations made at this event (unlabelled): what online serving scores.
+   */
+  push: (event: LogEvent) => readonly FeatureRow[];
+  /**
+   * The rows labelled since the last drain, ordered by label position, then position. All
+   * drains together give the same sequence however often they are called.
+   */
+  drain: () => FeatureRow[];
+  /** Ends the run: the rows labelled but not drained, then the unlabelled ones in log order. */
+  finish: () => FeatureRow[];
+  /** The view's state after the last event. Read it, do not change it. */
+  readonly state: State;
+  /** The last event pushed; `START` when none. */
+  readonly position: Position;
+  /** Rows held: the unlabelled observations plus labelled rows not drained yet. */
+  readonly held: number;
+  readonly unlabelled: number;
+  snapshot: () => FeatureRunSnapshot;
+}
+
+export interface FeatureRunOptions {
+  /** Continues a run from its snapshot; the view must be the very same code. */
+  resume?: FeatureRunSnapshot;
+}
+
+const jsonCopy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+const invalidObservation = (
+  view: Pick<FeatureView<unknown>, 'name'>,
+  entityId: string,
+  message: string,
+): FeatureViewError =>
+  new FeatureViewError(
+    'INVALID_OBSERVATION',
+    `feature view '${view.name}', entity '${entityId}': ${message}`,
+  );
+
+/** A checked copy of the features: this runs for every observation, so it stays lean. */
+const checkedFeatures = (
+  view: Pick<FeatureView<unknown>, 'name' | 'featureNames'>,
+  entityId: string,
+  features: Features,
+): Features => {
+  const copy = { ...features };
+  for (const name of view.featureNames) {
+    const value = copy[name];
+    switch (typeof value) {
+      case 'number':
+        if (!Number.isFinite(value)) {
+          throw invalidObservation(
+            view,
+            entityId,
+            `feature '${name}' is ${value}: give null for an unknown value`,
+          );
+        }
+        break;
+      case 'string':
+      case 'boolean':
+        break;
+      case 'undefined':
+        throw invalidObservation(view, entityId, `feature '${name}' is missing`);
+      default:
+        if (value !== null) {
+          throw invalidObservation(
+            view,
+            entityId,
+            `feature '${name}' is not a number, string, boolean or null`,
+          );
+        }
+    }
+  }
+  if (Object.keys(copy).length !== view.featureNames.length) {
+    const unknown = Object.keys(copy).filter((name) => !view.featureNames.includes(name));
+    throw invalidObservation(view, entityId, `unknown features ${unknown.join(', ')}`);
+  }
+  return copy;
+};
+
+export const createFeatureRun = <State>(
+  view: FeatureView<State>,
+  { resume }: FeatureRunOptions = {},
+): FeatureRun<State> => {
+  if (
+    resume &&
+    (resume.view.name !== view.name ||
+      resume.view.version !== view.version ||
+      resume.view.codeHash !== view.codeHash)
+  ) {
+    throw new FeatureViewError(
+      'SNAPSHOT_MISMATCH',
+      `the snapshot is of ${resume.view.name} v${resume.view.version} (${resume.view.codeHash}), ` +
+        `not of ${view.name} v${view.version} (${view.codeHash}): rebuild from the log`,
+    );
+  }
+  const eventTypes = view.eventTypes && new Set(view.eventTypes);
+  const state = resume ? stateFromJson<State>(resume.state) : view.initialState();
+  let position: Position = resume ? { ...resume.position } : START;
+  let ended: string | undefined;
+  /** Unlabelled observations by entity, each list in log order. */
+  const pending = new Map<string, FeatureRow[]>();
+  let pendingCount = 0;
+  let ready: FeatureRow[] = resume ? jsonCopy(resume.labelled) : [];
+  const hold = (row: FeatureRow): void => {
+    const rows = pending.get(row.entityId);
+    if (rows) rows.push(row);
+    else pending.set(row.entityId, [row]);
+    pendingCount += 1;
+  };
+  for (const row of resume ? jsonCopy(resume.unlabelled) : []) hold(row);
+
+  // The event being applied, and what its apply emitted.
+  let current: LogEvent | undefined;
+  let observedNow: FeatureRow[] = [];
+  let labelledNow: FeatureRow[] = [];
+  const during = (what: string): LogEvent => {
+    if (!current) throw new FeatureViewError('INVALID_OBSERVATION', `${what} outside apply()`);
+    return current;
+  };
+  const emit: FeatureEmitter = {
+    observe: (entityId, features) => {
+      const event = during('observe()');
+      for (const row of observedNow) {
+        if (row.entityId !== entityId) continue;
+        throw new FeatureViewError(
+          'INVALID_OBSERVATION',
+          `feature view '${view.name}' observed '${entityId}' twice at one event`,
+        );
+      }
+      observedNow.push({
+        entityId,
+        observedAt: event.occurredAt,
+        position: positionOf(event),
+        features: checkedFeatures(view, entityId, features),
+        label: null,
+        labelPosition: null,
+        labelledAt: null,
+      });
+    },
+    label: (entityId, value: Label) => {
+      const event = during('label()');
+      if (value !== 0 && value !== 1) {
+        throw new FeatureViewError('INVALID_OBSERVATION', `label ${String(value)} is not 0 or 1`);
+      }
+      const rows = pending.get(entityId);
+      if (!rows) return;
+      pending.delete(entityId);
+      pendingCount -= rows.length;
+      const labelPosition = positionOf(event);
+      for (const row of rows) {
+        labelledNow.push({ ...row, label: value, labelPosition, labelledAt: event.occurredAt });
+      }
+    },
+  };
+
+  const refuseWhenEnded = (): void => {
+    if (ended) throw new FeatureViewError('RUN_FINISHED', `the run ${ended}`);
+  };
+
+  return {
+    view,
+    push: (event) => {
+      refuseWhenEnded();
+      const at = positionOf(event);
+      if (comparePositions(at, position) <= 0) {
+        throw new FeatureViewError(
+          'OUT_OF_ORDER',
+          `event ${event.eventId} at (${at.transactionId}, ${at.globalPosition}) is not after ` +
+            `(${position.transactionId}, ${position.globalPosition})`,
+        );
+      }
+      position = at;
+      if (eventTypes && !eventTypes.has(event.type)) return [];
+      current = event;
+      observedNow = [];
+      labelledNow = [];
+      try {
+        view.apply(state, event, emit);
+      } catch (error) {
+        // The state may be half-updated: nothing after this event can be trusted.
+        ended = `failed at event ${event.eventId}`;
+        throw error;
+      } finally {
+        current = undefined;
+      }
+      if (labelledNow.length > 1) labelledNow.sort(compareRows);
+      for (const row of labelledNow) ready.push(row);
+      for (const row of observedNow) hold(row);
+      return observedNow;
+    },
+    drain: () => {
+      const rows = ready;
+      ready = [];
+      return rows;
+    },
+    finish: () => {
+      refuseWhenEnded();
+      ended = 'is finished';
+      const unlabelled = [...pending.values()].flat().sort(compareRows);
+      pending.clear();
+      pendingCount = 0;
+      const rows = ready.concat(unlabelled);
+      ready = [];
+      return rows;
+    },
+    get state() {
+      return state;
+    },
+    get position() {
+      return position;
+    },
+    get held() {
+      return pendingCount + ready.length;
+    },
+    get unlabelled() {
+      return pendingCount;
+    },
+    snapshot: () => ({
+      view: { name: view.name, version: view.version, codeHash: view.codeHash },
+      position: { ...position },
+      state: stateToJson(state),
+      labelled: jsonCopy(ready),
+      unlabelled: jsonCopy([...pending.values()].flat().sort(compareRows)),
+    }),
+  };
+};
+
+/** Runs a view over a whole log: every row, labelled ones first (see `FeatureRun.drain`). */
+export const runFeatureView = <State>(
+  view: FeatureView<State>,
+  log: Iterable<LogEvent>,
+): FeatureRow[] => {
+  const run = createFeatureRun(view);
+  const rows: FeatureRow[] = [];
+  for (const event of log) {
+    run.push(event);
+    for (const row of run.drain()) rows.push(row);
+  }
+  for (const row of run.finish()) rows.push(row);
+  return rows;
+};

@@ -1,0 +1,127 @@
+// A feature view is code: a reducer over the log in commit order. At trigger events it
+// observes an entity (features from the state so far); later outcome events label those
+// observations. Events reach it one at a time in commit order, so a feature can only see
+// what was recorded before the observation: leakage is impossible by construction.
+import type { JsonObject, Position } from '../eventstore/types.js';
+import { computeCodeHash, type ViewCode } from './codeHash.js';
+import { FeatureViewError } from './errors.js';
+
+/** The fields of a recorded event that a view reads. Every `RecordedEvent` is one. */
+export interface LogEvent {
+  eventId: string;
+  streamId: string;
+  streamVersion: number;
+  type: string;
+  schemaVersion: number;
+  data: JsonObject;
+  /** Business time, ms since the epoch. */
+  occurredAt: number;
+  recordedAt: number;
+  globalPosition: number;
+  transactionId: number;
+}
+
+export type FeatureValue = number | string | boolean | null;
+export type Features = Readonly<Record<string, FeatureValue>>;
+export type Label = 0 | 1;
+
+/** One observation of an entity, with its outcome once the log has it. */
+export interface FeatureRow {
+  readonly entityId: string;
+  /** Business time of the observation: the trigger event's `occurredAt`. */
+  readonly observedAt: number;
+  /** Log position of the trigger event. */
+  readonly position: Position;
+  /** Every feature of the view (`featureNames` gives the columns' order). */
+  readonly features: Features;
+  readonly label: Label | null;
+  /** Log position and business time of the event that gave the label. */
+  readonly labelPosition: Position | null;
+  readonly labelledAt: number | null;
+}
+
+/**
+ * What a view's `apply` may do at an event. `observe` records an observation at this event's
+ * position with the features as given now (they are copied: nothing later can change them).
+ * `label` gives the outcome to the entity's observations made at earlier events that have
+ * none yet; an observation made at this very event stays unlabelled, because its outcome
+ * must come from later in the log.
+ */
+export interface FeatureEmitter {
+  observe: (entityId: string, features: Features) => void;
+  label: (entityId: string, value: Label) => void;
+}
+
+export interface FeatureViewDefinition<State> {
+  /** Lower-case snake case: it names datasets, experiments and models. */
+  name: string;
+  /** A positive integer; raise it when the meaning of a feature or label changes. */
+  version: number;
+  /** Every observation has exactly these features; their order is the dataset's columns. */
+  featureNames: readonly string[];
+  /** The event types `apply` reads. Others are skipped, so readers may filter on these. */
+  eventTypes?: readonly string[];
+  /**
+   * A fresh state, made of what snapshots can write as JSON: plain objects, arrays, Maps, Sets,
+   * numbers, strings, booleans and null. Key entities by Maps: any id is safe there.
+   */
+  initialState: () => State;
+  /** Applies one event to the state (mutating it) and emits observations and labels. */
+  apply: (state: State, event: LogEvent, emit: FeatureEmitter) => void;
+  /**
+   * Everything else the view's behaviour depends on, so that it reaches `codeHash`: the
+   * helper functions `apply` calls and the module constants they read.
+   */
+  code?: readonly ViewCode[];
+  constants?: JsonObject;
+}
+
+export interface FeatureView<State> extends Readonly<FeatureViewDefinition<State>> {
+  /**
+   * sha256 (hex) over the name, version, feature names, event types, constants and the source
+   * text of the functions, as the running build has them: editing the code changes it.
+   */
+  readonly codeHash: string;
+}
+
+const VIEW_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+const FEATURE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+/** Column names a dataset uses besides the features. */
+export const RESERVED_COLUMNS: readonly string[] = [
+  'entity_id',
+  'observed_at',
+  'transaction_id',
+  'global_position',
+  'label',
+  'label_transaction_id',
+  'label_global_position',
+  'labelled_at',
+];
+
+export const defineFeatureView = <State>(
+  definition: FeatureViewDefinition<State>,
+): FeatureView<State> => {
+  const { name, version, featureNames } = definition;
+  const invalid = (message: string): FeatureViewError =>
+    new FeatureViewError('INVALID_ARGUMENT', `feature view '${name}': ${message}`);
+  if (!VIEW_NAME.test(name)) throw invalid('the name must be lower-case snake case');
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw invalid('the version must be a positive integer');
+  }
+  if (featureNames.length === 0) throw invalid('there must be at least one feature');
+  for (const feature of featureNames) {
+    if (!FEATURE_NAME.test(feature)) throw invalid(`feature '${feature}' is not snake case`);
+    if (RESERVED_COLUMNS.includes(feature)) throw invalid(`feature '${feature}' is reserved`);
+  }
+  if (new Set(featureNames).size !== featureNames.length) throw invalid('duplicate features');
+  return Object.freeze({
+    ...definition,
+    featureNames: Object.freeze([...featureNames]),
+    codeHash: computeCodeHash(definition),
+  });
+};
+
+export const positionOf = (event: LogEvent): Position => ({
+  transactionId: event.transactionId,
+  globalPosition: event.globalPosition,
+});

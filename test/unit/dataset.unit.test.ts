@@ -1,0 +1,310 @@
+// Unit tests of datasets: canonical rows, the digest, the split by time, the label balance.
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  canonicalRow,
+  compareRows,
+  createDatasetDigest,
+  datasetColumns,
+  datasetDigest,
+  labelBalance,
+  splitByTime,
+} from '../../ml/dataset.js';
+import { FeatureViewError } from '../../ml/errors.js';
+import { runFeatureView } from '../../ml/featureRun.js';
+import type { FeatureRow } from '../../ml/featureView.js';
+import { recordDemoLog } from '../../demo/demoLog.js';
+import { generateDemoHistory, type DemoEvent } from '../../demo/workOrders.js';
+import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+
+const view = workOrderOverrunView;
+const names = view.featureNames;
+
+const row = (overrides: Partial<FeatureRow> = {}): FeatureRow => ({
+  entityId: 'WO-1',
+  observedAt: 1_767_600_000_000,
+  position: { transactionId: 7, globalPosition: 3 },
+  features: { size: 2.5, kind: 'a "quoted" kind', urgent: true, missing: null },
+  label: 1,
+  labelPosition: { transactionId: 9, globalPosition: 12 },
+  labelledAt: 1_767_700_000_000,
+  ...overrides,
+});
+const toyNames = ['size', 'kind', 'urgent', 'missing'];
+
+/** A seeded shuffle, so that a failure can be replayed. */
+const shuffled = <T>(items: readonly T[], seed = 1): T[] => {
+  const out = [...items];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+};
+
+describe('canonicalRow', () => {
+  it('writes the columns in a fixed order as one line of JSON', () => {
+    expect(datasetColumns(toyNames)).toEqual([
+      'entity_id',
+      'observed_at',
+      'transaction_id',
+      'global_position',
+      'size',
+      'kind',
+      'urgent',
+      'missing',
+      'label',
+      'label_transaction_id',
+      'label_global_position',
+      'labelled_at',
+    ]);
+    expect(canonicalRow(toyNames, row())).toBe(
+      '["WO-1",1767600000000,7,3,2.5,"a \\"quoted\\" kind",true,null,1,9,12,1767700000000]',
+    );
+    expect(
+      canonicalRow(toyNames, row({ label: null, labelPosition: null, labelledAt: null })),
+    ).toBe('["WO-1",1767600000000,7,3,2.5,"a \\"quoted\\" kind",true,null,null,null,null,null]');
+  });
+
+  it('ignores the order of keys in the features object', () => {
+    const reordered = row({
+      features: { missing: null, urgent: true, kind: 'a "quoted" kind', size: 2.5 },
+    });
+    expect(canonicalRow(toyNames, reordered)).toBe(canonicalRow(toyNames, row()));
+  });
+
+  it('formats numbers in their shortest round-trip form, -0 as 0', () => {
+    const sized = (size: number): string =>
+      canonicalRow(['size'], row({ features: { size } })).split(',')[4] ?? '';
+    expect([0.1 + 0.2, -0, 1e21, 1.5e-7, 123456789.125, -2].map(sized)).toEqual([
+      '0.30000000000000004',
+      '0',
+      '1e+21',
+      '1.5e-7',
+      '123456789.125',
+      '-2',
+    ]);
+  });
+
+  it('refuses non-finite numbers and missing features', () => {
+    expect(() => canonicalRow(['size'], row({ features: { size: Number.NaN } }))).toThrow(
+      FeatureViewError,
+    );
+    expect(() => canonicalRow(['size', 'other'], row())).toThrow("has no feature 'other'");
+  });
+});
+
+describe('datasetDigest', () => {
+  const history = generateDemoHistory({ workOrders: 100, seed: 23 });
+  const rowsOf = (events: readonly DemoEvent[]): FeatureRow[] =>
+    runFeatureView(view, recordDemoLog(events));
+  const rows = rowsOf(history);
+  const digest = datasetDigest(names, rows);
+  const withFeature = (i: number, feature: string, value: number | string | null): FeatureRow[] =>
+    rows.map((r, k) => (k === i ? { ...r, features: { ...r.features, [feature]: value } } : r));
+
+  it('is a sha256 hex, the same for the same rows, computed again from the log', () => {
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(datasetDigest(names, rowsOf(generateDemoHistory({ workOrders: 100, seed: 23 })))).toBe(
+      digest,
+    );
+  });
+
+  it('does not depend on the order of the rows in the input (it sorts them by position)', () => {
+    expect(datasetDigest(names, shuffled(rows, 3))).toBe(digest);
+    expect(datasetDigest(names, [...rows].reverse())).toBe(digest);
+  });
+
+  it('changes with any feature value, however small the change', () => {
+    const i = Math.floor(rows.length / 2);
+    const ratio = Number(rows[i]?.features.logged_ratio);
+    const digests = [
+      datasetDigest(names, withFeature(i, 'logged_ratio', ratio + 1e-6)),
+      datasetDigest(names, withFeature(i, 'logged_ratio', null)),
+      datasetDigest(names, withFeature(i, 'customer_tier', 'platinum')),
+      datasetDigest(names, withFeature(0, 'technician_open_orders', 99)),
+      datasetDigest(names, withFeature(rows.length - 1, 'priority', 0.5)),
+    ];
+    expect(new Set([digest, ...digests]).size).toBe(digests.length + 1);
+  });
+
+  it('changes with any label, its position, or the time of a row', () => {
+    const i = 5;
+    const changed = (change: Partial<FeatureRow>): string =>
+      datasetDigest(
+        names,
+        rows.map((r, k) => (k === i ? { ...r, ...change } : r)),
+      );
+    const target = rows[i] as FeatureRow;
+    const digests = [
+      changed({ label: target.label === 1 ? 0 : 1 }),
+      changed({ label: null }),
+      changed({ labelPosition: { transactionId: 1, globalPosition: 1 } }),
+      changed({ labelledAt: (target.labelledAt ?? 0) + 60_000 }),
+      changed({ observedAt: target.observedAt + 1 }),
+      changed({ entityId: `${target.entityId}x` }),
+      datasetDigest(names, rows.slice(1)),
+      datasetDigest(
+        names.map((name) => (name === 'priority' ? 'urgency' : name)),
+        rows.map((r) => ({
+          ...r,
+          features: { ...r.features, urgency: r.features.priority ?? null },
+        })),
+      ),
+    ];
+    expect(new Set([digest, ...digests]).size).toBe(digests.length + 1);
+  });
+
+  it('changes when the log gives the same events in another commit order', () => {
+    // Two neighbouring events of different streams, swapped: the same facts, another log.
+    const i = history.findIndex(
+      (e, k) => k > 100 && e.event.type === 'WorkLogged' && history[k + 1]?.streamId !== e.streamId,
+    );
+    const swapped = [...history];
+    [swapped[i], swapped[i + 1]] = [history[i + 1] as DemoEvent, history[i] as DemoEvent];
+    expect(datasetDigest(names, rowsOf(swapped))).not.toBe(digest);
+    expect(
+      datasetDigest(names, rowsOf(generateDemoHistory({ workOrders: 100, seed: 24 }))),
+    ).not.toBe(digest);
+  });
+
+  it('is the sha256 of the header line and the canonical rows, one per line', () => {
+    const second = row({
+      entityId: 'WO-2',
+      position: { transactionId: 7, globalPosition: 4 },
+      label: null,
+      labelPosition: null,
+      labelledAt: null,
+    });
+    const text =
+      '["entity_id","observed_at","transaction_id","global_position","size","kind","urgent",' +
+      '"missing","label","label_transaction_id","label_global_position","labelled_at"]\n' +
+      '["WO-1",1767600000000,7,3,2.5,"a \\"quoted\\" kind",true,null,1,9,12,1767700000000]\n' +
+      '["WO-2",1767600000000,7,4,2.5,"a \\"quoted\\" kind",true,null,null,null,null,null]\n';
+    const expected = createHash('sha256').update(text).digest('hex');
+    expect(datasetDigest(toyNames, [second, row()])).toBe(expected);
+    // Pinned, so that the canonical form cannot drift unnoticed.
+    expect(expected).toBe('f2b1048bad4502676ca2726966368848b1d184747bb78c5ca278943902647a60');
+  });
+
+  it('can be built row by row in canonical order, and refuses rows out of order', () => {
+    const sorted = [...rows].sort(compareRows);
+    const builder = createDatasetDigest(names);
+    sorted.forEach((r) => builder.add(r));
+    expect(builder.rows).toBe(rows.length);
+    expect(builder.digest()).toBe(digest);
+    // Reading the digest midway does not end the build.
+    const partial = createDatasetDigest(names);
+    partial.add(sorted[0] as FeatureRow);
+    expect(partial.digest()).toBe(datasetDigest(names, sorted.slice(0, 1)));
+    partial.add(sorted[1] as FeatureRow);
+    expect(partial.digest()).toBe(datasetDigest(names, sorted.slice(0, 2)));
+    expect(() => partial.add(sorted[0] as FeatureRow)).toThrow(FeatureViewError);
+    expect(() => partial.add(sorted[1] as FeatureRow)).toThrow('is not after the previous row');
+  });
+
+  it('orders rows observed at one event by entity id', () => {
+    const a = row({ entityId: 'A' });
+    const b = row({ entityId: 'B' });
+    expect([b, a].sort(compareRows)).toEqual([a, b]);
+    expect(datasetDigest(toyNames, [b, a])).toBe(datasetDigest(toyNames, [a, b]));
+  });
+});
+
+describe('splitByTime', () => {
+  const rows = runFeatureView(
+    view,
+    recordDemoLog(generateDemoHistory({ workOrders: 200, seed: 29 })),
+  );
+
+  it('puts every validation row after every training row', () => {
+    for (const fraction of [0.1, 0.2, 0.5, 0.9]) {
+      const split = splitByTime(rows, fraction);
+      const times = (which: string): number[] =>
+        rows.filter((_, i) => split.splits[i] === which).map((r) => r.observedAt);
+      const train = times('train');
+      const validation = times('validation');
+      expect(Math.max(...train)).toBeLessThan(split.boundary ?? NaN);
+      expect(Math.min(...validation)).toBeGreaterThanOrEqual(split.boundary ?? NaN);
+      expect(train.length + validation.length).toBe(rows.length);
+      expect(split.validation / rows.length).toBeCloseTo(fraction, 1);
+      expect(split.purged).toBe(0);
+    }
+  });
+
+  it('gives each row the same split whatever the input order', () => {
+    const split = splitByTime(rows, 0.25);
+    const order = shuffled(
+      rows.map((_, i) => i),
+      5,
+    );
+    const reordered = splitByTime(
+      order.map((i) => rows[i] as FeatureRow),
+      0.25,
+    );
+    expect(reordered.boundary).toBe(split.boundary);
+    expect(order.map((i) => split.splits[i])).toEqual(reordered.splits);
+  });
+
+  it('keeps rows observed at the same time on the same side', () => {
+    const at = (observedAt: number, globalPosition: number): FeatureRow =>
+      row({ observedAt, position: { transactionId: 1, globalPosition } });
+    const tied = [at(1, 1), at(2, 2), at(3, 3), at(3, 4), at(3, 5), at(4, 6)];
+    const split = splitByTime(tied, 0.5);
+    expect(split.boundary).toBe(3);
+    expect(split.splits).toEqual([
+      'train',
+      'train',
+      'validation',
+      'validation',
+      'validation',
+      'validation',
+    ]);
+  });
+
+  it('sets aside, when asked, training rows whose outcome came at or after the boundary', () => {
+    const split = splitByTime(rows, 0.3, { purge: true });
+    const boundary = split.boundary ?? NaN;
+    rows.forEach((r, i) => {
+      const expected =
+        r.observedAt >= boundary
+          ? 'validation'
+          : r.labelledAt !== null && r.labelledAt >= boundary
+            ? 'purged'
+            : 'train';
+      expect(split.splits[i]).toBe(expected);
+    });
+    expect(split.purged).toBeGreaterThan(0);
+    expect(split.train + split.validation + split.purged).toBe(rows.length);
+  });
+
+  it('handles no rows, and refuses fractions outside (0, 1)', () => {
+    expect(splitByTime([], 0.2)).toEqual({
+      boundary: null,
+      splits: [],
+      train: 0,
+      validation: 0,
+      purged: 0,
+    });
+    for (const fraction of [0, 1, -0.1, 1.5, Number.NaN]) {
+      expect(() => splitByTime(rows, fraction)).toThrow(FeatureViewError);
+    }
+  });
+});
+
+describe('labelBalance', () => {
+  it('counts positives, negatives and unlabelled rows', () => {
+    const rows = [row({ label: 1 }), row({ label: 0 }), row({ label: 0 }), row({ label: null })];
+    expect(labelBalance(rows)).toEqual({
+      rows: 4,
+      labelled: 3,
+      unlabelled: 1,
+      positives: 1,
+      negatives: 2,
+      positiveRate: 1 / 3,
+    });
+    expect(labelBalance([]).positiveRate).toBeNull();
+  });
+});
