@@ -1,5 +1,6 @@
 // Unit tests of the conversions between protobuf messages and the event store's types.
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../support/thrown.js';
 import { ValidationError } from '../../eventstore/errors.js';
 import type { StoredEvent } from '../../eventstore/types.js';
 import { prepareEvents } from '../../eventstore/validation.js';
@@ -18,16 +19,7 @@ import {
   toRecordedEventMessage,
 } from '../../services/grpc/codec.js';
 
-const validationError = (fn: () => unknown): ValidationError => {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(ValidationError);
-  return thrown as ValidationError;
-};
+const validationError = (fn: () => unknown): ValidationError => thrownBy(ValidationError, fn);
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value), 'utf8');
 const INVALID_UTF8 = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]);

@@ -1,17 +1,10 @@
 // Unit tests of the environment configuration (the real process.env is never read).
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../support/thrown.js';
 import { ConfigError, loadConfig } from '../../config/env.js';
 
-const configError = (env: NodeJS.ProcessEnv): ConfigError => {
-  let thrown: unknown;
-  try {
-    loadConfig(env);
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(ConfigError);
-  return thrown as ConfigError;
-};
+const configError = (env: NodeJS.ProcessEnv): ConfigError =>
+  thrownBy(ConfigError, () => loadConfig(env));
 
 const DEFAULTS = {
   DATABASE_URL: undefined,

@@ -1,5 +1,6 @@
 // Unit tests of the CLI's parsing and printing helpers.
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../support/thrown.js';
 import { UsageError } from '../../cli/errors.js';
 import {
   eventToJson,
@@ -10,16 +11,7 @@ import {
 } from '../../cli/format.js';
 import { RecordedEvent } from '../../gen/hindsight/v1/eventstore.js';
 
-const usageError = (fn: () => unknown): UsageError => {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(UsageError);
-  return thrown as UsageError;
-};
+const usageError = (fn: () => unknown): UsageError => thrownBy(UsageError, fn);
 
 describe('parsePosition and formatPosition', () => {
   it.each([

@@ -1,5 +1,6 @@
 // Unit tests of the event store's input rules (no database).
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../support/thrown.js';
 import { ValidationError } from '../../eventstore/errors.js';
 import type {
   EventMetadata,
@@ -22,17 +23,7 @@ import {
   validateSubscriptionName,
 } from '../../eventstore/validation.js';
 
-/** Runs `fn`, which must throw a ValidationError, and returns that error. */
-const validationError = (fn: () => unknown): ValidationError => {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(ValidationError);
-  return thrown as ValidationError;
-};
+const validationError = (fn: () => unknown): ValidationError => thrownBy(ValidationError, fn);
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const MIN_TIME = Date.UTC(1900, 0, 1);
