@@ -8,13 +8,7 @@ import type { AppendRequest, SubscribeResponse } from '../gen/hindsight/v1/event
 import type { BenchClient } from './clients.js';
 import type { BenchEnvironment } from './environment.js';
 import { measure, paced, percentile, printMeasured, waitFor } from './measure.js';
-import {
-  EVENT_TYPE,
-  benchEvent,
-  categoryOf,
-  toNewEventMessage,
-  type BenchEvent,
-} from './payload.js';
+import { benchEvent, insertPlannedAppend, toAppendRequest, type PlannedAppend } from './payload.js';
 import { figure, valueAtMost, type Figure } from './report.js';
 
 const EVENTS_PER_APPEND = 10;
@@ -25,14 +19,7 @@ const WRITERS = 4;
 const STREAMS = 64;
 const DRAIN_TIMEOUT_MS = 5000;
 
-interface Planned {
-  streamId: string;
-  /** The stream's version before this append. */
-  version: number;
-  events: BenchEvent[];
-}
-
-const plan = (prefix: string): Planned[] =>
+const plan = (prefix: string): PlannedAppend[] =>
   Array.from({ length: WARM_UP + MEASURED }, (_, i) => ({
     streamId: `${prefix}-s${i % STREAMS}`,
     version: Math.floor(i / STREAMS) * EVENTS_PER_APPEND,
@@ -50,7 +37,7 @@ interface Latencies {
 
 /** ack → delivery per measured event (the warm-up ones are left out). */
 const latencies = (
-  work: Planned[],
+  work: PlannedAppend[],
   acks: Map<string, number>,
   deliveries: Map<string, number>,
 ): Latencies => {
@@ -83,11 +70,7 @@ const describe = (l: Latencies) =>
 
 const viaGrpc = async (writers: BenchClient[], subscriber: BenchClient): Promise<Latencies> => {
   const work = plan('latency');
-  const requests: AppendRequest[] = work.map(({ streamId, events }) => ({
-    streamId,
-    events: events.map(toNewEventMessage),
-    expected: undefined,
-  }));
+  const requests: AppendRequest[] = work.map(toAppendRequest);
   const acks = new Map<string, number>();
   const deliveries = new Map<string, number>();
 
@@ -136,18 +119,6 @@ const viaGrpc = async (writers: BenchClient[], subscriber: BenchClient): Promise
   return latencies(work, acks, deliveries);
 };
 
-// The rows of one append, and one notification carrying their ids.
-const NOTIFY_INSERT = /* sql */ `
-  with i as (
-    insert into bench_baseline
-      (stream_id, stream_version, event_id, event_type, schema_version, category, data,
-       metadata, occurred_at)
-    select $1, $2::int8 + u.ord, u.id, $4, 1, $5, u.data, u.metadata, now()
-      from unnest($3::uuid[], $6::jsonb[], $7::jsonb[]) with ordinality as u(id, data, metadata, ord)
-    returning event_id
-  )
-  select pg_notify('bench', string_agg(i.event_id::text, ',')) from i`;
-
 const viaPg = async (writers: pg.Client[], databaseUrl: string): Promise<Latencies> => {
   const work = plan('baselatency');
   const acks = new Map<string, number>();
@@ -168,22 +139,12 @@ const viaPg = async (writers: pg.Client[], databaseUrl: string): Promise<Latenci
       const client = writers[w];
       const planned = work[i];
       if (!client || !planned) return;
-      const { streamId, version, events } = planned;
+      const { events } = planned;
       queues[w] = (queues[w] ?? Promise.resolve()).then(() =>
-        client
-          .query(NOTIFY_INSERT, [
-            streamId,
-            version,
-            events.map((e) => e.id),
-            EVENT_TYPE,
-            categoryOf(streamId),
-            events.map((e) => e.dataJson),
-            events.map((e) => e.metadataJson),
-          ])
-          .then(() => {
-            const now = performance.now();
-            for (const event of events) acks.set(event.id, now);
-          }),
+        insertPlannedAppend(client, planned, 'bench').then(() => {
+          const now = performance.now();
+          for (const event of events) acks.set(event.id, now);
+        }),
       );
     });
     await Promise.all(queues);

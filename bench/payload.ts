@@ -1,9 +1,11 @@
 // Event payloads shared by the gRPC runs and their plain-pg baselines, so both store the same
 // JSON. Deterministic, ~300 bytes of data and a small metadata object per event.
 import { randomUUID } from 'node:crypto';
-import type { NewEvent } from '../gen/hindsight/v1/eventstore.js';
+import type pg from 'pg';
+import type { AppendRequest, NewEvent } from '../gen/hindsight/v1/eventstore.js';
+import { categoryOf } from '../eventstore/validation.js';
 
-export { categoryOf } from '../eventstore/validation.js';
+export { categoryOf };
 
 export const EVENT_TYPE = 'OrderPlaced';
 export const ACTOR = 'bench';
@@ -56,3 +58,43 @@ export const toNewEventMessage = (event: BenchEvent): NewEvent => ({
   actor: ACTOR,
   metadata: Buffer.alloc(0),
 });
+
+/** One append of the benchmark: the same events go over gRPC and into the baseline table. */
+export interface PlannedAppend {
+  streamId: string;
+  /** The stream's version before this append (the baseline table has no streams table). */
+  version: number;
+  events: BenchEvent[];
+}
+
+export const toAppendRequest = ({ streamId, events }: PlannedAppend): AppendRequest => ({
+  streamId,
+  events: events.map(toNewEventMessage),
+  expected: undefined, // any
+});
+
+/** The baseline: a plain multi-row INSERT of an append's rows, returning their event ids. */
+const INSERT_ROWS = /* sql */ `
+  insert into bench_baseline
+    (stream_id, stream_version, event_id, event_type, schema_version, category, data, metadata,
+     occurred_at)
+  select $1, $2::int8 + u.ord, u.id, $3, 1, $4, u.data, u.metadata, now()
+    from unnest($5::uuid[], $6::jsonb[], $7::jsonb[]) with ordinality as u(id, data, metadata, ord)
+  returning event_id`;
+
+/** Inserts an append's rows; with `notify`, in the same statement sends their ids on that channel. */
+export const insertPlannedAppend = (client: pg.Client, planned: PlannedAppend, notify?: string) =>
+  client.query(
+    notify
+      ? `with i as (${INSERT_ROWS}) select pg_notify('${notify}', string_agg(i.event_id::text, ',')) from i`
+      : INSERT_ROWS,
+    [
+      planned.streamId,
+      planned.version,
+      EVENT_TYPE,
+      categoryOf(planned.streamId),
+      planned.events.map((e) => e.id),
+      planned.events.map((e) => e.dataJson),
+      planned.events.map((e) => e.metadataJson),
+    ],
+  );
