@@ -8,9 +8,13 @@ import { createClient, createPool } from '../eventstore/pool.js';
 import { migrate } from '../eventstore/schema/migrate.js';
 import { startEmbeddedPostgres } from '../stack/embeddedPostgres.js';
 
+export type ServiceOrigin = 'started' | 'reused' | 'external';
+
 export interface Database {
   url: string;
   embedded: boolean;
+  /** How this process got it: started here, reused (already running), or external. */
+  origin: ServiceOrigin;
   /** Stops the embedded server if this process started it. */
   stop(): Promise<void>;
 }
@@ -18,13 +22,23 @@ export interface Database {
 /** DATABASE_URL when set; otherwise the embedded PostgreSQL under the data folder. */
 export const openDatabase = async (config: Config, logger: Logger): Promise<Database> => {
   if (config.DATABASE_URL)
-    return { url: config.DATABASE_URL, embedded: false, stop: () => Promise.resolve() };
+    return {
+      url: config.DATABASE_URL,
+      embedded: false,
+      origin: 'external',
+      stop: () => Promise.resolve(),
+    };
   const server = await startEmbeddedPostgres({
     dir: path.join(config.HINDSIGHT_DATA_DIR, 'postgres'),
     port: config.HINDSIGHT_EMBEDDED_PG_PORT,
     log: (message) => logger.info(message),
   });
-  return { url: server.url, embedded: true, stop: () => server.stop() };
+  return {
+    url: server.url,
+    embedded: true,
+    origin: server.reused ? 'reused' : 'started',
+    stop: () => server.stop(),
+  };
 };
 
 export interface OpenEventStore {

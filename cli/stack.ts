@@ -4,13 +4,18 @@ import type { Config } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
 import { startMlflowServer } from '../stack/mlflow.js';
 import { startTemporalDevServer } from '../stack/temporal.js';
-import { openDatabase, type Database } from './runtime.js';
+import { openDatabase, type Database, type ServiceOrigin } from './runtime.js';
+
+const origin = (reused: boolean | undefined): ServiceOrigin =>
+  reused === undefined ? 'external' : reused ? 'reused' : 'started';
 
 export interface Stack {
   database: Database;
   temporalAddress: string;
   temporalUiUrl?: string;
+  temporalOrigin: ServiceOrigin;
   mlflowUri: string;
+  mlflowOrigin: ServiceOrigin;
   /** Stops what this process started; external or reused services stay up. */
   stop(): Promise<void>;
 }
@@ -20,7 +25,12 @@ export const startStack = async (config: Config, logger: Logger): Promise<Stack>
   const [database, temporal, mlflow] = await Promise.all([
     openDatabase(config, logger),
     config.TEMPORAL_ADDRESS
-      ? { address: config.TEMPORAL_ADDRESS, uiUrl: undefined, stop: () => Promise.resolve() }
+      ? {
+          address: config.TEMPORAL_ADDRESS,
+          uiUrl: undefined,
+          reused: undefined,
+          stop: () => Promise.resolve(),
+        }
       : startTemporalDevServer({
           dataDir: config.HINDSIGHT_DATA_DIR,
           port: config.HINDSIGHT_TEMPORAL_PORT,
@@ -29,7 +39,11 @@ export const startStack = async (config: Config, logger: Logger): Promise<Stack>
           log,
         }),
     config.MLFLOW_TRACKING_URI
-      ? { trackingUri: config.MLFLOW_TRACKING_URI, stop: () => Promise.resolve() }
+      ? {
+          trackingUri: config.MLFLOW_TRACKING_URI,
+          reused: undefined,
+          stop: () => Promise.resolve(),
+        }
       : startMlflowServer({
           dataDir: config.HINDSIGHT_DATA_DIR,
           port: config.HINDSIGHT_MLFLOW_PORT,
@@ -40,7 +54,9 @@ export const startStack = async (config: Config, logger: Logger): Promise<Stack>
     database,
     temporalAddress: temporal.address,
     temporalUiUrl: temporal.uiUrl,
+    temporalOrigin: origin(temporal.reused),
     mlflowUri: mlflow.trackingUri,
+    mlflowOrigin: origin(mlflow.reused),
     stop: async () => {
       await Promise.all([temporal.stop(), mlflow.stop(), database.stop()]);
     },

@@ -21,13 +21,11 @@ export const registerStackCommands = (program: Command): void => {
         process.stdout.write('Starting the stack…\n');
         const running = await startStack(config, logger);
         const out = (line: string): boolean => process.stdout.write(`${line}\n`);
-        out(
-          `  PostgreSQL   ${running.database.embedded ? 'embedded' : 'DATABASE_URL'} ${running.database.url.replace(/\/\/[^@]*@/, '//')}`,
-        );
-        out(
-          `  Temporal     ${running.temporalAddress}${running.temporalUiUrl ? `  (UI ${running.temporalUiUrl})` : ''}`,
-        );
-        out(`  MLflow       ${running.mlflowUri}`);
+        const url = running.database.url.replace(/\/\/[^@]*@/, '//');
+        const ui = running.temporalUiUrl ? `, UI ${running.temporalUiUrl}` : '';
+        out(`  PostgreSQL   ${url}  (${running.database.origin})`);
+        out(`  Temporal     ${running.temporalAddress}  (${running.temporalOrigin}${ui})`);
+        out(`  MLflow       ${running.mlflowUri}  (${running.mlflowOrigin})`);
         out('Up. Ctrl-C stops what this command started.');
         await untilSignal();
         out('Stopping…');
