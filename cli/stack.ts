@@ -3,6 +3,7 @@
 import type { Config } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
 import { startMlflowServer } from '../stack/mlflow.js';
+import { stopOthersIfAnyFailed } from '../stack/startTogether.js';
 import { startTemporalDevServer } from '../stack/temporal.js';
 import { openDatabase, type Database, type ServiceOrigin } from './runtime.js';
 
@@ -20,35 +21,39 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+interface StartedService {
+  reused?: boolean;
+  stop(): Promise<void>;
+}
+
+const external = <T extends object>(service: T): Promise<T & StartedService> =>
+  Promise.resolve({ ...service, reused: undefined, stop: () => Promise.resolve() });
+
 export const startStack = async (config: Config, logger: Logger): Promise<Stack> => {
   const log = (message: string): void => logger.info(message);
-  const [database, temporal, mlflow] = await Promise.all([
-    openDatabase(config, logger),
+  const databaseStart = openDatabase(config, logger);
+  const temporalStart: Promise<{ address: string; uiUrl?: string } & StartedService> =
     config.TEMPORAL_ADDRESS
-      ? {
-          address: config.TEMPORAL_ADDRESS,
-          uiUrl: undefined,
-          reused: undefined,
-          stop: () => Promise.resolve(),
-        }
+      ? external({ address: config.TEMPORAL_ADDRESS })
       : startTemporalDevServer({
           dataDir: config.HINDSIGHT_DATA_DIR,
           port: config.HINDSIGHT_TEMPORAL_PORT,
           uiPort: config.HINDSIGHT_TEMPORAL_UI_PORT,
           namespace: config.TEMPORAL_NAMESPACE,
           log,
-        }),
-    config.MLFLOW_TRACKING_URI
-      ? {
-          trackingUri: config.MLFLOW_TRACKING_URI,
-          reused: undefined,
-          stop: () => Promise.resolve(),
-        }
-      : startMlflowServer({
-          dataDir: config.HINDSIGHT_DATA_DIR,
-          port: config.HINDSIGHT_MLFLOW_PORT,
-          log,
-        }),
+        });
+  const mlflowStart: Promise<{ trackingUri: string } & StartedService> = config.MLFLOW_TRACKING_URI
+    ? external({ trackingUri: config.MLFLOW_TRACKING_URI })
+    : startMlflowServer({
+        dataDir: config.HINDSIGHT_DATA_DIR,
+        port: config.HINDSIGHT_MLFLOW_PORT,
+        log,
+      });
+  await stopOthersIfAnyFailed([databaseStart, temporalStart, mlflowStart]);
+  const [database, temporal, mlflow] = await Promise.all([
+    databaseStart,
+    temporalStart,
+    mlflowStart,
   ]);
   return {
     database,

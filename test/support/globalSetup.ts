@@ -10,6 +10,7 @@ import { isProcessAlive } from '../../stack/processes.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../stack/embeddedPostgres.js';
 import { stopLeftoverService } from '../../stack/detachedService.js';
 import { startMlflowServer } from '../../stack/mlflow.js';
+import { stopOthersIfAnyFailed } from '../../stack/startTogether.js';
 import { freePort } from '../../stack/processes.js';
 import { startTemporalDevServer } from '../../stack/temporal.js';
 
@@ -77,19 +78,6 @@ const stopLeftoverRuns = async (dataDir: string): Promise<void> => {
   }
 };
 
-/** When one service failed to start, stops the others that did, then fails. */
-const failIfAnyFailed = async (starts: Promise<{ stop(): Promise<void> }>[]): Promise<void> => {
-  const settled = await Promise.allSettled(starts);
-  const failed = settled.find((result) => result.status === 'rejected');
-  if (!failed) return;
-  await Promise.all(
-    settled.map((result) =>
-      result.status === 'fulfilled' ? result.value.stop() : Promise.resolve(),
-    ),
-  );
-  throw failed.reason;
-};
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await stopLeftoverRuns(path.resolve('.data'));
   const runDir = path.resolve(`.data/test-run-${process.pid}`);
@@ -103,7 +91,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
         stop: () => Promise.resolve(),
       })
     : freePort().then((port) => startMlflowServer({ dataDir: runDir, port }));
-  await failIfAnyFailed([postgresStart, temporalStart, mlflowStart]);
+  await stopOthersIfAnyFailed([postgresStart, temporalStart, mlflowStart]);
   const [postgres, temporal, mlflow] = await Promise.all([
     postgresStart,
     temporalStart,
