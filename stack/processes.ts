@@ -1,6 +1,6 @@
 // Small helpers for running the stack's external programs.
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 
 export interface RunResult {
   code: number | null;
@@ -55,4 +55,18 @@ export const freePort = (): Promise<number> =>
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
     server.on('error', reject);
+  });
+
+/** True when something accepts TCP connections on 127.0.0.1:port (within a second). */
+export const portAnswers = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
   });

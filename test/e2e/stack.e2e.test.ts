@@ -2,21 +2,12 @@
 // answer, prints their addresses, reuses a stack already up, and stops what it started.
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { portAnswers } from '../../stack/processes.js';
 import { freePort, spawnHindsight } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-
-const answers = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port }, () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
 
 interface StackProcess {
   child: ChildProcess;
@@ -92,15 +83,15 @@ describe('hindsight stack up', () => {
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
     // The second run started nothing, so everything is still up.
-    expect(await answers(temporalPort)).toBe(true);
-    expect(await answers(mlflowPort)).toBe(true);
-    expect(await answers(pgPort)).toBe(true);
+    expect(await portAnswers(temporalPort)).toBe(true);
+    expect(await portAnswers(mlflowPort)).toBe(true);
+    expect(await portAnswers(pgPort)).toBe(true);
 
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('Stopping…');
-    expect(await answers(temporalPort)).toBe(false);
-    expect(await answers(mlflowPort)).toBe(false);
-    expect(await answers(pgPort)).toBe(false);
+    expect(await portAnswers(temporalPort)).toBe(false);
+    expect(await portAnswers(mlflowPort)).toBe(false);
+    expect(await portAnswers(pgPort)).toBe(false);
   }, 240_000);
 });

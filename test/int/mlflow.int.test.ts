@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { rejectionWith } from '../support/wait.js';
 import {
   createMlflowClient,
   DUPLICATE_OF_TAG,
@@ -23,15 +24,8 @@ const client = createMlflowClient({
 const unique = randomBytes(4).toString('hex');
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-const failureOf = async (promise: Promise<unknown>): Promise<MlflowError> => {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MlflowError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-};
+const failureOf = (promise: Promise<unknown>): Promise<MlflowError> =>
+  rejectionWith(MlflowError, promise);
 
 describe('MLflow client', () => {
   let experimentId: string;

@@ -3,11 +3,10 @@
 import type { ClientReadableStream } from '@grpc/grpc-js';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReadAllResponse, SubscribeResponse } from '../../gen/hindsight/v1/eventstore.js';
 import type { Position, RecordedEvent } from '../../eventstore/types.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startTestServer, type TestServer } from '../support/grpcServer.js';
+import { useDatabaseAndServer } from '../support/grpcServer.js';
 import { sleep, waitFor } from '../support/wait.js';
 
 const WRITERS = 10;
@@ -79,18 +78,7 @@ const toSeen = (e: {
 });
 
 describe('global order with transactions committing out of order', () => {
-  let db: TestDatabase;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    db = await createTestDatabase({ pollIntervalMs: 100 });
-    server = await startTestServer(db.store);
-  });
-
-  afterAll(async () => {
-    await server.stop();
-    await db.drop();
-  });
+  const t = useDatabaseAndServer({ pollIntervalMs: 100 });
 
   it('delivers every committed event exactly once, in one consistent order, to every consumer', async () => {
     const viaSubscribe: Seen[] = [];
@@ -98,7 +86,7 @@ describe('global order with transactions committing out of order', () => {
     const viaReadAll: Seen[] = [];
 
     // Consumer 1: a gRPC Subscribe stream from the start of the log.
-    const stream: ClientReadableStream<SubscribeResponse> = server.client.subscribe({
+    const stream: ClientReadableStream<SubscribeResponse> = t.server.client.subscribe({
       start: { $case: 'after', after: { transactionId: 0, globalPosition: 0 } },
       eventTypes: [],
       categories: [],
@@ -110,7 +98,7 @@ describe('global order with transactions committing out of order', () => {
     stream.on('error', () => undefined);
 
     // Consumer 2: a named library subscription.
-    const subscription = db.store.subscribe({
+    const subscription = t.db.store.subscribe({
       name: 'ordering-test',
       batchSize: 7,
       handler: async (events: RecordedEvent[]) => {
@@ -125,7 +113,7 @@ describe('global order with transactions committing out of order', () => {
       let after: Position = { transactionId: 0, globalPosition: 0 };
       for (;;) {
         const done = !writing;
-        const call = server.client.readAll({
+        const call = t.server.client.readAll({
           after,
           eventTypes: [],
           categories: [],
@@ -144,16 +132,16 @@ describe('global order with transactions committing out of order', () => {
     // One transaction that certainly commits late: it holds its low id for 400 ms while the
     // other writers, started after it, commit theirs.
     const commits: Commit[] = [];
-    const late = writer(db.url, WRITERS, commits, 1, () => 400);
+    const late = writer(t.db.url, WRITERS, commits, 1, () => 400);
     await sleep(50);
     await Promise.all([
       late,
-      ...Array.from({ length: WRITERS }, (_, i) => writer(db.url, i, commits)),
+      ...Array.from({ length: WRITERS }, (_, i) => writer(t.db.url, i, commits)),
     ]);
     writing = false;
     await poller;
 
-    const { rows } = await db.pool.query<Seen & { tx: number }>(
+    const { rows } = await t.db.pool.query<Seen & { tx: number }>(
       `select event_id::text as "eventId", stream_id as "streamId", stream_version as "streamVersion",
               global_position as "globalPosition"
          from hindsight.events order by tx_id, global_position`,

@@ -5,13 +5,13 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SubscribeResponse } from '../../gen/hindsight/v1/eventstore.js';
 import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';
 import { createClient } from '../../eventstore/pool.js';
 import type { NewEvent } from '../../eventstore/types.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startTestServer, type TestServer } from '../support/grpcServer.js';
+import type { TestDatabase } from '../support/database.js';
+import { useDatabaseAndServer } from '../support/grpcServer.js';
 import { sleep, waitFor } from '../support/wait.js';
 
 const batch = (n: number, tag: string): NewEvent[] =>
@@ -33,46 +33,35 @@ const committedIds = async (db: TestDatabase): Promise<string[]> =>
   ).rows.map((r) => r.id);
 
 describe('subscriptions', () => {
-  let db: TestDatabase;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    db = await createTestDatabase({ pollIntervalMs: 100 });
-    server = await startTestServer(db.store);
-  });
-
-  afterAll(async () => {
-    await server.stop();
-    await db.drop();
-  });
+  const t = useDatabaseAndServer({ pollIntervalMs: 100 });
 
   it('resumes after SIGKILL from its durable checkpoint, losing nothing', async () => {
-    for (let i = 0; i < 40; i++) await db.store.append(`tick-${i % 4}`, batch(50, `before-${i}`));
+    for (let i = 0; i < 40; i++) await t.db.store.append(`tick-${i % 4}`, batch(50, `before-${i}`));
     const output = path.join(mkdtempSync(path.join(tmpdir(), 'hs-sub-')), 'seen.txt');
 
     let writing = true;
     const writer = (async () => {
       for (let i = 0; writing; i++) {
-        await db.store.append(`tick-${i % 4}`, batch(5, `during-${i}`));
+        await t.db.store.append(`tick-${i % 4}`, batch(5, `during-${i}`));
         await sleep(10);
       }
     })();
 
-    const first = startSubscriber(db.url, 'crash-test', output);
+    const first = startSubscriber(t.db.url, 'crash-test', output);
     await waitFor(() => lines(output).length >= 600, 30_000, 'the first subscriber to get going');
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
     const seenBeforeKill = lines(output).length;
     expect(seenBeforeKill).toBeLessThan(2000); // killed mid-stream, not after the end
 
-    const checkpoint = await db.store.loadCheckpoint('crash-test');
+    const checkpoint = await t.db.store.loadCheckpoint('crash-test');
     expect(checkpoint).not.toBeNull();
 
-    const second = startSubscriber(db.url, 'crash-test', output);
+    const second = startSubscriber(t.db.url, 'crash-test', output);
     await sleep(500);
     writing = false;
     await writer;
-    const all = await committedIds(db);
+    const all = await committedIds(t.db);
     await waitFor(
       () => new Set(lines(output)).size >= all.length,
       30_000,
@@ -92,21 +81,21 @@ describe('subscriptions', () => {
   });
 
   it('switches from catch-up to live without losing or repeating an event', async () => {
-    const before = (await committedIds(db)).length;
+    const before = (await committedIds(t.db)).length;
     for (let i = 0; i < 10; i++)
-      await db.store.append(`switch-${i % 3}`, batch(30, `catchup-${i}`));
+      await t.db.store.append(`switch-${i % 3}`, batch(30, `catchup-${i}`));
 
     let writing = true;
     const writer = (async () => {
       for (let i = 0; writing; i++) {
-        await db.store.append(`switch-${i % 3}`, batch(2, `live-${i}`));
+        await t.db.store.append(`switch-${i % 3}`, batch(2, `live-${i}`));
         await sleep(3);
       }
     })();
 
     const received: string[] = [];
     let caughtUp = 0;
-    const call = server.client.subscribe({
+    const call = t.server.client.subscribe({
       start: { $case: 'after', after: { transactionId: 0, globalPosition: 0 } },
       eventTypes: [],
       categories: ['switch'],
@@ -122,7 +111,7 @@ describe('subscriptions', () => {
     await sleep(400); // live for a while, with appends still going on
     writing = false;
     await writer;
-    const { rows } = await db.pool.query<{ id: string }>(
+    const { rows } = await t.db.pool.query<{ id: string }>(
       `select event_id::text as id from hindsight.events where category = 'switch' order by tx_id, global_position`,
     );
     const expected = rows.map((r) => r.id);
@@ -136,8 +125,8 @@ describe('subscriptions', () => {
   });
 
   it('over gRPC, a named subscription resumes after its saved checkpoint', async () => {
-    await db.store.append('named-1', batch(5, 'a'));
-    const first = server.client.subscribe({
+    await t.db.store.append('named-1', batch(5, 'a'));
+    const first = t.server.client.subscribe({
       start: { $case: 'subscriptionName', subscriptionName: 'grpc-named' },
       eventTypes: [],
       categories: ['named'],
@@ -149,14 +138,14 @@ describe('subscriptions', () => {
     const batchMessage = got.find((r) => r.message?.$case === 'events');
     if (batchMessage?.message?.$case !== 'events') throw new Error('no events received');
     expect(batchMessage.message.events.events.map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5]);
-    await server.calls.saveCheckpoint({
+    await t.server.calls.saveCheckpoint({
       subscriptionName: 'grpc-named',
       position: batchMessage.message.events.checkpoint,
     });
     first.cancel();
 
-    await db.store.append('named-1', batch(2, 'b'));
-    const second = server.client.subscribe({
+    await t.db.store.append('named-1', batch(2, 'b'));
+    const second = t.server.client.subscribe({
       start: { $case: 'subscriptionName', subscriptionName: 'grpc-named' },
       eventTypes: [],
       categories: ['named'],
@@ -170,20 +159,20 @@ describe('subscriptions', () => {
     await waitFor(() => versions.length >= 2, 10_000, 'the resumed subscription');
     second.cancel();
     expect(versions).toEqual([6, 7]);
-    const stored = await server.calls.getCheckpoint({ subscriptionName: 'grpc-named' });
+    const stored = await t.server.calls.getCheckpoint({ subscriptionName: 'grpc-named' });
     expect(stored.position).toEqual(batchMessage.message.events.checkpoint);
   });
 
   it('is woken by NOTIFY from another event store instance, and by polling when no one notifies', async () => {
     // A reader that would poll only once a minute: only a notification can wake it quickly.
     const sleepy = createEventStore({
-      pool: db.pool,
-      listenClient: () => createClient(db.url),
+      pool: t.db.pool,
+      listenClient: () => createClient(t.db.url),
       pollIntervalMs: 60_000,
     });
     const polling = createEventStore({
-      pool: db.pool,
-      listenClient: () => createClient(db.url),
+      pool: t.db.pool,
+      listenClient: () => createClient(t.db.url),
       pollIntervalMs: 150,
     });
     const got: string[] = [];
@@ -202,12 +191,12 @@ describe('subscriptions', () => {
     await sleep(300); // both caught up and waiting
 
     const started = Date.now();
-    const { eventIds } = await db.store.append('wake-1', batch(1, 'notified'));
+    const { eventIds } = await t.db.store.append('wake-1', batch(1, 'notified'));
     await waitFor(() => got.includes(eventIds[0]!), 5_000, 'the notified reader');
     expect(Date.now() - started).toBeLessThan(2_000);
 
     // An append that announces nothing (straight through SQL) still reaches the polling reader.
-    const { rows } = await db.pool.query<{ positions: number[] }>(
+    const { rows } = await t.db.pool.query<{ positions: number[] }>(
       `select positions from hindsight.append_to_stream('wake-2', 'wake', 'any', null, $1)`,
       [
         JSON.stringify([
@@ -238,8 +227,8 @@ describe('subscriptions', () => {
   it('re-reads soon when an announced commit is still hidden behind an older open transaction', async () => {
     // Polls once a minute: only the re-read after an announcement can deliver in time.
     const store = createEventStore({
-      pool: db.pool,
-      listenClient: () => createClient(db.url),
+      pool: t.db.pool,
+      listenClient: () => createClient(t.db.url),
       pollIntervalMs: 60_000,
     });
     const got: string[] = [];
@@ -256,7 +245,7 @@ describe('subscriptions', () => {
     await sleep(200);
 
     // An open transaction with an id holds the horizon back, and announces nothing when it ends.
-    const holder = new pg.Client({ connectionString: db.url });
+    const holder = new pg.Client({ connectionString: t.db.url });
     await holder.connect();
     await holder.query('begin');
     await holder.query('select pg_current_xact_id()');

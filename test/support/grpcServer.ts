@@ -1,4 +1,5 @@
 // A real gRPC server on a free port over a test database, and a real client for it.
+import { afterAll, beforeAll } from 'vitest';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import {
   createEventStoreClient,
@@ -6,6 +7,7 @@ import {
   type EventStoreCalls,
 } from '../../cli/grpcClient.js';
 import type { EventStoreClient } from '../../gen/hindsight/v1/eventstore.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
 import {
   startGrpcServer,
   type GrpcServerOptions,
@@ -54,4 +56,25 @@ export const startTestServer = async (
       await server.shutdown();
     },
   };
+};
+
+export interface DatabaseAndServer {
+  db: TestDatabase;
+  server: TestServer;
+}
+
+/** A database of its own and a gRPC server over it, for every test of the calling file. */
+export const useDatabaseAndServer = (
+  options: { pollIntervalMs?: number } = {},
+): DatabaseAndServer => {
+  const fixture = {} as DatabaseAndServer;
+  beforeAll(async () => {
+    fixture.db = await createTestDatabase(options);
+    fixture.server = await startTestServer(fixture.db.store);
+  });
+  afterAll(async () => {
+    await fixture.server?.stop();
+    await fixture.db?.drop();
+  });
+  return fixture;
 };

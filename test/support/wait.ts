@@ -17,7 +17,21 @@ export const waitFor = async (
   }
 };
 
-/** The error a call was rejected with; fails if it succeeded. */
+/** The error a call was rejected with; fails if it succeeded or failed with another kind. */
+export const rejectionWith = async <E extends Error>(
+  kind: new (...args: never[]) => E,
+  promise: Promise<unknown>,
+): Promise<E> => {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof kind) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+};
+
+/** The gRPC error a call was rejected with; fails if it succeeded. */
 export const rejectionOf = async (promise: Promise<unknown>): Promise<ServiceError> => {
   try {
     await promise;

@@ -1,6 +1,7 @@
 // Unit tests of the MLflow client's request layer with a fake fetch: retries, error mapping,
 // and the splitting of log-batch requests within MLflow's limits (no server).
 import { describe, expect, it } from 'vitest';
+import { rejectionWith } from '../support/wait.js';
 import { isMlflowError, MlflowError } from '../../mlflow/errors.js';
 import { createMlflowHttp, type Fetch } from '../../mlflow/http.js';
 import { LIMITS } from '../../mlflow/limits.js';
@@ -47,15 +48,8 @@ const http = (fetch: Fetch, attempts = 3) =>
     retry: { attempts, baseDelayMs: 1 },
   });
 
-const failureOf = async (promise: Promise<unknown>): Promise<MlflowError> => {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MlflowError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-};
+const failureOf = (promise: Promise<unknown>): Promise<MlflowError> =>
+  rejectionWith(MlflowError, promise);
 
 const connectionRefused = (): Error =>
   new TypeError('fetch failed', {
