@@ -241,6 +241,7 @@ export const workOrderOverrunView = defineFeatureView<WorkOrderOverrunState>({
   name: 'work_order_overrun',
   version: 1,
   featureNames: WORK_ORDER_OVERRUN_FEATURES,
+  featureTypes: { currently_blocked: 'boolean', customer_tier: 'string' },
   eventTypes: [
     'TechnicianHired',
     'TechnicianCertified',

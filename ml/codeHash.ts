@@ -10,6 +10,7 @@ export interface HashedViewParts {
   name: string;
   version: number;
   featureNames: readonly string[];
+  featureTypes: Readonly<Record<string, string>>;
   eventTypes?: readonly string[];
   initialState: ViewCode;
   apply: ViewCode;
@@ -28,6 +29,7 @@ export const computeCodeHash = (view: HashedViewParts): string =>
         name: view.name,
         version: view.version,
         featureNames: view.featureNames,
+        featureTypes: view.featureNames.map((name) => view.featureTypes[name]),
         eventTypes: view.eventTypes ?? null,
         constants: view.constants ?? null,
         code: [view.initialState, view.apply, ...(view.code ?? [])].map((fn) => fn.toString()),

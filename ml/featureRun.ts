@@ -71,20 +71,31 @@ const invalidObservation = (
 
 /** A checked copy of the features: this runs for every observation, so it stays lean. */
 const checkedFeatures = (
-  view: Pick<FeatureView<unknown>, 'name' | 'featureNames'>,
+  view: Pick<FeatureView<unknown>, 'name' | 'featureNames' | 'featureTypes'>,
   entityId: string,
   features: Features,
 ): Features => {
   const copy = { ...features };
   for (const name of view.featureNames) {
     const value = copy[name];
-    switch (typeof value) {
+    const type = typeof value;
+    if (
+      (type === 'number' || type === 'string' || type === 'boolean') &&
+      type !== view.featureTypes[name]
+    ) {
+      throw invalidObservation(
+        view,
+        entityId,
+        `feature '${name}' is a ${type}, but its declared type is ${view.featureTypes[name]}`,
+      );
+    }
+    switch (type) {
       case 'number':
-        if (!Number.isFinite(value)) {
+        if (!Number.isFinite(value as number)) {
           throw invalidObservation(
             view,
             entityId,
-            `feature '${name}' is ${value}: give null for an unknown value`,
+            `feature '${name}' is ${String(value)}: give null for an unknown value`,
           );
         }
         break;

@@ -22,6 +22,9 @@ export interface LogEvent {
 }
 
 export type FeatureValue = number | string | boolean | null;
+/** A feature's column type; every value of the feature is of it, or null. */
+export type FeatureType = 'number' | 'string' | 'boolean';
+export const FEATURE_TYPES: readonly FeatureType[] = ['number', 'string', 'boolean'];
 export type Features = Readonly<Record<string, FeatureValue>>;
 export type Label = 0 | 1;
 
@@ -59,6 +62,11 @@ export interface FeatureViewDefinition<State> {
   version: number;
   /** Every observation has exactly these features; their order is the dataset's columns. */
   featureNames: readonly string[];
+  /**
+   * The type of each feature that is not a number: datasets get a stable typed schema from it
+   * (a column is never guessed from its values), and an observation of another type is refused.
+   */
+  featureTypes?: Readonly<Record<string, FeatureType>>;
   /** The event types `apply` reads. Others are skipped, so readers may filter on these. */
   eventTypes?: readonly string[];
   /**
@@ -77,6 +85,8 @@ export interface FeatureViewDefinition<State> {
 }
 
 export interface FeatureView<State> extends Readonly<FeatureViewDefinition<State>> {
+  /** The type of every feature, numbers included, in the order of `featureNames`. */
+  readonly featureTypes: Readonly<Record<string, FeatureType>>;
   /**
    * sha256 (hex) over the name, version, feature names, event types, constants and the source
    * text of the functions, as the running build has them: editing the code changes it.
@@ -114,10 +124,23 @@ export const defineFeatureView = <State>(
     if (RESERVED_COLUMNS.includes(feature)) throw invalid(`feature '${feature}' is reserved`);
   }
   if (new Set(featureNames).size !== featureNames.length) throw invalid('duplicate features');
+  const declared = definition.featureTypes ?? {};
+  for (const [feature, type] of Object.entries(declared)) {
+    if (!featureNames.includes(feature)) throw invalid(`type of unknown feature '${feature}'`);
+    if (!FEATURE_TYPES.includes(type)) {
+      throw invalid(
+        `feature '${feature}' has type '${String(type)}', not number, string or boolean`,
+      );
+    }
+  }
+  const featureTypes = Object.freeze(
+    Object.fromEntries(featureNames.map((feature) => [feature, declared[feature] ?? 'number'])),
+  );
   return Object.freeze({
     ...definition,
     featureNames: Object.freeze([...featureNames]),
-    codeHash: computeCodeHash(definition),
+    featureTypes,
+    codeHash: computeCodeHash({ ...definition, featureTypes }),
   });
 };
 

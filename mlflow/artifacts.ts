@@ -92,6 +92,19 @@ export const downloadArtifactToFile = async (
   });
 };
 
+/**
+ * Deletes a file or a whole folder of a run's artifacts; deleting what is not there is not an
+ * error, so a retried clean-up succeeds.
+ */
+export const deleteArtifact = async (
+  http: MlflowHttp,
+  { runId, path, timeoutMs = ARTIFACT_TIMEOUT_MS }: ArtifactRef,
+): Promise<void> => {
+  if (checkArtifactPath(path).length === 0) throw invalidParameter('artifact path is empty');
+  const target = await proxyPathOf(http, runId, path);
+  await http.send({ method: 'DELETE', path: target, timeoutMs }, (r) => r.text());
+};
+
 /** The files and folders directly under `path` (the root when omitted). */
 export const listArtifacts = async (
   http: MlflowHttp,

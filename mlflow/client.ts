@@ -2,6 +2,7 @@
 import { deleteModelAlias, getModelVersionByAlias, setModelAlias } from './aliases.js';
 import {
   ARTIFACT_TIMEOUT_MS,
+  deleteArtifact,
   downloadArtifact,
   downloadArtifactToFile,
   listArtifacts,
@@ -80,6 +81,7 @@ export interface MlflowClient {
   downloadArtifact(input: ArtifactRef): Promise<Buffer>;
   downloadArtifactToFile(input: ArtifactRef & { filePath: string }): Promise<{ bytes: number }>;
   listArtifacts(input: { runId: string; path?: string }): Promise<FileInfo[]>;
+  deleteArtifact(input: ArtifactRef): Promise<void>;
 
   createRegisteredModel(input: CreateRegisteredModelInput): Promise<RegisteredModel>;
   getRegisteredModel(name: string): Promise<RegisteredModel>;
@@ -153,6 +155,7 @@ export const createMlflowClient = ({
     downloadArtifact: (input) => downloadArtifact(http, transfer(input)),
     downloadArtifactToFile: (input) => downloadArtifactToFile(http, transfer(input)),
     listArtifacts: (input) => listArtifacts(http, input),
+    deleteArtifact: (input) => deleteArtifact(http, transfer(input)),
 
     createRegisteredModel: (input) => createRegisteredModel(http, input),
     getRegisteredModel: (name) => getRegisteredModel(http, name),

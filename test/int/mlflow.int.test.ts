@@ -237,6 +237,21 @@ describe('MLflow client', () => {
       expect(sha256(await readFile(file))).toBe(sha256(big));
     });
 
+    it('deletes a folder of artifacts, and deleting it again is not an error', async () => {
+      const { info } = await newRun('delete-artifacts');
+      const runId = info.runId;
+      await client.uploadArtifact({ runId, path: 'work/a.bin', content: randomBytes(10) });
+      await client.uploadArtifact({ runId, path: 'work/b.bin', content: randomBytes(10) });
+      await client.uploadArtifact({ runId, path: 'kept.txt', content: Buffer.from('kept') });
+
+      await client.deleteArtifact({ runId, path: 'work' });
+      await client.deleteArtifact({ runId, path: 'work' });
+
+      expect(await client.listArtifacts({ runId })).toEqual([
+        { path: 'kept.txt', isDir: false, fileSize: 4 },
+      ]);
+    });
+
     it('raises RESOURCE_DOES_NOT_EXIST for a missing artifact', async () => {
       const { info } = await newRun('no-artifacts');
       const error = await failureOf(

@@ -1,0 +1,140 @@
+// Dataset rows in Parquet, written and read by DuckDB. The schema comes from the view's
+// declared feature types, never from the values, so every batch file has the same columns and
+// the same types, and a column that happens to be all null in one batch stays typed.
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { datasetColumns } from '../../ml/dataset.js';
+import type { FeatureRow, FeatureType, FeatureValue } from '../../ml/featureView.js';
+
+export interface DatasetSchema {
+  featureNames: readonly string[];
+  featureTypes: Readonly<Record<string, FeatureType>>;
+}
+
+type ColumnType = 'VARCHAR' | 'BIGINT' | 'DOUBLE' | 'BOOLEAN' | 'TINYINT';
+
+const SQL_TYPE: Record<FeatureType, ColumnType> = {
+  number: 'DOUBLE',
+  string: 'VARCHAR',
+  boolean: 'BOOLEAN',
+};
+
+/** Every column of a dataset with its SQL type, in the order of `datasetColumns`. */
+export const datasetColumnTypes = ({ featureNames, featureTypes }: DatasetSchema) => {
+  const fixed: Record<string, ColumnType> = {
+    entity_id: 'VARCHAR',
+    observed_at: 'BIGINT',
+    transaction_id: 'BIGINT',
+    global_position: 'BIGINT',
+    label: 'TINYINT',
+    label_transaction_id: 'BIGINT',
+    label_global_position: 'BIGINT',
+    labelled_at: 'BIGINT',
+  };
+  return datasetColumns(featureNames).map((name) => ({
+    name,
+    type: fixed[name] ?? SQL_TYPE[featureTypes[name] ?? 'number'],
+  }));
+};
+
+/** A column name as a SQL identifier; views' names are snake case, quoting keeps it exact. */
+export const quoted = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** A path as a SQL string literal. */
+export const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`;
+
+export interface DuckDb {
+  connection: DuckDBConnection;
+  close: () => void;
+}
+
+/**
+ * A private in-memory DuckDB with bounded memory: what does not fit spills to `tempDir`, so
+ * sorting a large dataset costs disk, not RAM.
+ */
+export const openDuckDb = async (tempDir: string, memoryLimit = '256MB'): Promise<DuckDb> => {
+  const instance = await DuckDBInstance.create(':memory:', {
+    memory_limit: memoryLimit,
+    threads: '2',
+    temp_directory: tempDir,
+    preserve_insertion_order: 'false',
+  });
+  const connection = await instance.connect();
+  return {
+    connection,
+    close: () => {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+};
+
+const appendValue = (appender: DuckDBAppender, type: ColumnType, value: FeatureValue): void => {
+  if (value === null) {
+    appender.appendNull();
+    return;
+  }
+  switch (type) {
+    case 'VARCHAR':
+      appender.appendVarchar(value as string);
+      return;
+    case 'BIGINT':
+      appender.appendBigInt(BigInt(value as number));
+      return;
+    case 'DOUBLE':
+      appender.appendDouble(value as number);
+      return;
+    case 'BOOLEAN':
+      appender.appendBoolean(value as boolean);
+      return;
+    case 'TINYINT':
+      appender.appendTinyInt(value as number);
+  }
+};
+
+const valuesOf = (featureNames: readonly string[], row: FeatureRow): FeatureValue[] => [
+  row.entityId,
+  row.observedAt,
+  row.position.transactionId,
+  row.position.globalPosition,
+  ...featureNames.map((name) => row.features[name] ?? null),
+  row.label,
+  row.labelPosition?.transactionId ?? null,
+  row.labelPosition?.globalPosition ?? null,
+  row.labelledAt,
+];
+
+/** Writes rows, in any order, to a Parquet file with the dataset's schema. */
+export const writeRowsToParquet = async (
+  db: DuckDb,
+  schema: DatasetSchema,
+  rows: readonly FeatureRow[],
+  filePath: string,
+): Promise<void> => {
+  const columns = datasetColumnTypes(schema);
+  const { connection } = db;
+  await connection.run('drop table if exists batch_rows');
+  await connection.run(
+    `create table batch_rows (${columns.map((c) => `${quoted(c.name)} ${c.type}`).join(', ')})`,
+  );
+  const appender = await connection.createAppender('batch_rows');
+  try {
+    for (const row of rows) {
+      const values = valuesOf(schema.featureNames, row);
+      for (let i = 0; i < columns.length; i += 1) {
+        appendValue(appender, (columns[i] as { type: ColumnType }).type, values[i] ?? null);
+      }
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+  await connection.run(
+    `copy batch_rows to ${literal(filePath)} (format parquet, compression zstd)`,
+  );
+  await connection.run('drop table batch_rows');
+};
+
+/** The rows of Parquet files as one relation, checked against the dataset's schema. */
+export const parquetSource = (files: readonly string[]): string =>
+  `read_parquet([${files.map(literal).join(', ')}])`;

@@ -1,0 +1,103 @@
+// Dataset rows through Parquet and back: batch files of any size assemble into one file whose
+// digest is the digest of the same rows computed in memory, split by time like `splitByTime`.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assembleParquet } from '../../activities/datasets/assembleParquet.js';
+import { openDuckDb, writeRowsToParquet, type DuckDb } from '../../activities/datasets/parquet.js';
+import { generateDemoLog } from '../../demo/demoLog.js';
+import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { compareRows, datasetDigest, labelBalance, splitByTime } from '../../ml/dataset.js';
+import { runFeatureView } from '../../ml/featureRun.js';
+import type { FeatureRow } from '../../ml/featureView.js';
+
+const view = workOrderOverrunView;
+let dir: string;
+let db: DuckDb;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'hindsight-parquet-'));
+  db = await openDuckDb(dir);
+});
+afterAll(async () => {
+  db.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const writeBatches = async (rows: FeatureRow[], size: number): Promise<string[]> => {
+  const files: string[] = [];
+  for (let i = 0; i * size < Math.max(rows.length, 1); i += 1) {
+    const file = path.join(dir, `batch-${size}-${i}.parquet`);
+    await writeRowsToParquet(db, view, rows.slice(i * size, (i + 1) * size), file);
+    files.push(file);
+  }
+  return files;
+};
+
+describe('a dataset through Parquet', () => {
+  const rows = runFeatureView(view, generateDemoLog({ workOrders: 400, seed: 11 }));
+
+  it('has the in-memory digest, split and balance, however the rows were batched', async () => {
+    const expectedSplit = splitByTime([...rows].sort(compareRows), 0.25, { purge: true });
+    for (const size of [97, 1000, rows.length]) {
+      // Batches hold rows in release order (labelled ones first), not in canonical order.
+      const assembled = await assembleParquet(db, view, {
+        batchFiles: await writeBatches(rows, size),
+        outFile: path.join(dir, `dataset-${size}.parquet`),
+        validationFraction: 0.25,
+        purge: true,
+      });
+      expect(assembled.digest).toBe(datasetDigest(view.featureNames, rows));
+      expect(assembled.rows).toBe(rows.length);
+      expect(assembled.labelBalance).toEqual(labelBalance(rows));
+      expect(assembled.split).toMatchObject({
+        boundary: expectedSplit.boundary,
+        train: expectedSplit.train,
+        validation: expectedSplit.validation,
+        purged: expectedSplit.purged,
+      });
+    }
+  });
+
+  it('writes the rows in canonical order with every feature typed and the split beside them', async () => {
+    const outFile = path.join(dir, 'ordered.parquet');
+    await assembleParquet(db, view, {
+      batchFiles: await writeBatches(rows, 500),
+      outFile,
+      validationFraction: 0.2,
+      purge: false,
+    });
+    const described = await db.connection.runAndReadAll(
+      `select column_name, column_type from (describe select * from read_parquet('${outFile}'))`,
+    );
+    const types = Object.fromEntries(described.getRows() as [string, string][]);
+    expect(types).toMatchObject({
+      entity_id: 'VARCHAR',
+      global_position: 'BIGINT',
+      estimated_hours: 'DOUBLE',
+      currently_blocked: 'BOOLEAN',
+      customer_tier: 'VARCHAR',
+      label: 'TINYINT',
+      split: 'VARCHAR',
+    });
+    const read = await db.connection.runAndReadAll(
+      `select entity_id, global_position from read_parquet('${outFile}')`,
+    );
+    const expected = [...rows]
+      .sort(compareRows)
+      .map((r) => [r.entityId, BigInt(r.position.globalPosition)]);
+    expect(read.getRows()).toEqual(expected);
+  });
+
+  it('assembles an empty dataset into an empty, typed file', async () => {
+    const assembled = await assembleParquet(db, view, {
+      batchFiles: await writeBatches([], 10),
+      outFile: path.join(dir, 'empty.parquet'),
+      validationFraction: 0.2,
+      purge: true,
+    });
+    expect(assembled).toMatchObject({ rows: 0, observedFrom: null, split: { boundary: null } });
+    expect(assembled.digest).toBe(datasetDigest(view.featureNames, []));
+  });
+});
