@@ -9,6 +9,11 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** A service the command needs is not reachable: exit 69 (EX_UNAVAILABLE). */
+export class UnavailableError extends Error {
+  override name = 'UnavailableError';
+}
+
 const isServiceError = (error: unknown): error is { code: status; details: string } =>
   typeof error === 'object' &&
   error !== null &&
@@ -24,6 +29,10 @@ export const reportError = (error: unknown): number => {
   if (error instanceof UsageError || error instanceof ValidationError) {
     process.stderr.write(`hindsight: ${error.message}\n`);
     return EXIT.usage;
+  }
+  if (error instanceof UnavailableError) {
+    process.stderr.write(`hindsight: ${error.message}\n`);
+    return EXIT.unavailable;
   }
   if (isServiceError(error)) {
     process.stderr.write(`hindsight: ${status[error.code]}: ${error.details}\n`);

@@ -4,6 +4,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerEventsCommands } from './commands/events.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerStackCommands } from './commands/stack.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { EXIT } from './errors.js';
 
 const program = new Command()
@@ -14,6 +15,7 @@ const program = new Command()
 
 registerStackCommands(program);
 registerServerCommand(program);
+registerWorkerCommand(program);
 registerEventsCommands(program);
 registerDemoCommand(program);
 

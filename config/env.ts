@@ -49,6 +49,12 @@ export const configSchema = z
       z.url({ protocol: /^https?$/, message: 'an http(s) URL' }).optional(),
     ),
     HINDSIGHT_MLFLOW_PORT: port.default(5000),
+    HINDSIGHT_TASK_QUEUE: z
+      .string()
+      .regex(/^[\w.:-]{1,200}$/, 'letters, digits, _ . : - (at most 200)')
+      .default('hindsight'),
+    HINDSIGHT_WORK_DIR: optionalText,
+    HINDSIGHT_GIT_COMMIT: optionalText,
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.HINDSIGHT_TLS_CERT_FILE) !== Boolean(env.HINDSIGHT_TLS_KEY_FILE)) {
@@ -90,3 +96,15 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     }),
   );
 };
+
+/** Temporal's address: TEMPORAL_ADDRESS, or the embedded dev server's. */
+export const temporalAddressOf = (config: Config): string =>
+  config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.HINDSIGHT_TEMPORAL_PORT}`;
+
+/** MLflow's tracking URI: MLFLOW_TRACKING_URI, or the embedded server's. */
+export const mlflowUriOf = (config: Config): string =>
+  config.MLFLOW_TRACKING_URI ?? `http://127.0.0.1:${config.HINDSIGHT_MLFLOW_PORT}`;
+
+/** The worker's scratch folder: HINDSIGHT_WORK_DIR, or `work` in the data folder. */
+export const workDirOf = (config: Config): string =>
+  config.HINDSIGHT_WORK_DIR ?? `${config.HINDSIGHT_DATA_DIR}/work`;

@@ -2,6 +2,7 @@
 import type pg from 'pg';
 import { appendToStream } from './appendToStream.js';
 import { loadCheckpoint, saveCheckpoint, type StoredCheckpoint } from './checkpoints.js';
+import { countEvents, type CountEventsOptions } from './countEvents.js';
 import { takeCut } from './cut.js';
 import { followLog, type FollowItem, type FollowOptions } from './followLog.js';
 import { createCommitAnnouncer, createLogNotifier, type LogNotifier } from './notifier.js';
@@ -31,6 +32,7 @@ export interface EventStore {
   follow(options: Omit<FollowOptions, 'pollIntervalMs'>): AsyncGenerator<FollowItem>;
   subscribe(options: Omit<SubscriptionOptions, 'pollIntervalMs'>): Subscription;
   cut(): Promise<Cut>;
+  countEvents(options: CountEventsOptions): Promise<number>;
   getStream(streamId: string): Promise<StreamInfo>;
   archiveStream(streamId: string): Promise<{ version: number }>;
   loadCheckpoint(name: string): Promise<StoredCheckpoint | null>;
@@ -80,6 +82,7 @@ export const createEventStore = ({
     },
     subscribe: (options) => subscribe(logReadPool, notifier, { ...options, pollIntervalMs }),
     cut: () => takeCut(pool),
+    countEvents: (options) => countEvents(logReadPool, validateFilter(options) as CountEventsOptions),
     getStream: (streamId) => getStreamInfo(pool, streamId),
     archiveStream: (streamId) => archiveStream(pool, streamId),
     loadCheckpoint: (name) => loadCheckpoint(pool, name),

@@ -91,7 +91,7 @@ const checkedFeatures = (
     }
     switch (type) {
       case 'number':
-        if (!Number.isFinite(value as number)) {
+        if (!Number.isFinite(value)) {
           throw invalidObservation(
             view,
             entityId,

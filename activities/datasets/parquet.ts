@@ -78,7 +78,7 @@ const appendValue = (appender: DuckDBAppender, type: ColumnType, value: FeatureV
       appender.appendVarchar(value as string);
       return;
     case 'BIGINT':
-      appender.appendBigInt(BigInt(value as number));
+      appender.appendBigInt(BigInt(value));
       return;
     case 'DOUBLE':
       appender.appendDouble(value as number);

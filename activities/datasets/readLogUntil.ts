@@ -1,45 +1,57 @@
 // Streams the global log up to a cut, in commit order and in batches, as the events a feature
 // view reads. Memory stays bounded by the batch size, whatever the size of the log.
 import type { EventStore } from '../../eventstore/eventStore.js';
-import type { Cut, Position } from '../../eventstore/types.js';
-import { parseStoredEvent } from '../../eventstore/types.js';
+import {
+  START,
+  parseStoredEvent,
+  type Cut,
+  type Position,
+  type ReadAllPage,
+} from '../../eventstore/types.js';
 import type { LogEvent } from '../../ml/featureView.js';
 
 export interface LogBatch {
   events: LogEvent[];
   /** Where reading resumes after this batch (a heartbeat checkpoint). */
   checkpoint: Position;
+  /** The last batch: nothing below the cut lies after it. */
+  reachedEnd: boolean;
 }
 
 export interface ReadLogOptions {
-  cut: Cut;
+  cut: Pick<Cut, 'transactionId'>;
   /** Resume after this position (from a heartbeat), or read from the start. */
   after?: Position;
   batchSize?: number;
   eventTypes?: readonly string[];
 }
 
+/**
+ * Reads one page ahead: the next page is on its way from PostgreSQL while the caller works on
+ * this one, so reading and computing overlap.
+ */
 export async function* readLogUntil(
   store: Pick<EventStore, 'readAll'>,
-  {
-    cut,
-    after = { transactionId: 0, globalPosition: 0 },
-    batchSize = 5000,
-    eventTypes,
-  }: ReadLogOptions,
+  { cut, after = START, batchSize = 5000, eventTypes }: ReadLogOptions,
 ): AsyncGenerator<LogBatch> {
-  let checkpoint = after;
-  for (;;) {
-    const page = await store.readAll({
-      after: checkpoint,
-      limit: batchSize,
-      until: cut.transactionId,
-      eventTypes,
-    });
-    checkpoint = page.checkpoint;
-    if (page.events.length > 0) {
-      yield { events: page.events.map((event) => parseStoredEvent(event)), checkpoint };
+  const fetchAfter = (checkpoint: Position) =>
+    store.readAll({ after: checkpoint, limit: batchSize, until: cut.transactionId, eventTypes });
+  let next: Promise<ReadAllPage> | undefined = fetchAfter(after);
+  try {
+    while (next) {
+      const page: ReadAllPage = await next;
+      next = page.reachedEnd ? undefined : fetchAfter(page.checkpoint);
+      // A consumer that stops early leaves the prefetch unread: its failure must not surface.
+      next?.catch(() => undefined);
+      if (page.events.length > 0 || page.reachedEnd) {
+        yield {
+          events: page.events.map((event) => parseStoredEvent(event)),
+          checkpoint: page.checkpoint,
+          reachedEnd: page.reachedEnd,
+        };
+      }
     }
-    if (page.reachedEnd) return;
+  } finally {
+    await next?.catch(() => undefined);
   }
 }

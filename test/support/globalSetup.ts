@@ -2,7 +2,7 @@
 // PostgreSQL: DATABASE_URL's server when set, otherwise the embedded default; each test file
 // creates its own database on it. Temporal and MLflow: TEMPORAL_ADDRESS / MLFLOW_TRACKING_URI
 // when set, otherwise fresh servers on free ports with their data in a folder of this run.
-import { readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
@@ -13,6 +13,7 @@ import { startMlflowServer } from '../../stack/mlflow.js';
 import { stopOthersIfAnyFailed } from '../../stack/startTogether.js';
 import { freePort } from '../../stack/processes.js';
 import { startTemporalDevServer } from '../../stack/temporal.js';
+import { bundleWorkflows } from '../../cli/worker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,6 +21,8 @@ declare module 'vitest' {
     testRunId: number;
     temporalAddress: string;
     mlflowUri: string;
+    /** The workflows, bundled once for every test worker of the run. */
+    workflowBundlePath: string;
   }
 }
 
@@ -91,7 +94,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
         stop: () => Promise.resolve(),
       })
     : freePort().then((port) => startMlflowServer({ dataDir: runDir, port }));
-  await stopOthersIfAnyFailed([postgresStart, temporalStart, mlflowStart]);
+  const bundleStart = bundleWorkflows().then(async ({ code }) => {
+    await mkdir(runDir, { recursive: true });
+    const file = path.join(runDir, 'workflow-bundle.js');
+    await writeFile(file, code);
+    return file;
+  });
+  await stopOthersIfAnyFailed([
+    postgresStart,
+    temporalStart,
+    mlflowStart,
+    bundleStart.then(() => ({ stop: () => Promise.resolve() })),
+  ]);
   const [postgres, temporal, mlflow] = await Promise.all([
     postgresStart,
     temporalStart,
@@ -103,6 +117,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('testRunId', process.pid);
   project.provide('temporalAddress', temporal.address);
   project.provide('mlflowUri', mlflow.trackingUri);
+  project.provide('workflowBundlePath', await bundleStart);
   return async () => {
     await Promise.all([temporal.stop(), mlflow.stop()]);
     await rm(runDir, { recursive: true, force: true });

@@ -28,6 +28,9 @@ const DEFAULTS = {
   HINDSIGHT_TEMPORAL_UI_PORT: 8233,
   MLFLOW_TRACKING_URI: undefined,
   HINDSIGHT_MLFLOW_PORT: 5000,
+  HINDSIGHT_TASK_QUEUE: 'hindsight',
+  HINDSIGHT_WORK_DIR: undefined,
+  HINDSIGHT_GIT_COMMIT: undefined,
 };
 
 describe('loadConfig', () => {
@@ -64,6 +67,9 @@ describe('loadConfig', () => {
       HINDSIGHT_TEMPORAL_UI_PORT: '8300',
       MLFLOW_TRACKING_URI: 'https://mlflow.example',
       HINDSIGHT_MLFLOW_PORT: '5100',
+      HINDSIGHT_TASK_QUEUE: 'hindsight-gpu',
+      HINDSIGHT_WORK_DIR: '/scratch/hindsight',
+      HINDSIGHT_GIT_COMMIT: 'abc123',
     });
     expect(config).toEqual({
       DATABASE_URL: 'postgresql://u:p@db:5432/hindsight',
@@ -87,6 +93,9 @@ describe('loadConfig', () => {
       HINDSIGHT_TEMPORAL_UI_PORT: 8300,
       MLFLOW_TRACKING_URI: 'https://mlflow.example',
       HINDSIGHT_MLFLOW_PORT: 5100,
+      HINDSIGHT_TASK_QUEUE: 'hindsight-gpu',
+      HINDSIGHT_WORK_DIR: '/scratch/hindsight',
+      HINDSIGHT_GIT_COMMIT: 'abc123',
     });
   });
 
@@ -128,6 +137,7 @@ describe('loadConfig', () => {
     ['HINDSIGHT_POLL_INTERVAL_MS', '60001'],
     ['HINDSIGHT_SHUTDOWN_GRACE_MS', '-5'],
     ['HINDSIGHT_LOG_LEVEL', 'verbose'],
+    ['HINDSIGHT_TASK_QUEUE', 'has space'],
   ])('refuses %s=%s, naming the variable and the value', (name, value) => {
     const error = configError({ [name]: value });
     expect(error.name).toBe('ConfigError');

@@ -25,6 +25,7 @@ const tallyDefinition: FeatureViewDefinition<TallyState> = {
   name: 'tally',
   version: 1,
   featureNames: ['ticks', 'note'],
+  featureTypes: { note: 'string' },
   initialState: () => ({ ticks: new Map() }),
   apply: (state, event, emit) => {
     const entity = event.streamId;

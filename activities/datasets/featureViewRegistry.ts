@@ -1,0 +1,41 @@
+// The feature views a worker can run, by name. The worker is built with them; a dataset of a
+// view it does not know, or of other code than it runs, fails at once and is not retried.
+import { ApplicationFailure } from '@temporalio/activity';
+import type { FeatureView } from '../../ml/featureView.js';
+
+export interface FeatureViewRegistry {
+  readonly names: readonly string[];
+  /** The view of this name; with a code hash, exactly that code. */
+  get: (name: string, codeHash?: string) => FeatureView<unknown>;
+}
+
+export const createFeatureViewRegistry = (
+  views: readonly FeatureView<never>[],
+): FeatureViewRegistry => {
+  const byName = new Map<string, FeatureView<unknown>>();
+  for (const view of views) {
+    if (byName.has(view.name)) throw new Error(`feature view '${view.name}' is registered twice`);
+    byName.set(view.name, view as unknown as FeatureView<unknown>);
+  }
+  const names = [...byName.keys()].sort();
+  return {
+    names,
+    get: (name, codeHash) => {
+      const view = byName.get(name);
+      if (!view) {
+        throw ApplicationFailure.nonRetryable(
+          `unknown feature view '${name}'; this worker knows ${names.map((n) => `'${n}'`).join(', ') || 'none'}`,
+          'UNKNOWN_FEATURE_VIEW',
+        );
+      }
+      if (codeHash !== undefined && codeHash !== view.codeHash) {
+        throw ApplicationFailure.nonRetryable(
+          `feature view '${name}' runs other code here (${view.codeHash}) than the dataset ` +
+            `began with (${codeHash}): a worker with other code took over; generate it again`,
+          'FEATURE_VIEW_CHANGED',
+        );
+      }
+      return view;
+    },
+  };
+};

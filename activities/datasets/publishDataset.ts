@@ -1,0 +1,175 @@
+// Publishes a dataset: assembles the batches into one Parquet file, writes its manifest, uploads
+// both, records the dataset as the run's input with its lineage, and finishes the run. A retry
+// after a partial publication finds the uploaded manifest and completes from it.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import {
+  MANIFEST_FORMAT,
+  manifestColumns,
+  mlflowSchema,
+  type DatasetManifest,
+} from '../../ml/datasetManifest.js';
+import { isMlflowError, type MlflowClient } from '../../mlflow/index.js';
+import { assembleParquet } from './assembleParquet.js';
+import {
+  MANIFEST_ARTIFACT,
+  WORK_ARTIFACTS,
+  datasetFiles,
+  parquetArtifact,
+} from './datasetFiles.js';
+import { LINEAGE_TAGS } from './datasetRun.js';
+import type { FeatureViewRegistry } from './featureViewRegistry.js';
+import { openDuckDb } from './parquet.js';
+import type { PublishDatasetInput, PublishedDataset } from './types.js';
+
+export interface PublishDatasetDeps {
+  mlflow: MlflowClient;
+  views: FeatureViewRegistry;
+  workDir: string;
+  gitCommit: string;
+}
+
+/** MLflow's dataset source type for datasets cut from the log. */
+export const DATASET_SOURCE_TYPE = 'hindsight-event-store';
+/** MLflow keeps at most 36 characters of a dataset digest; the manifest has all 64. */
+export const mlflowDigest = (digest: string): string => digest.slice(0, 32);
+
+const fileSha256 = async (file: string): Promise<string> => {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+};
+
+const uploadedManifest = async (
+  mlflow: MlflowClient,
+  runId: string,
+): Promise<DatasetManifest | null> => {
+  try {
+    const text = await mlflow.downloadArtifact({ runId, path: MANIFEST_ARTIFACT });
+    return JSON.parse(text.toString()) as DatasetManifest;
+  } catch (error) {
+    if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST')) return null;
+    throw error;
+  }
+};
+
+const buildManifest = async (
+  { mlflow, views, workDir, gitCommit }: PublishDatasetDeps,
+  input: PublishDatasetInput,
+): Promise<DatasetManifest> => {
+  const { runId, workflowId, view: ref, cut, rowsArtifacts, events } = input;
+  const view = views.get(ref.name, ref.codeHash);
+  const files = await datasetFiles(mlflow, workDir, runId);
+  const batchFiles: string[] = [];
+  for (const artifact of rowsArtifacts) batchFiles.push(await files.fetch(artifact));
+  const parquet = parquetArtifact(view.name);
+  const db = await openDuckDb(files.dir);
+  let assembled;
+  try {
+    assembled = await assembleParquet(db, view, {
+      batchFiles,
+      outFile: files.local(parquet),
+      validationFraction: input.validationFraction,
+      purge: input.purge,
+    });
+  } finally {
+    db.close();
+  }
+  const manifest: DatasetManifest = {
+    format: MANIFEST_FORMAT,
+    digest: assembled.digest,
+    view: ref,
+    cut,
+    events,
+    rows: assembled.rows,
+    labelBalance: assembled.labelBalance,
+    split: { column: 'split', ...assembled.split },
+    columns: manifestColumns(view.featureNames, view.featureTypes),
+    observedFrom: assembled.observedFrom,
+    observedUntil: assembled.observedUntil,
+    file: {
+      path: parquet,
+      format: 'parquet',
+      bytes: (await stat(files.local(parquet))).size,
+      sha256: await fileSha256(files.local(parquet)),
+    },
+    generatedAt: Date.now(),
+    lineage: { workflowId, runId, gitCommit },
+  };
+  // The manifest goes last: once it is there, the Parquet file it describes is there too.
+  await files.upload(parquet, 'application/vnd.apache.parquet');
+  await writeFile(files.local(MANIFEST_ARTIFACT), `${JSON.stringify(manifest, null, 2)}\n`);
+  await files.upload(MANIFEST_ARTIFACT, 'application/json');
+  return manifest;
+};
+
+export const publishDataset = async (
+  deps: PublishDatasetDeps,
+  input: PublishDatasetInput,
+): Promise<PublishedDataset> => {
+  const { mlflow } = deps;
+  const { runId } = input;
+  const run = await mlflow.getRun(runId);
+  const manifest = (await uploadedManifest(mlflow, runId)) ?? (await buildManifest(deps, input));
+  const { view, cut, labelBalance, split } = manifest;
+  await mlflow.logBatch({
+    runId,
+    params: {
+      view: view.name,
+      view_version: view.version,
+      view_code_hash: view.codeHash,
+      cut: cut.transactionId,
+      validation_fraction: split.validationFraction,
+      purge: split.purge,
+    },
+    metrics: [
+      ['events', manifest.events],
+      ['rows', manifest.rows],
+      ['labelled_rows', labelBalance.labelled],
+      ['train_rows', split.train],
+      ['validation_rows', split.validation],
+      ['purged_rows', split.purged],
+      ['parquet_bytes', manifest.file.bytes],
+      ...(labelBalance.positiveRate === null ? [] : [['positive_rate', labelBalance.positiveRate]]),
+    ].map(([key, value]) => ({
+      key: key as string,
+      value: value as number,
+      timestamp: manifest.generatedAt,
+    })),
+  });
+  await mlflow.logInputs({
+    runId,
+    datasets: [
+      {
+        dataset: {
+          name: `${view.name}_v${view.version}`,
+          digest: mlflowDigest(manifest.digest),
+          sourceType: DATASET_SOURCE_TYPE,
+          source: JSON.stringify({
+            view: view.name,
+            version: view.version,
+            code_hash: view.codeHash,
+            cut: cut.transactionId,
+          }),
+          schema: mlflowSchema(manifest.columns),
+          profile: JSON.stringify({
+            digest: manifest.digest,
+            num_rows: manifest.rows,
+            events: manifest.events,
+            label_balance: labelBalance,
+            manifest: MANIFEST_ARTIFACT,
+            parquet: manifest.file.path,
+          }),
+        },
+        tags: { 'mlflow.data.context': 'generated' },
+      },
+    ],
+  });
+  await mlflow.deleteArtifact({ runId, path: WORK_ARTIFACTS });
+  await mlflow.setTag({ runId, key: LINEAGE_TAGS.digest, value: manifest.digest });
+  if (run.info.status !== 'FINISHED') await mlflow.updateRun({ runId, status: 'FINISHED' });
+  await (await datasetFiles(mlflow, deps.workDir, runId)).remove();
+  return { runId, experimentId: run.info.experimentId, manifest };
+};

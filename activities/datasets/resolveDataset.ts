@@ -1,0 +1,32 @@
+// Fixes what a dataset is made of before anything is written: the view's exact code and the
+// cut, checked against the log's horizon.
+import { ApplicationFailure } from '@temporalio/activity';
+import type { EventStore } from '../../eventstore/eventStore.js';
+import type { FeatureViewRegistry } from './featureViewRegistry.js';
+import type { ResolveDatasetInput, ResolvedDataset } from './types.js';
+
+export const resolveDataset = async (
+  store: Pick<EventStore, 'cut' | 'countEvents'>,
+  views: FeatureViewRegistry,
+  { view: name, cut: givenCut }: ResolveDatasetInput,
+): Promise<ResolvedDataset> => {
+  const view = views.get(name);
+  const horizon = await store.cut();
+  if (givenCut !== null && givenCut > horizon.transactionId) {
+    throw ApplicationFailure.nonRetryable(
+      `cut ${givenCut} is in the future: the log's horizon is ${horizon.transactionId}, ` +
+        'and events below a cut beyond it may still be committed, so the dataset would not be ' +
+        'reproducible; give a cut at or below the horizon, or none for a new one',
+      'CUT_IN_FUTURE',
+    );
+  }
+  const cut =
+    givenCut === null
+      ? { transactionId: horizon.transactionId, takenAt: horizon.takenAt }
+      : { transactionId: givenCut, takenAt: null };
+  const events = await store.countEvents({
+    until: cut.transactionId,
+    eventTypes: view.eventTypes,
+  });
+  return { view: { name, version: view.version, codeHash: view.codeHash }, cut, events };
+};

@@ -1,0 +1,100 @@
+// What the dataset workflow and its activities pass each other: JSON-safe plain objects.
+import type { Position } from '../../eventstore/types.js';
+import type { DatasetManifest } from '../../ml/datasetManifest.js';
+
+/** A feature view as a dataset names it: the code hash pins the exact code. */
+export interface DatasetViewRef {
+  name: string;
+  version: number;
+  codeHash: string;
+}
+
+export interface DatasetCut {
+  /** Every event whose transaction id is below it, and no other. */
+  transactionId: number;
+  /** When the cut was taken, ms since the epoch; null for a cut given by the caller. */
+  takenAt: number | null;
+}
+
+export interface ResolveDatasetInput {
+  view: string;
+  /** A cut given by the caller, or null to take a new one. */
+  cut: number | null;
+}
+
+export interface ResolvedDataset {
+  view: DatasetViewRef;
+  cut: DatasetCut;
+  /** Events below the cut of the types the view reads: the total of the progress. */
+  events: number;
+}
+
+export interface OpenDatasetRunInput {
+  workflowId: string;
+  view: DatasetViewRef;
+  cut: DatasetCut;
+}
+
+export interface DatasetRunRef {
+  runId: string;
+  experimentId: string;
+}
+
+export interface DatasetBatchInput {
+  runId: string;
+  view: DatasetViewRef;
+  cut: DatasetCut;
+  /** 1 for the first batch; batch n resumes from the view state batch n − 1 stored. */
+  batch: number;
+  /** Reading starts after this position of the log. */
+  after: Position;
+  /** A batch ends at the first page boundary at or past this many events. */
+  maxEvents: number;
+  /** Events per read from PostgreSQL. */
+  pageSize: number;
+}
+
+export interface DatasetBatchResult {
+  batch: number;
+  /** Where the next batch starts reading. */
+  checkpoint: Position;
+  events: number;
+  rows: number;
+  /** The log below the cut is read to its end: this was the last batch. */
+  done: boolean;
+  /** The batch's rows, relative to the run's artifact root. */
+  rowsArtifact: string;
+}
+
+export interface PublishDatasetInput {
+  runId: string;
+  workflowId: string;
+  view: DatasetViewRef;
+  cut: DatasetCut;
+  rowsArtifacts: string[];
+  events: number;
+  validationFraction: number;
+  purge: boolean;
+}
+
+export interface PublishedDataset {
+  runId: string;
+  experimentId: string;
+  manifest: DatasetManifest;
+}
+
+export interface RecordDatasetInput {
+  workflowId: string;
+  published: PublishedDataset;
+}
+
+export interface RecordedDataset {
+  streamId: string;
+  streamVersion: number;
+  globalPosition: number;
+}
+
+export interface AbandonDatasetRunInput {
+  runId: string;
+  reason: string;
+}

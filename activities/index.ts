@@ -1,0 +1,10 @@
+// Every activity of the worker, from one set of dependencies.
+import { createDatasetActivities, type DatasetActivityDeps } from './datasets/index.js';
+
+export type ActivityDeps = DatasetActivityDeps;
+
+export const createActivities = (deps: ActivityDeps) => ({
+  ...createDatasetActivities(deps),
+});
+
+export type Activities = ReturnType<typeof createActivities>;

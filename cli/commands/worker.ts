@@ -1,0 +1,99 @@
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Command } from 'commander';
+import { mkdir } from 'node:fs/promises';
+import {
+  loadConfig,
+  mlflowUriOf,
+  temporalAddressOf,
+  workDirOf,
+  type Config,
+} from '../../config/env.js';
+import { createLogger, type Logger } from '../../config/logger.js';
+import { createMlflowClient } from '../../mlflow/index.js';
+import { UnavailableError, action } from '../errors.js';
+import { openDatabase, openEventStore, untilSignal } from '../runtime.js';
+import {
+  builtInViewRegistry,
+  createHindsightWorker,
+  gitCommitOf,
+  installTemporalLogging,
+} from '../worker.js';
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has stopped; rejects if it failed. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const connectTemporal = async (address: string): Promise<NativeConnection> => {
+  try {
+    return await NativeConnection.connect({ address });
+  } catch (error) {
+    throw new UnavailableError(
+      `Temporal at ${address} is unreachable (${error instanceof Error ? error.message : String(error)}): ` +
+        'start it with `hindsight stack up`, or set TEMPORAL_ADDRESS',
+    );
+  }
+};
+
+/** Connects to the database, Temporal and MLflow of the configuration and starts the worker. */
+export const startWorker = async (config: Config, logger: Logger): Promise<RunningWorker> => {
+  installTemporalLogging(logger);
+  const temporalAddress = temporalAddressOf(config);
+  const connection = await connectTemporal(temporalAddress);
+  const database = await openDatabase(config, logger);
+  const eventStore = await openEventStore(database.url, config, logger);
+  const workDir = workDirOf(config);
+  await mkdir(workDir, { recursive: true });
+  const worker = await createHindsightWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.HINDSIGHT_TASK_QUEUE,
+    deps: {
+      store: eventStore.store,
+      mlflow: createMlflowClient({ trackingUri: mlflowUriOf(config) }),
+      views: builtInViewRegistry(),
+      workDir,
+      gitCommit: gitCommitOf(config.HINDSIGHT_GIT_COMMIT),
+    },
+  });
+  const done = worker.run().finally(async () => {
+    await eventStore.close();
+    await database.stop();
+    await connection.close();
+  });
+  logger.info(
+    {
+      taskQueue: config.HINDSIGHT_TASK_QUEUE,
+      temporal: temporalAddress,
+      mlflow: mlflowUriOf(config),
+    },
+    'worker running',
+  );
+  return {
+    worker,
+    done,
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+};
+
+export const registerWorkerCommand = (program: Command): void => {
+  program
+    .command('worker')
+    .description(
+      'run the Temporal worker (workflows and activities) on HINDSIGHT_TASK_QUEUE until SIGINT or SIGTERM',
+    )
+    .action(
+      action(async () => {
+        const config = loadConfig();
+        const logger = createLogger(config.HINDSIGHT_LOG_LEVEL);
+        const running = await startWorker(config, logger);
+        await Promise.race([untilSignal(), running.done]);
+        await running.stop();
+      }),
+    );
+};

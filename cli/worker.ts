@@ -1,0 +1,110 @@
+// The Temporal worker: the composition root that builds the activities' real dependencies and
+// runs every workflow of `workflows/` on one task queue.
+import {
+  DefaultLogger,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  type WorkflowBundle,
+  type WorkflowBundleOption,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../config/logger.js';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { createFeatureViewRegistry } from '../activities/datasets/featureViewRegistry.js';
+import { projectRoot } from '../config/paths.js';
+import { workOrderOverrunView } from '../demo/workOrderOverrunView.js';
+import type { FeatureView } from '../ml/featureView.js';
+
+/** The workflows' entry: the sources under tsx, the build under dist/. */
+export const workflowsPath = (): string => {
+  const built = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+  return existsSync(built)
+    ? built
+    : fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+};
+
+/** Bundles the workflows (about a second): once per worker process, or once per test run. */
+export const bundleWorkflows = (): Promise<WorkflowBundle> =>
+  bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundler });
+
+const quietBundler = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => process.stderr.write(`workflow bundle: ${message}\n`),
+  error: (message: string) => process.stderr.write(`workflow bundle: ${message}\n`),
+  log: () => undefined,
+};
+
+let runtimeLogging: Logger | 'quiet' | undefined;
+
+/**
+ * Sends the Temporal SDK's own logs to our logger (or, `quiet`, only its errors to stderr).
+ * The SDK's runtime is per process and takes its logger once: the first call decides.
+ */
+export const installTemporalLogging = (logger: Logger | 'quiet'): void => {
+  if (runtimeLogging) return;
+  runtimeLogging = logger;
+  Runtime.install({
+    logger:
+      logger === 'quiet'
+        ? new DefaultLogger('ERROR')
+        : new DefaultLogger('INFO', ({ level, message, meta }) => {
+            const method = level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'info');
+            logger[method]({ ...meta, component: 'temporal' }, message);
+          }),
+  });
+};
+
+/** The feature views this build ships. */
+export const builtInViews = (): FeatureView<never>[] => [
+  workOrderOverrunView as unknown as FeatureView<never>,
+];
+
+export const builtInViewRegistry = () => createFeatureViewRegistry(builtInViews());
+
+/** HINDSIGHT_GIT_COMMIT, or the checkout's HEAD, or `unknown` (e.g. in an image without git). */
+export const gitCommitOf = (configured: string | undefined): string => {
+  if (configured) return configured;
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return 'unknown';
+  }
+};
+
+export interface HindsightWorkerOptions {
+  connection: WorkerOptions['connection'];
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A bundle made before (tests share one); by default the worker bundles the workflows. */
+  workflowBundle?: WorkflowBundleOption;
+  /** Batches and publications run at once on this worker. */
+  maxConcurrentActivities?: number;
+}
+
+export const createHindsightWorker = async ({
+  connection,
+  namespace,
+  taskQueue,
+  deps,
+  workflowBundle,
+  maxConcurrentActivities = 4,
+}: HindsightWorkerOptions): Promise<Worker> =>
+  Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    workflowBundle: workflowBundle ?? (await bundleWorkflows()),
+    activities: createActivities(deps),
+    maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
+  });

@@ -1,0 +1,85 @@
+// The manifest that travels with a dataset's Parquet file: what it is (view, code, cut), what is
+// in it (columns, rows, label balance, split, time range) and how to check it (digests).
+import type { LabelBalance } from './dataset.js';
+import { datasetColumns } from './dataset.js';
+import type { FeatureType } from './featureView.js';
+
+export const MANIFEST_FORMAT = 'hindsight.dataset/1';
+
+/** Column types in MLflow's schema vocabulary (`mlflow_colspec`). */
+export type ColumnType = 'string' | 'long' | 'double' | 'boolean' | 'integer';
+export type ColumnRole = 'key' | 'feature' | 'label' | 'split';
+
+export interface ManifestColumn {
+  name: string;
+  type: ColumnType;
+  role: ColumnRole;
+}
+
+export interface DatasetManifest {
+  format: typeof MANIFEST_FORMAT;
+  /** sha256 hex over the header and the canonical rows: equal digests, equal datasets. */
+  digest: string;
+  view: { name: string; version: number; codeHash: string };
+  cut: { transactionId: number; takenAt: number | null };
+  /** Events of the log below the cut that the view read. */
+  events: number;
+  rows: number;
+  labelBalance: LabelBalance;
+  split: {
+    column: 'split';
+    /** Rows observed at or after it (ms since the epoch) are validation. */
+    boundary: number | null;
+    validationFraction: number;
+    purge: boolean;
+    train: number;
+    validation: number;
+    purged: number;
+  };
+  columns: ManifestColumn[];
+  /** Business time of the first and the last observation. */
+  observedFrom: number | null;
+  observedUntil: number | null;
+  file: { path: string; format: 'parquet'; bytes: number; sha256: string };
+  generatedAt: number;
+  lineage: { workflowId: string; runId: string; gitCommit: string };
+}
+
+const KEY_TYPES: Record<string, ColumnType> = {
+  entity_id: 'string',
+  observed_at: 'long',
+  transaction_id: 'long',
+  global_position: 'long',
+};
+const LABEL_TYPES: Record<string, ColumnType> = {
+  label: 'integer',
+  label_transaction_id: 'long',
+  label_global_position: 'long',
+  labelled_at: 'long',
+};
+const FEATURE_COLUMN_TYPES: Record<FeatureType, ColumnType> = {
+  number: 'double',
+  string: 'string',
+  boolean: 'boolean',
+};
+
+/** The dataset file's columns, in order, with their types and roles. */
+export const manifestColumns = (
+  featureNames: readonly string[],
+  featureTypes: Readonly<Record<string, FeatureType>>,
+): ManifestColumn[] => [
+  ...datasetColumns(featureNames).map((name): ManifestColumn => {
+    const key = KEY_TYPES[name];
+    if (key) return { name, type: key, role: 'key' };
+    const label = LABEL_TYPES[name];
+    if (label) return { name, type: label, role: 'label' };
+    return { name, type: FEATURE_COLUMN_TYPES[featureTypes[name] ?? 'number'], role: 'feature' };
+  }),
+  { name: 'split', type: 'string', role: 'split' },
+];
+
+/** The schema as MLflow shows it for a dataset input. */
+export const mlflowSchema = (columns: readonly ManifestColumn[]): string =>
+  JSON.stringify({
+    mlflow_colspec: columns.map(({ name, type }) => ({ name, type, required: false })),
+  });

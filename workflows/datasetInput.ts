@@ -1,0 +1,105 @@
+// The dataset workflow's input, checked before anything runs: a malformed request fails the
+// workflow at once with a message naming the field, and nothing is written.
+import { ApplicationFailure } from '@temporalio/workflow';
+
+export interface DatasetWorkflowInput {
+  /** The feature view's name, e.g. `work_order_overrun`. */
+  view: string;
+  /** A cut (a transaction id, as a number or decimal text) to reproduce; none for a new cut. */
+  cut?: number | string | null;
+  /** The latest fraction of the rows, by observation time, that validates; default 0.2. */
+  validationFraction?: number;
+  /** Marks training rows whose outcome arrived in the validation period `purged`; default true. */
+  purge?: boolean;
+  /** Events per batch; a crash redoes at most the unfinished batch. Default 100 000. */
+  eventsPerBatch?: number;
+  /** Events per read from PostgreSQL; default 5000. */
+  pageSize?: number;
+  /** How long a silent batch activity counts as alive; default 60 s. */
+  heartbeatTimeoutMs?: number;
+  /** Attempts of each activity before the workflow gives up; default 10. */
+  activityAttempts?: number;
+}
+
+export type DatasetRequest = Required<Omit<DatasetWorkflowInput, 'cut'>> & { cut: number | null };
+
+const VIEW_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
+const invalid = (field: string, message: string): ApplicationFailure =>
+  ApplicationFailure.nonRetryable(`${field}: ${message}`, 'INVALID_ARGUMENT');
+
+const integerIn = (
+  input: Record<string, unknown>,
+  field: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number => {
+  const value = input[field];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw invalid(field, `must be an integer from ${min} to ${max}, not ${JSON.stringify(value)}`);
+  }
+  return value;
+};
+
+const parseCut = (value: unknown): number | null => {
+  if (value === undefined || value === null) return null;
+  const number =
+    typeof value === 'string' && /^[0-9]{1,16}$/.test(value)
+      ? Number(value)
+      : typeof value === 'number'
+        ? value
+        : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < 1) {
+    throw invalid(
+      'cut',
+      `${JSON.stringify(value)} is not a cut: give a transaction id (a positive integer, as ` +
+        'returned by Cut), or none to take a new cut',
+    );
+  }
+  return number;
+};
+
+export const parseDatasetInput = (raw: unknown): DatasetRequest => {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw invalid('input', 'must be an object such as { "view": "work_order_overrun" }');
+  }
+  const input = raw as Record<string, unknown>;
+  const known = new Set([
+    'view',
+    'cut',
+    'validationFraction',
+    'purge',
+    'eventsPerBatch',
+    'pageSize',
+    'heartbeatTimeoutMs',
+    'activityAttempts',
+  ]);
+  const unknown = Object.keys(input).filter((key) => !known.has(key));
+  if (unknown.length > 0) throw invalid(unknown[0] as string, 'is not an input of the workflow');
+  const { view, validationFraction = 0.2, purge = true } = input;
+  if (typeof view !== 'string' || !VIEW_NAME.test(view)) {
+    throw invalid('view', `${JSON.stringify(view)} is not a feature view name (snake case)`);
+  }
+  if (
+    typeof validationFraction !== 'number' ||
+    !(validationFraction > 0 && validationFraction < 1)
+  ) {
+    throw invalid(
+      'validationFraction',
+      `must be between 0 and 1 (exclusive), not ${JSON.stringify(validationFraction)}`,
+    );
+  }
+  if (typeof purge !== 'boolean') throw invalid('purge', 'must be true or false');
+  return {
+    view,
+    cut: parseCut(input.cut),
+    validationFraction,
+    purge,
+    eventsPerBatch: integerIn(input, 'eventsPerBatch', 100_000, 1, 10_000_000),
+    pageSize: integerIn(input, 'pageSize', 5000, 1, 100_000),
+    heartbeatTimeoutMs: integerIn(input, 'heartbeatTimeoutMs', 60_000, 1000, 3_600_000),
+    activityAttempts: integerIn(input, 'activityAttempts', 10, 1, 1000),
+  };
+};

@@ -1,0 +1,151 @@
+// DatasetWorkflow: cut → batches of the log through the feature view → one Parquet file with a
+// manifest in MLflow → `DatasetGenerated` on the platform's stream. Each finished batch is a
+// checkpoint in the workflow's history: a crashed worker costs only the unfinished batch.
+import {
+  CancellationScope,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { DatasetActivities } from '../activities/datasets/index.js';
+import type { PublishedDataset, RecordedDataset } from '../activities/datasets/types.js';
+import { parseDatasetInput, type DatasetWorkflowInput } from './datasetInput.js';
+
+export type DatasetStage = 'resolving' | 'reading' | 'publishing' | 'recording' | 'done' | 'failed';
+
+export interface DatasetProgress {
+  stage: DatasetStage;
+  view: string;
+  cut: number | null;
+  /** Events read so far, of the events below the cut that the view reads. */
+  events: { read: number; total: number | null };
+  rows: number;
+  batches: number;
+  /** 0 to 100, over reading the log; publishing counts as the last step. */
+  percent: number;
+  runId: string | null;
+  digest: string | null;
+  error: string | null;
+}
+
+export interface DatasetWorkflowResult extends PublishedDataset {
+  digest: string;
+  record: RecordedDataset;
+}
+
+export const datasetProgressQuery = defineQuery<DatasetProgress>('progress');
+
+const retrying = (attempts: number): ActivityOptions['retry'] => ({
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: attempts,
+});
+
+const messageOf = (error: unknown): string => {
+  let cause = error;
+  // Activity failures wrap the activity's own error: say that one.
+  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+  return cause instanceof Error ? cause.message : String(error);
+};
+
+export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<DatasetWorkflowResult> {
+  const request = parseDatasetInput(input);
+  const { workflowId } = workflowInfo();
+  const progress: DatasetProgress = {
+    stage: 'resolving',
+    view: request.view,
+    cut: request.cut,
+    events: { read: 0, total: null },
+    rows: 0,
+    batches: 0,
+    percent: 0,
+    runId: null,
+    digest: null,
+    error: null,
+  };
+  setHandler(datasetProgressQuery, () => progress);
+
+  const short = proxyActivities<DatasetActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: retrying(request.activityAttempts),
+  });
+  const long = proxyActivities<DatasetActivities>({
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout: request.heartbeatTimeoutMs,
+    retry: retrying(request.activityAttempts),
+  });
+
+  let runId: string | null = null;
+  try {
+    const {
+      view,
+      cut,
+      events: total,
+    } = await short.resolveDataset({
+      view: request.view,
+      cut: request.cut,
+    });
+    Object.assign(progress, { cut: cut.transactionId, events: { read: 0, total } });
+    const run = await short.openDatasetRun({ workflowId, view, cut });
+    runId = run.runId;
+    progress.runId = runId;
+
+    progress.stage = 'reading';
+    const rowsArtifacts: string[] = [];
+    let after = { transactionId: 0, globalPosition: 0 };
+    for (let batch = 1; ; batch += 1) {
+      const result = await long.generateDatasetBatch({
+        runId,
+        view,
+        cut,
+        batch,
+        after,
+        maxEvents: request.eventsPerBatch,
+        pageSize: request.pageSize,
+      });
+      rowsArtifacts.push(result.rowsArtifact);
+      after = result.checkpoint;
+      progress.batches = batch;
+      progress.rows += result.rows;
+      progress.events.read += result.events;
+      progress.percent = Math.min(
+        99,
+        total > 0 ? Math.floor((100 * progress.events.read) / total) : 99,
+      );
+      if (result.done) break;
+    }
+
+    progress.stage = 'publishing';
+    const published = await long.publishDataset({
+      runId,
+      workflowId,
+      view,
+      cut,
+      rowsArtifacts,
+      events: progress.events.read,
+      validationFraction: request.validationFraction,
+      purge: request.purge,
+    });
+    progress.digest = published.manifest.digest;
+
+    progress.stage = 'recording';
+    const record = await short.recordDatasetGenerated({ workflowId, published });
+    Object.assign(progress, { stage: 'done', percent: 100 });
+    return { ...published, digest: published.manifest.digest, record };
+  } catch (error) {
+    Object.assign(progress, { stage: 'failed', error: messageOf(error) });
+    if (runId !== null) {
+      const reason = messageOf(error);
+      const abandon = () => short.abandonDatasetRun({ runId: runId as string, reason });
+      // A cancelled workflow still marks its run failed before it ends.
+      await (isCancellation(error) ? CancellationScope.nonCancellable(abandon) : abandon()).catch(
+        () => undefined,
+      );
+    }
+    throw error;
+  }
+}
