@@ -82,7 +82,8 @@ export const createEventStore = ({
     },
     subscribe: (options) => subscribe(logReadPool, notifier, { ...options, pollIntervalMs }),
     cut: () => takeCut(pool),
-    countEvents: (options) => countEvents(logReadPool, validateFilter(options) as CountEventsOptions),
+    countEvents: (options) =>
+      countEvents(logReadPool, validateFilter(options) as CountEventsOptions),
     getStream: (streamId) => getStreamInfo(pool, streamId),
     archiveStream: (streamId) => archiveStream(pool, streamId),
     loadCheckpoint: (name) => loadCheckpoint(pool, name),

@@ -18,7 +18,12 @@ import type { FeatureRow, LogEvent } from '../../ml/featureView.js';
 import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
 import type { DatasetProgress, DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
+import {
+  applicationFailureOf,
+  createTestTemporal,
+  uniqueId,
+  type TestTemporal,
+} from '../support/temporal.js';
 import { oracleRows } from '../unit/workOrderOverrunOracle.js';
 
 const VIEW = 'work_order_overrun';
@@ -329,9 +334,7 @@ describe('DatasetWorkflow with bad input', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    let cause = (error as Error).cause as
-      (Error & { type?: string; nonRetryable?: boolean }) | undefined;
-    while (cause?.cause) cause = cause.cause as typeof cause;
+    const cause = applicationFailureOf(error);
     return cause;
   };
 

@@ -1,6 +1,6 @@
 // A Temporal worker for one test file, on the run's shared Temporal server and MLflow server,
 // with a task queue of its own and the workflow bundle made once by the global setup.
-import { Client, Connection } from '@temporalio/client';
+import { ApplicationFailure, Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,8 +20,8 @@ export interface TestTemporal {
   client: Client;
   taskQueue: string;
   mlflow: MlflowClient;
-  /** Starts a worker on this file's task queue; stop it, or `close` stops them all. */
-  startWorker(overrides?: Partial<ActivityDeps>): Promise<Worker>;
+  /** Starts a worker on this file's task queue (or another); `close` stops them all. */
+  startWorker(overrides?: Partial<ActivityDeps>, queue?: string): Promise<Worker>;
   close(): Promise<void>;
 }
 
@@ -40,12 +40,12 @@ export const createTestTemporal = async (db: TestDatabase): Promise<TestTemporal
     client,
     taskQueue,
     mlflow,
-    startWorker: async (overrides = {}) => {
+    startWorker: async (overrides = {}, queue = taskQueue) => {
       const connection = await NativeConnection.connect({ address });
       const worker = await createHindsightWorker({
         connection,
         namespace: 'default',
-        taskQueue,
+        taskQueue: queue,
         workflowBundle: { codePath: inject('workflowBundlePath') },
         deps: {
           store: db.store,
@@ -67,4 +67,14 @@ export const createTestTemporal = async (db: TestDatabase): Promise<TestTemporal
       await rm(workDir, { recursive: true, force: true });
     },
   };
+};
+
+/** The ApplicationFailure behind a failed workflow (through its activity failure), if any. */
+export const applicationFailureOf = (error: unknown): ApplicationFailure | undefined => {
+  let cause: unknown = error;
+  while (cause instanceof Error) {
+    if (cause instanceof ApplicationFailure) return cause;
+    cause = cause.cause;
+  }
+  return undefined;
 };
