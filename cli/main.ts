@@ -1,5 +1,6 @@
 // The `hindsight` command: the composition root for the server and operator tools.
 import { Command, CommanderError } from 'commander';
+import { registerDatasetsCommands } from './commands/datasets.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEventsCommands } from './commands/events.js';
 import { registerServerCommand } from './commands/server.js';
@@ -17,6 +18,7 @@ registerStackCommands(program);
 registerServerCommand(program);
 registerWorkerCommand(program);
 registerEventsCommands(program);
+registerDatasetsCommands(program);
 registerDemoCommand(program);
 
 try {

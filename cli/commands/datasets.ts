@@ -1,0 +1,112 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Command } from 'commander';
+import { loadConfig, mlflowUriOf, temporalAddressOf } from '../../config/env.js';
+import type { DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
+import { datasetWorkflowId, runDataset } from '../datasets.js';
+import { UnavailableError, UsageError, action } from '../errors.js';
+import { parseNonNegativeInt } from '../format.js';
+
+interface GenerateOptions {
+  cut?: string;
+  validationFraction?: string;
+  eventsPerBatch?: string;
+  wait: boolean;
+  json: boolean;
+}
+
+const parseFraction = (text: string): number => {
+  const value = Number(text);
+  if (!(value > 0 && value < 1)) {
+    throw new UsageError(`--validation-fraction takes a number between 0 and 1, got '${text}'`);
+  }
+  return value;
+};
+
+/** The run's page in the MLflow UI. */
+export const mlflowRunUrl = (trackingUri: string, experimentId: string, runId: string): string =>
+  `${trackingUri.replace(/\/$/, '')}/#/experiments/${experimentId}/runs/${runId}`;
+
+export const printDataset = (result: DatasetWorkflowResult, trackingUri: string): void => {
+  const { manifest } = result;
+  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+  const balance = manifest.labelBalance;
+  out(`digest      ${manifest.digest}`);
+  out(
+    `view        ${manifest.view.name} v${manifest.view.version} (code ${manifest.view.codeHash.slice(0, 12)})`,
+  );
+  out(`cut         ${manifest.cut.transactionId}`);
+  out(`events      ${manifest.events}`);
+  out(
+    `rows        ${manifest.rows} (${balance.labelled} labelled, ${balance.positives} late, ` +
+      `positive rate ${balance.positiveRate === null ? 'n/a' : balance.positiveRate.toFixed(3)})`,
+  );
+  out(
+    `split       ${manifest.split.train} train, ${manifest.split.validation} validation, ` +
+      `${manifest.split.purged} purged; validation from ${manifest.split.boundary === null ? 'n/a' : new Date(manifest.split.boundary).toISOString()}`,
+  );
+  out(`MLflow run  ${mlflowRunUrl(trackingUri, result.experimentId, result.runId)}`);
+  out(`recorded    ${result.record.streamId}@${result.record.streamVersion}`);
+};
+
+export const registerDatasetsCommands = (program: Command): void => {
+  const datasets = program
+    .command('datasets')
+    .description('datasets cut from the log (runs DatasetWorkflow on the worker)');
+  datasets
+    .command('generate')
+    .description(
+      'generate the dataset of a feature view at a cut of the log (a new cut by default)',
+    )
+    .argument('<view>', 'feature view, e.g. work_order_overrun')
+    .option('--cut <transaction id>', 'reproduce the dataset of this cut')
+    .option('--validation-fraction <fraction>', 'latest share of rows that validates', '0.2')
+    .option('--events-per-batch <count>', 'events per checkpointed batch')
+    .option('--no-wait', 'print the workflow id and return at once')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(async (view: string, options: GenerateOptions) => {
+        const config = loadConfig();
+        const input = {
+          view,
+          cut: options.cut === undefined ? null : parseNonNegativeInt(options.cut, '--cut'),
+          validationFraction: parseFraction(options.validationFraction ?? '0.2'),
+          ...(options.eventsPerBatch === undefined
+            ? {}
+            : {
+                eventsPerBatch: parseNonNegativeInt(options.eventsPerBatch, '--events-per-batch'),
+              }),
+        };
+        const address = temporalAddressOf(config);
+        const connection = await Connection.connect({ address, connectTimeout: 5000 }).catch(
+          (error: unknown) => {
+            throw new UnavailableError(
+              `Temporal at ${address} is unreachable (${error instanceof Error ? error.message : String(error)}): ` +
+                'start it with `hindsight stack up`, or set TEMPORAL_ADDRESS',
+            );
+          },
+        );
+        try {
+          const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+          if (!options.wait) {
+            const workflowId = datasetWorkflowId(view);
+            await client.workflow.start('DatasetWorkflow', {
+              taskQueue: config.HINDSIGHT_TASK_QUEUE,
+              workflowId,
+              args: [input],
+            });
+            process.stdout.write(
+              options.json ? `${JSON.stringify({ workflowId })}\n` : `${workflowId}\n`,
+            );
+            return;
+          }
+          const result = await runDataset(client, config.HINDSIGHT_TASK_QUEUE, input, {
+            progress: !options.json,
+          });
+          if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+          else printDataset(result, mlflowUriOf(config));
+        } finally {
+          await connection.close();
+        }
+      }),
+    );
+};

@@ -1,0 +1,99 @@
+// `hindsight demo` as `make demo` runs it, on a fresh data folder: the stack comes up, the demo
+// history goes in over gRPC, the worker cuts a dataset that MLflow records, Ctrl-C stops
+// everything; a second run reuses the data, duplicates nothing and reproduces the digest.
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createMlflowClient } from '../../mlflow/index.js';
+import { portAnswers } from '../../stack/processes.js';
+import { freePort, spawnHindsight } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
+
+interface DemoRun {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+const startDemo = (env: NodeJS.ProcessEnv): DemoRun => {
+  const child = spawnHindsight(['demo', '--work-orders', '40', '--seed', '7'], {
+    ...env,
+    HINDSIGHT_LOG_LEVEL: 'warn',
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, output: () => output, exited };
+};
+
+const untilServing = async (run: DemoRun): Promise<void> => {
+  await waitFor(
+    () => run.output().includes('Serving until Ctrl-C.') || run.child.exitCode !== null,
+    240_000,
+    'the demo to serve',
+  );
+  if (!run.output().includes('Serving until Ctrl-C.')) {
+    throw new Error(`the demo failed:\n${run.output()}`);
+  }
+};
+
+const digestOf = (output: string): string | undefined =>
+  /^digest\s+([0-9a-f]{64})$/m.exec(output)?.[1];
+
+describe('hindsight demo', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'hs-demo-'));
+  chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as the postgres user and must get in
+  const running: ChildProcess[] = [];
+
+  afterAll(() => {
+    running.forEach((child) => child.exitCode === null && child.kill('SIGKILL'));
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs the whole job, stops cleanly on Ctrl-C, and reproduces it on a second run', async () => {
+    const [pgPort, temporalPort, uiPort, mlflowPort, grpcPort] = (await Promise.all(
+      Array.from({ length: 5 }, () => freePort()),
+    )) as [number, number, number, number, number];
+    const env = {
+      DATABASE_URL: '',
+      TEMPORAL_ADDRESS: '',
+      MLFLOW_TRACKING_URI: '',
+      HINDSIGHT_DATA_DIR: dataDir,
+      HINDSIGHT_EMBEDDED_PG_PORT: String(pgPort),
+      HINDSIGHT_TEMPORAL_PORT: String(temporalPort),
+      HINDSIGHT_TEMPORAL_UI_PORT: String(uiPort),
+      HINDSIGHT_MLFLOW_PORT: String(mlflowPort),
+      HINDSIGHT_GRPC_PORT: String(grpcPort),
+      HINDSIGHT_TASK_QUEUE: 'demo-e2e',
+    };
+    const first = startDemo(env);
+    running.push(first.child);
+    await untilServing(first);
+    const digest = digestOf(first.output());
+    expect(digest).toBeDefined();
+    expect(first.output()).toContain(`MLflow UI    http://127.0.0.1:${mlflowPort}`);
+    expect(first.output()).toContain(`Temporal UI  http://127.0.0.1:${uiPort}`);
+    const runId = /\/runs\/([0-9a-f]{32})$/m.exec(first.output())?.[1];
+    const mlflow = createMlflowClient({ trackingUri: `http://127.0.0.1:${mlflowPort}` });
+    const run = await mlflow.getRun(runId ?? '');
+    expect(run.info.status).toBe('FINISHED');
+    expect(run.tags['hindsight.dataset_digest']).toBe(digest);
+
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    for (const port of [pgPort, temporalPort, mlflowPort, grpcPort]) {
+      expect(await portAnswers(port)).toBe(false);
+    }
+
+    const second = startDemo(env);
+    running.push(second.child);
+    await untilServing(second);
+    expect(second.output()).toContain('already there from an earlier run: nothing duplicated');
+    expect(digestOf(second.output())).toBe(digest);
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+  });
+});
