@@ -6,14 +6,16 @@ export type FeatureViewErrorCode =
   | 'INVALID_OBSERVATION'
   | 'RUN_FINISHED'
   | 'SNAPSHOT_MISMATCH'
+  | 'APPLY_FAILED'
   | 'INVALID_ARGUMENT';
 
 export class FeatureViewError extends Error {
   constructor(
     readonly code: FeatureViewErrorCode,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'FeatureViewError';
   }
 }

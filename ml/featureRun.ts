@@ -223,7 +223,14 @@ export const createFeatureRun = <State>(
       } catch (error) {
         // The state may be half-updated: nothing after this event can be trusted.
         ended = `failed at event ${event.eventId}`;
-        throw error;
+        if (error instanceof FeatureViewError) throw error;
+        // A bug in the view: the same event fails again on every retry.
+        throw new FeatureViewError(
+          'APPLY_FAILED',
+          `feature view '${view.name}' failed at event ${event.eventId} (${event.type} of ` +
+            `${event.streamId}): ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
       } finally {
         current = undefined;
       }

@@ -11,10 +11,19 @@ import { openDuckDb, type DuckDb } from '../../activities/datasets/parquet.js';
 import { readLogUntil } from '../../activities/datasets/readLogUntil.js';
 import { datasetStreamOf } from '../../activities/datasets/recordDatasetGenerated.js';
 import { generateDemoHistory } from '../../demo/workOrders.js';
-import { WORK_ORDER_OVERRUN_FEATURES } from '../../demo/workOrderOverrunView.js';
+import {
+  WORK_ORDER_OVERRUN_FEATURES,
+  workOrderOverrunView,
+} from '../../demo/workOrderOverrunView.js';
+import { createFeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
 import type { Cut } from '../../eventstore/types.js';
 import type { DatasetManifest } from '../../ml/datasetManifest.js';
-import type { FeatureRow, LogEvent } from '../../ml/featureView.js';
+import {
+  defineFeatureView,
+  type FeatureRow,
+  type FeatureView,
+  type LogEvent,
+} from '../../ml/featureView.js';
 import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
 import type { DatasetProgress, DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -369,6 +378,55 @@ describe('DatasetWorkflow with bad input', () => {
     const cause = await failureOf({ view: VIEW, cut: horizon.transactionId + 1000 });
     expect(cause).toMatchObject({ type: 'CUT_IN_FUTURE', nonRetryable: true });
     expect(cause?.message).toContain(`horizon is ${horizon.transactionId}`);
+    expect(await db.snapshot()).toBe(before);
+  });
+
+  it('leaves a run that failed midway FAILED, with no dataset input, digest or DatasetGenerated', async () => {
+    // A view with a bug: it throws at the 300th event it reads, after batches were written.
+    let seen = 0;
+    const exploding = defineFeatureView({
+      ...workOrderOverrunView,
+      name: 'exploding_view',
+      apply: (state, event, emit) => {
+        seen += 1;
+        if (seen === 300) throw new Error('the view tripped over its own feet');
+        workOrderOverrunView.apply(state, event, emit);
+      },
+    });
+    const queue = uniqueId('exploding');
+    await temporal.startWorker(
+      { views: createFeatureViewRegistry([exploding as unknown as FeatureView<never>]) },
+      queue,
+    );
+    const workflowId = uniqueId('dataset-exploding');
+    const before = await db.snapshot();
+    const error = await temporal.client.workflow
+      .execute('DatasetWorkflow', {
+        taskQueue: queue,
+        workflowId,
+        args: [{ view: 'exploding_view', eventsPerBatch: 100, pageSize: 50 }],
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    const cause = applicationFailureOf(error);
+    // A bug in a view fails the same way every time: not retried.
+    expect(cause).toMatchObject({ type: 'FEATURE_VIEW_APPLY_FAILED', nonRetryable: true });
+    expect(cause?.message).toContain('tripped over its own feet');
+
+    const experiment = await temporal.mlflow.getExperimentByName('hindsight/exploding_view');
+    const { items: runs } = await temporal.mlflow.searchRuns({
+      experimentIds: [experiment.experimentId],
+      filter: `tags.\`hindsight.workflow_id\` = '${workflowId}'`,
+    });
+    expect(runs).toHaveLength(1);
+    const [run] = runs;
+    expect(run?.info.status).toBe('FAILED');
+    expect(run?.tags['hindsight.failure']).toContain('tripped over its own feet');
+    expect(run?.tags['hindsight.dataset_digest']).toBeUndefined();
+    expect(run?.datasetInputs).toEqual([]);
+    expect(await temporal.mlflow.listArtifacts({ runId: run?.info.runId ?? '' })).toEqual([]);
     expect(await db.snapshot()).toBe(before);
   });
 });

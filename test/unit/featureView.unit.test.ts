@@ -187,7 +187,11 @@ describe('createFeatureRun: order', () => {
     });
     const run = createFeatureRun(failing);
     run.push(ev('a', 'Tick'));
-    expect(() => run.push(ev('a', 'Boom'))).toThrow('boom');
+    const failure = thrown(() => run.push(ev('a', 'Boom')));
+    expect(code(failure)).toBe('APPLY_FAILED');
+    expect((failure as Error).message).toMatch(
+      /^feature view 'tally' failed at event .* \(Boom of a\): boom$/,
+    );
     expect(code(thrown(() => run.push(ev('a', 'Tick'))))).toBe('RUN_FINISHED');
     const done = createFeatureRun(tally);
     done.finish();
