@@ -5,6 +5,7 @@
 import { cpus } from 'node:os';
 import { appendBatches } from './appendBatch.js';
 import { appendSingles } from './appendSingle.js';
+import { generateDatasets } from './datasets.js';
 import { setUpEnvironment, type BenchEnvironment } from './environment.js';
 import { subscriberLatency } from './latency.js';
 import { readWholeLog } from './readAll.js';
@@ -17,6 +18,7 @@ const benchmarks: [string, (env: BenchEnvironment) => Promise<Figure | Figure[]>
   ['b', appendSingles],
   ['c', readWholeLog],
   ['d', subscriberLatency],
+  ['e', generateDatasets],
 ];
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
