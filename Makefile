@@ -36,6 +36,7 @@ build: $(BUILD_STAMP)
 $(BUILD_STAMP): $(GEN_STAMP) tsconfig.json tsconfig.build.json $(SOURCES)
 	rm -rf dist
 	npx tsc -p tsconfig.build.json
+	node dist/cli/bundleWorkflows.js
 	@touch $@
 
 typecheck: $(GEN_STAMP)

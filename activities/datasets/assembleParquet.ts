@@ -127,8 +127,9 @@ export const assembleParquet = async (
 
   // The digest reads the written file back, so it vouches for the bytes that were uploaded.
   const digest = createDatasetDigest(schema.featureNames);
+  // In file order, which is canonical order; `add` refuses a row out of it.
   const result = await connection.stream(
-    `select ${columns.join(', ')} from read_parquet(${literal(outFile)}) ${ORDER}`,
+    `select ${columns.join(', ')} from read_parquet(${literal(outFile)})`,
   );
   for (;;) {
     const chunk = await result.fetchChunk();

@@ -7,11 +7,10 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { createFeatureRun, type FeatureRunSnapshot } from '../../ml/featureRun.js';
-import type { FeatureRow } from '../../ml/featureView.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import { datasetFiles, rowsArtifact, stateArtifact } from './datasetFiles.js';
 import type { FeatureViewRegistry } from './featureViewRegistry.js';
-import { openDuckDb, writeRowsToParquet } from './parquet.js';
+import { createRowWriter, openDuckDb } from './parquet.js';
 import { readLogUntil } from './readLogUntil.js';
 import type { DatasetBatchInput, DatasetBatchResult } from './types.js';
 
@@ -53,30 +52,31 @@ export const generateDatasetBatch = async (
           ).toString(),
         ) as FeatureRunSnapshot);
   const run = createFeatureRun(view, { resume });
-  const rows: FeatureRow[] = [];
+  let rowCount = 0;
+  const db = await openDuckDb(files.dir);
+  let done = false;
   let events = 0;
   let checkpoint = after;
-  let done = false;
-  for await (const page of readLogUntil(store, {
-    cut,
-    after,
-    batchSize: pageSize,
-    eventTypes: view.eventTypes,
-  })) {
-    for (const event of page.events) run.push(event);
-    for (const row of run.drain()) rows.push(row);
-    events += page.events.length;
-    checkpoint = page.checkpoint;
-    done = page.reachedEnd;
-    heartbeat({ batch, events, rows: rows.length });
-    if (events >= maxEvents) break;
-  }
-  // The last batch holds the observations still waiting for an outcome, unlabelled.
-  if (done) for (const row of run.finish()) rows.push(row);
-
-  const db = await openDuckDb(files.dir);
   try {
-    await writeRowsToParquet(db, view, rows, files.local(rowsArtifact(batch)));
+    const rows = await createRowWriter(db, view);
+    for await (const page of readLogUntil(store, {
+      cut,
+      after,
+      batchSize: pageSize,
+      eventTypes: view.eventTypes,
+    })) {
+      for (const event of page.events) run.push(event);
+      rows.add(run.drain());
+      events += page.events.length;
+      checkpoint = page.checkpoint;
+      done = page.reachedEnd;
+      heartbeat({ batch, events, rows: rows.rows });
+      if (events >= maxEvents) break;
+    }
+    // The last batch holds the observations still waiting for an outcome, unlabelled.
+    if (done) rows.add(run.finish());
+    rowCount = rows.rows;
+    await rows.finish(files.local(rowsArtifact(batch)));
   } finally {
     db.close();
   }
@@ -86,5 +86,5 @@ export const generateDatasetBatch = async (
     await writeFile(files.local(stateArtifact(batch)), state);
     await files.upload(stateArtifact(batch), 'application/gzip');
   }
-  return { batch, checkpoint, events, rows: rows.length, done, rowsArtifact: rowsArtifact(batch) };
+  return { batch, checkpoint, events, rows: rowCount, done, rowsArtifact: rowsArtifact(batch) };
 };

@@ -51,12 +51,16 @@ export interface DuckDb {
  * A private in-memory DuckDB with bounded memory: what does not fit spills to `tempDir`, so
  * sorting a large dataset costs disk, not RAM.
  */
-export const openDuckDb = async (tempDir: string, memoryLimit = '256MB'): Promise<DuckDb> => {
+export const openDuckDb = async (
+  tempDir: string,
+  { memoryLimit = '128MB', threads = 1 }: { memoryLimit?: string; threads?: number } = {},
+): Promise<DuckDb> => {
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: memoryLimit,
-    threads: '2',
+    threads: String(threads),
     temp_directory: tempDir,
-    preserve_insertion_order: 'false',
+    // Scans keep the file's order: the digest reads the sorted file back without sorting again.
+    preserve_insertion_order: 'true',
   });
   const connection = await instance.connect();
   return {
@@ -103,6 +107,53 @@ const valuesOf = (featureNames: readonly string[], row: FeatureRow): FeatureValu
   row.labelledAt,
 ];
 
+export interface RowWriter {
+  /** Appends rows to the batch (into DuckDB's columnar memory, not held as objects). */
+  add: (rows: readonly FeatureRow[]) => void;
+  readonly rows: number;
+  /** Writes the rows to a Parquet file and ends the writer. */
+  finish: (filePath: string) => Promise<void>;
+}
+
+/** Collects a batch's rows, in any order, for one Parquet file with the dataset's schema. */
+export const createRowWriter = async (db: DuckDb, schema: DatasetSchema): Promise<RowWriter> => {
+  const columns = datasetColumnTypes(schema);
+  const types = columns.map((column) => column.type);
+  const { connection } = db;
+  await connection.run('drop table if exists batch_rows');
+  await connection.run(
+    `create table batch_rows (${columns.map((c) => `${quoted(c.name)} ${c.type}`).join(', ')})`,
+  );
+  const appender = await connection.createAppender('batch_rows');
+  let count = 0;
+  return {
+    add: (rows) => {
+      for (const row of rows) {
+        const values = valuesOf(schema.featureNames, row);
+        for (let i = 0; i < types.length; i += 1) {
+          appendValue(appender, types[i] as ColumnType, values[i] ?? null);
+        }
+        appender.endRow();
+      }
+      count += rows.length;
+    },
+    get rows() {
+      return count;
+    },
+    finish: async (filePath) => {
+      try {
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+      await connection.run(
+        `copy batch_rows to ${literal(filePath)} (format parquet, compression zstd)`,
+      );
+      await connection.run('drop table batch_rows');
+    },
+  };
+};
+
 /** Writes rows, in any order, to a Parquet file with the dataset's schema. */
 export const writeRowsToParquet = async (
   db: DuckDb,
@@ -110,29 +161,9 @@ export const writeRowsToParquet = async (
   rows: readonly FeatureRow[],
   filePath: string,
 ): Promise<void> => {
-  const columns = datasetColumnTypes(schema);
-  const { connection } = db;
-  await connection.run('drop table if exists batch_rows');
-  await connection.run(
-    `create table batch_rows (${columns.map((c) => `${quoted(c.name)} ${c.type}`).join(', ')})`,
-  );
-  const appender = await connection.createAppender('batch_rows');
-  try {
-    for (const row of rows) {
-      const values = valuesOf(schema.featureNames, row);
-      for (let i = 0; i < columns.length; i += 1) {
-        appendValue(appender, (columns[i] as { type: ColumnType }).type, values[i] ?? null);
-      }
-      appender.endRow();
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
-  }
-  await connection.run(
-    `copy batch_rows to ${literal(filePath)} (format parquet, compression zstd)`,
-  );
-  await connection.run('drop table batch_rows');
+  const writer = await createRowWriter(db, schema);
+  writer.add(rows);
+  await writer.finish(filePath);
 };
 
 /** The rows of Parquet files as one relation, checked against the dataset's schema. */

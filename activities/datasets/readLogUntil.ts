@@ -3,10 +3,11 @@
 import type { EventStore } from '../../eventstore/eventStore.js';
 import {
   START,
-  parseStoredEvent,
   type Cut,
+  type JsonObject,
   type Position,
   type ReadAllPage,
+  type StoredEvent,
 } from '../../eventstore/types.js';
 import type { LogEvent } from '../../ml/featureView.js';
 
@@ -25,6 +26,20 @@ export interface ReadLogOptions {
   batchSize?: number;
   eventTypes?: readonly string[];
 }
+
+/** What a view reads of a stored event: its data parsed, its metadata left alone. */
+const toLogEvent = (event: StoredEvent): LogEvent => ({
+  eventId: event.eventId,
+  streamId: event.streamId,
+  streamVersion: event.streamVersion,
+  type: event.type,
+  schemaVersion: event.schemaVersion,
+  data: JSON.parse(event.data) as JsonObject,
+  occurredAt: event.occurredAt,
+  recordedAt: event.recordedAt,
+  globalPosition: event.globalPosition,
+  transactionId: event.transactionId,
+});
 
 /**
  * Reads one page ahead: the next page is on its way from PostgreSQL while the caller works on
@@ -45,7 +60,7 @@ export async function* readLogUntil(
       next?.catch(() => undefined);
       if (page.events.length > 0 || page.reachedEnd) {
         yield {
-          events: page.events.map((event) => parseStoredEvent(event)),
+          events: page.events.map(toLogEvent),
           checkpoint: page.checkpoint,
           reachedEnd: page.reachedEnd,
         };

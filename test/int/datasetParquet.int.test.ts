@@ -8,7 +8,13 @@ import { assembleParquet } from '../../activities/datasets/assembleParquet.js';
 import { openDuckDb, writeRowsToParquet, type DuckDb } from '../../activities/datasets/parquet.js';
 import { generateDemoLog } from '../../demo/demoLog.js';
 import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
-import { compareRows, datasetDigest, labelBalance, splitByTime } from '../../ml/dataset.js';
+import {
+  compareRows,
+  datasetColumns,
+  datasetDigest,
+  labelBalance,
+  splitByTime,
+} from '../../ml/dataset.js';
 import { runFeatureView } from '../../ml/featureRun.js';
 import type { FeatureRow } from '../../ml/featureView.js';
 
@@ -72,6 +78,8 @@ describe('a dataset through Parquet', () => {
       `select column_name, column_type from (describe select * from read_parquet('${outFile}'))`,
     );
     const types = Object.fromEntries(described.getRows() as [string, string][]);
+    // Exactly the dataset's columns and the split: the batches' canonical lines stay behind.
+    expect(Object.keys(types)).toEqual([...datasetColumns(view.featureNames), 'split']);
     expect(types).toMatchObject({
       entity_id: 'VARCHAR',
       global_position: 'BIGINT',
