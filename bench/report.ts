@@ -1,5 +1,5 @@
 // The benchmark's output: a table on stdout and bench/results.json.
-import { renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../config/paths.js';
@@ -74,9 +74,40 @@ export const printTable = (figures: readonly Figure[]): void => {
   console.log('');
 };
 
+interface StoredResult {
+  name: string;
+  value: number;
+  unit: string;
+  baseline: number;
+  ratio: number;
+  target?: string;
+  met?: boolean;
+  measuredAt: string;
+}
+
+const storedResults = (file: string): StoredResult[] => {
+  try {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as {
+      generatedAt?: string;
+      results?: StoredResult[];
+    };
+    return (stored.results ?? []).map((r) => ({
+      ...r,
+      measuredAt: r.measuredAt ?? stored.generatedAt ?? 'unknown',
+    }));
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * Updates bench/results.json with these figures, keeping the others (a `BENCH_ONLY` run
+ * replaces only what it measured); each figure says when it was measured.
+ */
 export const writeResults = (figures: readonly Figure[]): string => {
   const file = path.join(projectRoot, 'bench', 'results.json');
-  const results = figures.map((f) => {
+  const measuredAt = new Date().toISOString();
+  const fresh = figures.map((f): StoredResult => {
     const digits = f.unit === 'ms' ? 3 : 0;
     return {
       name: f.name,
@@ -84,10 +115,16 @@ export const writeResults = (figures: readonly Figure[]): string => {
       unit: f.unit,
       baseline: round(f.baseline, digits),
       ratio: round(f.ratio, 3),
+      ...(f.target ? { target: f.target.text, met: f.target.met } : {}),
+      measuredAt,
     };
   });
+  const names = new Set(fresh.map((r) => r.name));
+  const results = [...storedResults(file).filter((r) => !names.has(r.name)), ...fresh].sort(
+    (a, b) => a.name.localeCompare(b.name),
+  );
   const report = {
-    generatedAt: new Date().toISOString(),
+    generatedAt: measuredAt,
     machine: { cpus: cpus().length, node: process.version },
     results,
   };
