@@ -2,12 +2,14 @@
 // a cut reproduces its digest after the log grows, nothing recorded after an observation
 // reaches it, and MLflow holds the Parquet file, the manifest and the dataset input.
 import { WorkflowFailedError } from '@temporalio/client';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASET_SOURCE_TYPE, mlflowDigest } from '../../activities/datasets/publishDataset.js';
 import { openDuckDb, type DuckDb } from '../../activities/datasets/parquet.js';
+import { fetchPublishedDataset } from '../../activities/training/publishedDataset.js';
+import { readDatasetSplits } from '../../activities/training/readSplits.js';
 import { readLogUntil } from '../../activities/datasets/readLogUntil.js';
 import { datasetStreamOf } from '../../activities/datasets/recordDatasetGenerated.js';
 import { generateDemoHistory } from '../../demo/workOrders.js';
@@ -117,9 +119,9 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-describe('DatasetWorkflow', () => {
-  let first: DatasetWorkflowResult;
+let first: DatasetWorkflowResult;
 
+describe('DatasetWorkflow', () => {
   beforeAll(async () => {
     first = await generate({ eventsPerBatch: 400, pageSize: 150 });
   });
@@ -428,5 +430,52 @@ describe('DatasetWorkflow with bad input', () => {
     expect(run?.datasetInputs).toEqual([]);
     expect(await temporal.mlflow.listArtifacts({ runId: run?.info.runId ?? '' })).toEqual([]);
     expect(await db.snapshot()).toBe(before);
+  });
+
+  it('is fetched by digest on another machine, checked, with its splits as published', async () => {
+    const elsewhere = await mkdtemp(path.join(scratch, 'trainer-'));
+    const fetched = await fetchPublishedDataset(temporal.mlflow, elsewhere, VIEW, first.digest);
+    expect(fetched.manifest).toEqual(first.manifest);
+    expect(fetched.run.info.runId).toBe(first.runId);
+    const splits = await readDatasetSplits(fetched.manifest, fetched.parquetFile, elsewhere);
+    const published = await publishedRows(first);
+    const boundary = first.manifest.split.boundary ?? 0;
+    const validation = published.filter((r) => r.label !== null && r.observedAt >= boundary);
+    expect(splits.validation.labels).toEqual(validation.map((r) => r.label));
+    expect(splits.validation.rows[0]).toEqual(
+      WORK_ORDER_OVERRUN_FEATURES.map((name) => validation[0]?.features[name]),
+    );
+    expect(splits.train.labels.length).toBe(
+      first.manifest.split.train -
+        published.filter((r) => r.label === null && r.observedAt < boundary).length,
+    );
+    expect(splits.train.featureNames).toEqual([...WORK_ORDER_OVERRUN_FEATURES]);
+  });
+
+  it('refuses a dataset whose Parquet file changed after publication, or that does not exist', async () => {
+    // A dataset of its own digest: a new order, observed once.
+    await db.store.append('workorder-WO-TAMPER', [
+      { type: 'WorkOrderCreated', data: { workOrderId: 'WO-TAMPER', priority: 'low' } },
+      { type: 'WorkOrderAssigned', data: { workOrderId: 'WO-TAMPER', technicianId: 'T01' } },
+    ]);
+    const other = await generate({});
+    const parquet = path.join(scratch, 'tampered.parquet');
+    await writeFile(parquet, 'not the published bytes');
+    await temporal.mlflow.uploadArtifact({
+      runId: other.runId,
+      path: other.manifest.file.path,
+      content: { filePath: parquet },
+    });
+    const fresh = await mkdtemp(path.join(scratch, 'fresh-'));
+    await expect(
+      fetchPublishedDataset(temporal.mlflow, fresh, VIEW, other.digest),
+    ).rejects.toMatchObject({ type: 'DATASET_CORRUPT', nonRetryable: true });
+    const stranger = '0'.repeat(64);
+    await expect(
+      fetchPublishedDataset(temporal.mlflow, scratch, VIEW, stranger),
+    ).rejects.toMatchObject({ type: 'DATASET_NOT_FOUND', nonRetryable: true });
+    await expect(
+      fetchPublishedDataset(temporal.mlflow, scratch, VIEW, 'abc'),
+    ).rejects.toMatchObject({ type: 'INVALID_ARGUMENT' });
   });
 });

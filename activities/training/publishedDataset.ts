@@ -1,0 +1,94 @@
+// A published dataset, found by its digest and fetched from MLflow: workers share no disk, so a
+// trainer on any machine gets the very bytes the dataset workflow published, checked against the
+// manifest's sha256, and keeps them in its work folder for the next model trained on them.
+import { ApplicationFailure } from '@temporalio/activity';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { DatasetManifest } from '../../ml/datasetManifest.js';
+import type { MlflowClient, Run } from '../../mlflow/index.js';
+import { MANIFEST_ARTIFACT } from '../datasets/datasetFiles.js';
+import { LINEAGE_TAGS, experimentOf } from '../datasets/datasetRun.js';
+
+export interface PublishedDatasetFile {
+  run: Run;
+  manifest: DatasetManifest;
+  /** The local copy of the dataset's Parquet file. */
+  parquetFile: string;
+}
+
+const DIGEST = /^[0-9a-f]{64}$/;
+
+const sha256Of = async (file: string): Promise<string> => {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+};
+
+const exists = (file: string): Promise<boolean> =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
+
+/** The finished dataset run of this view with this digest (the earliest, if generated twice). */
+export const findDatasetRun = async (
+  mlflow: MlflowClient,
+  view: string,
+  digest: string,
+): Promise<Run> => {
+  if (!DIGEST.test(digest)) {
+    throw ApplicationFailure.nonRetryable(
+      `'${digest}' is not a dataset digest (64 lower-case hex digits)`,
+      'INVALID_ARGUMENT',
+    );
+  }
+  const experiment = await mlflow.getOrCreateExperiment({ name: experimentOf(view) });
+  const runs = await mlflow.searchAllRuns({
+    experimentIds: [experiment.experimentId],
+    filter: `tags.\`${LINEAGE_TAGS.digest}\` = '${digest}' and attributes.status = 'FINISHED'`,
+    orderBy: ['attributes.start_time ASC'],
+  });
+  const run = runs[0];
+  if (!run) {
+    throw ApplicationFailure.nonRetryable(
+      `no published dataset of view '${view}' has digest ${digest}`,
+      'DATASET_NOT_FOUND',
+    );
+  }
+  return run;
+};
+
+/** Fetches the dataset's manifest and Parquet file (or finds them cached), checked. */
+export const fetchPublishedDataset = async (
+  mlflow: MlflowClient,
+  workDir: string,
+  view: string,
+  digest: string,
+): Promise<PublishedDatasetFile> => {
+  const run = await findDatasetRun(mlflow, view, digest);
+  const runId = run.info.runId;
+  const manifest = JSON.parse(
+    (await mlflow.downloadArtifact({ runId, path: MANIFEST_ARTIFACT })).toString(),
+  ) as DatasetManifest;
+  const dir = path.join(workDir, 'datasets', 'by-digest');
+  await mkdir(dir, { recursive: true });
+  const parquetFile = path.join(dir, `${digest}.parquet`);
+  if (!(await exists(parquetFile)) || (await sha256Of(parquetFile)) !== manifest.file.sha256) {
+    const partial = `${parquetFile}.download`;
+    await mlflow.downloadArtifactToFile({ runId, path: manifest.file.path, filePath: partial });
+    const sha256 = await sha256Of(partial);
+    if (sha256 !== manifest.file.sha256) {
+      await rm(partial, { force: true });
+      throw ApplicationFailure.nonRetryable(
+        `dataset ${digest}: ${manifest.file.path} has sha256 ${sha256}, its manifest says ` +
+          `${manifest.file.sha256}: the artifact was changed after publication`,
+        'DATASET_CORRUPT',
+      );
+    }
+    await rename(partial, parquetFile);
+  }
+  return { run, manifest, parquetFile };
+};

@@ -1,0 +1,61 @@
+// The labelled rows of a dataset's Parquet file, split as the dataset split them: the train rows
+// to fit on, the validation rows to evaluate on (purged and unlabelled rows are left out), each
+// in canonical order, as the row-major sets trainers take.
+import type { DatasetManifest } from '../../ml/datasetManifest.js';
+import type { FeatureValue } from '../../ml/featureView.js';
+import { literal, openDuckDb, quoted } from '../datasets/parquet.js';
+
+export interface LabelledSet {
+  featureNames: string[];
+  rows: FeatureValue[][];
+  labels: (0 | 1)[];
+  /** Business time of each row's observation. */
+  observedAt: number[];
+}
+
+export interface DatasetSplits {
+  train: LabelledSet;
+  validation: LabelledSet;
+}
+
+const readSplit = async (
+  db: Awaited<ReturnType<typeof openDuckDb>>,
+  file: string,
+  featureNames: string[],
+  split: 'train' | 'validation',
+): Promise<LabelledSet> => {
+  const set: LabelledSet = { featureNames, rows: [], labels: [], observedAt: [] };
+  const result = await db.connection.stream(
+    `select ${featureNames.map(quoted).join(', ')}, label, observed_at
+       from read_parquet(${literal(file)})
+      where split = '${split}' and label is not null
+      order by transaction_id, global_position, entity_id`,
+  );
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    for (const values of chunk.getRows()) {
+      set.rows.push(values.slice(0, featureNames.length) as FeatureValue[]);
+      set.labels.push(Number(values[featureNames.length]) as 0 | 1);
+      set.observedAt.push(Number(values[featureNames.length + 1]));
+    }
+  }
+  return set;
+};
+
+export const readDatasetSplits = async (
+  manifest: DatasetManifest,
+  parquetFile: string,
+  tempDir: string,
+): Promise<DatasetSplits> => {
+  const featureNames = manifest.columns.filter((c) => c.role === 'feature').map((c) => c.name);
+  const db = await openDuckDb(tempDir);
+  try {
+    return {
+      train: await readSplit(db, parquetFile, featureNames, 'train'),
+      validation: await readSplit(db, parquetFile, featureNames, 'validation'),
+    };
+  } finally {
+    db.close();
+  }
+};
