@@ -10,7 +10,8 @@ export const toActivityFailure = (error: unknown): unknown => {
   if (error instanceof ApplicationFailure) return error;
   if (error instanceof FeatureViewError) {
     return ApplicationFailure.create({
-      type: `FEATURE_VIEW_${error.code}`,
+      // Bad input to pure ML code (rules, params) is bad input, whoever checked it.
+      type: error.code === 'INVALID_ARGUMENT' ? 'INVALID_ARGUMENT' : `FEATURE_VIEW_${error.code}`,
       message: error.message,
       nonRetryable: true,
       cause: error,

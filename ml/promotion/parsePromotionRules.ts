@@ -1,0 +1,173 @@
+// Checks promotion rules that come from a user (workflow input, gRPC payload): each problem is
+// named by its path, unknown keys are refused, omitted fields take the defaults.
+import { FeatureViewError } from '../errors.js';
+import { isMetricName, unknownMetricMessage } from './metricDirections.js';
+import type { MetricName } from './metricDirections.js';
+import { DEFAULT_PROMOTION_RULES } from './promotionRules.js';
+import type { PromotionGuard, PromotionRules } from './promotionRules.js';
+
+const RULE_KEYS: readonly string[] = [
+  'primaryMetric',
+  'minAbsoluteGain',
+  'minRelativeGain',
+  'guards',
+  'minValidationRows',
+];
+const GUARD_KEYS: readonly string[] = ['metric', 'maxLoss'];
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const describe = (value: unknown): string => {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  if (typeof value === 'number') return String(value);
+  return `a ${typeof value}`;
+};
+
+/** `undefined` counts as omitted, so that `{ ...rules, guards: undefined }` means the default. */
+const fieldOf = (record: Record<string, unknown>, key: string): unknown =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
+
+const unknownKeys = (
+  record: Record<string, unknown>,
+  known: readonly string[],
+  prefix: string,
+): string[] =>
+  Object.keys(record)
+    .filter((key) => !known.includes(key))
+    .map((key) => `${prefix}${key}: unknown key; known: ${known.join(', ')}`);
+
+type Problems = string[];
+
+const readMetric = (value: unknown, path: string, problems: Problems): MetricName | undefined => {
+  if (typeof value !== 'string') {
+    problems.push(`${path}: must be a metric name, not ${describe(value)}`);
+    return undefined;
+  }
+  if (!isMetricName(value)) {
+    problems.push(`${path}: ${unknownMetricMessage(value)}`);
+    return undefined;
+  }
+  return value;
+};
+
+// Negative thresholds would let a worse model through; a loss allowance is stated as a guard.
+const readNonNegative = (value: unknown, path: string, problems: Problems): number | undefined => {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  problems.push(`${path}: must be a finite number ≥ 0, not ${describe(value)}`);
+  return undefined;
+};
+
+const readRowCount = (value: unknown, path: string, problems: Problems): number | undefined => {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return value;
+  problems.push(`${path}: must be a whole number ≥ 1, not ${describe(value)}`);
+  return undefined;
+};
+
+const readGuards = (
+  value: unknown,
+  primaryMetric: MetricName | undefined,
+  problems: Problems,
+): PromotionGuard[] => {
+  if (!Array.isArray(value)) {
+    problems.push(`guards: must be an array, not ${describe(value)}`);
+    return [];
+  }
+  const guards: PromotionGuard[] = [];
+  const firstIndex = new Map<string, number>();
+  value.forEach((item: unknown, index) => {
+    const path = `guards[${index}]`;
+    if (!isRecord(item)) {
+      problems.push(`${path}: must be an object, not ${describe(item)}`);
+      return;
+    }
+    problems.push(...unknownKeys(item, GUARD_KEYS, `${path}.`));
+    const rawMetric = fieldOf(item, 'metric');
+    const rawMaxLoss = fieldOf(item, 'maxLoss');
+    if (rawMetric === undefined) problems.push(`${path}.metric: required`);
+    if (rawMaxLoss === undefined) problems.push(`${path}.maxLoss: required`);
+    const metric =
+      rawMetric === undefined ? undefined : readMetric(rawMetric, `${path}.metric`, problems);
+    const maxLoss =
+      rawMaxLoss === undefined
+        ? undefined
+        : readNonNegative(rawMaxLoss, `${path}.maxLoss`, problems);
+    if (metric === undefined) return;
+    // The primary metric must already improve, so a guard on it would never bite.
+    if (metric === primaryMetric) {
+      problems.push(`${path}.metric: '${metric}' is the primary metric`);
+      return;
+    }
+    const earlier = firstIndex.get(metric);
+    if (earlier !== undefined) {
+      problems.push(`${path}.metric: '${metric}' is already guarded by guards[${earlier}]`);
+      return;
+    }
+    firstIndex.set(metric, index);
+    if (maxLoss !== undefined) guards.push({ metric, maxLoss });
+  });
+  return guards;
+};
+
+/**
+ * Promotion rules from untrusted JSON. `undefined` or `{}` gives the defaults; when the
+ * guards are omitted, the default guards apply except one on the chosen primary metric.
+ * Throws `FeatureViewError('INVALID_ARGUMENT')` naming every problem found.
+ */
+export const parsePromotionRules = (input: unknown): PromotionRules => {
+  const record = input === undefined ? {} : input;
+  if (!isRecord(record)) {
+    throw new FeatureViewError(
+      'INVALID_ARGUMENT',
+      `invalid promotion rules: must be an object, not ${describe(input)}`,
+    );
+  }
+  const problems: Problems = unknownKeys(record, RULE_KEYS, '');
+  const defaults = DEFAULT_PROMOTION_RULES;
+  const field = <T>(key: string, read: (value: unknown) => T | undefined, fallback: T) => {
+    const value = fieldOf(record, key);
+    return value === undefined ? fallback : read(value);
+  };
+  const primaryMetric = field(
+    'primaryMetric',
+    (value) => readMetric(value, 'primaryMetric', problems),
+    defaults.primaryMetric as MetricName,
+  );
+  const minAbsoluteGain = field(
+    'minAbsoluteGain',
+    (value) => readNonNegative(value, 'minAbsoluteGain', problems),
+    defaults.minAbsoluteGain,
+  );
+  const minRelativeGain = field(
+    'minRelativeGain',
+    (value) => readNonNegative(value, 'minRelativeGain', problems),
+    defaults.minRelativeGain,
+  );
+  const rawGuards = fieldOf(record, 'guards');
+  const guards =
+    rawGuards === undefined
+      ? defaults.guards
+          .filter((guard) => guard.metric !== primaryMetric)
+          .map((guard) => ({ ...guard }))
+      : readGuards(rawGuards, primaryMetric, problems);
+  const minValidationRows = field(
+    'minValidationRows',
+    (value) => readRowCount(value, 'minValidationRows', problems),
+    defaults.minValidationRows,
+  );
+  if (
+    problems.length > 0 ||
+    primaryMetric === undefined ||
+    minAbsoluteGain === undefined ||
+    minRelativeGain === undefined ||
+    minValidationRows === undefined
+  ) {
+    throw new FeatureViewError(
+      'INVALID_ARGUMENT',
+      `invalid promotion rules: ${problems.join('; ')}`,
+    );
+  }
+  return { primaryMetric, minAbsoluteGain, minRelativeGain, guards, minValidationRows };
+};

@@ -1,0 +1,114 @@
+// The promotion workflow's input and a reviewer's verdict, checked in the workflow: malformed
+// input fails it at once, a malformed verdict is refused by the update's validator.
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { Metrics } from '../ml/promotion/metricDirections.js';
+
+export interface EvaluatedVersion {
+  version: string;
+  metrics: Metrics;
+}
+
+export interface PromotionWorkflowInput {
+  /** The registered model, e.g. `work_order_overrun`. */
+  modelName: string;
+  challenger: EvaluatedVersion;
+  /** The champion evaluated on the same rows; null when there is none yet. */
+  champion: EvaluatedVersion | null;
+  /** A constant predictor at the training base rate, on the same rows. */
+  baseline: Metrics;
+  validationRows: number;
+  datasetDigest: string;
+  /** Promotion rules (see ml/promotion); defaults when omitted. */
+  rules?: unknown;
+  /** `required`: a person approves or rejects (updates `approve` / `reject`). Default `none`. */
+  approval?: 'none' | 'required';
+  /** How long a required approval may take before the challenger is rejected; default 24 h. */
+  approvalTimeoutMs?: number;
+}
+
+export interface Review {
+  reviewer: string;
+  reason: string;
+}
+
+const invalid = (field: string, message: string): ApplicationFailure =>
+  ApplicationFailure.nonRetryable(`${field}: ${message}`, 'INVALID_ARGUMENT');
+
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+const VERSION = /^[1-9][0-9]{0,9}$/;
+
+const checkVersion = (field: string, value: unknown): EvaluatedVersion => {
+  const version = value as Partial<EvaluatedVersion> | null;
+  if (typeof version !== 'object' || version === null) throw invalid(field, 'must be an object');
+  if (typeof version.version !== 'string' || !VERSION.test(version.version)) {
+    throw invalid(
+      `${field}.version`,
+      `must be a model version number as text, not ${JSON.stringify(version.version)}`,
+    );
+  }
+  if (typeof version.metrics !== 'object' || version.metrics === null) {
+    throw invalid(`${field}.metrics`, 'must be an object of metrics');
+  }
+  return version as EvaluatedVersion;
+};
+
+export const parsePromotionInput = (raw: unknown): Required<PromotionWorkflowInput> => {
+  if (typeof raw !== 'object' || raw === null) throw invalid('input', 'must be an object');
+  const input = raw as PromotionWorkflowInput;
+  if (typeof input.modelName !== 'string' || !MODEL_NAME.test(input.modelName)) {
+    throw invalid('modelName', `${JSON.stringify(input.modelName)} is not a model name`);
+  }
+  const approval = input.approval ?? 'none';
+  if (approval !== 'none' && approval !== 'required') {
+    throw invalid('approval', `must be 'none' or 'required', not ${JSON.stringify(approval)}`);
+  }
+  const approvalTimeoutMs = input.approvalTimeoutMs ?? 24 * 3_600_000;
+  if (!Number.isSafeInteger(approvalTimeoutMs) || approvalTimeoutMs < 1000) {
+    throw invalid(
+      'approvalTimeoutMs',
+      `must be a whole number of ms ≥ 1000, not ${approvalTimeoutMs}`,
+    );
+  }
+  if (!Number.isSafeInteger(input.validationRows) || input.validationRows < 0) {
+    throw invalid('validationRows', 'must be a whole number ≥ 0');
+  }
+  if (typeof input.datasetDigest !== 'string' || !/^[0-9a-f]{64}$/.test(input.datasetDigest)) {
+    throw invalid('datasetDigest', 'must be a dataset digest (64 hex digits)');
+  }
+  return {
+    modelName: input.modelName,
+    challenger: checkVersion('challenger', input.challenger),
+    champion:
+      input.champion === null || input.champion === undefined
+        ? null
+        : checkVersion('champion', input.champion),
+    baseline: input.baseline,
+    validationRows: input.validationRows,
+    datasetDigest: input.datasetDigest,
+    rules: input.rules ?? {},
+    approval,
+    approvalTimeoutMs,
+  };
+};
+
+/** The validator of `approve` and `reject`: who decides, and why, in words. */
+export const checkReview = (review: unknown): void => {
+  const given = review as Partial<Review> | null;
+  if (typeof given !== 'object' || given === null) {
+    throw new Error('a review is { reviewer, reason }');
+  }
+  if (
+    typeof given.reviewer !== 'string' ||
+    given.reviewer.trim() === '' ||
+    given.reviewer.length > 200
+  ) {
+    throw new Error('reviewer: give who decides (1 to 200 characters)');
+  }
+  if (
+    typeof given.reason !== 'string' ||
+    given.reason.trim() === '' ||
+    given.reason.length > 2000
+  ) {
+    throw new Error('reason: say why (1 to 2000 characters)');
+  }
+};
