@@ -6,3 +6,4 @@ export {
   promotionStatusQuery,
   rejectUpdate,
 } from './promotionWorkflow.js';
+export { RetrainingPipeline, pipelineProgressQuery } from './retrainingPipeline.js';

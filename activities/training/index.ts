@@ -1,0 +1,26 @@
+// The training activities, built from their dependencies; errors mapped at the boundary.
+import type { MlflowClient } from '../../mlflow/index.js';
+import type { FeatureViewRegistry } from '../datasets/featureViewRegistry.js';
+import { mappingFailures } from '../failures.js';
+import { checkPipeline, lastTrainedDigest } from './checkPipeline.js';
+import { evaluateModels } from './evaluateModels.js';
+import { trainModel } from './trainModel.js';
+import type { CheckPipelineInput, EvaluateModelsInput, TrainModelInput } from './types.js';
+
+export interface TrainingActivityDeps {
+  mlflow: MlflowClient;
+  views: FeatureViewRegistry;
+  workDir: string;
+  gitCommit: string;
+}
+
+export const createTrainingActivities = (deps: TrainingActivityDeps) => ({
+  checkPipeline: mappingFailures((input: CheckPipelineInput) => checkPipeline(deps.views, input)),
+  lastTrainedDigest: mappingFailures((input: { modelName: string }) =>
+    lastTrainedDigest(deps.mlflow, input.modelName),
+  ),
+  trainModel: mappingFailures((input: TrainModelInput) => trainModel(deps, input)),
+  evaluateModels: mappingFailures((input: EvaluateModelsInput) => evaluateModels(deps, input)),
+});
+
+export type TrainingActivities = ReturnType<typeof createTrainingActivities>;

@@ -1,0 +1,15 @@
+// The tags that tie a model version to what made it: its dataset (digest, cut, view), its
+// training run and workflow, and the code's commit.
+export const MODEL_TAGS = {
+  datasetDigest: 'hindsight.dataset_digest',
+  cut: 'hindsight.cut',
+  view: 'hindsight.view',
+  viewCodeHash: 'hindsight.view_code_hash',
+  workflowId: 'hindsight.workflow_id',
+  trainingId: 'hindsight.training_id',
+  trainer: 'hindsight.trainer',
+  gitCommit: 'hindsight.git_commit',
+  validationRocAuc: 'hindsight.validation_roc_auc',
+} as const;
+
+export const MODEL_ARTIFACT = 'model/model.json';

@@ -1,0 +1,180 @@
+// Trains one model on a dataset's train split and registers it as a model version with its
+// lineage. Retries are safe: the run is found again by its idempotency key, and a run that
+// already registered its version returns that version rather than a second one.
+import { Context } from '@temporalio/activity';
+import { performance } from 'node:perf_hooks';
+import { getTrainer } from '../../ml/trainers/registry.js';
+import type { MlflowClient, ModelVersion } from '../../mlflow/index.js';
+import { experimentOf } from '../datasets/datasetRun.js';
+import { mlflowDigest } from '../datasets/publishDataset.js';
+import { MODEL_ARTIFACT, MODEL_TAGS } from './modelLineage.js';
+import { fetchPublishedDataset } from './publishedDataset.js';
+import { readDatasetSplits } from './readSplits.js';
+import type { TrainModelInput, TrainedVersion } from './types.js';
+
+export interface TrainModelDeps {
+  mlflow: MlflowClient;
+  workDir: string;
+  gitCommit: string;
+}
+
+const beat = (details: unknown): void => {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    /* not in an activity */
+  }
+};
+
+const registeredVersionOf = async (
+  mlflow: MlflowClient,
+  modelName: string,
+  runId: string,
+): Promise<ModelVersion | undefined> => {
+  const { items } = await mlflow.searchModelVersions({
+    filter: `name = '${modelName}' and run_id = '${runId}'`,
+  });
+  return items[0];
+};
+
+/** Params as MLflow's flat, write-once key-value pairs. */
+const flatParams = (params: unknown): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries((params ?? {}) as Record<string, unknown>).map(([key, value]) => [
+      `param.${key}`,
+      typeof value === 'string' ? value : JSON.stringify(value),
+    ]),
+  );
+
+export const trainModel = async (
+  { mlflow, workDir, gitCommit }: TrainModelDeps,
+  { workflowId, trainingId, view, modelName, datasetDigest, trainer: spec }: TrainModelInput,
+): Promise<TrainedVersion> => {
+  const trainer = getTrainer(spec.name);
+  const params = trainer.parseParams(spec.params ?? {});
+  const seed = spec.seed ?? 1;
+  const dataset = await fetchPublishedDataset(mlflow, workDir, view, datasetDigest);
+  const { manifest } = dataset;
+  const experiment = await mlflow.getOrCreateExperiment({ name: experimentOf(view) });
+  const run = await mlflow.createRunIdempotent({
+    experimentId: experiment.experimentId,
+    idempotencyKey: `train:${workflowId}:${trainingId}`,
+    runName: `train ${spec.name} on ${datasetDigest.slice(0, 12)}`,
+    tags: {
+      'hindsight.kind': 'training',
+      [MODEL_TAGS.view]: view,
+      [MODEL_TAGS.datasetDigest]: datasetDigest,
+      [MODEL_TAGS.cut]: String(manifest.cut.transactionId),
+      [MODEL_TAGS.workflowId]: workflowId,
+      [MODEL_TAGS.trainingId]: trainingId,
+      [MODEL_TAGS.trainer]: spec.name,
+      'mlflow.source.git.commit': gitCommit,
+    },
+  });
+  const runId = run.info.runId;
+  const done = (version: ModelVersion, seconds: number, rows: number): TrainedVersion => ({
+    modelName,
+    version: version.version,
+    runId,
+    trainer: spec.name,
+    params,
+    seed,
+    trainingSeconds: seconds,
+    trainRows: rows,
+  });
+  const already = await registeredVersionOf(mlflow, modelName, runId);
+  if (already) {
+    const metrics = Object.fromEntries(run.metrics.map((m) => [m.key, m.value]));
+    return done(already, metrics.training_seconds ?? 0, metrics.train_rows ?? 0);
+  }
+
+  const splits = await readDatasetSplits(
+    manifest,
+    dataset.parquetFile,
+    dataset.parquetFile + '.tmp',
+  );
+  const featureTypes = Object.fromEntries(
+    manifest.columns
+      .filter((c) => c.role === 'feature')
+      .map((c) => [c.name, c.type === 'double' ? 'number' : c.type]),
+  ) as Record<string, 'number' | 'string' | 'boolean'>;
+  beat({ stage: 'training', rows: splits.train.rows.length });
+  const started = performance.now();
+  const trained = trainer.train(
+    {
+      featureNames: splits.train.featureNames,
+      featureTypes,
+      rows: splits.train.rows,
+      labels: splits.train.labels,
+    },
+    params,
+    seed,
+  );
+  const trainingSeconds = (performance.now() - started) / 1000;
+  beat({ stage: 'uploading' });
+
+  await mlflow.uploadArtifact({
+    runId,
+    path: MODEL_ARTIFACT,
+    content: Buffer.from(JSON.stringify(trained.artifact)),
+    contentType: 'application/json',
+  });
+  await mlflow.logBatch({
+    runId,
+    params: {
+      trainer: spec.name,
+      seed,
+      dataset_digest: datasetDigest,
+      ...flatParams(params),
+    },
+    metrics: [
+      { key: 'training_seconds', value: trainingSeconds },
+      { key: 'train_rows', value: splits.train.rows.length },
+      ...trained.iterations.flatMap(({ step, metrics }) =>
+        Object.entries(metrics).map(([key, value]) => ({ key: `train_${key}`, value, step })),
+      ),
+    ],
+  });
+  await mlflow.logInputs({
+    runId,
+    datasets: [
+      {
+        dataset: {
+          name: `${manifest.view.name}_v${manifest.view.version}`,
+          digest: mlflowDigest(datasetDigest),
+          sourceType: 'hindsight-event-store',
+          source: JSON.stringify({
+            view: manifest.view.name,
+            version: manifest.view.version,
+            code_hash: manifest.view.codeHash,
+            cut: manifest.cut.transactionId,
+          }),
+        },
+        tags: { 'mlflow.data.context': 'training' },
+      },
+    ],
+  });
+  await mlflow.getOrCreateRegisteredModel({
+    name: modelName,
+    description: `Hindsight model of feature view ${view}`,
+  });
+  const version =
+    (await registeredVersionOf(mlflow, modelName, runId)) ??
+    (await mlflow.createModelVersion({
+      name: modelName,
+      source: `${run.info.artifactUri}/model`,
+      runId,
+      tags: {
+        [MODEL_TAGS.datasetDigest]: datasetDigest,
+        [MODEL_TAGS.cut]: String(manifest.cut.transactionId),
+        [MODEL_TAGS.view]: view,
+        [MODEL_TAGS.viewCodeHash]: manifest.view.codeHash,
+        [MODEL_TAGS.workflowId]: workflowId,
+        [MODEL_TAGS.trainingId]: trainingId,
+        [MODEL_TAGS.trainer]: spec.name,
+        [MODEL_TAGS.gitCommit]: gitCommit,
+      },
+    }));
+  await mlflow.updateRun({ runId, status: 'FINISHED' });
+  return done(version, trainingSeconds, splits.train.rows.length);
+};

@@ -1,0 +1,105 @@
+// The retraining pipeline's input, checked in the workflow before anything runs (the trainers'
+// hyperparameters and the rules are checked by the first activity, which knows them).
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { TrainerSpec } from '../activities/training/types.js';
+
+export interface PipelineInput {
+  /** The feature view whose dataset the models learn from. */
+  view: string;
+  /** The registered model; the view's name by default. */
+  modelName?: string;
+  /** Trainers run in parallel on the same dataset; default one logistic regression. */
+  trainers?: TrainerSpec[];
+  /** Promotion rules (ml/promotion); defaults when omitted. */
+  rules?: unknown;
+  approval?: 'none' | 'required';
+  approvalTimeoutMs?: number;
+  /** The dataset's share of validation rows, by time; default 0.2. */
+  validationFraction?: number;
+  /** Predict 1 at or above it, for accuracy, precision and recall; default 0.5. */
+  threshold?: number;
+  /** Train even when the dataset is the one the newest version learnt from. */
+  force?: boolean;
+  /** Events per dataset batch (see DatasetWorkflow). */
+  eventsPerBatch?: number;
+}
+
+export type PipelineRequest = Required<
+  Omit<PipelineInput, 'eventsPerBatch' | 'approvalTimeoutMs'>
+> &
+  Pick<PipelineInput, 'eventsPerBatch' | 'approvalTimeoutMs'>;
+
+const NAME = /^[a-z][a-z0-9_]{0,62}$/;
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+const KNOWN = new Set([
+  'view',
+  'modelName',
+  'trainers',
+  'rules',
+  'approval',
+  'approvalTimeoutMs',
+  'validationFraction',
+  'threshold',
+  'force',
+  'eventsPerBatch',
+]);
+
+const invalid = (field: string, message: string): ApplicationFailure =>
+  ApplicationFailure.nonRetryable(`${field}: ${message}`, 'INVALID_ARGUMENT');
+
+export const parsePipelineInput = (raw: unknown): PipelineRequest => {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw invalid('input', 'must be an object such as { "view": "work_order_overrun" }');
+  }
+  const input = raw as Record<string, unknown>;
+  const unknown = Object.keys(input).find((key) => !KNOWN.has(key));
+  if (unknown) throw invalid(unknown, 'is not an input of the pipeline');
+  const { view, modelName = view, trainers = [{ name: 'logistic_regression' }] } = input;
+  if (typeof view !== 'string' || !NAME.test(view)) {
+    throw invalid('view', `${JSON.stringify(view)} is not a feature view name (snake case)`);
+  }
+  if (typeof modelName !== 'string' || !MODEL_NAME.test(modelName)) {
+    throw invalid('modelName', `${JSON.stringify(modelName)} is not a model name`);
+  }
+  if (!Array.isArray(trainers) || trainers.length === 0 || trainers.length > 8) {
+    throw invalid('trainers', 'must list 1 to 8 trainers, e.g. [{ "name": "random_forest" }]');
+  }
+  trainers.forEach((spec: unknown, i) => {
+    if (
+      typeof spec !== 'object' ||
+      spec === null ||
+      typeof (spec as TrainerSpec).name !== 'string'
+    ) {
+      throw invalid(`trainers[${i}]`, 'must be { name, params?, seed? }');
+    }
+  });
+  const approval = input.approval ?? 'none';
+  if (approval !== 'none' && approval !== 'required') {
+    throw invalid('approval', `must be 'none' or 'required', not ${JSON.stringify(approval)}`);
+  }
+  const validationFraction = input.validationFraction ?? 0.2;
+  if (
+    typeof validationFraction !== 'number' ||
+    !(validationFraction > 0 && validationFraction < 1)
+  ) {
+    throw invalid('validationFraction', 'must be between 0 and 1 (exclusive)');
+  }
+  const threshold = input.threshold ?? 0.5;
+  if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) {
+    throw invalid('threshold', 'must be between 0 and 1');
+  }
+  const force = input.force ?? false;
+  if (typeof force !== 'boolean') throw invalid('force', 'must be true or false');
+  return {
+    view,
+    modelName,
+    trainers: trainers as TrainerSpec[],
+    rules: input.rules ?? {},
+    approval,
+    approvalTimeoutMs: input.approvalTimeoutMs as number | undefined,
+    validationFraction,
+    threshold,
+    force,
+    eventsPerBatch: input.eventsPerBatch as number | undefined,
+  };
+};

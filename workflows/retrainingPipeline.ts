@@ -1,0 +1,219 @@
+// RetrainingPipeline: check → cut and dataset (child DatasetWorkflow) → skip when the newest
+// model already learnt from this very dataset → train (trainers in parallel) → evaluate
+// challengers and champion on the same rows → promote the best (child PromotionWorkflow).
+import {
+  defineQuery,
+  executeChild,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { TrainingActivities } from '../activities/training/index.js';
+import type { Evaluation, TrainedVersion } from '../activities/training/types.js';
+import { METRIC_DIRECTIONS } from '../ml/promotion/metricDirections.js';
+import { DEFAULT_PROMOTION_RULES } from '../ml/promotion/promotionRules.js';
+import { DatasetWorkflow, type DatasetWorkflowResult } from './datasetWorkflow.js';
+import { parsePipelineInput, type PipelineInput } from './pipelineInput.js';
+import { PromotionWorkflow, type PromotionResult } from './promotionWorkflow.js';
+import { markStage, markView } from './searchAttributes.js';
+
+export type PipelineStage =
+  'checking' | 'dataset' | 'training' | 'evaluating' | 'promoting' | 'done' | 'skipped' | 'failed';
+
+export interface PipelineProgress {
+  stage: PipelineStage;
+  view: string;
+  modelName: string;
+  datasetDigest: string | null;
+  /** The child workflows, for their own queries (dataset progress, promotion status). */
+  datasetWorkflowId: string | null;
+  promotionWorkflowId: string | null;
+  trainings: { trainer: string; status: 'running' | 'done' | 'failed'; version: string | null }[];
+  evaluation: Evaluation | null;
+  outcome: 'promoted' | 'rejected' | null;
+  /** Why the pipeline skipped or failed. */
+  note: string | null;
+  /** 0 to 100 over the stages. */
+  percent: number;
+}
+
+export interface PipelineResult {
+  status: 'completed' | 'skipped';
+  progress: PipelineProgress;
+  dataset: DatasetWorkflowResult | null;
+  trained: TrainedVersion[];
+  promotion: PromotionResult | null;
+}
+
+export const pipelineProgressQuery = defineQuery<PipelineProgress>('progress');
+
+const PERCENT: Record<PipelineStage, number> = {
+  checking: 0,
+  dataset: 5,
+  training: 40,
+  evaluating: 75,
+  promoting: 90,
+  done: 100,
+  skipped: 100,
+  failed: 100,
+};
+
+const retry = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: 10,
+};
+const quick = proxyActivities<TrainingActivities>({ startToCloseTimeout: '2 minutes', retry });
+const heavy = proxyActivities<TrainingActivities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '10 minutes',
+  retry,
+});
+
+const messageOf = (error: unknown): string => {
+  let cause = error;
+  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+  return cause instanceof Error ? cause.message : String(error);
+};
+
+/** The challenger best on the rules' primary metric (the first of equals). */
+const bestChallenger = (evaluation: Evaluation, rules: unknown) => {
+  const primary =
+    (rules as { primaryMetric?: string } | null)?.primaryMetric ??
+    DEFAULT_PROMOTION_RULES.primaryMetric;
+  const higher = METRIC_DIRECTIONS[primary as keyof typeof METRIC_DIRECTIONS] !== 'lower';
+  let best = evaluation.challengers[0];
+  for (const candidate of evaluation.challengers) {
+    const value = candidate.metrics[primary] ?? null;
+    const bestValue = best?.metrics[primary] ?? null;
+    if (value === null) continue;
+    if (bestValue === null || (higher ? value > bestValue : value < bestValue)) best = candidate;
+  }
+  return best;
+};
+
+export async function RetrainingPipeline(input: PipelineInput): Promise<PipelineResult> {
+  const request = parsePipelineInput(input);
+  const { workflowId } = workflowInfo();
+  const progress: PipelineProgress = {
+    stage: 'checking',
+    view: request.view,
+    modelName: request.modelName,
+    datasetDigest: null,
+    datasetWorkflowId: null,
+    promotionWorkflowId: null,
+    trainings: request.trainers.map((t) => ({ trainer: t.name, status: 'running', version: null })),
+    evaluation: null,
+    outcome: null,
+    note: null,
+    percent: 0,
+  };
+  setHandler(pipelineProgressQuery, () => progress);
+  const enter = (stage: PipelineStage): void => {
+    progress.stage = stage;
+    progress.percent = PERCENT[stage];
+    markStage(stage);
+  };
+  markView(request.view);
+  markStage('checking');
+
+  try {
+    await quick.checkPipeline({
+      view: request.view,
+      trainers: request.trainers,
+      rules: request.rules,
+    });
+
+    enter('dataset');
+    progress.datasetWorkflowId = `${workflowId}/dataset`;
+    const dataset = await executeChild(DatasetWorkflow, {
+      workflowId: progress.datasetWorkflowId,
+      args: [
+        {
+          view: request.view,
+          validationFraction: request.validationFraction,
+          ...(request.eventsPerBatch === undefined
+            ? {}
+            : { eventsPerBatch: request.eventsPerBatch }),
+        },
+      ],
+    });
+    progress.datasetDigest = dataset.digest;
+
+    if (!request.force) {
+      const last = await quick.lastTrainedDigest({ modelName: request.modelName });
+      if (last === dataset.digest) {
+        progress.note = `the newest version of ${request.modelName} learnt from this very dataset (${dataset.digest.slice(0, 12)}): nothing new to learn`;
+        enter('skipped');
+        return { status: 'skipped', progress, dataset, trained: [], promotion: null };
+      }
+    }
+
+    enter('training');
+    const trained = await Promise.all(
+      request.trainers.map(async (trainer, i) => {
+        try {
+          const version = await heavy.trainModel({
+            workflowId,
+            trainingId: `${i + 1}-${trainer.name}`,
+            view: request.view,
+            modelName: request.modelName,
+            datasetDigest: dataset.digest,
+            trainer,
+          });
+          progress.trainings[i] = {
+            trainer: trainer.name,
+            status: 'done',
+            version: version.version,
+          };
+          return version;
+        } catch (error) {
+          progress.trainings[i] = { trainer: trainer.name, status: 'failed', version: null };
+          throw error;
+        }
+      }),
+    );
+
+    enter('evaluating');
+    const evaluation = await heavy.evaluateModels({
+      workflowId,
+      view: request.view,
+      modelName: request.modelName,
+      datasetDigest: dataset.digest,
+      challengers: trained,
+      threshold: request.threshold,
+    });
+    progress.evaluation = evaluation;
+
+    enter('promoting');
+    const challenger = bestChallenger(evaluation, request.rules);
+    if (!challenger) throw new Error('no challenger was evaluated');
+    progress.promotionWorkflowId = `${workflowId}/promotion`;
+    const promotion = await executeChild(PromotionWorkflow, {
+      workflowId: progress.promotionWorkflowId,
+      args: [
+        {
+          modelName: request.modelName,
+          challenger,
+          champion: evaluation.champion,
+          baseline: evaluation.baseline,
+          validationRows: evaluation.validationRows,
+          datasetDigest: dataset.digest,
+          rules: request.rules,
+          approval: request.approval,
+          ...(request.approvalTimeoutMs === undefined
+            ? {}
+            : { approvalTimeoutMs: request.approvalTimeoutMs }),
+        },
+      ],
+    });
+    progress.outcome = promotion.outcome;
+    enter('done');
+    return { status: 'completed', progress, dataset, trained, promotion };
+  } catch (error) {
+    progress.note = messageOf(error);
+    enter('failed');
+    throw error;
+  }
+}
