@@ -2,6 +2,7 @@
 // without determinism errors against today's code: a change that breaks a running workflow
 // fails here, and needs `patched()`. RECORD_HISTORIES=1 records them afresh from live runs.
 import { Worker } from '@temporalio/worker';
+import type { History } from '@temporalio/common/lib/proto-utils.js';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,10 +11,29 @@ import { inject } from 'vitest';
 import { generateDemoEvents } from '../../demo/workOrders.js';
 import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
 import type { DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
+import type { PipelineInput } from '../../workflows/pipelineInput.js';
+import type { PromotionStatus } from '../../workflows/promotionWorkflow.js';
+import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
 
 const HISTORIES = path.resolve('test/fixtures/histories');
+/** The workflow id of each recorded history: child workflow ids derive from it. */
+const INDEX = path.join(HISTORIES, 'workflow-ids.json');
+
+const record = async (
+  file: string,
+  handle: { workflowId: string; fetchHistory: () => Promise<History> },
+) => {
+  await mkdir(HISTORIES, { recursive: true });
+  await writeFile(path.join(HISTORIES, file), historyToJSON(await handle.fetchHistory()));
+  const index = JSON.parse(await readFile(INDEX, 'utf8').catch(() => '{}')) as Record<
+    string,
+    string
+  >;
+  index[file] = handle.workflowId;
+  await writeFile(INDEX, `${JSON.stringify(index, null, 2)}\n`);
+};
 const recording = process.env.RECORD_HISTORIES === '1';
 
 describe.runIf(recording)('recording workflow histories', () => {
@@ -24,7 +44,7 @@ describe.runIf(recording)('recording workflow histories', () => {
     db = await createTestDatabase();
     temporal = await createTestTemporal(db);
     await temporal.startWorker();
-    for (const { streamId, event } of generateDemoEvents({ seed: 4, workOrders: 60 })) {
+    for (const { streamId, event } of generateDemoEvents({ seed: 4, workOrders: 150 })) {
       await db.store.append(streamId, [event]);
     }
   });
@@ -42,17 +62,54 @@ describe.runIf(recording)('recording workflow histories', () => {
       args: [{ view: 'work_order_overrun', eventsPerBatch: 150, pageSize: 50 }],
     });
     await handle.result();
-    await mkdir(HISTORIES, { recursive: true });
-    await writeFile(
-      path.join(HISTORIES, 'DatasetWorkflow.batches.json'),
-      historyToJSON(await handle.fetchHistory()),
-    );
+    await record('DatasetWorkflow.batches.json', handle);
+  });
+
+  it('records RetrainingPipeline and its PromotionWorkflow through an approval', async () => {
+    const workflowId = uniqueId('pipeline-recorded');
+    const handle = await temporal.client.workflow.start<
+      (input: PipelineInput) => Promise<PipelineResult>
+    >('RetrainingPipeline', {
+      taskQueue: temporal.taskQueue,
+      workflowId,
+      args: [
+        {
+          view: 'work_order_overrun',
+          modelName: uniqueId('recorded'),
+          trainers: [
+            { name: 'logistic_regression' },
+            { name: 'random_forest', params: { trees: 5 } },
+          ],
+          rules: { minValidationRows: 10 },
+          approval: 'required',
+        },
+      ],
+    });
+    const promotion = temporal.client.workflow.getHandle(`${workflowId}/promotion`);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const stage = await promotion
+        .query<PromotionStatus>('status')
+        .then((status) => status.stage)
+        .catch(() => 'not started');
+      if (stage === 'awaiting_approval') break;
+      if (Date.now() > deadline)
+        throw new Error(`the promotion did not wait for approval (${stage})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await promotion.executeUpdate('approve', { args: [{ reviewer: 'ada', reason: 'recorded' }] });
+    await handle.result();
+    await record('RetrainingPipeline.approved.json', handle);
+    await record('PromotionWorkflow.approved.json', promotion);
   });
 });
 
 describe('replaying recorded workflow histories', () => {
   it('replays every recorded history without a determinism error', async () => {
-    const files = (await readdir(HISTORIES)).filter((file) => file.endsWith('.json'));
+    const index = JSON.parse(await readFile(INDEX, 'utf8')) as Record<string, string>;
+    const files = (await readdir(HISTORIES)).filter(
+      (file) => file.endsWith('.json') && file !== path.basename(INDEX),
+    );
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
       const history: unknown = JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8'));
@@ -60,7 +117,7 @@ describe('replaying recorded workflow histories', () => {
         Worker.runReplayHistory(
           { workflowBundle: { codePath: inject('workflowBundlePath') } },
           history,
-          file,
+          index[file],
         ),
         file,
       ).resolves.toBeUndefined();
