@@ -10,6 +10,7 @@ import { mlflowDigest } from '../datasets/publishDataset.js';
 import { MODEL_ARTIFACT, MODEL_TAGS } from './modelLineage.js';
 import { fetchPublishedDataset } from './publishedDataset.js';
 import { readDatasetSplits } from './readSplits.js';
+import { trainInThread } from './trainInThread.js';
 import type { TrainModelInput, TrainedVersion } from './types.js';
 
 export interface TrainModelDeps {
@@ -17,6 +18,15 @@ export interface TrainModelDeps {
   workDir: string;
   gitCommit: string;
 }
+
+/** The activity's cancellation signal; none outside an activity. */
+const cancellation = (): AbortSignal | undefined => {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+};
 
 const beat = (details: unknown): void => {
   try {
@@ -100,15 +110,20 @@ export const trainModel = async (
   ) as Record<string, 'number' | 'string' | 'boolean'>;
   beat({ stage: 'training', rows: splits.train.rows.length });
   const started = performance.now();
-  const trained = trainer.train(
+  const trained = await trainInThread(
     {
-      featureNames: splits.train.featureNames,
-      featureTypes,
-      rows: splits.train.rows,
-      labels: splits.train.labels,
+      trainer: spec.name,
+      set: {
+        featureNames: splits.train.featureNames,
+        featureTypes,
+        rows: splits.train.rows,
+        labels: splits.train.labels,
+      },
+      params,
+      seed,
     },
-    params,
-    seed,
+    () => beat({ stage: 'training', rows: splits.train.rows.length }),
+    cancellation(),
   );
   const trainingSeconds = (performance.now() - started) / 1000;
   beat({ stage: 'uploading' });
