@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDatasetsCommands } from './commands/datasets.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEventsCommands } from './commands/events.js';
+import { registerScheduleCommands } from './commands/schedule.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerWorkerCommand } from './commands/worker.js';
@@ -20,6 +21,7 @@ registerWorkerCommand(program);
 registerEventsCommands(program);
 registerDatasetsCommands(program);
 registerDemoCommand(program);
+registerScheduleCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,71 @@
+// A schedule that starts RetrainingPipeline with a fixed input: overlap SKIP (one run at a
+// time), a catch-up window, and the view as the started workflows' HindsightView.
+import { ScheduleOverlapPolicy, type ScheduleClient } from '@temporalio/client';
+import { ValidationError } from '../../eventstore/errors.js';
+import type { PipelineInput } from '../../workflows/pipelineInput.js';
+import { VIEW_ATTRIBUTE } from '../../workflows/searchAttributes.js';
+import { describeSchedule } from './describeSchedule.js';
+import { mapScheduleErrors } from './errors.js';
+import { PIPELINE_WORKFLOW } from './listSchedules.js';
+import { checkScheduleId, defaultScheduleId } from './scheduleId.js';
+import { compileScheduleSpec, durationMs } from './scheduleSpec.js';
+import { SPEC_MEMO } from './summarizeSchedule.js';
+import type { CreatePipelineSchedule, PipelineScheduleSummary } from './types.js';
+
+const VIEW = /^[a-z][a-z0-9_]{0,62}$/;
+/** Below it the server raises the window to it anyway. */
+const MIN_CATCHUP_MS = 10_000;
+
+const checkView = (input: PipelineInput): string => {
+  const view = (input as Partial<PipelineInput> | undefined)?.view;
+  if (typeof view !== 'string' || !VIEW.test(view)) {
+    throw new ValidationError(
+      'input.view',
+      `${JSON.stringify(view)} is not a feature view name (snake case, e.g. work_order_overrun)`,
+    );
+  }
+  return view;
+};
+
+export const createSchedule = async (
+  schedules: ScheduleClient,
+  taskQueue: string,
+  request: CreatePipelineSchedule,
+): Promise<PipelineScheduleSummary> => {
+  const view = checkView(request.input);
+  const id = checkScheduleId(request.id ?? defaultScheduleId(view));
+  const { spec, text } = compileScheduleSpec(request.spec);
+  const catchupWindow = durationMs('catchupWindow', request.catchupWindow ?? '1m', MIN_CATCHUP_MS);
+  await mapScheduleErrors(id, () =>
+    schedules
+      .create({
+        scheduleId: id,
+        spec,
+        action: {
+          type: 'startWorkflow',
+          workflowType: PIPELINE_WORKFLOW,
+          taskQueue,
+          // Temporal appends the scheduled time; the schedule id keeps two schedules of a view
+          // firing at the same second from colliding.
+          workflowId: `pipeline-${view}-${id}`,
+          args: [request.input],
+          typedSearchAttributes: [{ key: VIEW_ATTRIBUTE, value: view }],
+        },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow },
+        memo: { ...request.memo, [SPEC_MEMO]: text },
+        state: {
+          paused: request.paused ?? false,
+          ...(request.note === undefined ? {} : { note: request.note }),
+        },
+      })
+      .catch((error: unknown) => {
+        // The client turns the server's "Invalid schedule spec: …" into a TypeError.
+        if (error instanceof TypeError) {
+          const field = 'cronExpressions' in spec ? 'spec.cron' : 'spec';
+          throw new ValidationError(field, `'${text}' is refused by Temporal: ${error.message}`);
+        }
+        throw error;
+      }),
+  );
+  return describeSchedule(schedules, id);
+};
