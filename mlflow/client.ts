@@ -27,6 +27,7 @@ import {
   getOrCreateRegisteredModel,
   getRegisteredModel,
   searchModelVersions,
+  searchRegisteredModels,
   setModelVersionTag,
   setRegisteredModelTag,
   type CreateModelVersionInput,
@@ -85,6 +86,7 @@ export interface MlflowClient {
 
   createRegisteredModel(input: CreateRegisteredModelInput): Promise<RegisteredModel>;
   getRegisteredModel(name: string): Promise<RegisteredModel>;
+  searchRegisteredModels(input: SearchModelVersionsInput): Promise<Page<RegisteredModel>>;
   getOrCreateRegisteredModel(input: CreateRegisteredModelInput): Promise<RegisteredModel>;
   setRegisteredModelTag(input: { name: string; key: string; value: string }): Promise<void>;
   createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion>;
@@ -159,6 +161,7 @@ export const createMlflowClient = ({
 
     createRegisteredModel: (input) => createRegisteredModel(http, input),
     getRegisteredModel: (name) => getRegisteredModel(http, name),
+    searchRegisteredModels: (input) => searchRegisteredModels(http, input),
     getOrCreateRegisteredModel: (input) => getOrCreateRegisteredModel(http, input),
     setRegisteredModelTag: (input) => setRegisteredModelTag(http, input),
     createModelVersion: (input) => createModelVersion(http, input),

@@ -116,6 +116,26 @@ export const getModelVersion = async (
   return toModelVersion(model_version);
 };
 
+/** One page of registered models (with their aliases), e.g. all of them, by name. */
+export const searchRegisteredModels = async (
+  http: MlflowHttp,
+  { filter, maxResults, orderBy, pageToken }: SearchModelVersionsInput,
+): Promise<Page<RegisteredModel>> => {
+  const { registered_models, next_page_token } = await http.call<{
+    registered_models?: WireRegisteredModel[];
+    next_page_token?: string;
+  }>('GET', 'registered-models/search', {
+    filter,
+    max_results: maxResults,
+    order_by: orderBy,
+    page_token: pageToken,
+  });
+  return {
+    items: (registered_models ?? []).map(toRegisteredModel),
+    nextPageToken: next_page_token || null,
+  };
+};
+
 /** One page of versions. MLflow leaves `aliases` out of search results; `getModelVersion` has them. */
 export const searchModelVersions = async (
   http: MlflowHttp,

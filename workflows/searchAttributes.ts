@@ -1,16 +1,8 @@
-// The search attributes the stack registers (stack/temporal.ts): list and filter workflows by
-// feature view and by stage in Temporal's visibility (the console, ListPipelines).
-import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+// Upserting the search attributes of searchAttributeKeys.ts from inside a workflow.
 import { upsertSearchAttributes } from '@temporalio/workflow';
+import { STAGE_ATTRIBUTE, VIEW_ATTRIBUTE } from './searchAttributeKeys.js';
 
-export const VIEW_ATTRIBUTE = defineSearchAttributeKey(
-  'HindsightView',
-  SearchAttributeType.KEYWORD,
-);
-export const STAGE_ATTRIBUTE = defineSearchAttributeKey(
-  'HindsightStage',
-  SearchAttributeType.KEYWORD,
-);
+export { STAGE_ATTRIBUTE, VIEW_ATTRIBUTE };
 
 export const markStage = (stage: string): void =>
   upsertSearchAttributes([{ key: STAGE_ATTRIBUTE, value: stage }]);

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
-import { loadConfig, type Config } from '../../config/env.js';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, mlflowUriOf, temporalAddressOf, type Config } from '../../config/env.js';
+import { createMlflowClient } from '../../mlflow/index.js';
+import { createPipelineSchedules } from '../../services/schedules/index.js';
+import { builtInViewRegistry } from '../worker.js';
 import { createLogger, type Logger } from '../../config/logger.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../services/grpc/server.js';
 import { action } from '../errors.js';
@@ -22,8 +26,24 @@ export interface RunningPlatform {
 export const startPlatform = async (config: Config, logger: Logger): Promise<RunningPlatform> => {
   const database = await openDatabase(config, logger);
   const eventStore = await openEventStore(database.url, config, logger);
+  // Lazy: the server starts without Temporal; Pipelines calls answer UNAVAILABLE until it is up.
+  const temporal = Connection.lazy({ address: temporalAddressOf(config) });
+  const client = new Client({ connection: temporal, namespace: config.TEMPORAL_NAMESPACE });
+  const mlflow = createMlflowClient({ trackingUri: mlflowUriOf(config) });
   const grpc = await startGrpcServer({
     store: eventStore.store,
+    platform: {
+      pipelines: {
+        client,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.HINDSIGHT_TASK_QUEUE,
+        views: builtInViewRegistry(),
+        schedules: createPipelineSchedules(client.schedule, {
+          taskQueue: config.HINDSIGHT_TASK_QUEUE,
+        }),
+      },
+      models: { store: eventStore.store, mlflow },
+    },
     host: config.HINDSIGHT_GRPC_HOST,
     port: config.HINDSIGHT_GRPC_PORT,
     maxMessageBytes: config.HINDSIGHT_GRPC_MAX_MESSAGE_BYTES,
@@ -41,6 +61,7 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
     grpc,
     stop: async () => {
       await grpc.shutdown();
+      await temporal.close();
       await eventStore.close();
       await database.stop();
     },
@@ -50,7 +71,7 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
 export const registerServerCommand = (program: Command): void => {
   program
     .command('server')
-    .description('run the gRPC API (EventStore, health, reflection) until SIGINT or SIGTERM')
+    .description('run the gRPC API (EventStore, Pipelines, Models, health, reflection) until SIGINT or SIGTERM')
     .action(
       action(async () => {
         const config = loadConfig();

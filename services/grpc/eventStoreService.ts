@@ -1,10 +1,5 @@
 // gRPC EventStore service: decodes requests, calls the event store, encodes results.
-import {
-  status,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  type sendUnaryData,
-} from '@grpc/grpc-js';
+import { status, type ServerWritableStream } from '@grpc/grpc-js';
 import { ValidationError } from '../../eventstore/errors.js';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { START, type Position, type StoredEvent } from '../../eventstore/types.js';
@@ -22,6 +17,7 @@ import {
   type SubscribeRequest,
   type SubscribeResponse,
 } from '../../gen/hindsight/v1/eventstore.js';
+import { unary } from './unary.js';
 import {
   chunkBySize,
   toExpectedVersion,
@@ -41,15 +37,6 @@ export interface EventStoreServiceDeps {
 }
 
 const READ_ALL_PAGE = 1000;
-
-const unary =
-  <Req, Res>(onInternalError: (error: unknown) => void, handler: (request: Req) => Promise<Res>) =>
-  (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
-    handler(call.request).then(
-      (response) => callback(null, response),
-      (error: unknown) => callback(toStatusError(error, onInternalError)),
-    );
-  };
 
 /** Writes with flow control: waits for 'drain' when the client reads slower than we send. */
 const send = async <T>(

@@ -9,12 +9,21 @@ import { HealthImplementation, protoPath as healthProto } from 'grpc-health-chec
 import { protoDir } from '../../config/paths.js';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { EventStoreService } from '../../gen/hindsight/v1/eventstore.js';
+import { ModelsService } from '../../gen/hindsight/v1/models.js';
+import { PipelinesService } from '../../gen/hindsight/v1/pipelines.js';
 import { tokenAuthInterceptor } from './auth.js';
 import { guardDecoding } from './decodeGuard.js';
 import { createEventStoreService } from './eventStoreService.js';
+import { createModelsService, type ModelsServiceDeps } from './modelsService.js';
+import { createPipelinesService, type PipelinesServiceDeps } from './pipelinesService.js';
 
 export interface GrpcServerOptions {
   store: EventStore;
+  /** Pipelines and Models need Temporal and MLflow; without them only EventStore is served. */
+  platform?: {
+    pipelines: Omit<PipelinesServiceDeps, 'onInternalError'>;
+    models: Omit<ModelsServiceDeps, 'onInternalError'>;
+  };
   host: string;
   port: number;
   maxMessageBytes: number;
@@ -61,9 +70,32 @@ export const startGrpcServer = async (options: GrpcServerOptions): Promise<Runni
       }),
     ),
   );
-  const health = new HealthImplementation({ '': 'SERVING', 'hindsight.v1.EventStore': 'SERVING' });
+  const served: Record<string, 'SERVING'> = { '': 'SERVING', 'hindsight.v1.EventStore': 'SERVING' };
+  const protoFiles = [path.join(protoDir, 'hindsight/v1/eventstore.proto')];
+  if (options.platform) {
+    const { onInternalError } = options;
+    server.addService(
+      ...guardDecoding(
+        PipelinesService,
+        createPipelinesService({ ...options.platform.pipelines, onInternalError }),
+      ),
+    );
+    server.addService(
+      ...guardDecoding(
+        ModelsService,
+        createModelsService({ ...options.platform.models, onInternalError }),
+      ),
+    );
+    served['hindsight.v1.Pipelines'] = 'SERVING';
+    served['hindsight.v1.Models'] = 'SERVING';
+    protoFiles.push(
+      path.join(protoDir, 'hindsight/v1/pipelines.proto'),
+      path.join(protoDir, 'hindsight/v1/models.proto'),
+    );
+  }
+  const health = new HealthImplementation(served);
   health.addToServer(server);
-  const protos = loadSync([path.join(protoDir, 'hindsight/v1/eventstore.proto'), healthProto], {
+  const protos = loadSync([...protoFiles, healthProto], {
     includeDirs: [protoDir, path.dirname(healthProto)],
   });
   new ReflectionService(protos).addToServer(server);

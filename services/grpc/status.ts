@@ -1,5 +1,11 @@
 // The one place where errors become gRPC statuses.
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status, type ServiceError as GrpcServiceError } from '@grpc/grpc-js';
+import {
+  ApplicationFailure,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import {
   EventIdConflictError,
   EventStoreError,
@@ -8,8 +14,10 @@ import {
   ValidationError,
   WrongExpectedVersionError,
 } from '../../eventstore/errors.js';
+import { isMlflowError } from '../../mlflow/errors.js';
+import { ScheduleExistsError, ScheduleNotFoundError } from '../schedules/errors.js';
 
-export interface StatusError extends Partial<ServiceError> {
+export interface StatusError extends Partial<GrpcServiceError> {
   code: status;
   details: string;
   metadata?: Metadata;
@@ -19,7 +27,7 @@ export const statusError = (
   code: status,
   details: string,
   metadata = new Metadata(),
-): StatusError => {
+): StatusError & Error => {
   const error = Object.assign(new Error(details), { code, details, metadata });
   return error;
 };
@@ -28,6 +36,27 @@ const isStatusError = (error: unknown): error is StatusError =>
   error instanceof Error &&
   typeof (error as Partial<StatusError>).code === 'number' &&
   typeof (error as Partial<StatusError>).details === 'string';
+
+/** Temporal's client errors, where they say something the caller can act on. */
+const temporalStatus = (error: unknown): StatusError | undefined => {
+  if (error instanceof WorkflowNotFoundError) return statusError(status.NOT_FOUND, error.message);
+  if (error instanceof WorkflowExecutionAlreadyStartedError) {
+    return statusError(
+      status.ALREADY_EXISTS,
+      `a workflow with id '${error.workflowId}' already exists`,
+    );
+  }
+  if (error instanceof ApplicationFailure && error.nonRetryable) {
+    return statusError(status.INVALID_ARGUMENT, error.message);
+  }
+  if (error instanceof ServiceError && /UNAVAILABLE|ECONNREFUSED|connect/i.test(error.message)) {
+    return statusError(
+      status.UNAVAILABLE,
+      `Temporal is unavailable; retry later (${error.message})`,
+    );
+  }
+  return undefined;
+};
 
 const isConnectionError = (error: unknown): boolean => {
   const code = (error as { code?: string }).code;
@@ -57,6 +86,18 @@ export const toStatusError = (
       return statusError(status.FAILED_PRECONDITION, error.message);
     if (error instanceof EventIdConflictError)
       return statusError(status.ALREADY_EXISTS, error.message);
+  }
+  const temporal = temporalStatus(error);
+  if (temporal) return temporal;
+  if (error instanceof ScheduleNotFoundError) return statusError(status.NOT_FOUND, error.message);
+  if (error instanceof ScheduleExistsError)
+    return statusError(status.ALREADY_EXISTS, error.message);
+  if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST')) {
+    return statusError(status.NOT_FOUND, error.message);
+  }
+  if (isMlflowError(error) && error.retryable) {
+    onInternal(error);
+    return statusError(status.UNAVAILABLE, `MLflow is unavailable; retry later (${error.message})`);
   }
   if (isConnectionError(error)) {
     onInternal(error);

@@ -3,7 +3,7 @@
 import { ScheduleOverlapPolicy, type ScheduleClient } from '@temporalio/client';
 import { ValidationError } from '../../eventstore/errors.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
-import { VIEW_ATTRIBUTE } from '../../workflows/searchAttributes.js';
+import { VIEW_ATTRIBUTE } from '../../workflows/searchAttributeKeys.js';
 import { describeSchedule } from './describeSchedule.js';
 import { mapScheduleErrors } from './errors.js';
 import { PIPELINE_WORKFLOW } from './listSchedules.js';

@@ -1,0 +1,81 @@
+// ListPipelines from Temporal's visibility: newest first, filtered by view (search attribute
+// HindsightView) and status, paged with visibility's own page token.
+import type { Client } from '@temporalio/client';
+import { ValidationError } from '../../eventstore/errors.js';
+import {
+  PipelineStatus,
+  type ListPipelinesRequest,
+  type ListPipelinesResponse,
+  type Pipeline,
+} from '../../gen/hindsight/v1/pipelines.js';
+import { statusQueryName } from './pipelinesCodec.js';
+
+const VIEW = /^[a-z][a-z0-9_]{0,62}$/;
+
+// temporal.api.enums.v1.WorkflowExecutionStatus, by number.
+const STATUS_BY_NUMBER: PipelineStatus[] = [
+  PipelineStatus.PIPELINE_STATUS_UNSPECIFIED,
+  PipelineStatus.PIPELINE_STATUS_RUNNING,
+  PipelineStatus.PIPELINE_STATUS_COMPLETED,
+  PipelineStatus.PIPELINE_STATUS_FAILED,
+  PipelineStatus.PIPELINE_STATUS_CANCELLED,
+  PipelineStatus.PIPELINE_STATUS_TERMINATED,
+  PipelineStatus.PIPELINE_STATUS_CONTINUED_AS_NEW,
+  PipelineStatus.PIPELINE_STATUS_TIMED_OUT,
+];
+
+interface Timestamp {
+  seconds?: { toNumber(): number } | number | null;
+  nanos?: number | null;
+}
+
+const millis = (time: Timestamp | null | undefined): number =>
+  time
+    ? (typeof time.seconds === 'number' ? time.seconds : (time.seconds?.toNumber() ?? 0)) * 1000 +
+      Math.floor((time.nanos ?? 0) / 1e6)
+    : 0;
+
+/** A keyword search attribute's value: its payload is JSON, a string or a list of them. */
+const keyword = (payload: { data?: Uint8Array | null } | undefined): string => {
+  if (!payload?.data) return '';
+  const value = JSON.parse(Buffer.from(payload.data).toString('utf8')) as unknown;
+  return Array.isArray(value) ? String(value[0] ?? '') : String(value);
+};
+
+export const listPipelines = async (
+  client: Client,
+  namespace: string,
+  workflowType: string,
+  { view, status, pageSize, pageToken }: ListPipelinesRequest,
+): Promise<ListPipelinesResponse> => {
+  if (view && !VIEW.test(view)) throw new ValidationError('view', `'${view}' is not a view name`);
+  if (pageSize > 1000) throw new ValidationError('page_size', 'must be at most 1000');
+  const conditions = [`WorkflowType = '${workflowType}'`];
+  if (view) conditions.push(`HindsightView = '${view}'`);
+  const statusName = statusQueryName(status);
+  if (statusName) conditions.push(`ExecutionStatus = '${statusName}'`);
+  const response = await client.workflowService.listWorkflowExecutions({
+    namespace,
+    pageSize: pageSize || 50,
+    nextPageToken: pageToken.length > 0 ? pageToken : undefined,
+    // Visibility lists the newest first (the dev server's SQLite store takes no ORDER BY).
+    query: conditions.join(' AND '),
+  });
+  const pipelines = (response.executions ?? []).map((execution): Pipeline => ({
+    pipelineId: execution.execution?.workflowId ?? '',
+    runId: execution.execution?.runId ?? '',
+    status: STATUS_BY_NUMBER[execution.status ?? 0] ?? PipelineStatus.PIPELINE_STATUS_UNSPECIFIED,
+    stage: keyword(execution.searchAttributes?.indexedFields?.HindsightStage ?? undefined),
+    view: keyword(execution.searchAttributes?.indexedFields?.HindsightView ?? undefined),
+    startedAtMs: millis(execution.startTime as Timestamp | null),
+    closedAtMs: millis(execution.closeTime as Timestamp | null),
+    percent: 0,
+    progressJson: Buffer.alloc(0),
+    resultJson: Buffer.alloc(0),
+    failure: '',
+  }));
+  return {
+    pipelines,
+    nextPageToken: Buffer.from(response.nextPageToken ?? new Uint8Array()),
+  };
+};

@@ -1,0 +1,117 @@
+// gRPC Models service: the registered models of MLflow with their versions, metrics and
+// lineage, the champion, and the alias history — read from the promotion events in the log,
+// since MLflow keeps only where an alias points now.
+import type { EventStore } from '../../eventstore/eventStore.js';
+import { NotFoundError, ValidationError } from '../../eventstore/errors.js';
+import type { AliasChange, ModelsServer, ModelVersionInfo } from '../../gen/hindsight/v1/models.js';
+import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
+import { modelStreamOf } from '../../activities/promotion/recordPromotion.js';
+import type { RecordPromotionInput } from '../../activities/promotion/types.js';
+import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
+import type { MlflowClient } from '../../mlflow/index.js';
+import { jsonBytes } from './pipelinesCodec.js';
+import { unary } from './unary.js';
+
+export interface ModelsServiceDeps {
+  store: Pick<EventStore, 'readStream'>;
+  mlflow: MlflowClient;
+  onInternalError: (error: unknown) => void;
+}
+
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+/** Versions shown by GetModel, newest first. */
+const MAX_VERSIONS = 100;
+
+const aliasHistory = async (
+  store: Pick<EventStore, 'readStream'>,
+  name: string,
+): Promise<AliasChange[]> => {
+  try {
+    const { events } = await store.readStream(modelStreamOf(name), { limit: 10_000 });
+    return events.map((event) => {
+      const data = JSON.parse(event.data) as RecordPromotionInput;
+      return {
+        atMs: event.recordedAt,
+        outcome: data.outcome,
+        decidedBy: data.decidedBy,
+        fromVersion: data.championVersion ?? '',
+        toVersion: data.challengerVersion,
+        reviewer: data.reviewer ?? '',
+        reason: data.reason,
+        datasetDigest: data.datasetDigest,
+        pipelineId: data.workflowId.replace(/\/promotion$/, ''),
+      };
+    });
+  } catch (error) {
+    if (error instanceof NotFoundError) return [];
+    throw error;
+  }
+};
+
+export const createModelsService = ({
+  store,
+  mlflow,
+  onInternalError,
+}: ModelsServiceDeps): ModelsServer => ({
+  listModels: unary(onInternalError, async () => {
+    const { items } = await mlflow.searchRegisteredModels({ maxResults: 1000 });
+    const models = await Promise.all(
+      items.map(async (model) => {
+        const { items: latest } = await mlflow.searchModelVersions({
+          filter: `name = '${model.name}'`,
+          orderBy: ['version_number DESC'],
+          maxResults: 1,
+        });
+        return {
+          name: model.name,
+          championVersion: model.aliases[CHAMPION_ALIAS] ?? '',
+          latestVersion: latest[0]?.version ?? '',
+          updatedAtMs: model.lastUpdatedTimestamp ?? 0,
+        };
+      }),
+    );
+    return { models: models.sort((a, b) => a.name.localeCompare(b.name)) };
+  }),
+
+  getModel: unary(onInternalError, async ({ name }) => {
+    if (!MODEL_NAME.test(name)) throw new ValidationError('name', `'${name}' is not a model name`);
+    const model = await mlflow.getRegisteredModel(name);
+    const { items } = await mlflow.searchModelVersions({
+      filter: `name = '${name}'`,
+      orderBy: ['version_number DESC'],
+      maxResults: MAX_VERSIONS,
+    });
+    const aliasesOf = (version: string): string[] =>
+      Object.entries(model.aliases)
+        .filter(([, v]) => v === version)
+        .map(([alias]) => alias);
+    const versions = await Promise.all(
+      items.map(async (version): Promise<ModelVersionInfo> => {
+        const metrics = version.runId
+          ? Object.fromEntries(
+              (await mlflow.getRun(version.runId)).metrics.map((m) => [m.key, m.value]),
+            )
+          : {};
+        return {
+          version: version.version,
+          createdAtMs: version.creationTimestamp ?? 0,
+          trainer: version.tags[MODEL_TAGS.trainer] ?? '',
+          datasetDigest: version.tags[MODEL_TAGS.datasetDigest] ?? '',
+          cut: Number(version.tags[MODEL_TAGS.cut] ?? 0),
+          view: version.tags[MODEL_TAGS.view] ?? '',
+          workflowId: version.tags[MODEL_TAGS.workflowId] ?? '',
+          gitCommit: version.tags[MODEL_TAGS.gitCommit] ?? '',
+          runId: version.runId ?? '',
+          aliases: aliasesOf(version.version),
+          metricsJson: jsonBytes(metrics),
+        };
+      }),
+    );
+    return {
+      name,
+      championVersion: model.aliases[CHAMPION_ALIAS] ?? '',
+      versions,
+      aliasHistory: await aliasHistory(store, name),
+    };
+  }),
+});
