@@ -25,6 +25,8 @@ import {
   type SaveCheckpointRequest,
   type SaveCheckpointResponse,
 } from '../gen/hindsight/v1/eventstore.js';
+import { ModelsClient } from '../gen/hindsight/v1/models.js';
+import { PipelinesClient } from '../gen/hindsight/v1/pipelines.js';
 
 export interface ClientOptions {
   address: string;
@@ -46,15 +48,9 @@ const withToken =
       },
     });
 
-export const createEventStoreClient = ({
-  address,
-  apiToken,
-  caFile,
-  maxMessageBytes,
-  channelOptions,
-}: ClientOptions): EventStoreClient =>
-  new EventStoreClient(
-    address,
+/** The credentials and channel options of every Hindsight client of the CLI. */
+const channelOf = ({ apiToken, caFile, maxMessageBytes, channelOptions }: ClientOptions) =>
+  [
     caFile ? credentials.createSsl(readFileSync(caFile)) : credentials.createInsecure(),
     {
       interceptors: apiToken ? [withToken(apiToken)] : [],
@@ -64,7 +60,16 @@ export const createEventStoreClient = ({
       'grpc.enable_channelz': 0,
       ...channelOptions,
     },
-  );
+  ] as const;
+
+export const createEventStoreClient = (options: ClientOptions): EventStoreClient =>
+  new EventStoreClient(options.address, ...channelOf(options));
+
+export const createPipelinesClient = (options: ClientOptions): PipelinesClient =>
+  new PipelinesClient(options.address, ...channelOf(options));
+
+export const createModelsClient = (options: ClientOptions): ModelsClient =>
+  new ModelsClient(options.address, ...channelOf(options));
 
 type Callback<Res> = (error: ServiceError | null, response: Res) => void;
 

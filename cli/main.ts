@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerDatasetsCommands } from './commands/datasets.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerModelsCommands } from './commands/models.js';
+import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerEventsCommands } from './commands/events.js';
 import { registerScheduleCommands } from './commands/schedule.js';
 import { registerServerCommand } from './commands/server.js';
@@ -20,6 +22,8 @@ registerServerCommand(program);
 registerWorkerCommand(program);
 registerEventsCommands(program);
 registerDatasetsCommands(program);
+registerPipelineCommands(program);
+registerModelsCommands(program);
 registerDemoCommand(program);
 registerScheduleCommands(program);
 

@@ -71,7 +71,9 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
 export const registerServerCommand = (program: Command): void => {
   program
     .command('server')
-    .description('run the gRPC API (EventStore, Pipelines, Models, health, reflection) until SIGINT or SIGTERM')
+    .description(
+      'run the gRPC API (EventStore, Pipelines, Models, health, reflection) until SIGINT or SIGTERM',
+    )
     .action(
       action(async () => {
         const config = loadConfig();

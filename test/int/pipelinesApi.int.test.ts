@@ -25,6 +25,7 @@ import { createPipelineSchedules } from '../../services/schedules/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/grpcServer.js';
 import { createTestTemporal, type TestTemporal } from '../support/temporal.js';
+import { hindsight } from '../support/processes.js';
 import { sleep } from '../support/wait.js';
 
 let db: TestDatabase;
@@ -313,5 +314,26 @@ describe('Pipelines and Models over gRPC', () => {
       expect(error.details).toContain(text);
     }
     expect(await db.snapshot()).toBe(before);
+  });
+
+  it('is what the CLI shows: pipeline status and list, models show, precise exit codes', async () => {
+    const env = { HINDSIGHT_SERVER: server.address };
+    const status = await hindsight(['pipeline', 'status', approved, '--json'], env);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      pipelineId: approved,
+      status: 'completed',
+      result: { promotion: { outcome: 'promoted' } },
+    });
+    const shown = await hindsight(['models', 'show', modelName], env);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('champion   1');
+    expect(shown.stdout).toMatch(/v- → v1 promoted by reviewer \(ada\)/);
+    const unknown = await hindsight(['models', 'show', 'no-such-model'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('NOT_FOUND');
+    const bad = await hindsight(['pipeline', 'run', 'work_order_overrun', '--trainer', 'x:{'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('not JSON');
   });
 });
