@@ -8,6 +8,7 @@ import { appendSingles } from './appendSingle.js';
 import { generateDatasets } from './datasets.js';
 import { setUpEnvironment, type BenchEnvironment } from './environment.js';
 import { subscriberLatency } from './latency.js';
+import { timeRetrainingPipeline } from './pipeline.js';
 import { readWholeLog } from './readAll.js';
 import { printTable, writeResults, type Figure } from './report.js';
 
@@ -19,6 +20,7 @@ const benchmarks: [string, (env: BenchEnvironment) => Promise<Figure | Figure[]>
   ['c', readWholeLog],
   ['d', subscriberLatency],
   ['e', generateDatasets],
+  ['f', timeRetrainingPipeline],
 ];
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());

@@ -2,7 +2,7 @@
 // trainer on any machine gets the very bytes the dataset workflow published, checked against the
 // manifest's sha256, and keeps them in its work folder for the next model trained on them.
 import { ApplicationFailure } from '@temporalio/activity';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -77,7 +77,9 @@ export const fetchPublishedDataset = async (
   await mkdir(dir, { recursive: true });
   const parquetFile = path.join(dir, `${digest}.parquet`);
   if (!(await exists(parquetFile)) || (await sha256Of(parquetFile)) !== manifest.file.sha256) {
-    const partial = `${parquetFile}.download`;
+    // Its own partial file: trainers running at once on this worker download side by side, and
+    // the rename puts a complete, checked file in place atomically.
+    const partial = `${parquetFile}.${randomUUID()}.download`;
     await mlflow.downloadArtifactToFile({ runId, path: manifest.file.path, filePath: partial });
     const sha256 = await sha256Of(partial);
     if (sha256 !== manifest.file.sha256) {
