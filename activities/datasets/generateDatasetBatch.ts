@@ -1,8 +1,8 @@
 // One batch of a dataset: the view runs over the next stretch of the log, from the state the
 // previous batch stored; the rows labelled meanwhile and the view's state afterwards become
 // artifacts. Only the unfinished batch is redone after a crash, on this worker or another.
-import { Context } from '@temporalio/activity';
 import { readFile, writeFile } from 'node:fs/promises';
+import { heartbeat } from '../heartbeat.js';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { EventStore } from '../../eventstore/eventStore.js';
@@ -27,15 +27,6 @@ export interface DatasetBatchHeartbeat {
   events: number;
   rows: number;
 }
-
-const heartbeat = (details: DatasetBatchHeartbeat): void => {
-  // Outside an activity (a benchmark calling it directly) there is nothing to beat.
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    /* not in an activity */
-  }
-};
 
 export const generateDatasetBatch = async (
   { store, mlflow, views, workDir }: DatasetBatchDeps,

@@ -3,6 +3,7 @@
 // baseline, ROC and reliability plots (SVG, shown by MLflow's UI), all logged to an evaluation
 // run; each challenger's training run and model version get its validation figures too.
 import { ApplicationFailure } from '@temporalio/activity';
+import { heartbeat } from '../heartbeat.js';
 import {
   baseRateMetrics,
   calibrationSvg,
@@ -74,6 +75,7 @@ const score = async (
   validation: LabelledSet,
   threshold: number,
 ): Promise<Scored> => {
+  heartbeat({ scoring: `${role} v${version}` });
   const scores = loadModel(await artifactOf(mlflow, modelName, version)).predict(validation.rows);
   return {
     name: `${role} v${version}`,
@@ -112,6 +114,7 @@ export const evaluateModels = async (
     brier: base.brier,
   };
 
+  heartbeat({ logging: true });
   const experiment = await mlflow.getOrCreateExperiment({ name: experimentOf(view) });
   const run = await mlflow.createRunIdempotent({
     experimentId: experiment.experimentId,

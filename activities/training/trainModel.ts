@@ -1,9 +1,9 @@
 // Trains one model on a dataset's train split and registers it as a model version with its
 // lineage. Retries are safe: the run is found again by its idempotency key, and a run that
 // already registered its version returns that version rather than a second one.
-import { Context } from '@temporalio/activity';
 import { performance } from 'node:perf_hooks';
 import { getTrainer } from '../../ml/trainers/registry.js';
+import { cancellationSignal, heartbeat } from '../heartbeat.js';
 import type { MlflowClient, ModelVersion } from '../../mlflow/index.js';
 import { experimentOf } from '../datasets/datasetRun.js';
 import { mlflowDigest } from '../datasets/publishDataset.js';
@@ -18,23 +18,6 @@ export interface TrainModelDeps {
   workDir: string;
   gitCommit: string;
 }
-
-/** The activity's cancellation signal; none outside an activity. */
-const cancellation = (): AbortSignal | undefined => {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
-    return undefined;
-  }
-};
-
-const beat = (details: unknown): void => {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    /* not in an activity */
-  }
-};
 
 const registeredVersionOf = async (
   mlflow: MlflowClient,
@@ -108,7 +91,7 @@ export const trainModel = async (
       .filter((c) => c.role === 'feature')
       .map((c) => [c.name, c.type === 'double' ? 'number' : c.type]),
   ) as Record<string, 'number' | 'string' | 'boolean'>;
-  beat({ stage: 'training', rows: splits.train.rows.length });
+  heartbeat({ stage: 'training', rows: splits.train.rows.length });
   const started = performance.now();
   const trained = await trainInThread(
     {
@@ -122,11 +105,11 @@ export const trainModel = async (
       params,
       seed,
     },
-    () => beat({ stage: 'training', rows: splits.train.rows.length }),
-    cancellation(),
+    () => heartbeat({ stage: 'training', rows: splits.train.rows.length }),
+    cancellationSignal(),
   );
   const trainingSeconds = (performance.now() - started) / 1000;
-  beat({ stage: 'uploading' });
+  heartbeat({ stage: 'uploading' });
 
   await mlflow.uploadArtifact({
     runId,

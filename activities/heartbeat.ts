@@ -1,0 +1,16 @@
+// The activity context where there is one: activities beat and listen for cancellation, and the
+// same code also runs outside an activity (benchmarks, scripts), where there is nothing to do.
+import { Context } from '@temporalio/activity';
+
+const context = (): Context | undefined => {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+};
+
+export const heartbeat = (details: unknown): void => context()?.heartbeat(details);
+
+/** The activity's cancellation signal; none outside an activity. */
+export const cancellationSignal = (): AbortSignal | undefined => context()?.cancellationSignal;
