@@ -13,6 +13,7 @@ import {
 import type { DatasetActivities } from '../activities/datasets/index.js';
 import type { PublishedDataset, RecordedDataset } from '../activities/datasets/types.js';
 import { parseDatasetInput, type DatasetWorkflowInput } from './datasetInput.js';
+import { failureMessage } from './failureMessage.js';
 
 export type DatasetStage = 'resolving' | 'reading' | 'publishing' | 'recording' | 'done' | 'failed';
 
@@ -44,13 +45,6 @@ const retrying = (attempts: number): ActivityOptions['retry'] => ({
   maximumInterval: '30s',
   maximumAttempts: attempts,
 });
-
-const messageOf = (error: unknown): string => {
-  let cause = error;
-  // Activity failures wrap the activity's own error: say that one.
-  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
-  return cause instanceof Error ? cause.message : String(error);
-};
 
 export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<DatasetWorkflowResult> {
   const request = parseDatasetInput(input);
@@ -137,9 +131,9 @@ export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<Data
     Object.assign(progress, { stage: 'done', percent: 100 });
     return { ...published, digest: published.manifest.digest, record };
   } catch (error) {
-    Object.assign(progress, { stage: 'failed', error: messageOf(error) });
+    Object.assign(progress, { stage: 'failed', error: failureMessage(error) });
     if (runId !== null) {
-      const reason = messageOf(error);
+      const reason = failureMessage(error);
       const abandon = () => short.abandonDatasetRun({ runId: runId as string, reason });
       // A cancelled workflow still marks its run failed before it ends.
       await (isCancellation(error) ? CancellationScope.nonCancellable(abandon) : abandon()).catch(

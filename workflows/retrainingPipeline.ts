@@ -16,6 +16,7 @@ import { DatasetWorkflow, type DatasetWorkflowResult } from './datasetWorkflow.j
 import { parsePipelineInput, type PipelineInput } from './pipelineInput.js';
 import { PromotionWorkflow, type PromotionResult } from './promotionWorkflow.js';
 import { markStage, markView } from './searchAttributes.js';
+import { failureMessage } from './failureMessage.js';
 
 export type PipelineStage =
   'checking' | 'dataset' | 'training' | 'evaluating' | 'promoting' | 'done' | 'skipped' | 'failed';
@@ -71,12 +72,6 @@ const heavy = proxyActivities<TrainingActivities>({
   heartbeatTimeout: '30 seconds',
   retry,
 });
-
-const messageOf = (error: unknown): string => {
-  let cause = error;
-  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
-  return cause instanceof Error ? cause.message : String(error);
-};
 
 /** The challenger best on the rules' primary metric (the first of equals). */
 const bestChallenger = (evaluation: Evaluation, rules: unknown) => {
@@ -213,7 +208,7 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
     enter('done');
     return { status: 'completed', progress, dataset, trained, promotion };
   } catch (error) {
-    progress.note = messageOf(error);
+    progress.note = failureMessage(error);
     enter('failed');
     throw error;
   }

@@ -26,7 +26,7 @@ export interface DatasetFiles {
   remove: () => Promise<void>;
 }
 
-const exists = async (file: string): Promise<boolean> =>
+export const exists = async (file: string): Promise<boolean> =>
   stat(file).then(
     () => true,
     () => false,

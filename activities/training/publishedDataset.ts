@@ -4,12 +4,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DatasetManifest } from '../../ml/datasetManifest.js';
 import type { MlflowClient, Run } from '../../mlflow/index.js';
-import { MANIFEST_ARTIFACT } from '../datasets/datasetFiles.js';
+import { MANIFEST_ARTIFACT, exists } from '../datasets/datasetFiles.js';
 import { LINEAGE_TAGS, experimentOf } from '../datasets/datasetRun.js';
 
 export interface PublishedDatasetFile {
@@ -26,12 +26,6 @@ const sha256Of = async (file: string): Promise<string> => {
   await pipeline(createReadStream(file), hash);
   return hash.digest('hex');
 };
-
-const exists = (file: string): Promise<boolean> =>
-  stat(file).then(
-    () => true,
-    () => false,
-  );
 
 /** The finished dataset run of this view with this digest (the earliest, if generated twice). */
 export const findDatasetRun = async (

@@ -1,10 +1,10 @@
-import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
-import { loadConfig, mlflowUriOf, temporalAddressOf } from '../../config/env.js';
+import { loadConfig, mlflowUriOf } from '../../config/env.js';
 import type { DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
 import { datasetWorkflowId, runDataset } from '../datasets.js';
-import { UnavailableError, UsageError, action } from '../errors.js';
+import { UsageError, action } from '../errors.js';
 import { parseNonNegativeInt } from '../format.js';
+import { withTemporalClient } from '../temporalClient.js';
 
 interface GenerateOptions {
   cut?: string;
@@ -76,17 +76,7 @@ export const registerDatasetsCommands = (program: Command): void => {
                 eventsPerBatch: parseNonNegativeInt(options.eventsPerBatch, '--events-per-batch'),
               }),
         };
-        const address = temporalAddressOf(config);
-        const connection = await Connection.connect({ address, connectTimeout: 5000 }).catch(
-          (error: unknown) => {
-            throw new UnavailableError(
-              `Temporal at ${address} is unreachable (${error instanceof Error ? error.message : String(error)}): ` +
-                'start it with `hindsight stack up`, or set TEMPORAL_ADDRESS',
-            );
-          },
-        );
-        try {
-          const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+        await withTemporalClient(config, async (client) => {
           if (!options.wait) {
             const workflowId = datasetWorkflowId(view);
             await client.workflow.start('DatasetWorkflow', {
@@ -104,9 +94,7 @@ export const registerDatasetsCommands = (program: Command): void => {
           });
           if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
           else printDataset(result, mlflowUriOf(config));
-        } finally {
-          await connection.close();
-        }
+        });
       }),
     );
 };

@@ -1,7 +1,6 @@
 // `hindsight schedule`: Temporal Schedules that start RetrainingPipeline for a view.
-import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
-import { loadConfig, temporalAddressOf } from '../../config/env.js';
+import { loadConfig } from '../../config/env.js';
 import {
   createPipelineSchedules,
   type PipelineScheduleSpec,
@@ -9,7 +8,8 @@ import {
   type PipelineSchedules,
 } from '../../services/schedules/index.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
-import { UnavailableError, UsageError, action } from '../errors.js';
+import { UsageError, action } from '../errors.js';
+import { withTemporalClient } from '../temporalClient.js';
 
 interface CreateOptions {
   every?: string;
@@ -27,25 +27,11 @@ interface CreateOptions {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-const withSchedules = async <T>(use: (schedules: PipelineSchedules) => Promise<T>): Promise<T> => {
+const withSchedules = <T>(use: (schedules: PipelineSchedules) => Promise<T>): Promise<T> => {
   const config = loadConfig();
-  const address = temporalAddressOf(config);
-  const connection = await Connection.connect({ address, connectTimeout: 5000 }).catch(
-    (error: unknown) => {
-      throw new UnavailableError(
-        `Temporal at ${address} is unreachable (${error instanceof Error ? error.message : String(error)}): ` +
-          'start it with `hindsight stack up`, or set TEMPORAL_ADDRESS',
-      );
-    },
+  return withTemporalClient(config, (client) =>
+    use(createPipelineSchedules(client.schedule, { taskQueue: config.HINDSIGHT_TASK_QUEUE })),
   );
-  try {
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    return await use(
-      createPipelineSchedules(client.schedule, { taskQueue: config.HINDSIGHT_TASK_QUEUE }),
-    );
-  } finally {
-    await connection.close();
-  }
 };
 
 const printSummary = (s: PipelineScheduleSummary): void => {

@@ -10,7 +10,8 @@ import {
 } from '../../config/env.js';
 import { createLogger, type Logger } from '../../config/logger.js';
 import { createMlflowClient } from '../../mlflow/index.js';
-import { UnavailableError, action } from '../errors.js';
+import { action } from '../errors.js';
+import { unreachable } from '../temporalClient.js';
 import { openDatabase, openEventStore, untilSignal } from '../runtime.js';
 import {
   builtInViewRegistry,
@@ -26,16 +27,10 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-const connectTemporal = async (address: string): Promise<NativeConnection> => {
-  try {
-    return await NativeConnection.connect({ address });
-  } catch (error) {
-    throw new UnavailableError(
-      `Temporal at ${address} is unreachable (${error instanceof Error ? error.message : String(error)}): ` +
-        'start it with `hindsight stack up`, or set TEMPORAL_ADDRESS',
-    );
-  }
-};
+const connectTemporal = (address: string): Promise<NativeConnection> =>
+  NativeConnection.connect({ address }).catch((error: unknown) => {
+    throw unreachable(address, error);
+  });
 
 /** Connects to the database, Temporal and MLflow of the configuration and starts the worker. */
 export const startWorker = async (config: Config, logger: Logger): Promise<RunningWorker> => {

@@ -6,8 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { readLogUntil } from '../../activities/datasets/readLogUntil.js';
 import { generateDemoEvents } from '../../demo/workOrders.js';
 import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
@@ -18,7 +17,7 @@ import { createMlflowClient } from '../../mlflow/index.js';
 import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
 import type { DatasetProgress, DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { freePort, hindsight, spawnHindsight } from '../support/processes.js';
+import { freePort, hindsight } from '../support/processes.js';
 import {
   applicationFailureOf,
   createTestTemporal,
@@ -26,6 +25,7 @@ import {
   type TestTemporal,
 } from '../support/temporal.js';
 import { sleep } from '../support/wait.js';
+import { exited, startWorkerProcess } from '../support/workerProcess.js';
 
 type DatasetWorkflowFn = (input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>;
 
@@ -34,32 +34,11 @@ let temporal: TestTemporal;
 let scratch: string;
 const workers: ChildProcess[] = [];
 
-/** `hindsight worker` as its own process, on this file's task queue and database. */
-const startWorkerProcess = async (workDir: string): Promise<ChildProcess> => {
-  const child = spawnHindsight(['worker'], {
-    DATABASE_URL: db.url,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    MLFLOW_TRACKING_URI: inject('mlflowUri'),
-    HINDSIGHT_TASK_QUEUE: temporal.taskQueue,
-    HINDSIGHT_WORK_DIR: workDir,
-    HINDSIGHT_LOG_LEVEL: 'info',
-  });
+const startWorker = async (workDir: string): Promise<ChildProcess> => {
+  const child = await startWorkerProcess(db.url, temporal.taskQueue, workDir);
   workers.push(child);
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('worker running')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${stderr}`)));
-  });
   return child;
 };
-
-const exited = (child: ChildProcess): Promise<void> =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once('exit', () => resolve()));
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -80,7 +59,7 @@ afterAll(async () => {
 
 describe('a worker killed during dataset generation', () => {
   it('is replaced by another that finishes with the same digest, redoing no finished batch', async () => {
-    const first = await startWorkerProcess(path.join(scratch, 'worker-1'));
+    const first = await startWorker(path.join(scratch, 'worker-1'));
     const cut = await db.store.cut();
     const workflowId = uniqueId('dataset-crash');
     const handle = await temporal.client.workflow.start<DatasetWorkflowFn>('DatasetWorkflow', {
@@ -109,7 +88,7 @@ describe('a worker killed during dataset generation', () => {
     const doneBeforeCrash = progress?.batches ?? 0;
 
     // Another machine: its work folder is empty, so it takes the view state from MLflow.
-    await startWorkerProcess(path.join(scratch, 'worker-2'));
+    await startWorker(path.join(scratch, 'worker-2'));
     const result = await handle.result();
 
     const log: LogEvent[] = [];

@@ -6,14 +6,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { generateDemoEvents } from '../../demo/workOrders.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
 import type { PipelineProgress, PipelineResult } from '../../workflows/retrainingPipeline.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { spawnHindsight } from '../support/processes.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
 import { sleep } from '../support/wait.js';
+import { exited, startWorkerProcess } from '../support/workerProcess.js';
 
 type PipelineFn = (input: PipelineInput) => Promise<PipelineResult>;
 
@@ -22,31 +21,13 @@ let temporal: TestTemporal;
 let scratch: string;
 const workers: ChildProcess[] = [];
 
-const startWorkerProcess = async (workDir: string): Promise<ChildProcess> => {
-  const child = spawnHindsight(['worker'], {
-    DATABASE_URL: db.url,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    MLFLOW_TRACKING_URI: inject('mlflowUri'),
-    HINDSIGHT_TASK_QUEUE: temporal.taskQueue,
-    HINDSIGHT_WORK_DIR: workDir,
+const startWorker = async (workDir: string): Promise<ChildProcess> => {
+  const child = await startWorkerProcess(db.url, temporal.taskQueue, workDir, {
     HINDSIGHT_GIT_COMMIT: 'crash-test',
   });
   workers.push(child);
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('worker running')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${stderr}`)));
-  });
   return child;
 };
-
-const exited = (child: ChildProcess): Promise<void> =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once('exit', () => resolve()));
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -67,7 +48,7 @@ afterAll(async () => {
 
 describe('a worker killed during training', () => {
   it('is replaced, and the pipeline registers exactly one version for the training', async () => {
-    const first = await startWorkerProcess(path.join(scratch, 'worker-1'));
+    const first = await startWorker(path.join(scratch, 'worker-1'));
     const modelName = uniqueId('crash');
     const handle = await temporal.client.workflow.start<PipelineFn>('RetrainingPipeline', {
       taskQueue: temporal.taskQueue,
@@ -91,7 +72,7 @@ describe('a worker killed during training', () => {
     first.kill('SIGKILL');
     await exited(first);
 
-    await startWorkerProcess(path.join(scratch, 'worker-2'));
+    await startWorker(path.join(scratch, 'worker-2'));
     const result = await handle.result();
     expect(result.status).toBe('completed');
     expect(result.trained).toHaveLength(1);
