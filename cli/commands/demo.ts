@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config/env.js';
 import { createQuietLogger } from '../../config/logger.js';
 import { appendDemoHistory } from '../../demo/appendDemoHistory.js';
-import { runDataset } from '../datasets.js';
+import { printPipelineResult, runPipeline } from '../pipelines.js';
 import { action } from '../errors.js';
 import { parseNonNegativeInt } from '../format.js';
 import { createProgressBar } from '../progressBar.js';
@@ -21,7 +21,7 @@ export const registerDemoCommand = (program: Command): void => {
     .command('demo')
     .description(
       'bring up the stack on the embedded defaults, append a demo ERP history over gRPC, ' +
-        'cut a dataset from it with the worker, and serve until Ctrl-C',
+        'run the retraining pipeline on it (dataset, training, evaluation, promotion), and serve until Ctrl-C',
     )
     .option('--seed <seed>', 'seed of the demo history', '42')
     .option('--work-orders <count>', 'number of work orders', '400')
@@ -79,13 +79,16 @@ export const registerDemoCommand = (program: Command): void => {
                 : ''),
           );
           out('');
-          out(`Cutting the ${DEMO_VIEW} dataset from the log (DatasetWorkflow)…`);
-          const dataset = await runDataset(
+          out(
+            `Retraining on the log: cut → dataset → train → evaluate → promote (RetrainingPipeline)…`,
+          );
+          const pipeline = await runPipeline(
             new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
             config.HINDSIGHT_TASK_QUEUE,
             { view: DEMO_VIEW },
           );
-          printDataset(dataset, stack.mlflowUri);
+          if (pipeline.dataset) printDataset(pipeline.dataset, stack.mlflowUri);
+          printPipelineResult(pipeline, stack.mlflowUri);
         } catch (error) {
           client.close();
           await connection.close();
@@ -103,6 +106,8 @@ export const registerDemoCommand = (program: Command): void => {
         out(`  ${env}./bin/hindsight.js events read ${`hindsight.datasets-${DEMO_VIEW}`}`);
         out(`  ${env}./bin/hindsight.js events tail --from-start --category technician`);
         out(`  ./bin/hindsight.js datasets generate ${DEMO_VIEW}     # a new cut, same worker`);
+        out(`  ${env}./bin/hindsight.js pipeline run ${DEMO_VIEW} --trainer random_forest --force`);
+        out(`  ${env}./bin/hindsight.js models show ${DEMO_VIEW}`);
         out(`  grpcurl -plaintext ${address} list        # server reflection`);
         out('');
         out('Serving until Ctrl-C.');

@@ -74,6 +74,8 @@ describe('hindsight demo', () => {
     await untilServing(first);
     const digest = digestOf(first.output());
     expect(digest).toBeDefined();
+    expect(first.output()).toContain('pipeline work_order_overrun: completed');
+    expect(first.output()).toMatch(/^trained {5}logistic_regression → work_order_overrun v1/m);
     expect(first.output()).toContain(`MLflow UI    http://127.0.0.1:${mlflowPort}`);
     expect(first.output()).toContain(`Temporal UI  http://127.0.0.1:${uiPort}`);
     const runId = /\/runs\/([0-9a-f]{32})$/m.exec(first.output())?.[1];
@@ -93,6 +95,8 @@ describe('hindsight demo', () => {
     await untilServing(second);
     expect(second.output()).toContain('already there from an earlier run: nothing duplicated');
     expect(digestOf(second.output())).toBe(digest);
+    // Nothing new in the log: the pipeline skips itself.
+    expect(second.output()).toContain('pipeline work_order_overrun: skipped');
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
   });
