@@ -11,7 +11,7 @@ import { logLoss } from './logLoss.js';
 import { prAuc } from './prAuc.js';
 import { rocAuc } from './rocAuc.js';
 import { classCounts } from './scoreGroups.js';
-import { DEFAULT_THRESHOLD, thresholdMetrics } from './thresholdMetrics.js';
+import { DEFAULT_THRESHOLD, thresholdMetrics, type ThresholdMetrics } from './thresholdMetrics.js';
 
 export interface EvaluateClassifierOptions {
   /** Predict 1 when score >= threshold; 0.5 unless given. */
@@ -20,7 +20,8 @@ export interface EvaluateClassifierOptions {
   bins?: number;
 }
 
-export interface ClassifierMetrics {
+/** The threshold's figures (accuracy, precision, recall, …) and the threshold-free ones. */
+export interface ClassifierMetrics extends ThresholdMetrics {
   readonly rows: number;
   readonly positives: number;
   /** Null when only one class is present. */
@@ -29,16 +30,6 @@ export interface ClassifierMetrics {
   readonly prAuc: number | null;
   readonly logLoss: number;
   readonly brier: number;
-  readonly threshold: number;
-  readonly truePositives: number;
-  readonly falsePositives: number;
-  readonly trueNegatives: number;
-  readonly falseNegatives: number;
-  readonly accuracy: number;
-  readonly precision: number | null;
-  readonly recall: number | null;
-  readonly f1: number | null;
-  readonly specificity: number | null;
   readonly calibration: readonly CalibrationBin[];
   /** Expected calibration error over `calibration`. */
   readonly ece: number;

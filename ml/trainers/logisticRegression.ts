@@ -11,8 +11,8 @@
 import { CholeskyDecomposition, Matrix, solve } from 'ml-matrix';
 import type { FeatureValue } from '../featureView.js';
 import { integerBetween, numberAbove, numberAtLeast, parseParamsObject } from './params.js';
-import { applyPreprocessing, fitPreprocessing, preprocessingColumns } from './preprocessing.js';
-import { checkSeed, checkTrainingSet, invalidArgument } from './trainingSet.js';
+import { applyPreprocessing, preprocessingColumns } from './preprocessing.js';
+import { invalidArgument, prepareTraining } from './trainingSet.js';
 import { buildArtifact } from './artifact.js';
 import type { ModelArtifact, ModelScorer, Trainer, TrainingIteration } from './types.js';
 
@@ -207,10 +207,7 @@ export const logisticRegression: Trainer<LogisticRegressionParams> = {
   parseParams,
   train: (set, input, seed) => {
     const params = parseParams(input);
-    checkSeed(seed);
-    checkTrainingSet(set);
-    const preprocessing = fitPreprocessing(set.featureNames, set.featureTypes, set.rows);
-    const { columns, values } = applyPreprocessing(preprocessing, set.rows);
+    const { preprocessing, columns, values } = prepareTraining(set, seed);
     const { beta, converged, iterations } = fitNewton(values, set.labels, params);
     const model: LogisticRegressionModel = {
       intercept: beta.get(0, 0),

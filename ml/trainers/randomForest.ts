@@ -19,8 +19,8 @@ import { MersenneTwister19937, integer } from 'random-js';
 import type { FeatureValue } from '../featureView.js';
 import { buildArtifact } from './artifact.js';
 import { integerAtLeast, integerBetween, parseParamsObject, type ParamSpec } from './params.js';
-import { applyPreprocessing, fitPreprocessing, preprocessingColumns } from './preprocessing.js';
-import { checkSeed, checkTrainingSet, invalidArgument } from './trainingSet.js';
+import { applyPreprocessing, preprocessingColumns } from './preprocessing.js';
+import { invalidArgument, prepareTraining } from './trainingSet.js';
 import type { JsonValue, ModelArtifact, ModelScorer, Trainer } from './types.js';
 
 export type RandomForestParams = {
@@ -180,10 +180,7 @@ export const randomForest: Trainer<RandomForestParams> = {
   parseParams,
   train: (set, input, seed) => {
     const params = parseParams(input);
-    checkSeed(seed);
-    checkTrainingSet(set);
-    const preprocessing = fitPreprocessing(set.featureNames, set.featureTypes, set.rows);
-    const { values } = applyPreprocessing(preprocessing, set.rows);
+    const { preprocessing, values } = prepareTraining(set, seed);
     const model = trainForest(values, set.labels, params, seed) as unknown as JsonValue;
     const artifact = buildArtifact({
       trainer: RANDOM_FOREST,

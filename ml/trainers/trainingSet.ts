@@ -1,5 +1,6 @@
 // Checks of what trainers are handed: a training set before fitting, rows before scoring.
 // Each refusal names the offending row, feature and value, as INVALID_ARGUMENT.
+import { applyPreprocessing, fitPreprocessing } from './preprocessing.js';
 import { FeatureViewError } from '../errors.js';
 import { FEATURE_TYPES, type FeatureType, type FeatureValue } from '../featureView.js';
 import type { TrainingSet } from './types.js';
@@ -102,4 +103,15 @@ export const checkSeed = (seed: number): void => {
   if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) {
     throw invalidArgument(`seed: must be an integer in [0, 4294967295], got ${shown(seed)}`);
   }
+};
+
+/**
+ * What every trainer does first: checks the seed and the set, fits the preprocessing on the
+ * training rows and applies it, giving the numeric matrix and its column names.
+ */
+export const prepareTraining = (set: TrainingSet, seed: number) => {
+  checkSeed(seed);
+  checkTrainingSet(set);
+  const preprocessing = fitPreprocessing(set.featureNames, set.featureTypes, set.rows);
+  return { preprocessing, ...applyPreprocessing(preprocessing, set.rows) };
 };
