@@ -1,6 +1,8 @@
 // The raw work under figure (f), done in the bench process: a plain pg read of the events the
 // pipeline's dataset read, and each trainer's `train()` called directly on the train rows its
 // training activity read, from the very Parquet file (checked against the manifest's sha256).
+import { manifestFeatureTypes } from '../ml/datasetManifest.js';
+import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -46,12 +48,10 @@ export const readTrainingSet = async (
   if (sha256 !== manifest.file.sha256) {
     throw new Error(`${parquetFile} has sha256 ${sha256}, the dataset ${manifest.file.sha256}`);
   }
-  const { train } = await readDatasetSplits(manifest, parquetFile, `${parquetFile}.bench-tmp`);
-  const featureTypes = Object.fromEntries(
-    manifest.columns
-      .filter((c) => c.role === 'feature')
-      .map((c) => [c.name, c.type === 'double' ? 'number' : c.type]),
-  ) as TrainingSet['featureTypes'];
+  const { train } = await readDatasetSplits(manifest, parquetFile, path.dirname(parquetFile), [
+    'train',
+  ]);
+  const featureTypes = manifestFeatureTypes(manifest.columns);
   return { featureNames: train.featureNames, featureTypes, rows: train.rows, labels: train.labels };
 };
 

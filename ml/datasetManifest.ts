@@ -83,3 +83,19 @@ export const mlflowSchema = (columns: readonly ManifestColumn[]): string =>
   JSON.stringify({
     mlflow_colspec: columns.map(({ name, type }) => ({ name, type, required: false })),
   });
+
+const FEATURE_TYPE_OF: Partial<Record<ColumnType, FeatureType>> = {
+  double: 'number',
+  string: 'string',
+  boolean: 'boolean',
+};
+
+/** The feature types a dataset was written with, from its manifest's columns. */
+export const manifestFeatureTypes = (
+  columns: readonly ManifestColumn[],
+): Record<string, FeatureType> =>
+  Object.fromEntries(
+    columns
+      .filter((c) => c.role === 'feature')
+      .map((c) => [c.name, FEATURE_TYPE_OF[c.type] ?? 'number']),
+  );

@@ -94,6 +94,7 @@ export const evaluateModels = async (
     dataset.manifest,
     dataset.parquetFile,
     workDir,
+    ['train', 'validation'],
   );
   const championVersion = await currentChampion(mlflow, modelName);
   const champion =

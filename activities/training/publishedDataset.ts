@@ -8,7 +8,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DatasetManifest } from '../../ml/datasetManifest.js';
-import type { MlflowClient, Run } from '../../mlflow/index.js';
+import { isMlflowError, type MlflowClient, type Run } from '../../mlflow/index.js';
 import { MANIFEST_ARTIFACT, exists } from '../datasets/datasetFiles.js';
 import { LINEAGE_TAGS, experimentOf } from '../datasets/datasetRun.js';
 
@@ -39,19 +39,24 @@ export const findDatasetRun = async (
       'INVALID_ARGUMENT',
     );
   }
-  const experiment = await mlflow.getOrCreateExperiment({ name: experimentOf(view) });
+  const notFound = () =>
+    ApplicationFailure.nonRetryable(
+      `no published dataset of view '${view}' has digest ${digest}`,
+      'DATASET_NOT_FOUND',
+    );
+  // A lookup creates nothing: no experiment means no dataset of this view at all.
+  const experiment = await mlflow
+    .getExperimentByName(experimentOf(view))
+    .catch((error: unknown) => {
+      throw isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST') ? notFound() : error;
+    });
   const runs = await mlflow.searchAllRuns({
     experimentIds: [experiment.experimentId],
     filter: `tags.\`${LINEAGE_TAGS.digest}\` = '${digest}' and attributes.status = 'FINISHED'`,
     orderBy: ['attributes.start_time ASC'],
   });
   const run = runs[0];
-  if (!run) {
-    throw ApplicationFailure.nonRetryable(
-      `no published dataset of view '${view}' has digest ${digest}`,
-      'DATASET_NOT_FOUND',
-    );
-  }
+  if (!run) throw notFound();
   return run;
 };
 

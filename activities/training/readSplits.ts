@@ -13,11 +13,6 @@ export interface LabelledSet {
   observedAt: number[];
 }
 
-export interface DatasetSplits {
-  train: LabelledSet;
-  validation: LabelledSet;
-}
-
 const readSplit = async (
   db: Awaited<ReturnType<typeof openDuckDb>>,
   file: string,
@@ -43,18 +38,19 @@ const readSplit = async (
   return set;
 };
 
-export const readDatasetSplits = async (
+/** The labelled rows of the given splits, each read in one pass over the file. */
+export const readDatasetSplits = async <Split extends 'train' | 'validation'>(
   manifest: DatasetManifest,
   parquetFile: string,
   tempDir: string,
-): Promise<DatasetSplits> => {
+  splits: readonly Split[],
+): Promise<Record<Split, LabelledSet>> => {
   const featureNames = manifest.columns.filter((c) => c.role === 'feature').map((c) => c.name);
   const db = await openDuckDb(tempDir);
   try {
-    return {
-      train: await readSplit(db, parquetFile, featureNames, 'train'),
-      validation: await readSplit(db, parquetFile, featureNames, 'validation'),
-    };
+    const sets = {} as Record<Split, LabelledSet>;
+    for (const split of splits) sets[split] = await readSplit(db, parquetFile, featureNames, split);
+    return sets;
   } finally {
     db.close();
   }

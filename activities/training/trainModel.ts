@@ -2,6 +2,7 @@
 // lineage. Retries are safe: the run is found again by its idempotency key, and a run that
 // already registered its version returns that version rather than a second one.
 import { performance } from 'node:perf_hooks';
+import { manifestFeatureTypes } from '../../ml/datasetManifest.js';
 import { getTrainer } from '../../ml/trainers/registry.js';
 import { cancellationSignal, heartbeat } from '../heartbeat.js';
 import type { MlflowClient, ModelVersion } from '../../mlflow/index.js';
@@ -81,16 +82,8 @@ export const trainModel = async (
     return done(already, metrics.training_seconds ?? 0, metrics.train_rows ?? 0);
   }
 
-  const splits = await readDatasetSplits(
-    manifest,
-    dataset.parquetFile,
-    dataset.parquetFile + '.tmp',
-  );
-  const featureTypes = Object.fromEntries(
-    manifest.columns
-      .filter((c) => c.role === 'feature')
-      .map((c) => [c.name, c.type === 'double' ? 'number' : c.type]),
-  ) as Record<string, 'number' | 'string' | 'boolean'>;
+  const splits = await readDatasetSplits(manifest, dataset.parquetFile, workDir, ['train']);
+  const featureTypes = manifestFeatureTypes(manifest.columns);
   heartbeat({ stage: 'training', rows: splits.train.rows.length });
   const started = performance.now();
   const trained = await trainInThread(

@@ -1,7 +1,6 @@
 // Crashes and outages during dataset generation: a worker process killed midway (SIGKILL) and
 // replaced by another with an empty work folder gives the same digest without redoing the
 // finished batches; MLflow unreachable is retried, then fails, with nothing registered.
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,20 +24,17 @@ import {
   type TestTemporal,
 } from '../support/temporal.js';
 import { sleep } from '../support/wait.js';
-import { exited, startWorkerProcess } from '../support/workerProcess.js';
+import { createWorkerFleet, exited } from '../support/workerProcess.js';
 
 type DatasetWorkflowFn = (input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>;
 
 let db: TestDatabase;
 let temporal: TestTemporal;
 let scratch: string;
-const workers: ChildProcess[] = [];
-
-const startWorker = async (workDir: string): Promise<ChildProcess> => {
-  const child = await startWorkerProcess(db.url, temporal.taskQueue, workDir);
-  workers.push(child);
-  return child;
-};
+const workers = createWorkerFleet(
+  () => db.url,
+  () => temporal.taskQueue,
+);
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -50,8 +46,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of workers) child.kill('SIGKILL');
-  await Promise.all(workers.map(exited));
+  await workers.killAll();
   await temporal.close();
   await db.drop();
   await rm(scratch, { recursive: true, force: true });
@@ -59,7 +54,7 @@ afterAll(async () => {
 
 describe('a worker killed during dataset generation', () => {
   it('is replaced by another that finishes with the same digest, redoing no finished batch', async () => {
-    const first = await startWorker(path.join(scratch, 'worker-1'));
+    const first = await workers.start(path.join(scratch, 'worker-1'));
     const cut = await db.store.cut();
     const workflowId = uniqueId('dataset-crash');
     const handle = await temporal.client.workflow.start<DatasetWorkflowFn>('DatasetWorkflow', {
@@ -88,7 +83,7 @@ describe('a worker killed during dataset generation', () => {
     const doneBeforeCrash = progress?.batches ?? 0;
 
     // Another machine: its work folder is empty, so it takes the view state from MLflow.
-    await startWorker(path.join(scratch, 'worker-2'));
+    await workers.start(path.join(scratch, 'worker-2'));
     const result = await handle.result();
 
     const log: LogEvent[] = [];

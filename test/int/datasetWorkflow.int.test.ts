@@ -437,7 +437,10 @@ describe('DatasetWorkflow with bad input', () => {
     const fetched = await fetchPublishedDataset(temporal.mlflow, elsewhere, VIEW, first.digest);
     expect(fetched.manifest).toEqual(first.manifest);
     expect(fetched.run.info.runId).toBe(first.runId);
-    const splits = await readDatasetSplits(fetched.manifest, fetched.parquetFile, elsewhere);
+    const splits = await readDatasetSplits(fetched.manifest, fetched.parquetFile, elsewhere, [
+      'train',
+      'validation',
+    ]);
     const published = await publishedRows(first);
     const boundary = first.manifest.split.boundary ?? 0;
     const validation = published.filter((r) => r.label !== null && r.observedAt >= boundary);

@@ -1,7 +1,6 @@
 // A worker process killed (SIGKILL) while it trains: another worker takes the training over
 // after the heartbeat timeout, and the pipeline ends with exactly one model version for that
 // training — the retry finds its MLflow run again and registers no duplicate.
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,22 +11,18 @@ import type { PipelineProgress, PipelineResult } from '../../workflows/retrainin
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
 import { sleep } from '../support/wait.js';
-import { exited, startWorkerProcess } from '../support/workerProcess.js';
+import { createWorkerFleet, exited } from '../support/workerProcess.js';
 
 type PipelineFn = (input: PipelineInput) => Promise<PipelineResult>;
 
 let db: TestDatabase;
 let temporal: TestTemporal;
 let scratch: string;
-const workers: ChildProcess[] = [];
-
-const startWorker = async (workDir: string): Promise<ChildProcess> => {
-  const child = await startWorkerProcess(db.url, temporal.taskQueue, workDir, {
-    HINDSIGHT_GIT_COMMIT: 'crash-test',
-  });
-  workers.push(child);
-  return child;
-};
+const workers = createWorkerFleet(
+  () => db.url,
+  () => temporal.taskQueue,
+  { HINDSIGHT_GIT_COMMIT: 'crash-test' },
+);
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -39,8 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of workers) child.kill('SIGKILL');
-  await Promise.all(workers.map(exited));
+  await workers.killAll();
   await temporal.close();
   await db.drop();
   await rm(scratch, { recursive: true, force: true });
@@ -48,7 +42,7 @@ afterAll(async () => {
 
 describe('a worker killed during training', () => {
   it('is replaced, and the pipeline registers exactly one version for the training', async () => {
-    const first = await startWorker(path.join(scratch, 'worker-1'));
+    const first = await workers.start(path.join(scratch, 'worker-1'));
     const modelName = uniqueId('crash');
     const handle = await temporal.client.workflow.start<PipelineFn>('RetrainingPipeline', {
       taskQueue: temporal.taskQueue,
@@ -72,7 +66,7 @@ describe('a worker killed during training', () => {
     first.kill('SIGKILL');
     await exited(first);
 
-    await startWorker(path.join(scratch, 'worker-2'));
+    await workers.start(path.join(scratch, 'worker-2'));
     const result = await handle.result();
     expect(result.status).toBe('completed');
     expect(result.trained).toHaveLength(1);

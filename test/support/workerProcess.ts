@@ -35,3 +35,23 @@ export const exited = (child: ChildProcess): Promise<void> =>
   child.exitCode !== null || child.signalCode !== null
     ? Promise.resolve()
     : new Promise((resolve) => child.once('exit', () => resolve()));
+
+/** Worker processes of one test file, all killed at its end. */
+export const createWorkerFleet = (
+  databaseUrl: () => string,
+  taskQueue: () => string,
+  env: NodeJS.ProcessEnv = {},
+) => {
+  const workers: ChildProcess[] = [];
+  return {
+    start: async (workDir: string): Promise<ChildProcess> => {
+      const child = await startWorkerProcess(databaseUrl(), taskQueue(), workDir, env);
+      workers.push(child);
+      return child;
+    },
+    killAll: async (): Promise<void> => {
+      for (const child of workers) child.kill('SIGKILL');
+      await Promise.all(workers.map(exited));
+    },
+  };
+};

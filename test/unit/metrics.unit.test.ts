@@ -1,5 +1,6 @@
 // Unit tests of the binary-classifier metrics: hand-worked examples, ties, undefined cases,
 // and cross-checks against the slow, obvious definitions on seeded random data.
+import { pairCountingAuc } from '../support/classifier.js';
 import { describe, expect, it } from 'vitest';
 import { thrownBy } from '../support/thrown.js';
 import { createRandom } from '../../demo/random.js';
@@ -36,24 +37,6 @@ const randomData = (seed: number, rows: number): { labels: Label[]; scores: numb
     scores.push(Math.round(noisy * 100) / 100);
   }
   return { labels, scores };
-};
-
-// The definition itself: over every (positive, negative) pair, 1 if the positive scores
-// higher, 1/2 if tied. O(n²), obviously right.
-const pairCountingAuc = (labels: readonly Label[], scores: readonly number[]): number => {
-  let won = 0;
-  let pairs = 0;
-  labels.forEach((positive, i) => {
-    if (positive !== 1) return;
-    labels.forEach((negative, j) => {
-      if (negative !== 0) return;
-      pairs += 1;
-      const a = scores[i] ?? 0;
-      const b = scores[j] ?? 0;
-      won += a > b ? 1 : a === b ? 0.5 : 0;
-    });
-  });
-  return won / pairs;
 };
 
 describe('rocAuc and prAuc on a hand-worked example', () => {

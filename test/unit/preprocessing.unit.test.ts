@@ -1,7 +1,7 @@
 // Unit tests of the trainers' preprocessing: imputation, indicators, standardisation, one-hot
 // encoding, and that scoring uses the training statistics only.
+import { expectInvalid } from '../support/classifier.js';
 import { describe, expect, it } from 'vitest';
-import { FeatureViewError } from '../../ml/errors.js';
 import type { FeatureType, FeatureValue } from '../../ml/featureView.js';
 import {
   MAX_CATEGORIES,
@@ -23,18 +23,6 @@ const encode = (
 };
 
 const column = (values: number[][], index: number): number[] => values.map((row) => row[index]!);
-
-/** Expects INVALID_ARGUMENT with exactly this message. */
-const expectInvalid = (run: () => unknown, message: string): void => {
-  let thrown: unknown;
-  try {
-    run();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(FeatureViewError);
-  expect(thrown).toMatchObject({ code: 'INVALID_ARGUMENT', message });
-};
 
 describe('numbers', () => {
   it('imputes the mean, standardises, and adds a missing indicator when nulls were seen', () => {

@@ -1,11 +1,11 @@
 // Unit tests of the built-in trainers: determinism, artifacts that score alone after a JSON
 // round trip, skill on the demo domain, logistic regression's numerics, and precise refusals.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectInvalid, pairCountingAuc } from '../support/classifier.js';
 import { generateDemoLog } from '../../demo/demoLog.js';
 import { createRandom } from '../../demo/random.js';
 import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
 import { splitByTime } from '../../ml/dataset.js';
-import { FeatureViewError } from '../../ml/errors.js';
 import { runFeatureView } from '../../ml/featureRun.js';
 import type { FeatureRow, FeatureValue, Label } from '../../ml/featureView.js';
 import {
@@ -15,34 +15,6 @@ import {
 import { randomForest } from '../../ml/trainers/randomForest.js';
 import { TRAINERS, getTrainer, loadModel } from '../../ml/trainers/registry.js';
 import type { ModelArtifact, Trainer, TrainingSet } from '../../ml/trainers/types.js';
-
-/** Expects INVALID_ARGUMENT with exactly this message. */
-const expectInvalid = (run: () => unknown, message: string): void => {
-  let thrown: unknown;
-  try {
-    run();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(FeatureViewError);
-  expect(thrown).toMatchObject({ code: 'INVALID_ARGUMENT', message });
-};
-
-/** ROC AUC by counting pairs: P(score of a positive > score of a negative), ties half. */
-const rocAuc = (scores: readonly number[], labels: readonly Label[]): number => {
-  let wins = 0;
-  let pairs = 0;
-  labels.forEach((positive, i) => {
-    if (positive !== 1) return;
-    labels.forEach((negative, j) => {
-      if (negative !== 0) return;
-      pairs += 1;
-      const [p, n] = [scores[i]!, scores[j]!];
-      wins += p > n ? 1 : p === n ? 0.5 : 0;
-    });
-  });
-  return wins / pairs;
-};
 
 const roundTrip = (artifact: ModelArtifact): ModelArtifact =>
   JSON.parse(JSON.stringify(artifact)) as ModelArtifact;
@@ -155,7 +127,7 @@ describe('logistic regression', () => {
     expect(loadModel(second.artifact).predict(demo.validation.rows)).toEqual(predictions);
     expect(predictions.every((p) => p >= 0 && p <= 1)).toBe(true);
     // Observed: 0.919 on 1 306 validation rows (5 222 training rows).
-    expect(rocAuc(predictions, demo.validation.labels)).toBeGreaterThanOrEqual(0.7);
+    expect(pairCountingAuc(demo.validation.labels, predictions)).toBeGreaterThanOrEqual(0.7);
     expect(first.artifact).toMatchObject({
       format: 'hindsight.model/1',
       trainer: 'logistic_regression',
@@ -280,7 +252,7 @@ describe('random forest', () => {
     // Soft votes, not a share of hard votes: probabilities between the multiples of 1/trees.
     expect(predictions.some((p) => !Number.isInteger(p * params.trees))).toBe(true);
     // Observed: 0.848 (20 trees of 500 rows; 0.864 with the defaults).
-    expect(rocAuc(predictions, demo.validation.labels)).toBeGreaterThanOrEqual(0.7);
+    expect(pairCountingAuc(demo.validation.labels, predictions)).toBeGreaterThanOrEqual(0.7);
 
     const other = randomForest.train(demo.train, params, 2);
     expect(JSON.stringify(other.artifact)).not.toBe(json);
