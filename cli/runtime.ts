@@ -1,4 +1,5 @@
 // Composition root helpers: the one place that builds real pools and the embedded database.
+import { builtInUpcasters } from './builtIns.js';
 import path from 'node:path';
 import type pg from 'pg';
 import type { Config } from '../config/env.js';
@@ -72,6 +73,7 @@ export const openEventStore = async (
     logReadPool,
     listenClient: () => createClient(url, 'hindsight-listen'),
     pollIntervalMs: config.HINDSIGHT_POLL_INTERVAL_MS,
+    upcasters: builtInUpcasters(),
     onError: (error) =>
       logger.warn({ err: error }, 'event notification connection failed; polling'),
   });

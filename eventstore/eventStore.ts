@@ -17,9 +17,26 @@ import type {
   NewEvent,
   Position,
   ReadAllPage,
+  StoredEvent,
   StreamInfo,
 } from './types.js';
 import { validateFilter, validatePosition } from './validation.js';
+import {
+  loadAggregate,
+  type LoadAggregateOptions,
+  type LoadedAggregate,
+} from './aggregates/loadAggregate.js';
+import type { Aggregate } from './aggregates/aggregate.js';
+import {
+  findDueStreams,
+  pruneStaleSnapshots,
+  snapshotStats,
+  writeSnapshot,
+  type DueStream,
+  type SnapshotStats,
+} from './aggregates/snapshots.js';
+import { ValidationError } from './errors.js';
+import { NO_UPCASTERS, type UpcasterRegistry } from './upcasting/upcasters.js';
 
 export interface EventStore {
   append(
@@ -37,6 +54,24 @@ export interface EventStore {
   archiveStream(streamId: string): Promise<{ version: number }>;
   loadCheckpoint(name: string): Promise<StoredCheckpoint | null>;
   saveCheckpoint(name: string, position: Position): Promise<void>;
+  /** The upcasters every read applies: events come back at their type's latest version. */
+  readonly upcasters: UpcasterRegistry;
+  loadAggregate<State>(
+    aggregate: Aggregate<State>,
+    streamId: string,
+    options?: LoadAggregateOptions,
+  ): Promise<LoadedAggregate<State>>;
+  snapshots: {
+    /** Loads the aggregate and stores its state as the stream's snapshot (if newer). */
+    take(aggregate: Aggregate, streamId: string): Promise<SnapshotTaken>;
+    due(
+      aggregate: Aggregate,
+      page: { after: string | null; limit: number },
+    ): Promise<{ due: DueStream[]; scanned: number; lastStreamId: string | null }>;
+    stats(aggregate: Aggregate): Promise<SnapshotStats>;
+    /** Deletes snapshots of other reducer code or state schemas; returns how many. */
+    prune(aggregate: Aggregate): Promise<number>;
+  };
   /** Stops live reads; the pool stays with its owner. */
   close(): Promise<void>;
 }
@@ -50,7 +85,31 @@ export interface EventStoreDeps {
   /** Fallback polling interval of live reads, for wake-ups that no notification announces. */
   pollIntervalMs?: number;
   onError?: (error: Error) => void;
+  /** Upcasters for reads and for checking appended schema versions; default none. */
+  upcasters?: UpcasterRegistry;
 }
+
+export interface SnapshotTaken {
+  streamId: string;
+  version: number;
+  /** False when a snapshot at this version or later was there already. */
+  written: boolean;
+  eventsReplayed: number;
+}
+
+/** An appended version above the latest its type knows is refused: no reader could upcast it. */
+const checkSchemaVersions = (upcasters: UpcasterRegistry, events: readonly NewEvent[]): void => {
+  events.forEach((event, index) => {
+    const latest = upcasters.latestVersion(event.type);
+    const version = event.schemaVersion ?? 1;
+    if (latest !== undefined && version > latest) {
+      throw new ValidationError(
+        `events[${index}].schema_version`,
+        `${event.type} has no schema version ${version}: its latest is ${latest}`,
+      );
+    }
+  });
+};
 
 export const createEventStore = ({
   pool,
@@ -58,11 +117,26 @@ export const createEventStore = ({
   listenClient,
   pollIntervalMs = 500,
   onError,
+  upcasters = NO_UPCASTERS,
 }: EventStoreDeps): EventStore => {
   const notifier: LogNotifier = createLogNotifier(listenClient, onError);
   const announce = createCommitAnnouncer(pool, onError);
+  const upcast = upcasters.eventTypes.length > 0 ? upcasters.upcastStored : undefined;
+  const upcastAll = (events: StoredEvent[]): StoredEvent[] =>
+    upcast ? events.map(upcast) : events;
+  const readStreamUpcast = async (streamId: string, options?: ReadStreamOptions) => {
+    const slice = await readStream(pool, streamId, options);
+    return { ...slice, events: upcastAll(slice.events) };
+  };
+  const load = <State>(
+    aggregate: Aggregate<State>,
+    streamId: string,
+    options?: LoadAggregateOptions,
+  ) => loadAggregate({ sql: pool, readStream: readStreamUpcast }, aggregate, streamId, options);
   return {
+    upcasters,
     append: async (streamId, events, expected) => {
+      if (upcast) checkSchemaVersions(upcasters, events);
       const result = await appendToStream(pool, streamId, events, expected);
       if (!result.duplicate) {
         notifier.wakeLocal();
@@ -70,17 +144,32 @@ export const createEventStore = ({
       }
       return result;
     },
-    readStream: (streamId, options) => readStream(pool, streamId, options),
-    readAll: (options) => {
+    readStream: readStreamUpcast,
+    readAll: async (options) => {
       validatePosition(options.after, 'after');
-      return readAll(logReadPool, validateFilter(options) as ReadAllOptions);
+      const page = await readAll(logReadPool, validateFilter(options) as ReadAllOptions);
+      return upcast ? { ...page, events: page.events.map(upcast) } : page;
     },
     follow: (options) => {
       validatePosition(options.after, 'after');
       validateFilter(options);
-      return followLog(logReadPool, notifier, { ...options, pollIntervalMs });
+      return followLog(logReadPool, notifier, { ...options, pollIntervalMs, upcast });
     },
-    subscribe: (options) => subscribe(logReadPool, notifier, { ...options, pollIntervalMs }),
+    subscribe: (options) =>
+      subscribe(logReadPool, notifier, { ...options, pollIntervalMs, upcast }),
+    loadAggregate: load,
+    snapshots: {
+      take: async (aggregate, streamId) => {
+        const loaded = await load(aggregate, streamId);
+        const written =
+          loaded.version > 0 &&
+          (await writeSnapshot(pool, aggregate, streamId, loaded.version, loaded.state));
+        return { streamId, version: loaded.version, written, eventsReplayed: loaded.eventsReplayed };
+      },
+      due: (aggregate, page) => findDueStreams(pool, aggregate, page),
+      stats: (aggregate) => snapshotStats(pool, aggregate),
+      prune: (aggregate) => pruneStaleSnapshots(pool, aggregate),
+    },
     cut: () => takeCut(pool),
     countEvents: (options) =>
       countEvents(logReadPool, validateFilter(options) as CountEventsOptions),

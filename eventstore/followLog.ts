@@ -17,6 +17,8 @@ export interface FollowOptions extends LogFilter {
   batchSize?: number;
   pollIntervalMs?: number;
   signal?: AbortSignal;
+  /** Turns each stored event into what readers see (the store passes its upcasters here). */
+  upcast?: (event: StoredEvent) => StoredEvent;
 }
 
 const FIRST_RETRY_MS = 2;
@@ -24,7 +26,7 @@ const FIRST_RETRY_MS = 2;
 export async function* followLog(
   sql: Sql,
   notifier: LogNotifier,
-  { after, batchSize = 500, pollIntervalMs = 500, signal, ...filter }: FollowOptions,
+  { after, batchSize = 500, pollIntervalMs = 500, signal, upcast, ...filter }: FollowOptions,
 ): AsyncGenerator<FollowItem> {
   let checkpoint = after;
   let caughtUp = false;
@@ -38,8 +40,9 @@ export async function* followLog(
       page.checkpoint.transactionId !== checkpoint.transactionId ||
       page.checkpoint.globalPosition !== checkpoint.globalPosition;
     checkpoint = page.checkpoint;
-    if (page.events.length > 0) yield { kind: 'events', events: page.events, checkpoint };
-    else if (moved && caughtUp) yield { kind: 'progress', checkpoint };
+    if (page.events.length > 0) {
+      yield { kind: 'events', events: upcast ? page.events.map(upcast) : page.events, checkpoint };
+    } else if (moved && caughtUp) yield { kind: 'progress', checkpoint };
     if (!page.reachedEnd) continue;
     if (!caughtUp) {
       caughtUp = true;

@@ -4,3 +4,6 @@ export { createEventStore, type EventStore, type EventStoreDeps } from './eventS
 export { createPool, createClient } from './pool.js';
 export { migrate } from './schema/migrate.js';
 export { categoryOf } from './validation.js';
+export * from './aggregates/index.js';
+export * from './upcasting/index.js';
+export { stateFromJson, stateToJson } from './stateJson.js';

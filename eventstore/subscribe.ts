@@ -10,6 +10,7 @@ import {
   type LogFilter,
   type Position,
   type RecordedEvent,
+  type StoredEvent,
 } from './types.js';
 import { validateFilter, validateSubscriptionName } from './validation.js';
 
@@ -21,6 +22,8 @@ export interface SubscriptionOptions extends LogFilter {
   pollIntervalMs?: number;
   /** How often progress past filtered-out events is stored; 0 stores every move. */
   idleCheckpointIntervalMs?: number;
+  /** Turns each stored event into what the handler sees (the store passes its upcasters). */
+  upcast?: (event: StoredEvent) => StoredEvent;
 }
 
 export interface Subscription {
@@ -55,6 +58,7 @@ export const subscribe = (
       batchSize,
       pollIntervalMs,
       signal: abort.signal,
+      upcast: options.upcast,
     });
     for await (const item of follow) {
       if (item.kind === 'events') {

@@ -4,7 +4,7 @@
 import { START, comparePositions, type Position } from '../eventstore/types.js';
 import { compareRows } from './dataset.js';
 import { FeatureViewError } from './errors.js';
-import { stateFromJson, stateToJson } from './stateJson.js';
+import { stateFromJson, stateToJson } from '../eventstore/stateJson.js';
 import {
   positionOf,
   type FeatureEmitter,

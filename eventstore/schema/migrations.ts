@@ -1,5 +1,6 @@
 // The ordered list of schema migrations. Append new ones; never edit a released one.
 import * as eventStore from './0001_event_store.js';
+import * as snapshotsAndUpcasting from './0002_snapshots_and_upcasting.js';
 
 export interface Migration {
   version: number;
@@ -7,4 +8,7 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, ...eventStore }];
+export const migrations: readonly Migration[] = [
+  { version: 1, ...eventStore },
+  { version: 2, ...snapshotsAndUpcasting },
+];

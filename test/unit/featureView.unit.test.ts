@@ -9,7 +9,7 @@ import {
   type FeatureViewDefinition,
   type LogEvent,
 } from '../../ml/featureView.js';
-import { stateFromJson, stateToJson } from '../../ml/stateJson.js';
+import { stateFromJson, stateToJson } from '../../eventstore/stateJson.js';
 import { generateDemoLog } from '../../demo/demoLog.js';
 import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
 

@@ -1,0 +1,26 @@
+// The demo ERP's schema history. Its first release logged why a work order was blocked as free
+// text; the second gives a reason code as well, so reports can group blocks. The generator still
+// emits v1 (the legacy system keeps running), reads see v2, and a migration can rewrite the log.
+import type { JsonObject } from '../eventstore/types.js';
+import { defineUpcasters, type UpcasterDefinitions } from '../eventstore/upcasting/upcasters.js';
+
+export const BLOCK_REASON_CODES: Readonly<Record<string, string>> = {
+  'waiting for parts': 'parts',
+  'customer unavailable': 'customer',
+  'access denied': 'access',
+};
+
+/** WorkOrderBlocked v1 `{ workOrderId, reason }` → v2 `{ workOrderId, reason: { code, text } }`. */
+export const workOrderBlockedV1ToV2 = (data: JsonObject): JsonObject => {
+  const { reason, ...rest } = data;
+  if (typeof reason !== 'string') {
+    throw new Error(`WorkOrderBlocked v1 needs a text reason, got ${JSON.stringify(reason)}`);
+  }
+  return { ...rest, reason: { code: BLOCK_REASON_CODES[reason] ?? 'other', text: reason } };
+};
+
+export const demoUpcasterDefinitions: UpcasterDefinitions = {
+  WorkOrderBlocked: { 1: workOrderBlockedV1ToV2 },
+};
+
+export const demoUpcasters = () => defineUpcasters(demoUpcasterDefinitions);

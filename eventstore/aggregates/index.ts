@@ -1,0 +1,3 @@
+export * from './aggregate.js';
+export * from './loadAggregate.js';
+export * from './snapshots.js';

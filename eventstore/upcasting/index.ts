@@ -1,0 +1,4 @@
+export * from './upcasters.js';
+export * from './upcastError.js';
+export * from './migrations.js';
+export * from './canonicalJson.js';
