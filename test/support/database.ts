@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';
 import { createClient, createPool } from '../../eventstore/pool.js';
 import { migrate } from '../../eventstore/schema/migrate.js';
+import type { UpcasterRegistry } from '../../eventstore/upcasting/upcasters.js';
 
 export interface TestDatabase {
   url: string;
@@ -22,7 +23,7 @@ const withDatabaseName = (url: string, database: string): string => {
 };
 
 export const createTestDatabase = async (
-  options: { pollIntervalMs?: number } = {},
+  options: { pollIntervalMs?: number; upcasters?: UpcasterRegistry } = {},
 ): Promise<TestDatabase> => {
   const adminUrl = inject('pgAdminUrl');
   const name = `hs_test_${inject('testRunId')}_${randomBytes(6).toString('hex')}`;
@@ -37,6 +38,7 @@ export const createTestDatabase = async (
     pool,
     listenClient: () => createClient(url, 'hindsight-test-listen'),
     pollIntervalMs: options.pollIntervalMs ?? 200,
+    upcasters: options.upcasters,
   });
   return {
     url,
@@ -47,7 +49,10 @@ export const createTestDatabase = async (
         select concat_ws('|',
           (select count(*) || ':' || coalesce(md5(string_agg(e::text, ',' order by global_position)), '') from hindsight.events e),
           (select count(*) || ':' || coalesce(md5(string_agg(s::text, ',' order by stream_id)), '') from hindsight.streams s),
-          (select count(*) || ':' || coalesce(md5(string_agg(c::text, ',' order by subscription_name)), '') from hindsight.checkpoints c)
+          (select count(*) || ':' || coalesce(md5(string_agg(c::text, ',' order by subscription_name)), '') from hindsight.checkpoints c),
+          (select count(*) || ':' || coalesce(md5(string_agg(x::text, ',' order by aggregate_type, stream_id, code_hash)), '') from hindsight.snapshots x),
+          (select count(*) || ':' || coalesce(md5(string_agg(m::text, ',' order by migration_id)), '') from hindsight.migrations m),
+          (select count(*) || ':' || coalesce(md5(string_agg(r::text, ',' order by migration_id, global_position)), '') from hindsight.event_revisions r)
         ) as digest`);
       return rows[0]?.digest ?? '';
     },
