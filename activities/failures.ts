@@ -2,7 +2,10 @@
 // ApplicationFailure whose type names it and whose retryability says whether trying again can
 // help, so workflows and retry policies match on types, never on messages.
 import { ApplicationFailure } from '@temporalio/activity';
+import { UnknownAggregateError } from '../eventstore/aggregates/aggregate.js';
 import { EventStoreError } from '../eventstore/errors.js';
+import { MigrationError } from '../eventstore/upcasting/migrations.js';
+import { UpcastError } from '../eventstore/upcasting/upcastError.js';
 import { isMlflowError } from '../mlflow/errors.js';
 import { FeatureViewError } from '../ml/errors.js';
 
@@ -20,6 +23,18 @@ export const toActivityFailure = (error: unknown): unknown => {
   if (error instanceof EventStoreError) {
     return ApplicationFailure.create({
       type: error.code === 'VALIDATION' ? 'INVALID_ARGUMENT' : error.code,
+      message: error.message,
+      nonRetryable: true,
+      cause: error,
+    });
+  }
+  if (
+    error instanceof UpcastError ||
+    error instanceof MigrationError ||
+    error instanceof UnknownAggregateError
+  ) {
+    return ApplicationFailure.create({
+      type: error instanceof UnknownAggregateError ? 'UNKNOWN_AGGREGATE' : error.code,
       message: error.message,
       nonRetryable: true,
       cause: error,

@@ -1,14 +1,16 @@
 // Every activity of the worker, from one set of dependencies.
 import { createDatasetActivities, type DatasetActivityDeps } from './datasets/index.js';
+import { createOperationsActivities, type OperationsActivityDeps } from './operations/index.js';
 import { createPromotionActivities } from './promotion/index.js';
 import { createTrainingActivities } from './training/index.js';
 
-export type ActivityDeps = DatasetActivityDeps;
+export type ActivityDeps = DatasetActivityDeps & OperationsActivityDeps;
 
 export const createActivities = (deps: ActivityDeps) => ({
   ...createDatasetActivities(deps),
   ...createPromotionActivities(deps),
   ...createTrainingActivities(deps),
+  ...createOperationsActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

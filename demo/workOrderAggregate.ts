@@ -43,7 +43,11 @@ const evolveWorkOrder = (state: WorkOrderState, event: RecordedEvent): WorkOrder
     case 'WorkOrderBlocked': {
       const reason = data.reason as { code?: unknown } | undefined;
       const code = text(reason?.code) ?? 'other';
-      return { ...state, status: 'blocked', blocks: { ...state.blocks, [code]: (state.blocks[code] ?? 0) + 1 } };
+      return {
+        ...state,
+        status: 'blocked',
+        blocks: { ...state.blocks, [code]: (state.blocks[code] ?? 0) + 1 },
+      };
     }
     case 'WorkOrderUnblocked':
       return { ...state, status: 'assigned' };

@@ -164,7 +164,12 @@ export const createEventStore = ({
         const written =
           loaded.version > 0 &&
           (await writeSnapshot(pool, aggregate, streamId, loaded.version, loaded.state));
-        return { streamId, version: loaded.version, written, eventsReplayed: loaded.eventsReplayed };
+        return {
+          streamId,
+          version: loaded.version,
+          written,
+          eventsReplayed: loaded.eventsReplayed,
+        };
       },
       due: (aggregate, page) => findDueStreams(pool, aggregate, page),
       stats: (aggregate) => snapshotStats(pool, aggregate),

@@ -7,3 +7,11 @@ export {
   rejectUpdate,
 } from './promotionWorkflow.js';
 export { RetrainingPipeline, pipelineProgressQuery } from './retrainingPipeline.js';
+export { SnapshotWorkflow, snapshotProgressQuery } from './snapshotWorkflow.js';
+export {
+  UpcastMigrationWorkflow,
+  abortMigrationSignal,
+  migrationProgressQuery,
+  resumeMigrationSignal,
+} from './upcastMigrationWorkflow.js';
+export { UndoMigrationWorkflow, undoProgressQuery } from './undoMigrationWorkflow.js';

@@ -1,3 +1,4 @@
+import { builtInAggregates } from '../builtIns.js';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
@@ -51,6 +52,8 @@ export const startWorker = async (config: Config, logger: Logger): Promise<Runni
       views: builtInViewRegistry(),
       workDir,
       gitCommit: gitCommitOf(config.HINDSIGHT_GIT_COMMIT),
+      pool: eventStore.pool,
+      aggregates: builtInAggregates(),
     },
   });
   const done = worker.run().finally(async () => {

@@ -49,7 +49,9 @@ export const computeAggregateCodeHash = (definition: AggregateDefinition<unknown
     )
     .digest('hex');
 
-export const defineAggregate = <State>(definition: AggregateDefinition<State>): Aggregate<State> => {
+export const defineAggregate = <State>(
+  definition: AggregateDefinition<State>,
+): Aggregate<State> => {
   if (!NAME.test(definition.type) || definition.type.length > 100) {
     throw new Error(`aggregate type '${definition.type}' must be lowercase words joined by '-'`);
   }
@@ -57,11 +59,15 @@ export const defineAggregate = <State>(definition: AggregateDefinition<State>): 
     throw new Error(`aggregate '${definition.type}': category '${definition.category}' has a '-'`);
   }
   if (!Number.isSafeInteger(definition.stateSchemaVersion) || definition.stateSchemaVersion < 1) {
-    throw new Error(`aggregate '${definition.type}': stateSchemaVersion must be a positive integer`);
+    throw new Error(
+      `aggregate '${definition.type}': stateSchemaVersion must be a positive integer`,
+    );
   }
   const { everyEvents, maxLoadMs } = definition.policy;
   if (!Number.isSafeInteger(everyEvents) || everyEvents < 1) {
-    throw new Error(`aggregate '${definition.type}': policy.everyEvents must be a positive integer`);
+    throw new Error(
+      `aggregate '${definition.type}': policy.everyEvents must be a positive integer`,
+    );
   }
   if (maxLoadMs !== undefined && !(maxLoadMs > 0)) {
     throw new Error(`aggregate '${definition.type}': policy.maxLoadMs must be positive`);

@@ -59,5 +59,11 @@ export const loadAggregate = async <State>(
   if (useSnapshot && maxLoadMs !== undefined && loadMs > maxLoadMs) {
     await noteSlowLoad(sql, aggregate as Aggregate, streamId, loadMs, eventsReplayed);
   }
-  return { state, version, snapshotVersion: snapshot?.streamVersion ?? null, eventsReplayed, loadMs };
+  return {
+    state,
+    version,
+    snapshotVersion: snapshot?.streamVersion ?? null,
+    eventsReplayed,
+    loadMs,
+  };
 };

@@ -101,7 +101,9 @@ export const defineUpcasters = (definitions: UpcasterDefinitions): UpcasterRegis
       throw new UpcastError(
         'UNKNOWN_EVENT_TYPE',
         `event type '${type}' has no upcasters` +
-          (known.length ? ` (types with upcasters: ${known.join(', ')})` : ' (none are registered)'),
+          (known.length
+            ? ` (types with upcasters: ${known.join(', ')})`
+            : ' (none are registered)'),
       );
     }
     if (!Number.isSafeInteger(toVersion) || toVersion < 2) {

@@ -1,5 +1,6 @@
 // A Temporal worker for one test file, on the run's shared Temporal server and MLflow server,
 // with a task queue of its own and the workflow bundle made once by the global setup.
+import { builtInAggregates } from '../../cli/builtIns.js';
 import { ApplicationFailure, Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
@@ -53,6 +54,8 @@ export const createTestTemporal = async (db: TestDatabase): Promise<TestTemporal
           views: builtInViewRegistry(),
           workDir,
           gitCommit: 'test',
+          pool: db.pool,
+          aggregates: builtInAggregates(),
           ...overrides,
         },
       });

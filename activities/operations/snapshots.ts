@@ -1,0 +1,125 @@
+// Snapshot activities: find the streams past their aggregate's policy, page by page, and write
+// their snapshots, heartbeating how far the run got; remove snapshots of retired code.
+import type { AggregateRegistry } from '../../eventstore/aggregates/aggregate.js';
+import type { SnapshotStats } from '../../eventstore/aggregates/snapshots.js';
+import type { EventStore } from '../../eventstore/eventStore.js';
+import { cancellationSignal, heartbeat } from '../heartbeat.js';
+import { namedEventId } from '../namedEventId.js';
+
+export interface SnapshotActivityDeps {
+  store: Pick<EventStore, 'snapshots' | 'append'>;
+  aggregates: AggregateRegistry;
+}
+
+export interface SnapshotStreamsInput {
+  aggregateType: string;
+  /** Continue after this stream id (from the previous call); null from the start. */
+  after: string | null;
+  /** Streams read per query. */
+  pageSize: number;
+  /** Streams one call looks at before it returns, so the workflow's history records progress. */
+  maxStreams: number;
+}
+
+export interface SnapshotStreamsResult {
+  scanned: number;
+  due: number;
+  written: number;
+  eventsReplayed: number;
+  lastStreamId: string | null;
+  done: boolean;
+}
+
+export interface SnapshotHeartbeat {
+  aggregateType: string;
+  after: string | null;
+  scanned: number;
+  written: number;
+}
+
+export const snapshotStreams = async (
+  { store, aggregates }: SnapshotActivityDeps,
+  { aggregateType, after, pageSize, maxStreams }: SnapshotStreamsInput,
+): Promise<SnapshotStreamsResult> => {
+  const aggregate = aggregates.get(aggregateType);
+  const signal = cancellationSignal();
+  const result: SnapshotStreamsResult = {
+    scanned: 0,
+    due: 0,
+    written: 0,
+    eventsReplayed: 0,
+    lastStreamId: after,
+    done: false,
+  };
+  while (result.scanned < maxStreams && !signal?.aborted) {
+    const page = await store.snapshots.due(aggregate, {
+      after: result.lastStreamId,
+      limit: pageSize,
+    });
+    for (const stream of page.due) {
+      const taken = await store.snapshots.take(aggregate, stream.streamId);
+      result.due += 1;
+      if (taken.written) result.written += 1;
+      result.eventsReplayed += taken.eventsReplayed;
+    }
+    result.scanned += page.scanned;
+    result.lastStreamId = page.lastStreamId ?? result.lastStreamId;
+    heartbeat({
+      aggregateType,
+      after: result.lastStreamId,
+      scanned: result.scanned,
+      written: result.written,
+    } satisfies SnapshotHeartbeat);
+    if (page.scanned < pageSize) {
+      result.done = true;
+      break;
+    }
+  }
+  return result;
+};
+
+export const snapshotStatsOf = async (
+  { store, aggregates }: SnapshotActivityDeps,
+  { aggregateTypes }: { aggregateTypes: string[] | null },
+): Promise<SnapshotStats[]> =>
+  Promise.all(
+    (aggregateTypes ?? [...aggregates.types]).map((type) =>
+      store.snapshots.stats(aggregates.get(type)),
+    ),
+  );
+
+export const pruneSnapshots = async (
+  { store, aggregates }: SnapshotActivityDeps,
+  { aggregateType }: { aggregateType: string },
+): Promise<number> => store.snapshots.prune(aggregates.get(aggregateType));
+
+export const listAggregateTypes = ({ aggregates }: SnapshotActivityDeps): Promise<string[]> =>
+  Promise.resolve([...aggregates.types]);
+
+export interface RecordSnapshotRunInput {
+  workflowId: string;
+  aggregateType: string;
+  scanned: number;
+  written: number;
+  pruned: number;
+  eventsReplayed: number;
+}
+
+export const SNAPSHOTS_TAKEN = 'SnapshotsTaken';
+
+/** `SnapshotsTaken` on `hindsight.snapshots-<aggregate type>`, once per run and type. */
+export const recordSnapshotRun = async (
+  { store }: SnapshotActivityDeps,
+  input: RecordSnapshotRunInput,
+): Promise<{ streamId: string; streamVersion: number }> => {
+  const streamId = `hindsight.snapshots-${input.aggregateType}`;
+  const result = await store.append(streamId, [
+    {
+      eventId: namedEventId(`${SNAPSHOTS_TAKEN}:${input.workflowId}:${input.aggregateType}`),
+      type: SNAPSHOTS_TAKEN,
+      data: { ...input },
+      metadata: { correlation_id: input.workflowId, actor: 'hindsight-worker' },
+    },
+  ]);
+  return { streamId, streamVersion: result.streamVersion };
+};

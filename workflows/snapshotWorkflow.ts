@@ -1,0 +1,99 @@
+// SnapshotWorkflow: for each aggregate type, pages through its streams, snapshots those past
+// the type's policy (or noted as slow to load), removes snapshots of retired reducer code, and
+// records `SnapshotsTaken`. Meant for a schedule; each page is a checkpoint in the history.
+import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { OperationsActivities } from '../activities/operations/index.js';
+import type { SnapshotStreamsResult } from '../activities/operations/snapshots.js';
+import { failureMessage } from './failureMessage.js';
+import { parseSnapshotInput, type SnapshotWorkflowInput } from './operationsInput.js';
+
+export interface SnapshotTypeProgress {
+  aggregateType: string;
+  scanned: number;
+  due: number;
+  written: number;
+  pruned: number;
+  eventsReplayed: number;
+  done: boolean;
+}
+
+export interface SnapshotProgress {
+  stage: 'listing' | 'snapshotting' | 'done' | 'failed';
+  current: string | null;
+  aggregates: SnapshotTypeProgress[];
+  error: string | null;
+}
+
+export const snapshotProgressQuery = defineQuery<SnapshotProgress>('progress');
+
+const STREAMS_PER_ACTIVITY = 5000;
+
+export async function SnapshotWorkflow(
+  input: SnapshotWorkflowInput = {},
+): Promise<SnapshotProgress> {
+  const request = parseSnapshotInput(input);
+  const { workflowId } = workflowInfo();
+  const progress: SnapshotProgress = {
+    stage: 'listing',
+    current: null,
+    aggregates: [],
+    error: null,
+  };
+  setHandler(snapshotProgressQuery, () => progress);
+  const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
+  const short = proxyActivities<OperationsActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { ...retry, maximumAttempts: 10 },
+  });
+  const long = proxyActivities<OperationsActivities>({
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout: request.heartbeatTimeoutMs,
+    retry,
+  });
+  try {
+    const types = request.aggregateTypes ?? (await short.listAggregateTypes());
+    progress.aggregates = types.map((aggregateType) => ({
+      aggregateType,
+      scanned: 0,
+      due: 0,
+      written: 0,
+      pruned: 0,
+      eventsReplayed: 0,
+      done: false,
+    }));
+    progress.stage = 'snapshotting';
+    for (const entry of progress.aggregates) {
+      progress.current = entry.aggregateType;
+      let after: string | null = null;
+      for (;;) {
+        const step: SnapshotStreamsResult = await long.snapshotStreams({
+          aggregateType: entry.aggregateType,
+          after,
+          pageSize: request.pageSize,
+          maxStreams: STREAMS_PER_ACTIVITY,
+        });
+        entry.scanned += step.scanned;
+        entry.due += step.due;
+        entry.written += step.written;
+        entry.eventsReplayed += step.eventsReplayed;
+        after = step.lastStreamId;
+        if (step.done) break;
+      }
+      entry.pruned = await short.pruneSnapshots({ aggregateType: entry.aggregateType });
+      await short.recordSnapshotRun({
+        workflowId,
+        aggregateType: entry.aggregateType,
+        scanned: entry.scanned,
+        written: entry.written,
+        pruned: entry.pruned,
+        eventsReplayed: entry.eventsReplayed,
+      });
+      entry.done = true;
+    }
+    Object.assign(progress, { stage: 'done', current: null });
+    return progress;
+  } catch (error) {
+    Object.assign(progress, { stage: 'failed', error: failureMessage(error) });
+    throw error;
+  }
+}

@@ -1,0 +1,79 @@
+// UndoMigrationWorkflow: puts back the original payloads a migration replaced, exactly as they
+// were stored, in batches; then checks every row and records `MigrationUndone`.
+import { ApplicationFailure, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { OperationsActivities } from '../activities/operations/index.js';
+import { failureMessage } from './failureMessage.js';
+import { parseUndoInput, type UndoMigrationWorkflowInput } from './operationsInput.js';
+
+export interface UndoProgress {
+  migrationId: string;
+  stage: 'starting' | 'restoring' | 'checking' | 'done' | 'failed';
+  /** Originals the migration kept. */
+  total: number | null;
+  restored: number;
+  percent: number;
+  error: string | null;
+}
+
+export const undoProgressQuery = defineQuery<UndoProgress>('progress');
+
+export async function UndoMigrationWorkflow(
+  input: UndoMigrationWorkflowInput,
+): Promise<{ migrationId: string; restored: number }> {
+  const request = parseUndoInput(input);
+  const { migrationId } = request;
+  const progress: UndoProgress = {
+    migrationId,
+    stage: 'starting',
+    total: null,
+    restored: 0,
+    percent: 0,
+    error: null,
+  };
+  setHandler(undoProgressQuery, () => progress);
+  const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
+  const short = proxyActivities<OperationsActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { ...retry, maximumAttempts: 10 },
+  });
+  const long = proxyActivities<OperationsActivities>({
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: request.heartbeatTimeoutMs,
+    retry,
+  });
+  try {
+    const record = await short.beginUndo({ migrationId });
+    Object.assign(progress, {
+      stage: 'restoring',
+      total: record.migrated,
+      restored: record.restored,
+    });
+    for (;;) {
+      const step = await long.undoEvents({
+        migrationId,
+        batchSize: request.batchSize,
+        maxEvents: 100_000,
+      });
+      progress.restored = step.record.restored;
+      progress.percent =
+        record.migrated > 0
+          ? Math.min(99, Math.floor((100 * step.record.restored) / record.migrated))
+          : 99;
+      if (step.done) break;
+    }
+    progress.stage = 'checking';
+    const check = await long.finishUndo({ migrationId });
+    if (!check.ok) {
+      throw ApplicationFailure.nonRetryable(
+        `undo of ${migrationId} left ${check.different} of ${check.restored} rows different from their originals`,
+        'MIGRATION_MISMATCH',
+      );
+    }
+    await short.recordMigration({ migrationId, type: 'MigrationUndone' });
+    Object.assign(progress, { stage: 'done', percent: 100, restored: check.restored });
+    return { migrationId, restored: check.restored };
+  } catch (error) {
+    Object.assign(progress, { stage: 'failed', error: failureMessage(error) });
+    throw error;
+  }
+}
