@@ -36,6 +36,14 @@ import {
   type SnapshotStats,
 } from './aggregates/snapshots.js';
 import { ValidationError } from './errors.js';
+import {
+  latestViewSnapshot,
+  loadViewSnapshotState,
+  saveViewSnapshot,
+  type ViewSnapshotInfo,
+  type ViewSnapshotKey,
+  type ViewSnapshotRecord,
+} from './viewSnapshots.js';
 import { NO_UPCASTERS, type UpcasterRegistry } from './upcasting/upcasters.js';
 
 export interface EventStore {
@@ -71,6 +79,11 @@ export interface EventStore {
     stats(aggregate: Aggregate): Promise<SnapshotStats>;
     /** Deletes snapshots of other reducer code or state schemas; returns how many. */
     prune(aggregate: Aggregate): Promise<number>;
+  };
+  viewSnapshots: {
+    save(key: ViewSnapshotKey, record: ViewSnapshotRecord): Promise<boolean>;
+    latest(key: ViewSnapshotKey, atOrBelow: number): Promise<ViewSnapshotInfo | null>;
+    loadState(key: ViewSnapshotKey, cutTransactionId: number): Promise<Buffer | null>;
   };
   /** Stops live reads; the pool stays with its owner. */
   close(): Promise<void>;
@@ -174,6 +187,11 @@ export const createEventStore = ({
       due: (aggregate, page) => findDueStreams(pool, aggregate, page),
       stats: (aggregate) => snapshotStats(pool, aggregate),
       prune: (aggregate) => pruneStaleSnapshots(pool, aggregate),
+    },
+    viewSnapshots: {
+      save: (key, record) => saveViewSnapshot(pool, key, record),
+      latest: (key, atOrBelow) => latestViewSnapshot(pool, key, atOrBelow),
+      loadState: (key, cut) => loadViewSnapshotState(pool, key, cut),
     },
     cut: () => takeCut(pool),
     countEvents: (options) =>

@@ -11,6 +11,11 @@ export interface DatasetWorkflowInput {
   validationFraction?: number;
   /** Marks training rows whose outcome arrived in the validation period `purged`; default true. */
   purge?: boolean;
+  /**
+   * Builds on the view's state stored with the latest earlier dataset of the same code at or
+   * below the cut, reading only the events after it (same digest as a full replay). Default true.
+   */
+  incremental?: boolean;
   /** Events per batch; a crash redoes at most the unfinished batch. Default 100 000. */
   eventsPerBatch?: number;
   /** Events per read from PostgreSQL; default 5000. */
@@ -71,6 +76,7 @@ export const parseDatasetInput = (raw: unknown): DatasetRequest => {
     'cut',
     'validationFraction',
     'purge',
+    'incremental',
     'eventsPerBatch',
     'pageSize',
     'heartbeatTimeoutMs',
@@ -78,7 +84,7 @@ export const parseDatasetInput = (raw: unknown): DatasetRequest => {
   ]);
   const unknown = Object.keys(input).filter((key) => !known.has(key));
   if (unknown.length > 0) throw invalid(unknown[0] as string, 'is not an input of the workflow');
-  const { view, validationFraction = 0.2, purge = true } = input;
+  const { view, validationFraction = 0.2, purge = true, incremental = true } = input;
   if (typeof view !== 'string' || !VIEW_NAME.test(view)) {
     throw invalid('view', `${JSON.stringify(view)} is not a feature view name (snake case)`);
   }
@@ -92,8 +98,10 @@ export const parseDatasetInput = (raw: unknown): DatasetRequest => {
     );
   }
   if (typeof purge !== 'boolean') throw invalid('purge', 'must be true or false');
+  if (typeof incremental !== 'boolean') throw invalid('incremental', 'must be true or false');
   return {
     view,
+    incremental,
     cut: parseCut(input.cut),
     validationFraction,
     purge,

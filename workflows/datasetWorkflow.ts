@@ -29,6 +29,8 @@ export interface DatasetProgress {
   percent: number;
   runId: string | null;
   digest: string | null;
+  /** The earlier dataset this one builds on (its view state and labelled rows); null: none. */
+  base: { cut: number; digest: string; events: number } | null;
   error: string | null;
 }
 
@@ -59,6 +61,7 @@ export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<Data
     percent: 0,
     runId: null,
     digest: null,
+    base: null,
     error: null,
   };
   setHandler(datasetProgressQuery, () => progress);
@@ -79,10 +82,18 @@ export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<Data
       view,
       cut,
       events: total,
+      base = null,
+      upcastersHash,
     } = await short.resolveDataset({
       view: request.view,
       cut: request.cut,
+      incremental: request.incremental,
     });
+    progress.base = base && {
+      cut: base.cutTransactionId,
+      digest: base.digest,
+      events: base.events,
+    };
     Object.assign(progress, { cut: cut.transactionId, events: { read: 0, total } });
     const run = await short.openDatasetRun({ workflowId, view, cut });
     runId = run.runId;
@@ -90,7 +101,8 @@ export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<Data
 
     progress.stage = 'reading';
     const rowsArtifacts: string[] = [];
-    let after = { transactionId: 0, globalPosition: 0 };
+    // On a base, reading starts after the last event its view state has seen.
+    let after = base?.position ?? { transactionId: 0, globalPosition: 0 };
     for (let batch = 1; ; batch += 1) {
       const result = await long.generateDatasetBatch({
         runId,
@@ -100,6 +112,7 @@ export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<Data
         after,
         maxEvents: request.eventsPerBatch,
         pageSize: request.pageSize,
+        base,
       });
       rowsArtifacts.push(result.rowsArtifact);
       after = result.checkpoint;
@@ -121,6 +134,8 @@ export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<Data
       cut,
       rowsArtifacts,
       events: progress.events.read,
+      base,
+      upcastersHash,
       validationFraction: request.validationFraction,
       purge: request.purge,
     });

@@ -40,6 +40,8 @@ export interface AssembleOptions {
   validationFraction: number;
   /** Marks training rows labelled at or after the boundary `purged` (see `splitByTime`). */
   purge: boolean;
+  /** A published dataset built on: its labelled rows join the batches' rows. */
+  baseFile?: string;
 }
 
 const ORDER = 'order by transaction_id, global_position, entity_id';
@@ -81,13 +83,19 @@ const single = async (db: DuckDb, sql: string): Promise<unknown[]> => {
 export const assembleParquet = async (
   db: DuckDb,
   schema: DatasetSchema,
-  { batchFiles, outFile, validationFraction, purge }: AssembleOptions,
+  { batchFiles, outFile, validationFraction, purge, baseFile }: AssembleOptions,
 ): Promise<AssembledDataset> => {
   const columns = datasetColumnTypes(schema).map((column) => quoted(column.name));
   const { connection } = db;
-  // Typed by the batch files, which all have the schema's columns and types.
+  // Typed by the batch files, which all have the schema's columns and types. The base's open
+  // observations (label null) are not taken: the batches, resumed from its state, emit them.
+  const base = baseFile
+    ? ` union all select ${columns.join(', ')} from read_parquet(${literal(baseFile)})
+         where label is not null`
+    : '';
   await connection.run(
-    `create or replace temp view dataset_rows as select ${columns.join(', ')} from ${parquetSource(batchFiles)}`,
+    `create or replace temp view dataset_rows as
+       select ${columns.join(', ')} from ${parquetSource(batchFiles)}${base}`,
   );
   const [count, positives, negatives, from, until] = await single(
     db,

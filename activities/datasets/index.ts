@@ -19,7 +19,10 @@ import type {
 } from './types.js';
 
 export interface DatasetActivityDeps {
-  store: Pick<EventStore, 'readAll' | 'cut' | 'countEvents' | 'append'>;
+  store: Pick<
+    EventStore,
+    'readAll' | 'cut' | 'countEvents' | 'append' | 'viewSnapshots' | 'upcasters'
+  >;
   mlflow: MlflowClient;
   views: FeatureViewRegistry;
   /** The worker's scratch folder; datasets are assembled under it. */

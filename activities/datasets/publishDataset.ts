@@ -3,7 +3,13 @@
 // after a partial publication finds the uploaded manifest and completes from it.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import type { EventStore } from '../../eventstore/eventStore.js';
+import type { FeatureRunSnapshot } from '../../ml/featureRun.js';
+import { fetchPublishedDataset } from '../training/publishedDataset.js';
 import { pipeline } from 'node:stream/promises';
 import {
   MANIFEST_FORMAT,
@@ -17,7 +23,9 @@ import {
   MANIFEST_ARTIFACT,
   WORK_ARTIFACTS,
   datasetFiles,
+  exists,
   parquetArtifact,
+  stateArtifact,
 } from './datasetFiles.js';
 import { LINEAGE_TAGS } from './datasetRun.js';
 import type { FeatureViewRegistry } from './featureViewRegistry.js';
@@ -25,6 +33,7 @@ import { openDuckDb } from './parquet.js';
 import type { PublishDatasetInput, PublishedDataset } from './types.js';
 
 export interface PublishDatasetDeps {
+  store: Pick<EventStore, 'viewSnapshots'>;
   mlflow: MlflowClient;
   views: FeatureViewRegistry;
   workDir: string;
@@ -59,11 +68,15 @@ const buildManifest = async (
   { mlflow, views, workDir, gitCommit }: PublishDatasetDeps,
   input: PublishDatasetInput,
 ): Promise<DatasetManifest> => {
-  const { runId, workflowId, view: ref, cut, rowsArtifacts, events } = input;
+  const { runId, workflowId, view: ref, cut, rowsArtifacts, base } = input;
+  const events = input.events + (base?.events ?? 0);
   const view = views.get(ref.name, ref.codeHash);
   const files = await datasetFiles(mlflow, workDir, runId);
   const batchFiles: string[] = [];
   for (const artifact of rowsArtifacts) batchFiles.push(await files.fetch(artifact));
+  const baseFile = base
+    ? (await fetchPublishedDataset(mlflow, workDir, ref.name, base.digest)).parquetFile
+    : undefined;
   const parquet = parquetArtifact(view.name);
   const db = await openDuckDb(files.dir);
   let assembled;
@@ -73,6 +86,7 @@ const buildManifest = async (
       outFile: files.local(parquet),
       validationFraction: input.validationFraction,
       purge: input.purge,
+      baseFile,
     });
   } finally {
     db.close();
@@ -103,6 +117,53 @@ const buildManifest = async (
   await writeFile(files.local(MANIFEST_ARTIFACT), `${JSON.stringify(manifest, null, 2)}\n`);
   await files.upload(MANIFEST_ARTIFACT, 'application/json');
   return manifest;
+};
+
+/**
+ * Stores the view's state at the cut (the last batch's state artifact) for later datasets to
+ * build on. A retry that finds the work folder gone finds the state stored already.
+ */
+const keepViewState = async (
+  { store, mlflow, workDir }: PublishDatasetDeps,
+  input: PublishDatasetInput,
+  manifest: DatasetManifest,
+): Promise<void> => {
+  const last = input.rowsArtifacts.length;
+  if (last === 0 || input.upcastersHash === undefined) return;
+  const files = await datasetFiles(mlflow, workDir, input.runId);
+  let state: Buffer;
+  try {
+    state = await readFile(await files.fetch(stateArtifact(last)));
+  } catch (error) {
+    if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST')) return;
+    throw error;
+  }
+  const snapshot = JSON.parse((await promisify(gunzip)(state)).toString()) as FeatureRunSnapshot;
+  await store.viewSnapshots.save(
+    {
+      view: manifest.view.name,
+      codeHash: manifest.view.codeHash,
+      upcastersHash: input.upcastersHash,
+    },
+    {
+      viewVersion: manifest.view.version,
+      cutTransactionId: manifest.cut.transactionId,
+      position: snapshot.position,
+      events: manifest.events,
+      labelledRows: manifest.labelBalance.labelled,
+      datasetDigest: manifest.digest,
+      datasetRunId: input.runId,
+      state,
+    },
+  );
+};
+
+/** Keeps the published file where trainers and later datasets on this worker look first. */
+const cacheByDigest = async (workDir: string, file: string, digest: string): Promise<void> => {
+  const dir = path.join(workDir, 'datasets', 'by-digest');
+  await mkdir(dir, { recursive: true });
+  const target = path.join(dir, `${digest}.parquet`);
+  if ((await exists(file)) && !(await exists(target))) await rename(file, target);
 };
 
 export const publishDataset = async (
@@ -167,9 +228,12 @@ export const publishDataset = async (
       },
     ],
   });
+  await keepViewState(deps, input, manifest);
   await mlflow.deleteArtifact({ runId, path: WORK_ARTIFACTS });
   await mlflow.setTag({ runId, key: LINEAGE_TAGS.digest, value: manifest.digest });
   if (run.info.status !== 'FINISHED') await mlflow.updateRun({ runId, status: 'FINISHED' });
-  await (await datasetFiles(mlflow, deps.workDir, runId)).remove();
+  const files = await datasetFiles(mlflow, deps.workDir, runId);
+  await cacheByDigest(deps.workDir, files.local(manifest.file.path), manifest.digest);
+  await files.remove();
   return { runId, experimentId: run.info.experimentId, manifest };
 };

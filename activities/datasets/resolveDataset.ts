@@ -3,12 +3,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import type { FeatureViewRegistry } from './featureViewRegistry.js';
-import type { ResolveDatasetInput, ResolvedDataset } from './types.js';
+import type { DatasetBase, ResolveDatasetInput, ResolvedDataset } from './types.js';
 
 export const resolveDataset = async (
-  store: Pick<EventStore, 'cut' | 'countEvents'>,
+  store: Pick<EventStore, 'cut' | 'countEvents' | 'viewSnapshots' | 'upcasters'>,
   views: FeatureViewRegistry,
-  { view: name, cut: givenCut }: ResolveDatasetInput,
+  { view: name, cut: givenCut, incremental = true }: ResolveDatasetInput,
 ): Promise<ResolvedDataset> => {
   const view = views.get(name);
   const horizon = await store.cut();
@@ -24,9 +24,32 @@ export const resolveDataset = async (
     givenCut === null
       ? { transactionId: horizon.transactionId, takenAt: horizon.takenAt }
       : { transactionId: givenCut, takenAt: null };
+  const upcastersHash = store.upcasters.codeHash;
+  const stored = incremental
+    ? await store.viewSnapshots.latest(
+        { view: name, codeHash: view.codeHash, upcastersHash },
+        cut.transactionId,
+      )
+    : null;
+  const base: DatasetBase | null = stored && {
+    cutTransactionId: stored.cutTransactionId,
+    position: stored.position,
+    events: stored.events,
+    labelledRows: stored.labelledRows,
+    digest: stored.datasetDigest,
+    runId: stored.datasetRunId,
+    upcastersHash,
+  };
   const events = await store.countEvents({
     until: cut.transactionId,
+    after: base?.position,
     eventTypes: view.eventTypes,
   });
-  return { view: { name, version: view.version, codeHash: view.codeHash }, cut, events };
+  return {
+    view: { name, version: view.version, codeHash: view.codeHash },
+    cut,
+    events,
+    base,
+    upcastersHash,
+  };
 };

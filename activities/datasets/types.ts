@@ -20,13 +20,34 @@ export interface ResolveDatasetInput {
   view: string;
   /** A cut given by the caller, or null to take a new one. */
   cut: number | null;
+  /** Start from the view's state stored at an earlier cut when there is one (default true). */
+  incremental?: boolean;
+}
+
+/**
+ * An earlier dataset of the same view code (and upcasters) at or below the cut: the new one
+ * starts from the view's state at its cut and takes its labelled rows as they are.
+ */
+export interface DatasetBase {
+  cutTransactionId: number;
+  /** The last event the view read for it; reading resumes after it. */
+  position: Position;
+  /** Events the view read for it. */
+  events: number;
+  labelledRows: number;
+  digest: string;
+  runId: string;
+  upcastersHash: string;
 }
 
 export interface ResolvedDataset {
   view: DatasetViewRef;
   cut: DatasetCut;
-  /** Events below the cut of the types the view reads: the total of the progress. */
+  /** Events of the types the view reads still to read (after the base, if any) below the cut. */
   events: number;
+  base: DatasetBase | null;
+  /** The resolving worker's upcasters: what the view reads, so what its state means. */
+  upcastersHash: string;
 }
 
 export interface OpenDatasetRunInput {
@@ -52,6 +73,8 @@ export interface DatasetBatchInput {
   maxEvents: number;
   /** Events per read from PostgreSQL. */
   pageSize: number;
+  /** Batch 1 resumes from this base's stored view state instead of the start. */
+  base?: DatasetBase | null;
 }
 
 export interface DatasetBatchResult {
@@ -72,7 +95,11 @@ export interface PublishDatasetInput {
   view: DatasetViewRef;
   cut: DatasetCut;
   rowsArtifacts: string[];
+  /** Events read by the batches (after the base, if any). */
   events: number;
+  base?: DatasetBase | null;
+  /** The upcasters the view read through (see ResolvedDataset); without it no state is kept. */
+  upcastersHash?: string;
   validationFraction: number;
   purge: boolean;
 }

@@ -32,6 +32,8 @@ create table hindsight.view_snapshots (
   view_name text not null,
   view_version integer not null,
   code_hash text not null,
+  -- The upcasters shape what the view reads: other upcaster code, other rows.
+  upcasters_hash text not null,
   cut_tx bigint not null,
   last_tx bigint not null,
   last_position bigint not null,
@@ -41,7 +43,7 @@ create table hindsight.view_snapshots (
   dataset_run_id text not null,
   state bytea not null,
   created_at timestamptz not null default now(),
-  primary key (view_name, code_hash, cut_tx)
+  primary key (view_name, code_hash, upcasters_hash, cut_tx)
 );
 
 create table hindsight.migrations (

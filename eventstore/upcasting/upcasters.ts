@@ -2,6 +2,7 @@
 // Reads return every event at its type's latest version; appending an older version is accepted
 // and stored as given (the log keeps what the client said), reads upcast it, and an upcasting
 // migration may rewrite the stored rows later, keeping the originals.
+import { createHash } from 'node:crypto';
 import type { JsonObject, StoredEvent } from '../types.js';
 import { UpcastError } from './upcastError.js';
 
@@ -26,6 +27,8 @@ export interface UpcastResult {
 export interface UpcasterRegistry {
   /** Event types that have upcasters, sorted. */
   readonly eventTypes: readonly string[];
+  /** sha256 over every chain's source text: what readers see depends on this code. */
+  readonly codeHash: string;
   /** The latest schema version of a type; undefined for a type without upcasters. */
   latestVersion: (type: string) => number | undefined;
   /**
@@ -164,8 +167,17 @@ export const defineUpcasters = (definitions: UpcasterDefinitions): UpcasterRegis
     return { ...event, schemaVersion: result.schemaVersion, data: JSON.stringify(result.data) };
   };
 
+  const eventTypes = [...chains.keys()].sort();
+  const codeHash = createHash('sha256')
+    .update(
+      JSON.stringify(
+        eventTypes.map((type) => [type, (chains.get(type) ?? []).map((step) => step.toString())]),
+      ),
+    )
+    .digest('hex');
   return {
-    eventTypes: [...chains.keys()].sort(),
+    eventTypes,
+    codeHash,
     latestVersion,
     checkTarget,
     upcast,
