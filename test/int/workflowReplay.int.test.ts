@@ -14,6 +14,15 @@ import type { DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
 import type { PromotionStatus } from '../../workflows/promotionWorkflow.js';
 import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
+import { demoUpcasters, workOrderBlockedV1ToV2 } from '../../demo/demoUpcasters.js';
+import { createEventStore } from '../../eventstore/eventStore.js';
+import { createClient } from '../../eventstore/pool.js';
+import { defineUpcasters } from '../../eventstore/upcasting/upcasters.js';
+import type { MigrationWorkflowInput } from '../../workflows/operationsInput.js';
+import type {
+  MigrationProgress,
+  MigrationWorkflowResult,
+} from '../../workflows/upcastMigrationWorkflow.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
 
@@ -101,6 +110,82 @@ describe.runIf(recording)('recording workflow histories', () => {
     await handle.result();
     await record('RetrainingPipeline.approved.json', handle);
     await record('PromotionWorkflow.approved.json', promotion);
+  });
+});
+
+describe.runIf(recording)('recording operations workflow histories', () => {
+  let db: TestDatabase;
+  let temporal: TestTemporal;
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ upcasters: demoUpcasters() });
+    temporal = await createTestTemporal(db);
+    for (const { streamId, event } of generateDemoEvents({ seed: 5, workOrders: 120 })) {
+      await db.store.append(streamId, [event]);
+    }
+  });
+  afterAll(async () => {
+    await temporal.close();
+    await db.drop();
+  });
+
+  it('records UpcastMigrationWorkflow blocked by a failing upcaster, resumed, then undone', async () => {
+    const { rows } = await db.pool.query<{ event_id: string }>(
+      `select event_id::text from hindsight.events where event_type = 'WorkOrderBlocked'
+        order by tx_id, global_position offset 7 limit 1`,
+    );
+    const poisoned = rows[0]?.event_id;
+    const failing = defineUpcasters({
+      WorkOrderBlocked: {
+        1: (data, event) => {
+          if (event.eventId === poisoned) throw new Error('no reason code for this one');
+          return workOrderBlockedV1ToV2(data);
+        },
+      },
+    });
+    const badStore = createEventStore({
+      pool: db.pool,
+      listenClient: () => createClient(db.url, 'replay-recording'),
+      upcasters: failing,
+    });
+    const bad = await temporal.startWorker({ store: badStore });
+    const migrationId = uniqueId('migration-recorded');
+    const handle = await temporal.client.workflow.start<
+      (input: MigrationWorkflowInput) => Promise<MigrationWorkflowResult>
+    >('UpcastMigrationWorkflow', {
+      taskQueue: temporal.taskQueue,
+      workflowId: migrationId,
+      args: [{ eventType: 'WorkOrderBlocked', toVersion: 2, batchSize: 3 }],
+    });
+    const deadline = Date.now() + 60_000;
+    while ((await handle.query<MigrationProgress>('progress')).stage !== 'blocked') {
+      if (Date.now() > deadline) throw new Error('the migration did not block');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    bad.shutdown();
+    await temporal.startWorker();
+    await handle.signal('resume');
+    await handle.result();
+    await record('UpcastMigrationWorkflow.resumed.json', handle);
+    await badStore.close();
+
+    const undo = await temporal.client.workflow.start('UndoMigrationWorkflow', {
+      taskQueue: temporal.taskQueue,
+      workflowId: uniqueId('undo-recorded'),
+      args: [{ migrationId, batchSize: 5 }],
+    });
+    await undo.result();
+    await record('UndoMigrationWorkflow.json', undo);
+  });
+
+  it('records SnapshotWorkflow', async () => {
+    const handle = await temporal.client.workflow.start('SnapshotWorkflow', {
+      taskQueue: temporal.taskQueue,
+      workflowId: uniqueId('snapshots-recorded'),
+      args: [{ pageSize: 7 }],
+    });
+    await handle.result();
+    await record('SnapshotWorkflow.json', handle);
   });
 });
 
