@@ -53,6 +53,7 @@ export const appendToStream = async (
   validateExpectedVersion(expected);
   const prepared = prepareEvents(events);
   let row: AppendRow | undefined;
+  const batch = encodeBatch(prepared);
   try {
     // A named statement: parsed once per connection, not once per append.
     const result = await sql.query<AppendRow>({
@@ -63,7 +64,7 @@ export const appendToStream = async (
         categoryOf(streamId),
         expected.kind,
         expected.kind === 'exact' ? expected.version : null,
-        encodeBatch(prepared),
+        batch,
       ],
     });
     row = result.rows[0];
@@ -90,12 +91,45 @@ export const appendToStream = async (
       );
     case 'archived':
       throw new StreamArchivedError(streamId);
-    case 'id_conflict':
+    case 'id_conflict': {
+      const retried = await retryAfterMigration(sql, streamId, expected, batch);
+      if (retried) return { ...retried, eventIds: prepared.map((e) => e.id), duplicate: true };
       throw new EventIdConflictError(
         row.conflict_event_id ?? '?',
         'was already appended with other content or at another position',
       );
+    }
   }
+};
+
+/**
+ * A retry of an append whose events an upcasting migration rewrote since: the same batch, as
+ * the originals the migration kept, is still a duplicate and returns the original result.
+ */
+const retryAfterMigration = async (
+  sql: Sql,
+  streamId: string,
+  expected: ExpectedVersion,
+  batch: string,
+): Promise<Omit<AppendResult, 'eventIds' | 'duplicate'> | null> => {
+  const { rows } = await sql.query<{
+    stream_version: number;
+    tx_id: number;
+    positions: number[];
+  }>('select * from hindsight.append_retry_after_migration($1, $2, $3, $4)', [
+    streamId,
+    expected.kind,
+    expected.kind === 'exact' ? expected.version : null,
+    batch,
+  ]);
+  const row = rows[0];
+  return row
+    ? {
+        streamVersion: row.stream_version,
+        globalPositions: row.positions,
+        transactionId: row.tx_id,
+      }
+    : null;
 };
 
 interface PgError {

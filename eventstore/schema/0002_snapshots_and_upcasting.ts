@@ -78,4 +78,58 @@ create table hindsight.event_revisions (
   data jsonb not null,
   primary key (migration_id, global_position)
 );
+
+-- A retried append whose events a migration rewrote meanwhile: it matches when each event
+-- equals the stored row, or the original the migration kept. Called only after append_to_stream
+-- reported a conflict, so the common path pays nothing for it.
+create function hindsight.append_retry_after_migration(
+  p_stream_id text,
+  p_expected_kind text,
+  p_expected_version bigint,
+  p_events jsonb
+) returns table (stream_version bigint, tx_id xid8, positions bigint[])
+language plpgsql stable
+as $fn$
+declare
+  v_count integer := jsonb_array_length(p_events);
+  v_found integer;
+  v_same integer;
+  v_base_min bigint;
+  v_base_max bigint;
+  v_ok boolean;
+begin
+  select count(*),
+         count(*) filter (
+           where ev.stream_id = p_stream_id
+             and ev.event_type = i.e->>'type'
+             and ev.metadata = i.e->'metadata'
+             and (i.e->>'occurred_at' is null
+                  or ev.occurred_at = (i.e->>'occurred_at')::timestamptz)
+             and ((ev.schema_version = (i.e->>'schema_version')::integer and ev.data = i.e->'data')
+                  or exists (select 1 from hindsight.event_revisions r
+                              where r.global_position = ev.global_position
+                                and r.schema_version = (i.e->>'schema_version')::integer
+                                and r.data = i.e->'data'))),
+         min(ev.stream_version - i.ord),
+         max(ev.stream_version - i.ord)
+    into v_found, v_same, v_base_min, v_base_max
+    from jsonb_array_elements(p_events) with ordinality as i(e, ord)
+    join hindsight.events ev on ev.event_id = (i.e->>'id')::uuid;
+  -- Assigned first: inside IF, the CASE's first THEN would end the condition.
+  v_ok := v_found = v_count and v_same = v_count and v_base_min = v_base_max
+    and case p_expected_kind
+          when 'exact' then v_base_min = p_expected_version
+          when 'no_stream' then v_base_min = 0
+          else true
+        end;
+  if v_ok then
+    return query
+      select v_base_min + v_count, min(ev.tx_id),
+             array_agg(ev.global_position order by ev.stream_version)
+        from hindsight.events ev
+       where ev.stream_id = p_stream_id
+         and ev.stream_version > v_base_min and ev.stream_version <= v_base_min + v_count;
+  end if;
+end;
+$fn$;
 `;
