@@ -16,7 +16,8 @@ export const datasetWorkflowId = (view: string): string => `dataset-${view}-${ra
 const detailOf = (progress: DatasetProgress): string => {
   const total = progress.events.total;
   const events = `${progress.events.read.toLocaleString('en')}${total === null ? '' : `/${total.toLocaleString('en')}`} events`;
-  return `${progress.stage}  ${events}  ${progress.rows.toLocaleString('en')} rows  batch ${progress.batches}`;
+  const base = progress.base ? `  on cut ${progress.base.cut}` : '';
+  return `${progress.stage}  ${events}  ${progress.rows.toLocaleString('en')} rows  batch ${progress.batches}${base}`;
 };
 
 /** Failures that are the request's fault: the CLI exits 2 for them. */

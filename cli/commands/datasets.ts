@@ -10,6 +10,7 @@ interface GenerateOptions {
   cut?: string;
   validationFraction?: string;
   eventsPerBatch?: string;
+  incremental: boolean;
   wait: boolean;
   json: boolean;
 }
@@ -61,6 +62,10 @@ export const registerDatasetsCommands = (program: Command): void => {
     .option('--cut <transaction id>', 'reproduce the dataset of this cut')
     .option('--validation-fraction <fraction>', 'latest share of rows that validates', '0.2')
     .option('--events-per-batch <count>', 'events per checkpointed batch')
+    .option(
+      '--no-incremental',
+      'replay the log from the start instead of building on the view state of an earlier dataset',
+    )
     .option('--no-wait', 'print the workflow id and return at once')
     .option('--json', 'print the result as JSON')
     .action(
@@ -70,6 +75,7 @@ export const registerDatasetsCommands = (program: Command): void => {
           view,
           cut: options.cut === undefined ? null : parseNonNegativeInt(options.cut, '--cut'),
           validationFraction: parseFraction(options.validationFraction ?? '0.2'),
+          incremental: options.incremental,
           ...(options.eventsPerBatch === undefined
             ? {}
             : {
