@@ -16,11 +16,14 @@ export const workOrderBlockedV1ToV2 = (data: JsonObject): JsonObject => {
   if (typeof reason !== 'string') {
     throw new Error(`WorkOrderBlocked v1 needs a text reason, got ${JSON.stringify(reason)}`);
   }
-  return { ...rest, reason: { code: BLOCK_REASON_CODES[reason] ?? 'other', text: reason } };
+  // Own keys only: a reason such as 'toString' must not find Object.prototype's members.
+  const code = Object.hasOwn(BLOCK_REASON_CODES, reason) ? BLOCK_REASON_CODES[reason] : 'other';
+  return { ...rest, reason: { code, text: reason } };
 };
 
 export const demoUpcasterDefinitions: UpcasterDefinitions = {
   WorkOrderBlocked: { 1: workOrderBlockedV1ToV2 },
 };
 
-export const demoUpcasters = () => defineUpcasters(demoUpcasterDefinitions);
+export const demoUpcasters = () =>
+  defineUpcasters(demoUpcasterDefinitions, { constants: { BLOCK_REASON_CODES } });

@@ -46,7 +46,11 @@ const evolveWorkOrder = (state: WorkOrderState, event: RecordedEvent): WorkOrder
       return {
         ...state,
         status: 'blocked',
-        blocks: { ...state.blocks, [code]: (state.blocks[code] ?? 0) + 1 },
+        // Own keys only: a code such as 'constructor' must not find Object.prototype's members.
+        blocks: {
+          ...state.blocks,
+          [code]: (Object.hasOwn(state.blocks, code) ? (state.blocks[code] as number) : 0) + 1,
+        },
       };
     }
     case 'WorkOrderUnblocked':

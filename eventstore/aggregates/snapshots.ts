@@ -163,7 +163,7 @@ export interface SnapshotStats {
   streams: number;
   /** Streams with a snapshot valid for the current code. */
   snapshotted: number;
-  /** Streams past the policy now. */
+  /** Streams a snapshot run would take now: past the policy, or noted as slow to load. */
   due: number;
   /** Snapshots of other code or state schema versions: ignored, removed by the next run. */
   stale: number;
@@ -179,7 +179,9 @@ export const snapshotStats = async (sql: Sql, aggregate: Aggregate): Promise<Sna
       /* sql */ `
       select count(*) as streams,
              count(sn.stream_id) as snapshotted,
-             count(*) filter (where s.version - coalesce(sn.stream_version, 0) >= $5) as due,
+             count(*) filter (where s.version - coalesce(sn.stream_version, 0) >= $5
+                                 or (h.stream_id is not null
+                                     and s.version > coalesce(sn.stream_version, 0))) as due,
              count(h.stream_id) as slow_loads,
              coalesce(avg(s.version - coalesce(sn.stream_version, 0)), 0) as tail_mean,
              coalesce(max(s.version - coalesce(sn.stream_version, 0)), 0) as tail_max,

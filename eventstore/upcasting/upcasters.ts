@@ -56,7 +56,15 @@ const isPlainObject = (value: unknown): value is JsonObject =>
  * Builds the registry and checks every chain at once: each type's steps must run from version 1
  * without a gap, so a worker with a broken chain refuses to start instead of failing on a read.
  */
-export const defineUpcasters = (definitions: UpcasterDefinitions): UpcasterRegistry => {
+export const defineUpcasters = (
+  definitions: UpcasterDefinitions,
+  {
+    constants,
+  }: {
+    /** Values the upcasters read from outside themselves: part of the code hash too. */
+    constants?: JsonObject;
+  } = {},
+): UpcasterRegistry => {
   const chains = new Map<string, Upcaster[]>();
   for (const [type, steps] of Object.entries(definitions)) {
     const versions = Object.keys(steps)
@@ -66,11 +74,13 @@ export const defineUpcasters = (definitions: UpcasterDefinitions): UpcasterRegis
       throw new UpcastError('MISSING_STEP', `event type '${type}' has an empty upcaster chain`);
     }
     const chain: Upcaster[] = [];
+    const keys = Object.keys(steps);
     versions.forEach((version, index) => {
       if (!Number.isSafeInteger(version) || version < 1) {
+        const key = keys.find((k) => !(Number.isSafeInteger(Number(k)) && Number(k) >= 1));
         throw new UpcastError(
           'INVALID_TARGET',
-          `event type '${type}': an upcaster is keyed by the version it reads, a positive integer, not '${version}'`,
+          `event type '${type}': an upcaster is keyed by the version it reads, a positive integer, not '${key ?? version}'`,
         );
       }
       if (version !== index + 1) {
@@ -170,9 +180,13 @@ export const defineUpcasters = (definitions: UpcasterDefinitions): UpcasterRegis
   const eventTypes = [...chains.keys()].sort();
   const codeHash = createHash('sha256')
     .update(
-      JSON.stringify(
-        eventTypes.map((type) => [type, (chains.get(type) ?? []).map((step) => step.toString())]),
-      ),
+      JSON.stringify({
+        chains: eventTypes.map((type) => [
+          type,
+          (chains.get(type) ?? []).map((step) => step.toString()),
+        ]),
+        constants: constants ?? null,
+      }),
     )
     .digest('hex');
   return {
