@@ -1,7 +1,13 @@
 // SnapshotWorkflow: for each aggregate type, pages through its streams, snapshots those past
 // the type's policy (or noted as slow to load), removes snapshots of retired reducer code, and
 // records `SnapshotsTaken`. Meant for a schedule; each page is a checkpoint in the history.
-import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  defineQuery,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { OperationsActivities } from '../activities/operations/index.js';
 import type { SnapshotStreamsResult } from '../activities/operations/snapshots.js';
 import { failureMessage } from './failureMessage.js';
@@ -51,7 +57,16 @@ export async function SnapshotWorkflow(
     retry,
   });
   try {
-    const types = request.aggregateTypes ?? (await short.listAggregateTypes());
+    const known = await short.listAggregateTypes();
+    const unknown = (request.aggregateTypes ?? []).filter((type) => !known.includes(type));
+    if (unknown.length > 0) {
+      // Checked before any work: a run that fails here has written nothing.
+      throw ApplicationFailure.nonRetryable(
+        `aggregate type '${unknown.join("', '")}' is unknown (known: ${known.join(', ') || 'none'})`,
+        'UNKNOWN_AGGREGATE',
+      );
+    }
+    const types = request.aggregateTypes ?? known;
     progress.aggregates = types.map((aggregateType) => ({
       aggregateType,
       scanned: 0,

@@ -52,7 +52,7 @@ export async function UndoMigrationWorkflow(
       const step = await long.undoEvents({
         migrationId,
         batchSize: request.batchSize,
-        maxEvents: 100_000,
+        maxEvents: 10_000,
       });
       progress.restored = step.record.restored;
       progress.percent =

@@ -57,7 +57,8 @@ export const resumeMigrationSignal = defineSignal('resume');
 /** Give up a blocked migration; the events migrated so far stay migrated (undo restores them). */
 export const abortMigrationSignal = defineSignal<[string]>('abort');
 
-const EVENTS_PER_ACTIVITY = 100_000;
+/** Each activity returns after this many, so the progress query moves along. */
+const EVENTS_PER_ACTIVITY = 10_000;
 
 export async function UpcastMigrationWorkflow(
   input: MigrationWorkflowInput,
@@ -193,8 +194,11 @@ export async function UpcastMigrationWorkflow(
   } catch (error) {
     Object.assign(progress, { stage: 'failed', error: failureMessage(error) });
     if (begun) {
-      await short.failMigration({ migrationId, reason: failureMessage(error) });
-      await short.recordMigration({ migrationId, type: 'MigrationFailed' });
+      const ended = await short.failMigration({ migrationId, reason: failureMessage(error) });
+      // Verification may have ended it already; either way it failed here, once.
+      if (ended.failed || ended.status === 'failed') {
+        await short.recordMigration({ migrationId, type: 'MigrationFailed' });
+      }
     }
     throw error;
   }

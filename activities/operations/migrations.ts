@@ -111,7 +111,7 @@ export const verifyMigration = async (
 export const failMigration = async (
   { pool }: MigrationActivityDeps,
   { migrationId, reason }: { migrationId: string; reason: string },
-): Promise<MigrationRecord> => fail(pool, migrationId, reason);
+): Promise<MigrationRecord & { failed: boolean }> => fail(pool, migrationId, reason);
 
 export const beginUndo = async (
   { pool }: MigrationActivityDeps,

@@ -281,7 +281,20 @@ export const beginMigration = async (
     }
     throw error;
   }
-  return getMigration(sql, migrationId);
+  const record = await getMigration(sql, migrationId);
+  // A retried start finds its own running row; any other row means the id was used before.
+  if (
+    record.status !== 'running' ||
+    record.eventType !== plan.eventType ||
+    record.toVersion !== plan.toVersion
+  ) {
+    throw new MigrationError(
+      'MIGRATION_STATE',
+      `migration id '${migrationId}' was used already (${record.eventType} to v${record.toVersion}, ` +
+        `${record.status}): give a new id`,
+    );
+  }
+  return record;
 };
 
 export interface BatchResult {
@@ -522,18 +535,21 @@ export const verifyMigration = async (
   return { ok, revisions, remaining, digestBefore, digestAfter, mismatches };
 };
 
-/** Ends a migration that will not finish (aborted by its operator): the rows done stay done. */
+/**
+ * Ends a migration that will not finish (aborted by its operator, or failed its verification):
+ * the rows done stay done. `failed` says whether this call ended it (it was running).
+ */
 export const failMigration = async (
   sql: Sql,
   migrationId: string,
   reason: string,
-): Promise<MigrationRecord> => {
-  await sql.query(
+): Promise<MigrationRecord & { failed: boolean }> => {
+  const { rowCount } = await sql.query(
     `update hindsight.migrations set status = 'failed', error = $2, finished_at = now()
       where migration_id = $1 and status = 'running'`,
     [migrationId, reason],
   );
-  return getMigration(sql, migrationId);
+  return { ...(await getMigration(sql, migrationId)), failed: (rowCount ?? 0) > 0 };
 };
 
 /**
