@@ -26,6 +26,29 @@ import {
   type SaveCheckpointResponse,
 } from '../gen/hindsight/v1/eventstore.js';
 import { ModelsClient } from '../gen/hindsight/v1/models.js';
+import {
+  OperationsClient,
+  type AbortMigrationRequest,
+  type AbortMigrationResponse,
+  type GetMigrationRequest,
+  type GetMigrationResponse,
+  type GetSnapshotRunRequest,
+  type GetSnapshotRunResponse,
+  type GetSnapshotStatsRequest,
+  type GetSnapshotStatsResponse,
+  type ListMigrationsRequest,
+  type ListMigrationsResponse,
+  type ResumeMigrationRequest,
+  type ResumeMigrationResponse,
+  type ScheduleSnapshotsRequest,
+  type ScheduleSnapshotsResponse,
+  type StartMigrationRequest,
+  type StartMigrationResponse,
+  type StartSnapshotsRequest,
+  type StartSnapshotsResponse,
+  type UndoMigrationRequest,
+  type UndoMigrationResponse,
+} from '../gen/hindsight/v1/operations.js';
 import { PipelinesClient } from '../gen/hindsight/v1/pipelines.js';
 
 export interface ClientOptions {
@@ -71,6 +94,9 @@ export const createPipelinesClient = (options: ClientOptions): PipelinesClient =
 export const createModelsClient = (options: ClientOptions): ModelsClient =>
   new ModelsClient(options.address, ...channelOf(options));
 
+export const createOperationsClient = (options: ClientOptions): OperationsClient =>
+  new OperationsClient(options.address, ...channelOf(options));
+
 type Callback<Res> = (error: ServiceError | null, response: Res) => void;
 
 /** Calls a unary method and resolves with its response. */
@@ -86,8 +112,14 @@ export const unary = <Req, Res>(
 export const eventStoreCalls = (client: EventStoreClient) => ({
   append: (request: AppendRequest) =>
     unary<AppendRequest, AppendResponse>((r, cb) => client.append(r, cb), request),
-  readStream: (request: ReadStreamRequest) =>
-    unary<ReadStreamRequest, ReadStreamResponse>((r, cb) => client.readStream(r, cb), request),
+  // snapshot_aggregate is optional: reads written before it existed need not name it.
+  readStream: (
+    request: Omit<ReadStreamRequest, 'snapshotAggregate'> & { snapshotAggregate?: string },
+  ) =>
+    unary<ReadStreamRequest, ReadStreamResponse>((r, cb) => client.readStream(r, cb), {
+      snapshotAggregate: '',
+      ...request,
+    }),
   getStream: (request: GetStreamRequest) =>
     unary<GetStreamRequest, GetStreamResponse>((r, cb) => client.getStream(r, cb), request),
   archiveStream: (request: ArchiveStreamRequest) =>
@@ -109,3 +141,44 @@ export const eventStoreCalls = (client: EventStoreClient) => ({
 });
 
 export type EventStoreCalls = ReturnType<typeof eventStoreCalls>;
+
+const call =
+  <Req, Res>(method: (request: Req, callback: Callback<Res>) => ClientUnaryCall) =>
+  (request: Req): Promise<Res> =>
+    unary(method, request);
+
+/** The Operations service's methods as promises. */
+export const operationsCalls = (client: OperationsClient) => ({
+  startMigration: call<StartMigrationRequest, StartMigrationResponse>((r, cb) =>
+    client.startMigration(r, cb),
+  ),
+  getMigration: call<GetMigrationRequest, GetMigrationResponse>((r, cb) =>
+    client.getMigration(r, cb),
+  ),
+  listMigrations: call<ListMigrationsRequest, ListMigrationsResponse>((r, cb) =>
+    client.listMigrations(r, cb),
+  ),
+  resumeMigration: call<ResumeMigrationRequest, ResumeMigrationResponse>((r, cb) =>
+    client.resumeMigration(r, cb),
+  ),
+  abortMigration: call<AbortMigrationRequest, AbortMigrationResponse>((r, cb) =>
+    client.abortMigration(r, cb),
+  ),
+  undoMigration: call<UndoMigrationRequest, UndoMigrationResponse>((r, cb) =>
+    client.undoMigration(r, cb),
+  ),
+  startSnapshots: call<StartSnapshotsRequest, StartSnapshotsResponse>((r, cb) =>
+    client.startSnapshots(r, cb),
+  ),
+  getSnapshotRun: call<GetSnapshotRunRequest, GetSnapshotRunResponse>((r, cb) =>
+    client.getSnapshotRun(r, cb),
+  ),
+  getSnapshotStats: call<GetSnapshotStatsRequest, GetSnapshotStatsResponse>((r, cb) =>
+    client.getSnapshotStats(r, cb),
+  ),
+  scheduleSnapshots: call<ScheduleSnapshotsRequest, ScheduleSnapshotsResponse>((r, cb) =>
+    client.scheduleSnapshots(r, cb),
+  ),
+});
+
+export type OperationsCalls = ReturnType<typeof operationsCalls>;

@@ -2,11 +2,13 @@
 import { Command, CommanderError } from 'commander';
 import { registerDatasetsCommands } from './commands/datasets.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerMigrationsCommands } from './commands/migrations.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerEventsCommands } from './commands/events.js';
 import { registerScheduleCommands } from './commands/schedule.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerSnapshotsCommands } from './commands/snapshots.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { EXIT } from './errors.js';
@@ -26,6 +28,8 @@ registerPipelineCommands(program);
 registerModelsCommands(program);
 registerDemoCommand(program);
 registerScheduleCommands(program);
+registerMigrationsCommands(program);
+registerSnapshotsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

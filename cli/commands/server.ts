@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, mlflowUriOf, temporalAddressOf, type Config } from '../../config/env.js';
 import { createMlflowClient } from '../../mlflow/index.js';
 import { createPipelineSchedules } from '../../services/schedules/index.js';
+import { builtInAggregates } from '../builtIns.js';
 import { builtInViewRegistry } from '../worker.js';
 import { createLogger, type Logger } from '../../config/logger.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../services/grpc/server.js';
@@ -30,8 +31,10 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
   const temporal = Connection.lazy({ address: temporalAddressOf(config) });
   const client = new Client({ connection: temporal, namespace: config.TEMPORAL_NAMESPACE });
   const mlflow = createMlflowClient({ trackingUri: mlflowUriOf(config) });
+  const aggregates = builtInAggregates();
   const grpc = await startGrpcServer({
     store: eventStore.store,
+    snapshots: { aggregates, sql: eventStore.pool },
     platform: {
       pipelines: {
         client,
@@ -43,6 +46,13 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
         }),
       },
       models: { store: eventStore.store, mlflow },
+      operations: {
+        client,
+        taskQueue: config.HINDSIGHT_TASK_QUEUE,
+        sql: eventStore.pool,
+        store: eventStore.store,
+        aggregates,
+      },
     },
     host: config.HINDSIGHT_GRPC_HOST,
     port: config.HINDSIGHT_GRPC_PORT,
@@ -72,7 +82,7 @@ export const registerServerCommand = (program: Command): void => {
   program
     .command('server')
     .description(
-      'run the gRPC API (EventStore, Pipelines, Models, health, reflection) until SIGINT or SIGTERM',
+      'run the gRPC API (EventStore, Pipelines, Models, Operations, health, reflection) until SIGINT or SIGTERM',
     )
     .action(
       action(async () => {

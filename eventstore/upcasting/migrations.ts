@@ -139,6 +139,23 @@ export const listMigrations = async (
   return rows.map((row) => toRecord(row as Record<string, unknown>));
 };
 
+/**
+ * The migration of an event type that is running or being undone, if any: a second one would
+ * fight over the same rows (the partial unique index refuses it too, but only once it starts).
+ */
+export const findActiveMigration = async (
+  sql: Sql,
+  eventType: string,
+): Promise<{ migrationId: string; status: string } | null> => {
+  const { rows } = await sql.query<{ migration_id: string; status: string }>(
+    /* sql */ `select migration_id, status from hindsight.migrations
+      where event_type = $1 and status in ('running', 'undoing') limit 1`,
+    [eventType],
+  );
+  const row = rows[0];
+  return row ? { migrationId: row.migration_id, status: row.status } : null;
+};
+
 /** Checks the request against the upcasters and counts the scope below a new cut (or `cutTx`). */
 export const planMigration = async (
   sql: Sql,

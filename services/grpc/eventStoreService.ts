@@ -1,6 +1,12 @@
 // gRPC EventStore service: decodes requests, calls the event store, encodes results.
 import { status, type ServerWritableStream } from '@grpc/grpc-js';
-import { ValidationError } from '../../eventstore/errors.js';
+import {
+  createAggregateRegistry,
+  type AggregateRegistry,
+} from '../../eventstore/aggregates/aggregate.js';
+import { readSnapshot } from '../../eventstore/aggregates/snapshots.js';
+import { NotFoundError, ValidationError } from '../../eventstore/errors.js';
+import type { Sql } from '../../eventstore/sql.js';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { START, type Position, type StoredEvent } from '../../eventstore/types.js';
 import {
@@ -14,6 +20,7 @@ import {
   type EventStoreServer,
   type ReadAllRequest,
   type ReadAllResponse,
+  type ReadStreamResponse,
   type SubscribeRequest,
   type SubscribeResponse,
 } from '../../gen/hindsight/v1/eventstore.js';
@@ -33,8 +40,12 @@ export interface EventStoreServiceDeps {
   shutdown: AbortSignal;
   /** Payload bytes per streamed message, kept well below clients' receive limit. */
   maxPayloadBytesPerMessage: number;
+  /** ReadStream's snapshot_aggregate: the aggregates known, and the database of their snapshots. */
+  snapshots?: { aggregates: AggregateRegistry; sql: Sql };
   onInternalError: (error: unknown) => void;
 }
+
+const NO_AGGREGATES = createAggregateRegistry([]);
 
 const READ_ALL_PAGE = 1000;
 
@@ -79,6 +90,7 @@ export const createEventStoreService = ({
   store,
   shutdown,
   maxPayloadBytesPerMessage,
+  snapshots,
   onInternalError,
 }: EventStoreServiceDeps): EventStoreServer => {
   /** A page's events as messages within the size budget, each with the checkpoint after it. */
@@ -200,14 +212,41 @@ export const createEventStoreService = ({
 
     readStream: unary(onInternalError, async (request) => {
       checkPositiveRange(request.limit, 'limit', 10_000);
+      const backwards = request.direction === Direction.DIRECTION_BACKWARDS;
+      let fromVersion = request.fromVersion === 0 ? undefined : request.fromVersion;
+      let snapshot: ReadStreamResponse['snapshot'];
+      if (request.snapshotAggregate) {
+        if (backwards || fromVersion !== undefined) {
+          throw new ValidationError(
+            'snapshot_aggregate',
+            'reads forwards from the snapshot: leave direction and from_version unset',
+          );
+        }
+        const aggregate = (snapshots?.aggregates ?? NO_AGGREGATES).get(request.snapshotAggregate);
+        validateStreamId(request.streamId);
+        const found = snapshots && (await readSnapshot(snapshots.sql, aggregate, request.streamId));
+        if (!found) throw new NotFoundError('stream', request.streamId);
+        if (found.snapshot) {
+          fromVersion = found.snapshot.streamVersion + 1;
+          snapshot = {
+            aggregateType: aggregate.type,
+            streamVersion: found.snapshot.streamVersion,
+            stateSchemaVersion: aggregate.stateSchemaVersion,
+            codeHash: aggregate.codeHash,
+            state: Buffer.from(found.snapshot.state, 'utf8'),
+            createdAtMs: found.snapshot.createdAt,
+          };
+        }
+      }
       const slice = await store.readStream(request.streamId, {
-        direction: request.direction === Direction.DIRECTION_BACKWARDS ? 'backwards' : 'forwards',
-        fromVersion: request.fromVersion === 0 ? undefined : request.fromVersion,
+        direction: backwards ? 'backwards' : 'forwards',
+        fromVersion,
         limit: request.limit === 0 ? 1000 : request.limit,
       });
       return {
         events: slice.events.map(toRecordedEventMessage),
         streamVersion: slice.streamVersion,
+        snapshot,
       };
     }),
 

@@ -1,5 +1,6 @@
-// Builds and runs the gRPC server: EventStore, health, reflection, auth, TLS, message limits,
-// and a shutdown that drains calls in flight.
+// Builds and runs the gRPC server: EventStore (and with the platform Pipelines, Models and
+// Operations), health, reflection, auth, TLS, message limits, and a shutdown that drains calls
+// in flight.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Server, ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
@@ -10,19 +11,25 @@ import { protoDir } from '../../config/paths.js';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { EventStoreService } from '../../gen/hindsight/v1/eventstore.js';
 import { ModelsService } from '../../gen/hindsight/v1/models.js';
+import { OperationsService } from '../../gen/hindsight/v1/operations.js';
 import { PipelinesService } from '../../gen/hindsight/v1/pipelines.js';
 import { tokenAuthInterceptor } from './auth.js';
 import { guardDecoding } from './decodeGuard.js';
-import { createEventStoreService } from './eventStoreService.js';
+import { createEventStoreService, type EventStoreServiceDeps } from './eventStoreService.js';
 import { createModelsService, type ModelsServiceDeps } from './modelsService.js';
+import { createOperationsService, type OperationsServiceDeps } from './operationsService.js';
 import { createPipelinesService, type PipelinesServiceDeps } from './pipelinesService.js';
 
 export interface GrpcServerOptions {
   store: EventStore;
+  /** The aggregates ReadStream may start from a snapshot of; without them it refuses to. */
+  snapshots?: EventStoreServiceDeps['snapshots'];
   /** Pipelines and Models need Temporal and MLflow; without them only EventStore is served. */
   platform?: {
     pipelines: Omit<PipelinesServiceDeps, 'onInternalError'>;
     models: Omit<ModelsServiceDeps, 'onInternalError'>;
+    /** Migrations and snapshots; served when given. */
+    operations?: Omit<OperationsServiceDeps, 'onInternalError'>;
   };
   host: string;
   port: number;
@@ -66,6 +73,7 @@ export const startGrpcServer = async (options: GrpcServerOptions): Promise<Runni
         store: options.store,
         shutdown: shutdownController.signal,
         maxPayloadBytesPerMessage: Math.min(1024 * 1024, Math.floor(options.maxMessageBytes / 2)),
+        snapshots: options.snapshots,
         onInternalError: options.onInternalError,
       }),
     ),
@@ -92,6 +100,16 @@ export const startGrpcServer = async (options: GrpcServerOptions): Promise<Runni
       path.join(protoDir, 'hindsight/v1/pipelines.proto'),
       path.join(protoDir, 'hindsight/v1/models.proto'),
     );
+    if (options.platform.operations) {
+      server.addService(
+        ...guardDecoding(
+          OperationsService,
+          createOperationsService({ ...options.platform.operations, onInternalError }),
+        ),
+      );
+      served['hindsight.v1.Operations'] = 'SERVING';
+      protoFiles.push(path.join(protoDir, 'hindsight/v1/operations.proto'));
+    }
   }
   const health = new HealthImplementation(served);
   health.addToServer(server);

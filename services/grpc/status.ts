@@ -14,7 +14,11 @@ import {
   ValidationError,
   WrongExpectedVersionError,
 } from '../../eventstore/errors.js';
+import { UnknownAggregateError } from '../../eventstore/aggregates/aggregate.js';
+import { MigrationError } from '../../eventstore/upcasting/migrations.js';
+import { UpcastError } from '../../eventstore/upcasting/upcastError.js';
 import { isMlflowError } from '../../mlflow/errors.js';
+import { failureMessage } from '../../workflows/failureMessage.js';
 import { ScheduleExistsError, ScheduleNotFoundError } from '../schedules/errors.js';
 
 export interface StatusError extends Partial<GrpcServiceError> {
@@ -49,11 +53,36 @@ const temporalStatus = (error: unknown): StatusError | undefined => {
   if (error instanceof ApplicationFailure && error.nonRetryable) {
     return statusError(status.INVALID_ARGUMENT, error.message);
   }
-  if (error instanceof ServiceError && /UNAVAILABLE|ECONNREFUSED|connect/i.test(error.message)) {
+  if (
+    error instanceof ServiceError &&
+    (/UNAVAILABLE|ECONNREFUSED|connect/i.test(error.message) ||
+      (error.cause as { code?: unknown } | undefined)?.code === status.UNAVAILABLE)
+  ) {
     return statusError(
       status.UNAVAILABLE,
-      `Temporal is unavailable; retry later (${error.message})`,
+      `Temporal is unavailable; retry later (${failureMessage(error)})`,
     );
+  }
+  return undefined;
+};
+
+/** Migrations, upcasting and aggregates: what the Operations service and snapshot reads refuse. */
+const operationsStatus = (error: unknown): StatusError | undefined => {
+  if (error instanceof MigrationError) {
+    if (error.code === 'MIGRATION_NOT_FOUND') return statusError(status.NOT_FOUND, error.message);
+    if (error.code !== 'MIGRATION_MISMATCH') {
+      return statusError(status.FAILED_PRECONDITION, error.message);
+    }
+  }
+  if (error instanceof UpcastError) {
+    // A stored event its upcaster fails on is the log's state, not the caller's input.
+    if (error.code === 'UPCASTER_FAILED') {
+      return statusError(status.FAILED_PRECONDITION, error.message);
+    }
+    return statusError(status.INVALID_ARGUMENT, error.message);
+  }
+  if (error instanceof UnknownAggregateError) {
+    return statusError(status.INVALID_ARGUMENT, error.message);
   }
   return undefined;
 };
@@ -87,6 +116,8 @@ export const toStatusError = (
     if (error instanceof EventIdConflictError)
       return statusError(status.ALREADY_EXISTS, error.message);
   }
+  const operations = operationsStatus(error);
+  if (operations) return operations;
   const temporal = temporalStatus(error);
   if (temporal) return temporal;
   if (error instanceof ScheduleNotFoundError) return statusError(status.NOT_FOUND, error.message);

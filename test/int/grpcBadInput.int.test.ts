@@ -171,7 +171,9 @@ describe('gRPC API: bad input is refused with a precise status and writes nothin
       subscriptionName: 'projector',
       position: { transactionId: seeded.transactionId, globalPosition: 0 },
     });
-    expect(await db.snapshot()).toMatch(/^3:[0-9a-f]{32}\|2:[0-9a-f]{32}\|1:[0-9a-f]{32}$/);
+    expect(await db.snapshot()).toMatch(
+      /^3:[0-9a-f]{32}\|2:[0-9a-f]{32}\|1:[0-9a-f]{32}\|0:\|0:\|0:$/,
+    );
   });
 
   afterAll(async () => {

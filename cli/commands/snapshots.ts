@@ -1,0 +1,181 @@
+// `hindsight snapshots`: aggregate snapshots through the server's Operations API — run them now,
+// see how far behind each aggregate type is, and schedule them.
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/env.js';
+import type {
+  GetSnapshotRunResponse,
+  SnapshotSchedule,
+  SnapshotStats,
+} from '../../gen/hindsight/v1/operations.js';
+import { durationMs, formatDuration } from '../../services/schedules/scheduleSpec.js';
+import type { SnapshotProgress } from '../../workflows/snapshotWorkflow.js';
+import { action } from '../errors.js';
+import { createOperationsClient, operationsCalls, type OperationsCalls } from '../grpcClient.js';
+import { createProgressBar } from '../progressBar.js';
+
+const POLL_MS = 500;
+
+const withOperations = async (use: (calls: OperationsCalls) => Promise<void>): Promise<void> => {
+  const config = loadConfig();
+  const client = createOperationsClient({
+    address: config.HINDSIGHT_SERVER,
+    apiToken: config.HINDSIGHT_API_TOKEN,
+    caFile: config.HINDSIGHT_TLS_CA_FILE,
+  });
+  try {
+    await use(operationsCalls(client));
+  } finally {
+    client.close();
+  }
+};
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+
+const progressOf = (run: GetSnapshotRunResponse): SnapshotProgress | null =>
+  run.progressJson.length
+    ? (JSON.parse(Buffer.from(run.progressJson).toString('utf8')) as SnapshotProgress)
+    : null;
+
+const printRun = (run: GetSnapshotRunResponse): void => {
+  out(`run        ${run.workflowId}: ${run.workflowStatus.toLowerCase()} (stage ${run.stage})`);
+  for (const a of progressOf(run)?.aggregates ?? []) {
+    out(
+      `${a.aggregateType.padEnd(20)} scanned ${a.scanned}  due ${a.due}  written ${a.written}` +
+        `  pruned ${a.pruned}  events replayed ${a.eventsReplayed}${a.done ? '' : '  (not finished)'}`,
+    );
+  }
+  if (run.failure) out(`failure    ${run.failure}`);
+};
+
+const scheduleLine = (schedule: SnapshotSchedule): string =>
+  `schedule   ${schedule.scheduleId}: every ${formatDuration(schedule.intervalSeconds * 1000)}, ` +
+  (schedule.paused ? 'paused' : `next run ${new Date(schedule.nextRunAtMs).toISOString()}`);
+
+const COLUMNS = [
+  ['aggregate', 20],
+  ['streams', 9],
+  ['snapshotted', 12],
+  ['due', 7],
+  ['stale', 7],
+  ['slow', 6],
+  ['tail mean', 10],
+  ['tail max', 9],
+  ['last snapshot', 24],
+] as const;
+
+const row = (cells: readonly (string | number)[]): string =>
+  cells
+    .map((cell, i) => String(cell).padEnd(COLUMNS[i]?.[1] ?? 0))
+    .join(' ')
+    .trimEnd();
+
+const statsRow = (s: SnapshotStats): string =>
+  row([
+    s.aggregateType,
+    s.streams,
+    s.snapshotted,
+    s.due,
+    s.stale,
+    s.slowLoads,
+    s.tailMean,
+    s.tailMax,
+    s.lastSnapshotAtMs ? new Date(s.lastSnapshotAtMs).toISOString() : '-',
+  ]);
+
+const run = async (options: { aggregate?: string[]; wait?: boolean; json?: boolean }) =>
+  withOperations(async (calls) => {
+    const { workflowId } = await calls.startSnapshots({ aggregateTypes: options.aggregate ?? [] });
+    if (!options.wait) {
+      out(options.json ? JSON.stringify({ workflowId }) : workflowId);
+      return;
+    }
+    const bar = options.json ? undefined : createProgressBar(`snapshots ${workflowId}`);
+    for (;;) {
+      const current = await calls.getSnapshotRun({ workflowId });
+      const progress = progressOf(current);
+      const types = progress?.aggregates ?? [];
+      const finished = types.filter((a) => a.done).length;
+      const written = types.reduce((sum, a) => sum + a.written, 0);
+      bar?.update(
+        types.length ? finished / types.length : 0,
+        `${progress?.current ?? current.stage}, ${written} written`,
+      );
+      if (current.workflowStatus !== 'RUNNING') {
+        bar?.done(`snapshots ${workflowId}: ${current.stage}`);
+        if (options.json) {
+          out(JSON.stringify({ ...current, progressJson: undefined, progress }));
+        } else printRun(current);
+        if (current.workflowStatus !== 'COMPLETED') process.exitCode = 1;
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  });
+
+export const registerSnapshotsCommands = (program: Command): void => {
+  const snapshots = program
+    .command('snapshots')
+    .description(
+      "aggregate snapshots: a cache of folded state that keeps long streams fast to load (through the server's Operations API)",
+    );
+  snapshots
+    .command('run')
+    .description("snapshot every stream past its aggregate type's policy now")
+    .option('--aggregate <type>', 'only this aggregate type, e.g. work-order (repeatable)', collect)
+    .option('--wait', 'follow the run with a progress bar until it ends')
+    .option('--json', 'print JSON')
+    .action(action(run));
+  snapshots
+    .command('stats')
+    .summary('snapshot statistics per aggregate type, and the schedule')
+    .description(
+      'per aggregate type: streams, how many have a valid snapshot, how many are due, stale ' +
+        'snapshots, events after the snapshot; and the snapshot schedule',
+    )
+    .option('--aggregate <type>', 'only this aggregate type (repeatable)', collect)
+    .option('--json', 'print JSON')
+    .action(
+      action((options: { aggregate?: string[]; json?: boolean }) =>
+        withOperations(async (calls) => {
+          const stats = await calls.getSnapshotStats({ aggregateTypes: options.aggregate ?? [] });
+          if (options.json) {
+            out(JSON.stringify(stats));
+            return;
+          }
+          out(row(COLUMNS.map(([name]) => name)));
+          stats.aggregates.forEach((s) => out(statsRow(s)));
+          if (stats.schedule) out(scheduleLine(stats.schedule));
+          else if (stats.scheduleError) out(`schedule   unknown: ${stats.scheduleError}`);
+          else out('schedule   none (add one: hindsight snapshots schedule --every 15m)');
+        }),
+      ),
+    );
+  snapshots
+    .command('schedule')
+    .description(
+      'run snapshots every interval, one run at a time (creates the schedule hindsight-snapshots, or changes it)',
+    )
+    .requiredOption('--every <duration>', "interval of at least a minute, e.g. '15m' or '1h'")
+    .option('--paused', 'keep the schedule paused')
+    .option('--no-paused', 'make the schedule active')
+    .option('--json', 'print JSON')
+    .action(
+      action((options: { every: string; paused?: boolean; json?: boolean }) => {
+        const intervalSeconds = durationMs('--every', options.every, 60_000) / 1000;
+        return withOperations(async (calls) => {
+          const result = await calls.scheduleSnapshots({
+            intervalSeconds,
+            paused: options.paused,
+          });
+          if (options.json) out(JSON.stringify(result));
+          else if (result.schedule) {
+            out(
+              `${result.created ? 'created' : 'changed'} ${scheduleLine(result.schedule).slice(11)}`,
+            );
+          }
+        });
+      }),
+    );
+};
