@@ -7,12 +7,15 @@ import { appendBatches } from './appendBatch.js';
 import { appendSingles } from './appendSingle.js';
 import { generateDatasets } from './datasets.js';
 import { setUpEnvironment, type BenchEnvironment } from './environment.js';
+import { generateIncrementalDatasets } from './incremental.js';
 import { subscriberLatency } from './latency.js';
+import { migrateWhileAppending } from './migrations.js';
 import { timeRetrainingPipeline } from './pipeline.js';
 import { readWholeLog } from './readAll.js';
 import { printTable, writeResults, type Figure } from './report.js';
+import { loadAggregates } from './snapshots.js';
 
-const WATCHDOG_MS = 10 * 60 * 1000;
+const WATCHDOG_MS = 30 * 60 * 1000;
 
 const benchmarks: [string, (env: BenchEnvironment) => Promise<Figure | Figure[]>][] = [
   ['a', appendBatches],
@@ -21,6 +24,9 @@ const benchmarks: [string, (env: BenchEnvironment) => Promise<Figure | Figure[]>
   ['d', subscriberLatency],
   ['e', generateDatasets],
   ['f', timeRetrainingPipeline],
+  ['g', loadAggregates],
+  ['h', generateIncrementalDatasets],
+  ['i', migrateWhileAppending],
 ];
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());

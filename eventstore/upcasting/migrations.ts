@@ -407,7 +407,7 @@ export const migrateBatch = async (
       await client.query(
         /* sql */ `update hindsight.events e set data = u.data::jsonb, schema_version = $3
           from unnest($1::bigint[], $2::text[]) as u(position, data)
-         where e.global_position = u.position`,
+         where e.global_position = u.position and e.global_position = any($1::bigint[])`,
         [positions, payloads, record.toVersion],
       );
     }
