@@ -1,4 +1,5 @@
 // A gRPC client for the CLI and the demo, with the API token and TLS from the configuration.
+import { loadConfig } from '../config/env.js';
 import { readFileSync } from 'node:fs';
 import {
   InterceptingCall,
@@ -182,3 +183,20 @@ export const operationsCalls = (client: OperationsClient) => ({
 });
 
 export type OperationsCalls = ReturnType<typeof operationsCalls>;
+
+/** Runs `use` with the Operations service of the configured server, closing the channel after. */
+export const withOperations = async (
+  use: (calls: OperationsCalls) => Promise<void>,
+): Promise<void> => {
+  const config = loadConfig();
+  const client = createOperationsClient({
+    address: config.HINDSIGHT_SERVER,
+    apiToken: config.HINDSIGHT_API_TOKEN,
+    caFile: config.HINDSIGHT_TLS_CA_FILE,
+  });
+  try {
+    await use(operationsCalls(client));
+  } finally {
+    client.close();
+  }
+};

@@ -1,6 +1,6 @@
 // The dataset workflow's input, checked before anything runs: a malformed request fails the
 // workflow at once with a message naming the field, and nothing is written.
-import { ApplicationFailure } from '@temporalio/workflow';
+import { invalid, integerIn } from './inputChecks.js';
 
 export interface DatasetWorkflowInput {
   /** The feature view's name, e.g. `work_order_overrun`. */
@@ -29,24 +29,6 @@ export interface DatasetWorkflowInput {
 export type DatasetRequest = Required<Omit<DatasetWorkflowInput, 'cut'>> & { cut: number | null };
 
 const VIEW_NAME = /^[a-z][a-z0-9_]{0,62}$/;
-
-const invalid = (field: string, message: string): ApplicationFailure =>
-  ApplicationFailure.nonRetryable(`${field}: ${message}`, 'INVALID_ARGUMENT');
-
-const integerIn = (
-  input: Record<string, unknown>,
-  field: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number => {
-  const value = input[field];
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw invalid(field, `must be an integer from ${min} to ${max}, not ${JSON.stringify(value)}`);
-  }
-  return value;
-};
 
 const parseCut = (value: unknown): number | null => {
   if (value === undefined || value === null) return null;

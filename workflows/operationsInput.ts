@@ -1,6 +1,6 @@
 // Inputs of the operations workflows (migrations, undo, snapshots), checked before anything
 // runs: a malformed request fails at once with a message naming the field, and writes nothing.
-import { ApplicationFailure } from '@temporalio/workflow';
+import { invalid, integerIn } from './inputChecks.js';
 
 export interface MigrationWorkflowInput {
   /** The event type to rewrite, e.g. `WorkOrderBlocked`. */
@@ -31,9 +31,6 @@ export interface SnapshotWorkflowInput {
   heartbeatTimeoutMs?: number;
 }
 
-const invalid = (field: string, message: string): ApplicationFailure =>
-  ApplicationFailure.nonRetryable(`${field}: ${message}`, 'INVALID_ARGUMENT');
-
 const objectOf = (raw: unknown, example: string, known: readonly string[]) => {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw invalid('input', `must be an object such as ${example}`);
@@ -44,21 +41,6 @@ const objectOf = (raw: unknown, example: string, known: readonly string[]) => {
     throw invalid(unknown[0] as string, `is not a field (fields: ${known.join(', ')})`);
   }
   return input;
-};
-
-const integerIn = (
-  input: Record<string, unknown>,
-  field: string,
-  fallback: number | undefined,
-  min: number,
-  max: number,
-): number => {
-  const value = input[field];
-  if ((value === undefined || value === null) && fallback !== undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw invalid(field, `must be an integer from ${min} to ${max}, not ${JSON.stringify(value)}`);
-  }
-  return value;
 };
 
 const booleanOr = (input: Record<string, unknown>, field: string, fallback: boolean): boolean => {

@@ -1,6 +1,6 @@
 // The retraining pipeline's input, checked in the workflow before anything runs (the trainers'
 // hyperparameters and the rules are checked by the first activity, which knows them).
-import { ApplicationFailure } from '@temporalio/workflow';
+import { invalid } from './inputChecks.js';
 import type { TrainerSpec } from '../activities/training/types.js';
 
 export interface PipelineInput {
@@ -43,9 +43,6 @@ const KNOWN = new Set([
   'force',
   'eventsPerBatch',
 ]);
-
-const invalid = (field: string, message: string): ApplicationFailure =>
-  ApplicationFailure.nonRetryable(`${field}: ${message}`, 'INVALID_ARGUMENT');
 
 export const parsePipelineInput = (raw: unknown): PipelineRequest => {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {

@@ -1,6 +1,6 @@
 // The promotion workflow's input and a reviewer's verdict, checked in the workflow: malformed
 // input fails it at once, a malformed verdict is refused by the update's validator.
-import { ApplicationFailure } from '@temporalio/workflow';
+import { invalid } from './inputChecks.js';
 import type { Metrics } from '../ml/promotion/metricDirections.js';
 
 export interface EvaluatedVersion {
@@ -30,9 +30,6 @@ export interface Review {
   reviewer: string;
   reason: string;
 }
-
-const invalid = (field: string, message: string): ApplicationFailure =>
-  ApplicationFailure.nonRetryable(`${field}: ${message}`, 'INVALID_ARGUMENT');
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const VERSION = /^[1-9][0-9]{0,9}$/;

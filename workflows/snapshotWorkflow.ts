@@ -1,16 +1,10 @@
 // SnapshotWorkflow: for each aggregate type, pages through its streams, snapshots those past
 // the type's policy (or noted as slow to load), removes snapshots of retired reducer code, and
 // records `SnapshotsTaken`. Meant for a schedule; each page is a checkpoint in the history.
-import {
-  ApplicationFailure,
-  defineQuery,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { OperationsActivities } from '../activities/operations/index.js';
+import { ApplicationFailure, defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SnapshotStreamsResult } from '../activities/operations/snapshots.js';
 import { failureMessage } from './failureMessage.js';
+import { operationsActivities } from './operationsActivities.js';
 import { parseSnapshotInput, type SnapshotWorkflowInput } from './operationsInput.js';
 
 export interface SnapshotTypeProgress {
@@ -46,16 +40,7 @@ export async function SnapshotWorkflow(
     error: null,
   };
   setHandler(snapshotProgressQuery, () => progress);
-  const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
-  const short = proxyActivities<OperationsActivities>({
-    startToCloseTimeout: '2 minutes',
-    retry: { ...retry, maximumAttempts: 10 },
-  });
-  const long = proxyActivities<OperationsActivities>({
-    startToCloseTimeout: '1 hour',
-    heartbeatTimeout: request.heartbeatTimeoutMs,
-    retry,
-  });
+  const { short, long } = operationsActivities(request.heartbeatTimeoutMs);
   try {
     const known = await short.listAggregateTypes();
     const unknown = (request.aggregateTypes ?? []).filter((type) => !known.includes(type));

@@ -1,8 +1,8 @@
 // UndoMigrationWorkflow: puts back the original payloads a migration replaced, exactly as they
 // were stored, in batches; then checks every row and records `MigrationUndone`.
-import { ApplicationFailure, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { OperationsActivities } from '../activities/operations/index.js';
+import { ApplicationFailure, defineQuery, setHandler } from '@temporalio/workflow';
 import { failureMessage } from './failureMessage.js';
+import { operationsActivities } from './operationsActivities.js';
 import { parseUndoInput, type UndoMigrationWorkflowInput } from './operationsInput.js';
 
 export interface UndoProgress {
@@ -31,16 +31,7 @@ export async function UndoMigrationWorkflow(
     error: null,
   };
   setHandler(undoProgressQuery, () => progress);
-  const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
-  const short = proxyActivities<OperationsActivities>({
-    startToCloseTimeout: '2 minutes',
-    retry: { ...retry, maximumAttempts: 10 },
-  });
-  const long = proxyActivities<OperationsActivities>({
-    startToCloseTimeout: '2 hours',
-    heartbeatTimeout: request.heartbeatTimeoutMs,
-    retry,
-  });
+  const { short, long } = operationsActivities(request.heartbeatTimeoutMs);
   try {
     const record = await short.beginUndo({ migrationId });
     Object.assign(progress, {

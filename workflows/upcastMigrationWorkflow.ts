@@ -9,17 +9,16 @@ import {
   condition,
   defineQuery,
   defineSignal,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { OperationsActivities } from '../activities/operations/index.js';
 import type {
   DryRunReport,
   MigrationFailure,
   Verification,
 } from '../eventstore/upcasting/migrations.js';
 import { failureMessage } from './failureMessage.js';
+import { operationsActivities } from './operationsActivities.js';
 import { parseMigrationInput, type MigrationWorkflowInput } from './operationsInput.js';
 
 export type MigrationStage =
@@ -89,16 +88,7 @@ export async function UpcastMigrationWorkflow(
     abortReason = reason || 'aborted by an operator';
   });
 
-  const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
-  const short = proxyActivities<OperationsActivities>({
-    startToCloseTimeout: '2 minutes',
-    retry: { ...retry, maximumAttempts: 10 },
-  });
-  const long = proxyActivities<OperationsActivities>({
-    startToCloseTimeout: '2 hours',
-    heartbeatTimeout: request.heartbeatTimeoutMs,
-    retry,
-  });
+  const { short, long } = operationsActivities(request.heartbeatTimeoutMs);
 
   let begun = false;
   try {

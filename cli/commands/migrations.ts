@@ -1,11 +1,10 @@
 // `hindsight migrations`: upcasting migrations through the server's Operations API — dry run,
 // run, follow, resume or abort a blocked one, undo.
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/env.js';
 import type { Migration } from '../../gen/hindsight/v1/operations.js';
 import { action, UsageError } from '../errors.js';
 import { parseNonNegativeInt } from '../format.js';
-import { createOperationsClient, operationsCalls, type OperationsCalls } from '../grpcClient.js';
+import { withOperations, type OperationsCalls } from '../grpcClient.js';
 import {
   migrationAsJson,
   migrationStatusName,
@@ -15,20 +14,6 @@ import {
 import { createProgressBar } from '../progressBar.js';
 
 const POLL_MS = 500;
-
-const withOperations = async (use: (calls: OperationsCalls) => Promise<void>): Promise<void> => {
-  const config = loadConfig();
-  const client = createOperationsClient({
-    address: config.HINDSIGHT_SERVER,
-    apiToken: config.HINDSIGHT_API_TOKEN,
-    caFile: config.HINDSIGHT_TLS_CA_FILE,
-  });
-  try {
-    await use(operationsCalls(client));
-  } finally {
-    client.close();
-  }
-};
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,7 +1,6 @@
 // `hindsight snapshots`: aggregate snapshots through the server's Operations API — run them now,
 // see how far behind each aggregate type is, and schedule them.
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/env.js';
 import type {
   GetSnapshotRunResponse,
   SnapshotSchedule,
@@ -10,24 +9,10 @@ import type {
 import { durationMs, formatDuration } from '../../services/schedules/scheduleSpec.js';
 import type { SnapshotProgress } from '../../workflows/snapshotWorkflow.js';
 import { action } from '../errors.js';
-import { createOperationsClient, operationsCalls, type OperationsCalls } from '../grpcClient.js';
+import { withOperations } from '../grpcClient.js';
 import { createProgressBar } from '../progressBar.js';
 
 const POLL_MS = 500;
-
-const withOperations = async (use: (calls: OperationsCalls) => Promise<void>): Promise<void> => {
-  const config = loadConfig();
-  const client = createOperationsClient({
-    address: config.HINDSIGHT_SERVER,
-    apiToken: config.HINDSIGHT_API_TOKEN,
-    caFile: config.HINDSIGHT_TLS_CA_FILE,
-  });
-  try {
-    await use(operationsCalls(client));
-  } finally {
-    client.close();
-  }
-};
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 

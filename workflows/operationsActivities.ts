@@ -1,0 +1,18 @@
+// The activities of the operations workflows (migrations, undo, snapshots): `short` for quick
+// steps, `long` for batch loops that heartbeat and are retried until they finish.
+import { proxyActivities } from '@temporalio/workflow';
+import type { OperationsActivities } from '../activities/operations/index.js';
+
+const RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
+
+export const operationsActivities = (heartbeatTimeoutMs: number) => ({
+  short: proxyActivities<OperationsActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { ...RETRY, maximumAttempts: 10 },
+  }),
+  long: proxyActivities<OperationsActivities>({
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: heartbeatTimeoutMs,
+    retry: RETRY,
+  }),
+});
