@@ -14,3 +14,9 @@ export const heartbeat = (details: unknown): void => context()?.heartbeat(detail
 
 /** The activity's cancellation signal; none outside an activity. */
 export const cancellationSignal = (): AbortSignal | undefined => context()?.cancellationSignal;
+
+/**
+ * True in the first attempt of an activity: no earlier attempt of it can still be running, and
+ * a later one starts only once this one's result can no longer count. False outside one.
+ */
+export const firstAttempt = (): boolean => context()?.info.attempt === 1;

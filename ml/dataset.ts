@@ -4,8 +4,11 @@ import { comparePositions } from '../eventstore/types.js';
 import { FeatureViewError } from './errors.js';
 import type { FeatureRow, FeatureValue } from './featureView.js';
 
+/** What places a row in the canonical order. */
+export type RowKey = Pick<FeatureRow, 'entityId' | 'position'>;
+
 /** The canonical order of rows: log order of the observations, then entity id. */
-export const compareRows = (a: FeatureRow, b: FeatureRow): number =>
+export const compareRows = (a: RowKey, b: RowKey): number =>
   comparePositions(a.position, b.position) ||
   (a.entityId < b.entityId ? -1 : a.entityId > b.entityId ? 1 : 0);
 
@@ -63,19 +66,53 @@ export const canonicalRow = (featureNames: readonly string[], row: FeatureRow): 
   return `[${values.map(canonicalValue).join(',')}]`;
 };
 
+/** The first thing the digest hashes: the columns as a JSON array, and a newline. */
+export const datasetHeaderLine = (featureNames: readonly string[]): string =>
+  `${JSON.stringify(datasetColumns(featureNames))}\n`;
+
+/**
+ * Every dataset file (batch or published) carries each row's `rowSha256` in this column, so
+ * the digest can be taken, and an incremental build can keep earlier rows, without rebuilding
+ * their canonical lines.
+ */
+export const ROW_HASH_COLUMN = 'row_sha256';
+
+/** sha256 of a row's canonical line (without its newline): what the dataset digest is made of. */
+export const rowSha256 = (featureNames: readonly string[], row: FeatureRow): Buffer =>
+  createHash('sha256').update(canonicalRow(featureNames, row)).digest();
+
 export interface DatasetDigest {
   /** Adds the next row; rows must come in canonical order (`compareRows`), each once. */
   add: (row: FeatureRow) => void;
+  /**
+   * Adds the next row by its `rowSha256` alone, e.g. as read back from a sorted dataset file:
+   * the caller vouches for the order, which this cannot check.
+   */
+  addRowHash: (rowHash: Uint8Array) => void;
   readonly rows: number;
   /** sha256 hex of the header and the rows added so far. */
   digest: () => string;
 }
 
-/** A digest built row by row, for datasets too large to sort in memory. */
+/**
+ * A digest built row by row, for datasets too large to sort in memory. Because it takes each
+ * row's own hash, a dataset that keeps most rows of an earlier one (an incremental build) can
+ * take their hashes from the earlier file instead of rebuilding their canonical lines.
+ */
 export const createDatasetDigest = (featureNames: readonly string[]): DatasetDigest => {
-  const hash = createHash('sha256').update(`${JSON.stringify(datasetColumns(featureNames))}\n`);
-  let previous: FeatureRow | undefined;
+  const hash = createHash('sha256').update(datasetHeaderLine(featureNames));
+  let previous: RowKey | undefined;
   let rows = 0;
+  const addRowHash = (rowHash: Uint8Array): void => {
+    if (rowHash.length !== 32) {
+      throw new FeatureViewError(
+        'INVALID_OBSERVATION',
+        `row ${rows} has a ${rowHash.length}-byte hash, not a sha256`,
+      );
+    }
+    hash.update(rowHash);
+    rows += 1;
+  };
   return {
     add: (row) => {
       if (previous && compareRows(previous, row) >= 0) {
@@ -85,10 +122,10 @@ export const createDatasetDigest = (featureNames: readonly string[]): DatasetDig
             `${row.position.globalPosition}) is not after the previous row`,
         );
       }
-      hash.update(`${canonicalRow(featureNames, row)}\n`);
+      addRowHash(rowSha256(featureNames, row));
       previous = row;
-      rows += 1;
     },
+    addRowHash,
     get rows() {
       return rows;
     },
@@ -97,9 +134,10 @@ export const createDatasetDigest = (featureNames: readonly string[]): DatasetDig
 };
 
 /**
- * The dataset's digest: sha256 hex over its header and its canonical rows in canonical order.
- * The rows' order in the input does not matter; their content and the features' names do.
- * The view's code is not part of it, so a refactoring that yields the same rows keeps it.
+ * The dataset's digest: sha256 hex over its header line (the columns as a JSON array and a
+ * newline) followed by the 32-byte `rowSha256` of each row in canonical order. The rows' order
+ * in the input does not matter; their content and the features' names do. The view's code is
+ * not part of it, so a refactoring that yields the same rows keeps it.
  */
 export const datasetDigest = (
   featureNames: readonly string[],

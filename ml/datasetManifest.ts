@@ -1,14 +1,15 @@
 // The manifest that travels with a dataset's Parquet file: what it is (view, code, cut), what is
 // in it (columns, rows, label balance, split, time range) and how to check it (digests).
 import type { LabelBalance } from './dataset.js';
-import { datasetColumns } from './dataset.js';
+import { ROW_HASH_COLUMN, datasetColumns } from './dataset.js';
 import type { FeatureType } from './featureView.js';
 
-export const MANIFEST_FORMAT = 'hindsight.dataset/1';
+export const MANIFEST_FORMAT = 'hindsight.dataset/2';
 
 /** Column types in MLflow's schema vocabulary (`mlflow_colspec`). */
-export type ColumnType = 'string' | 'long' | 'double' | 'boolean' | 'integer';
-export type ColumnRole = 'key' | 'feature' | 'label' | 'split';
+export type ColumnType = 'string' | 'long' | 'double' | 'boolean' | 'integer' | 'binary';
+/** `row-hash`: each row's sha256 (`rowSha256`), from which the dataset digest is built. */
+export type ColumnRole = 'key' | 'feature' | 'label' | 'split' | 'row-hash';
 
 export interface ManifestColumn {
   name: string;
@@ -18,7 +19,7 @@ export interface ManifestColumn {
 
 export interface DatasetManifest {
   format: typeof MANIFEST_FORMAT;
-  /** sha256 hex over the header and the canonical rows: equal digests, equal datasets. */
+  /** sha256 hex over the header and the rows' sha256s in canonical order: equal digests, equal datasets. */
   digest: string;
   view: { name: string; version: number; codeHash: string };
   cut: { transactionId: number; takenAt: number | null };
@@ -76,6 +77,7 @@ export const manifestColumns = (
     return { name, type: FEATURE_COLUMN_TYPES[featureTypes[name] ?? 'number'], role: 'feature' };
   }),
   { name: 'split', type: 'string', role: 'split' },
+  { name: ROW_HASH_COLUMN, type: 'binary', role: 'row-hash' },
 ];
 
 /** The schema as MLflow shows it for a dataset input. */

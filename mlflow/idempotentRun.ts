@@ -14,6 +14,13 @@ export const DUPLICATE_OF_TAG = 'hindsight.duplicate_of';
 
 export interface CreateRunIdempotentInput extends CreateRunInput {
   idempotencyKey: string;
+  /**
+   * The caller knows no one else creates a run with this key while it runs (the first attempt
+   * of a Temporal activity: a second attempt starts only after the first one's result can no
+   * longer count). It then skips the waits for concurrent creators, unless its own create was
+   * sent twice (a retried request whose first response was lost).
+   */
+  exclusive?: boolean;
 }
 
 export interface IdempotencyOptions {
@@ -74,13 +81,15 @@ const checkKeyQuotable = (key: string): void => {
  */
 export const createRunIdempotent = async (
   http: MlflowHttp,
-  { idempotencyKey, tags, ...input }: CreateRunIdempotentInput,
+  { idempotencyKey, exclusive = false, tags, ...input }: CreateRunIdempotentInput,
   { settleMs = 200 }: IdempotencyOptions = {},
 ): Promise<Run> => {
   checkKeyQuotable(idempotencyKey);
   const search = () => runsWithKey(http, input.experimentId, idempotencyKey);
   let started = Date.now();
   let runs = await search();
+  // No one else creates one meanwhile: the earliest is the winner, now and later.
+  if (exclusive && runs.length > 0) return earliest(runs) as Run;
   let attempt: string | undefined;
   if (runs.length === 0) {
     attempt = randomUUID();
@@ -90,6 +99,11 @@ export const createRunIdempotent = async (
       tags: { ...tags, [IDEMPOTENCY_KEY_TAG]: idempotencyKey, [IDEMPOTENCY_ATTEMPT_TAG]: attempt },
     });
     runs = [created];
+    if (exclusive) {
+      // Read-after-write: a create that landed twice shows now; then settle as anyone would.
+      const seen = await search();
+      if (seen.length === 1 && seen[0]?.info.runId === created.info.runId) return created;
+    }
   }
   // Long enough for a request sent at the same time as ours to have landed too.
   const wait = Math.max(settleMs, 2 * (Date.now() - started));

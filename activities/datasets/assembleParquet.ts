@@ -1,8 +1,9 @@
 // Turns the batch files of a dataset into its one Parquet file: rows in canonical order, a
-// split column by observation time, and the digest over the canonical rows, all without
+// split column by observation time, and the digest over the rows' hashes, all without
 // holding the rows in memory (DuckDB sorts them, spilling to disk when it must).
-import { createDatasetDigest, type LabelBalance } from '../../ml/dataset.js';
-import type { FeatureRow, FeatureValue } from '../../ml/featureView.js';
+import { DuckDBBlobValue } from '@duckdb/node-api';
+import { ROW_HASH_COLUMN, createDatasetDigest, type LabelBalance } from '../../ml/dataset.js';
+import { FeatureViewError } from '../../ml/errors.js';
 import {
   datasetColumnTypes,
   literal,
@@ -49,30 +50,25 @@ const ORDER = 'order by transaction_id, global_position, entity_id';
 const asNumber = (value: unknown): number | null =>
   value === null ? null : typeof value === 'bigint' ? Number(value) : (value as number);
 
-/** A row read back from DuckDB, in the shape the digest takes. */
-const rowFrom = (featureNames: readonly string[], values: readonly unknown[]): FeatureRow => {
-  const features: Record<string, FeatureValue> = {};
-  featureNames.forEach((name, i) => {
-    const value = values[4 + i];
-    features[name] = typeof value === 'bigint' ? Number(value) : (value as FeatureValue);
-  });
-  const at = 4 + featureNames.length;
-  const labelTransactionId = asNumber(values[at + 1]);
-  return {
-    entityId: values[0] as string,
-    observedAt: asNumber(values[1]) as number,
-    position: {
-      transactionId: asNumber(values[2]) as number,
-      globalPosition: asNumber(values[3]) as number,
-    },
-    features,
-    label: asNumber(values[at]) as 0 | 1 | null,
-    labelPosition:
-      labelTransactionId === null
-        ? null
-        : { transactionId: labelTransactionId, globalPosition: asNumber(values[at + 2]) as number },
-    labelledAt: asNumber(values[at + 3]),
-  };
+/** The first row whose key is not above its predecessor's, in the file's order; null if none. */
+const firstMisplacedRow = async (
+  db: DuckDb,
+  file: string,
+): Promise<{ entityId: string; transactionId: number; globalPosition: number } | null> => {
+  const [row] = (
+    await db.connection.runAndReadAll(
+      `select entity_id, transaction_id, global_position from (
+         select entity_id, transaction_id, global_position,
+                (transaction_id, global_position, entity_id) <=
+                  lag((transaction_id, global_position, entity_id)) over (order by file_row_number)
+                  as misplaced
+           from read_parquet(${literal(file)}, file_row_number = true))
+        where misplaced limit 1`,
+    )
+  ).getRows();
+  return row
+    ? { entityId: row[0] as string, transactionId: Number(row[1]), globalPosition: Number(row[2]) }
+    : null;
 };
 
 const single = async (db: DuckDb, sql: string): Promise<unknown[]> => {
@@ -85,17 +81,18 @@ export const assembleParquet = async (
   schema: DatasetSchema,
   { batchFiles, outFile, validationFraction, purge, baseFile }: AssembleOptions,
 ): Promise<AssembledDataset> => {
-  const columns = datasetColumnTypes(schema).map((column) => quoted(column.name));
+  const columns = [...datasetColumnTypes(schema).map((column) => quoted(column.name))];
+  const fileColumns = [...columns, quoted(ROW_HASH_COLUMN)];
   const { connection } = db;
   // Typed by the batch files, which all have the schema's columns and types. The base's open
   // observations (label null) are not taken: the batches, resumed from its state, emit them.
   const base = baseFile
-    ? ` union all select ${columns.join(', ')} from read_parquet(${literal(baseFile)})
+    ? ` union all select ${fileColumns.join(', ')} from read_parquet(${literal(baseFile)})
          where label is not null`
     : '';
   await connection.run(
     `create or replace temp view dataset_rows as
-       select ${columns.join(', ')} from ${parquetSource(batchFiles)}${base}`,
+       select ${fileColumns.join(', ')} from ${parquetSource(batchFiles)}${base}`,
   );
   const [count, positives, negatives, from, until] = await single(
     db,
@@ -124,7 +121,8 @@ export const assembleParquet = async (
               ${purge ? `when labelled_at is not null and labelled_at >= ${boundary} then 'purged'` : ''}
               else 'train' end`;
   await connection.run(
-    `copy (select ${columns.join(', ')}, ${splitExpression} as split from dataset_rows ${ORDER})
+    `copy (select ${columns.join(', ')}, ${splitExpression} as split, ${quoted(ROW_HASH_COLUMN)}
+            from dataset_rows ${ORDER})
        to ${literal(outFile)} (format parquet, compression zstd, row_group_size 100000)`,
   );
   const [train, validation, purged] = await single(
@@ -133,16 +131,35 @@ export const assembleParquet = async (
             count(*) filter (where split = 'purged') from read_parquet(${literal(outFile)})`,
   );
 
-  // The digest reads the written file back, so it vouches for the bytes that were uploaded.
+  // No row twice and none out of canonical order, checked on the written file: an incremental
+  // build that both kept a base row and emitted it again would show here.
+  const misplaced = firstMisplacedRow(db, outFile);
+  // The digest reads the written file's row hashes back, in file order, which is canonical
+  // order (the rows' hashes came with them from the batches, or from the base's file); the
+  // manifest's file sha256 covers the rest of the bytes.
   const digest = createDatasetDigest(schema.featureNames);
-  // In file order, which is canonical order; `add` refuses a row out of it.
   const result = await connection.stream(
-    `select ${columns.join(', ')} from read_parquet(${literal(outFile)})`,
+    `select ${quoted(ROW_HASH_COLUMN)} from read_parquet(${literal(outFile)})`,
   );
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
-    for (const values of chunk.getRows()) digest.add(rowFrom(schema.featureNames, values));
+    const hashes = chunk.getColumnVector(0);
+    for (let i = 0; i < chunk.rowCount; i += 1) {
+      const rowHash = hashes.getItem(i);
+      if (!(rowHash instanceof DuckDBBlobValue)) {
+        throw new Error(`row ${digest.rows} of ${outFile} has no ${ROW_HASH_COLUMN}`);
+      }
+      digest.addRowHash(rowHash.bytes);
+    }
+  }
+  const wrong = await misplaced;
+  if (wrong) {
+    throw new FeatureViewError(
+      'OUT_OF_ORDER',
+      `row of '${wrong.entityId}' at (${wrong.transactionId}, ${wrong.globalPosition}) is ` +
+        'not after the previous row: a row was written twice or out of order',
+    );
   }
   const labelled = (asNumber(positives) ?? 0) + (asNumber(negatives) ?? 0);
   return {

@@ -1,6 +1,7 @@
 // The MLflow run that records a dataset: opened once per workflow (retries find the same run),
 // finished when the dataset is published, failed with the reason when it is abandoned.
 import type { MlflowClient } from '../../mlflow/index.js';
+import { firstAttempt } from '../heartbeat.js';
 import { WORK_ARTIFACTS } from './datasetFiles.js';
 import type { AbandonDatasetRunInput, DatasetRunRef, OpenDatasetRunInput } from './types.js';
 
@@ -28,6 +29,7 @@ export const openDatasetRun = async (
   const run = await mlflow.createRunIdempotent({
     experimentId: experiment.experimentId,
     idempotencyKey: `dataset:${workflowId}`,
+    exclusive: firstAttempt(),
     runName: `dataset ${view.name} v${view.version} cut ${cut.transactionId}`,
     tags: {
       [LINEAGE_TAGS.kind]: 'dataset',

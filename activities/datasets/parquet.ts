@@ -2,7 +2,7 @@
 // declared feature types, never from the values, so every batch file has the same columns and
 // the same types, and a column that happens to be all null in one batch stays typed.
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { datasetColumns } from '../../ml/dataset.js';
+import { ROW_HASH_COLUMN, datasetColumns, rowSha256 } from '../../ml/dataset.js';
 import type { FeatureRow, FeatureType, FeatureValue } from '../../ml/featureView.js';
 
 export interface DatasetSchema {
@@ -35,6 +35,12 @@ export const datasetColumnTypes = ({ featureNames, featureTypes }: DatasetSchema
     type: fixed[name] ?? SQL_TYPE[featureTypes[name] ?? 'number'],
   }));
 };
+
+/** The columns of a batch file: the dataset's, then the row hash (`ROW_HASH_COLUMN`). */
+export const fileColumnTypes = (schema: DatasetSchema) => [
+  ...datasetColumnTypes(schema),
+  { name: ROW_HASH_COLUMN, type: 'BLOB' as const },
+];
 
 /** A column name as a SQL identifier; views' names are snake case, quoting keeps it exact. */
 export const quoted = (name: string): string => `"${name.replaceAll('"', '""')}"`;
@@ -118,11 +124,12 @@ export interface RowWriter {
 /** Collects a batch's rows, in any order, for one Parquet file with the dataset's schema. */
 export const createRowWriter = async (db: DuckDb, schema: DatasetSchema): Promise<RowWriter> => {
   const columns = datasetColumnTypes(schema);
+  const fileColumns = fileColumnTypes(schema);
   const types = columns.map((column) => column.type);
   const { connection } = db;
   await connection.run('drop table if exists batch_rows');
   await connection.run(
-    `create table batch_rows (${columns.map((c) => `${quoted(c.name)} ${c.type}`).join(', ')})`,
+    `create table batch_rows (${fileColumns.map((c) => `${quoted(c.name)} ${c.type}`).join(', ')})`,
   );
   const appender = await connection.createAppender('batch_rows');
   let count = 0;
@@ -133,6 +140,7 @@ export const createRowWriter = async (db: DuckDb, schema: DatasetSchema): Promis
         for (let i = 0; i < types.length; i += 1) {
           appendValue(appender, types[i] as ColumnType, values[i] ?? null);
         }
+        appender.appendBlob(rowSha256(schema.featureNames, row));
         appender.endRow();
       }
       count += rows.length;

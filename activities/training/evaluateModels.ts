@@ -3,7 +3,7 @@
 // baseline, ROC and reliability plots (SVG, shown by MLflow's UI), all logged to an evaluation
 // run; each challenger's training run and model version get its validation figures too.
 import { ApplicationFailure } from '@temporalio/activity';
-import { heartbeat } from '../heartbeat.js';
+import { firstAttempt, heartbeat } from '../heartbeat.js';
 import {
   baseRateMetrics,
   calibrationSvg,
@@ -120,6 +120,7 @@ export const evaluateModels = async (
   const run = await mlflow.createRunIdempotent({
     experimentId: experiment.experimentId,
     idempotencyKey: `evaluate:${workflowId}`,
+    exclusive: firstAttempt(),
     runName: `evaluate ${modelName} on ${datasetDigest.slice(0, 12)}`,
     tags: {
       'hindsight.kind': 'evaluation',

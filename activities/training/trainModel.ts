@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { manifestFeatureTypes } from '../../ml/datasetManifest.js';
 import { getTrainer } from '../../ml/trainers/registry.js';
-import { cancellationSignal, heartbeat } from '../heartbeat.js';
+import { cancellationSignal, firstAttempt, heartbeat } from '../heartbeat.js';
 import type { MlflowClient, ModelVersion } from '../../mlflow/index.js';
 import { experimentOf } from '../datasets/datasetRun.js';
 import { mlflowDigest } from '../datasets/publishDataset.js';
@@ -53,6 +53,7 @@ export const trainModel = async (
   const run = await mlflow.createRunIdempotent({
     experimentId: experiment.experimentId,
     idempotencyKey: `train:${workflowId}:${trainingId}`,
+    exclusive: firstAttempt(),
     runName: `train ${spec.name} on ${datasetDigest.slice(0, 12)}`,
     tags: {
       'hindsight.kind': 'training',

@@ -9,12 +9,15 @@ import { openDuckDb, writeRowsToParquet, type DuckDb } from '../../activities/da
 import { generateDemoLog } from '../../demo/demoLog.js';
 import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
 import {
+  ROW_HASH_COLUMN,
   compareRows,
   datasetColumns,
   datasetDigest,
   labelBalance,
+  rowSha256,
   splitByTime,
 } from '../../ml/dataset.js';
+import { FeatureViewError } from '../../ml/errors.js';
 import { runFeatureView } from '../../ml/featureRun.js';
 import type { FeatureRow } from '../../ml/featureView.js';
 
@@ -78,8 +81,12 @@ describe('a dataset through Parquet', () => {
       `select column_name, column_type from (describe select * from read_parquet('${outFile}'))`,
     );
     const types = Object.fromEntries(described.getRows() as [string, string][]);
-    // Exactly the dataset's columns and the split: the batches' canonical lines stay behind.
-    expect(Object.keys(types)).toEqual([...datasetColumns(view.featureNames), 'split']);
+    // Exactly the dataset's columns, the split and each row's hash.
+    expect(Object.keys(types)).toEqual([
+      ...datasetColumns(view.featureNames),
+      'split',
+      ROW_HASH_COLUMN,
+    ]);
     expect(types).toMatchObject({
       entity_id: 'VARCHAR',
       global_position: 'BIGINT',
@@ -88,14 +95,33 @@ describe('a dataset through Parquet', () => {
       customer_tier: 'VARCHAR',
       label: 'TINYINT',
       split: 'VARCHAR',
+      [ROW_HASH_COLUMN]: 'BLOB',
     });
     const read = await db.connection.runAndReadAll(
-      `select entity_id, global_position from read_parquet('${outFile}')`,
+      `select entity_id, global_position, hex(${ROW_HASH_COLUMN}) from read_parquet('${outFile}')`,
     );
+    // Each row's hash is the sha256 of that row's canonical line.
     const expected = [...rows]
       .sort(compareRows)
-      .map((r) => [r.entityId, BigInt(r.position.globalPosition)]);
+      .map((r) => [
+        r.entityId,
+        BigInt(r.position.globalPosition),
+        rowSha256(view.featureNames, r).toString('hex').toUpperCase(),
+      ]);
     expect(read.getRows()).toEqual(expected);
+  });
+
+  it('refuses rows that come twice, naming the row', async () => {
+    const twice = [...rows.slice(0, 50), rows[7] as FeatureRow];
+    const error = await assembleParquet(db, view, {
+      batchFiles: await writeBatches(twice, 30),
+      outFile: path.join(dir, 'twice.parquet'),
+      validationFraction: 0.2,
+      purge: false,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FeatureViewError);
+    expect((error as FeatureViewError).code).toBe('OUT_OF_ORDER');
+    expect((error as Error).message).toContain(`row of '${rows[7]?.entityId}'`);
   });
 
   it('assembles an empty dataset into an empty, typed file', async () => {

@@ -409,6 +409,65 @@ describe('MLflow client', () => {
       }
     });
 
+    it('an exclusive caller (first activity attempt) skips the settle waits', async () => {
+      // A settle wait far longer than the test's bound: only skipping it returns in time.
+      const slow = createMlflowClient({
+        trackingUri: inject('mlflowUri'),
+        idempotencySettleMs: 30_000,
+      });
+      const key = `train-${unique}-exclusive`;
+      const started = Date.now();
+      const run = await slow.createRunIdempotent({
+        experimentId,
+        idempotencyKey: key,
+        runName: 'exclusive',
+        exclusive: true,
+      });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect((await activeRunsWith(key)).map((r) => r.info.runId)).toEqual([run.info.runId]);
+      // A later call with the same key finds it, exclusive or not.
+      const again = await slow.createRunIdempotent({
+        experimentId,
+        idempotencyKey: key,
+        exclusive: true,
+      });
+      expect(again.info.runId).toBe(run.info.runId);
+    });
+
+    it('an exclusive caller whose create landed twice settles on one run', async () => {
+      // The first create's response is lost after it landed; the client's retry creates again.
+      let lost = false;
+      const lossy = createMlflowClient({
+        trackingUri: inject('mlflowUri'),
+        retry: { attempts: 3, baseDelayMs: 10 },
+        idempotencySettleMs: 100,
+        fetch: async (url, init) => {
+          const response = await fetch(url, init);
+          if (!lost && url.endsWith('/runs/create')) {
+            lost = true;
+            throw new TypeError('fetch failed'); // as undici reports a reset connection
+          }
+          return response;
+        },
+      });
+      const key = `train-${unique}-exclusive-twice`;
+      const run = await lossy.createRunIdempotent({
+        experimentId,
+        idempotencyKey: key,
+        runName: 'twice',
+        exclusive: true,
+      });
+      expect(lost).toBe(true);
+      const all = await client.searchAllRuns({
+        experimentIds: [experimentId],
+        filter: `tags.\`${IDEMPOTENCY_KEY_TAG}\` = '${key}'`,
+        runViewType: 'ALL',
+      });
+      expect(all).toHaveLength(2);
+      const active = all.filter((r) => r.info.lifecycleStage === 'active');
+      expect(active.map((r) => r.info.runId)).toEqual([run.info.runId]);
+    });
+
     it('refuses a key that cannot be quoted in a search filter', async () => {
       const error = await failureOf(
         client.createRunIdempotent({ experimentId, idempotencyKey: "it's" }),

@@ -7,6 +7,7 @@ import {
   createDatasetDigest,
   datasetColumns,
   datasetDigest,
+  rowSha256,
   labelBalance,
   splitByTime,
 } from '../../ml/dataset.js';
@@ -170,7 +171,7 @@ describe('datasetDigest', () => {
     ).not.toBe(digest);
   });
 
-  it('is the sha256 of the header line and the canonical rows, one per line', () => {
+  it("is the sha256 of the header line and each canonical row's sha256, in canonical order", () => {
     const second = row({
       entityId: 'WO-2',
       position: { transactionId: 7, globalPosition: 4 },
@@ -178,15 +179,34 @@ describe('datasetDigest', () => {
       labelPosition: null,
       labelledAt: null,
     });
-    const text =
+    const header =
       '["entity_id","observed_at","transaction_id","global_position","size","kind","urgent",' +
-      '"missing","label","label_transaction_id","label_global_position","labelled_at"]\n' +
-      '["WO-1",1767600000000,7,3,2.5,"a \\"quoted\\" kind",true,null,1,9,12,1767700000000]\n' +
-      '["WO-2",1767600000000,7,4,2.5,"a \\"quoted\\" kind",true,null,null,null,null,null]\n';
-    const expected = createHash('sha256').update(text).digest('hex');
+      '"missing","label","label_transaction_id","label_global_position","labelled_at"]\n';
+    const lines = [
+      '["WO-1",1767600000000,7,3,2.5,"a \\"quoted\\" kind",true,null,1,9,12,1767700000000]',
+      '["WO-2",1767600000000,7,4,2.5,"a \\"quoted\\" kind",true,null,null,null,null,null]',
+    ];
+    const sha = (text: string): Buffer => createHash('sha256').update(text).digest();
+    expect(rowSha256(toyNames, row())).toEqual(sha(lines[0] as string));
+    expect(rowSha256(toyNames, second)).toEqual(sha(lines[1] as string));
+    const expected = createHash('sha256')
+      .update(header)
+      .update(Buffer.concat(lines.map(sha)))
+      .digest('hex');
     expect(datasetDigest(toyNames, [second, row()])).toBe(expected);
     // Pinned, so that the canonical form cannot drift unnoticed.
-    expect(expected).toBe('f2b1048bad4502676ca2726966368848b1d184747bb78c5ca278943902647a60');
+    expect(expected).toBe('d58f8d61f45b5388cdeb40b0fe6fa7af33a80cfeefec6f1b13d6781e7fa8633c');
+  });
+
+  it('takes rows by their hash as well, and refuses a hash that is not a sha256', () => {
+    const sorted = [...rows].sort(compareRows);
+    const builder = createDatasetDigest(names);
+    sorted.forEach((r, i) =>
+      i % 2 === 0 ? builder.add(r) : builder.addRowHash(rowSha256(names, r)),
+    );
+    expect(builder.rows).toBe(rows.length);
+    expect(builder.digest()).toBe(digest);
+    expect(() => createDatasetDigest(names).addRowHash(new Uint8Array(31))).toThrow('not a sha256');
   });
 
   it('can be built row by row in canonical order, and refuses rows out of order', () => {
