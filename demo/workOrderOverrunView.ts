@@ -148,6 +148,16 @@ const featuresOf = (state: WorkOrderOverrunState, order: OrderState, now: number
   };
 };
 
+/** An open order's features as of `now`; null for an order unknown or completed. */
+const openOrderFeatures = (
+  state: WorkOrderOverrunState,
+  entityId: string,
+  now: number,
+): Features | null => {
+  const order = state.orders.get(entityId);
+  return order ? featuresOf(state, order, now) : null;
+};
+
 const applyWorkOrderEvent = (
   state: WorkOrderOverrunState,
   event: LogEvent,
@@ -181,13 +191,13 @@ const applyWorkOrderEvent = (
       if (order.technicianId !== null) technicianOf(state, order.technicianId).openOrders -= 1;
       if (technicianId !== null) technicianOf(state, technicianId).openOrders += 1;
       order.technicianId = technicianId;
-      emit.observe(id, featuresOf(state, order, now));
+      emit.observe(id, openOrderFeatures(state, id, now) as Features);
       return;
     }
     case 'WorkLogged':
       order.hoursLogged += numberOrNull(data.hours) ?? 0;
       order.logEntries += 1;
-      emit.observe(id, featuresOf(state, order, now));
+      emit.observe(id, openOrderFeatures(state, id, now) as Features);
       return;
     case 'WorkOrderBlocked':
       order.timesBlocked += 1;
@@ -262,6 +272,7 @@ export const workOrderOverrunView = defineFeatureView<WorkOrderOverrunState>({
     onTime: 0,
   }),
   apply: applyWorkOrderOverrun,
+  featuresNow: openOrderFeatures,
   code: [
     applyWorkOrderEvent,
     featuresOf,

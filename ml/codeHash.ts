@@ -13,6 +13,7 @@ export interface HashedViewParts {
   featureTypes: Readonly<Record<string, string>>;
   eventTypes?: readonly string[];
   initialState: ViewCode;
+  featuresNow?: ViewCode;
   apply: ViewCode;
   code?: readonly ViewCode[];
   constants?: JsonObject;
@@ -32,7 +33,12 @@ export const computeCodeHash = (view: HashedViewParts): string =>
         featureTypes: view.featureNames.map((name) => view.featureTypes[name]),
         eventTypes: view.eventTypes ?? null,
         constants: view.constants ?? null,
-        code: [view.initialState, view.apply, ...(view.code ?? [])].map((fn) => fn.toString()),
+        code: [
+          view.initialState,
+          view.apply,
+          ...(view.featuresNow ? [view.featuresNow] : []),
+          ...(view.code ?? []),
+        ].map((fn) => fn.toString()),
       }),
     )
     .digest('hex');

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { comparePositions } from '../eventstore/types.js';
 import { FeatureViewError } from './errors.js';
-import type { FeatureRow, FeatureValue } from './featureView.js';
+import type { FeatureRow, FeatureValue, Features } from './featureView.js';
 
 /** What places a row in the canonical order. */
 export type RowKey = Pick<FeatureRow, 'entityId' | 'position'>;
@@ -65,6 +65,15 @@ export const canonicalRow = (featureNames: readonly string[], row: FeatureRow): 
   );
   return `[${values.map(canonicalValue).join(',')}]`;
 };
+
+/**
+ * sha256 hex of an observation's features alone, as a canonical JSON array in the order of
+ * `featureNames`: what a prediction records of the features it scored.
+ */
+export const featuresDigest = (featureNames: readonly string[], features: Features): string =>
+  createHash('sha256')
+    .update(`[${featureNames.map((name) => canonicalValue(features[name] ?? null)).join(',')}]`)
+    .digest('hex');
 
 /** The first thing the digest hashes: the columns as a JSON array, and a newline. */
 export const datasetHeaderLine = (featureNames: readonly string[]): string =>

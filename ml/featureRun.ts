@@ -70,7 +70,7 @@ const invalidObservation = (
   );
 
 /** A checked copy of the features: this runs for every observation, so it stays lean. */
-const checkedFeatures = (
+export const checkedFeatures = (
   view: Pick<FeatureView<unknown>, 'name' | 'featureNames' | 'featureTypes'>,
   entityId: string,
   features: Features,

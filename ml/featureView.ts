@@ -2,7 +2,7 @@
 // observes an entity (features from the state so far); later outcome events label those
 // observations. Events reach it one at a time in commit order, so a feature can only see
 // what was recorded before the observation: leakage is impossible by construction.
-import type { JsonObject, Position } from '../eventstore/types.js';
+import type { JsonObject, Position, StoredEvent } from '../eventstore/types.js';
 import { computeCodeHash, type ViewCode } from './codeHash.js';
 import { FeatureViewError } from './errors.js';
 
@@ -77,6 +77,13 @@ export interface FeatureViewDefinition<State> {
   /** Applies one event to the state (mutating it) and emits observations and labels. */
   apply: (state: State, event: LogEvent, emit: FeatureEmitter) => void;
   /**
+   * The features of an entity as of business time `now`, read from the state (never changing
+   * it); null when the view does not know the entity or has closed it. Online prediction
+   * scores these. Let `apply` observe with this same function, so that a prediction and a
+   * training row made at the same log position and time have the same features.
+   */
+  featuresNow?: (state: State, entityId: string, now: number) => Features | null;
+  /**
    * Everything else the view's behaviour depends on, so that it reaches `codeHash`: the
    * helper functions `apply` calls and the module constants they read.
    */
@@ -147,4 +154,18 @@ export const defineFeatureView = <State>(
 export const positionOf = (event: LogEvent): Position => ({
   transactionId: event.transactionId,
   globalPosition: event.globalPosition,
+});
+
+/** What a view reads of a stored event: its data parsed, its metadata left alone. */
+export const logEventOf = (event: StoredEvent): LogEvent => ({
+  eventId: event.eventId,
+  streamId: event.streamId,
+  streamVersion: event.streamVersion,
+  type: event.type,
+  schemaVersion: event.schemaVersion,
+  data: JSON.parse(event.data) as JsonObject,
+  occurredAt: event.occurredAt,
+  recordedAt: event.recordedAt,
+  globalPosition: event.globalPosition,
+  transactionId: event.transactionId,
 });

@@ -1,7 +1,6 @@
 // Turns the batch files of a dataset into its one Parquet file: rows in canonical order, a
 // split column by observation time, and the digest over the rows' hashes, all without
 // holding the rows in memory (DuckDB sorts them, spilling to disk when it must).
-import { DuckDBBlobValue } from '@duckdb/node-api';
 import { ROW_HASH_COLUMN, createDatasetDigest, type LabelBalance } from '../../ml/dataset.js';
 import { FeatureViewError } from '../../ml/errors.js';
 import {
@@ -46,6 +45,9 @@ export interface AssembleOptions {
 }
 
 const ORDER = 'order by transaction_id, global_position, entity_id';
+/** Row hashes joined into one value, and rows read back per query (bounding its memory). */
+const HASH_BLOCK_ROWS = 2048;
+const HASH_READ_ROWS = 1 << 20;
 
 const asNumber = (value: unknown): number | null =>
   value === null ? null : typeof value === 'bigint' ? Number(value) : (value as number);
@@ -138,20 +140,30 @@ export const assembleParquet = async (
   // order (the rows' hashes came with them from the batches, or from the base's file); the
   // manifest's file sha256 covers the rest of the bytes.
   const digest = createDatasetDigest(schema.featureNames);
-  const result = await connection.stream(
-    `select ${quoted(ROW_HASH_COLUMN)} from read_parquet(${literal(outFile)})`,
-  );
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    const hashes = chunk.getColumnVector(0);
-    for (let i = 0; i < chunk.rowCount; i += 1) {
-      const rowHash = hashes.getItem(i);
-      if (!(rowHash instanceof DuckDBBlobValue)) {
-        throw new Error(`row ${digest.rows} of ${outFile} has no ${ROW_HASH_COLUMN}`);
+  for (let from = 0; from < rows; from += HASH_READ_ROWS) {
+    // DuckDB joins each block's hashes into one hex text: one value per block crosses into
+    // JavaScript rather than one per row.
+    const result = await connection.stream(
+      `select string_agg(hex(${quoted(ROW_HASH_COLUMN)}), '' order by file_row_number)
+         from read_parquet(${literal(outFile)}, file_row_number = true)
+        where file_row_number >= ${from} and file_row_number < ${from + HASH_READ_ROWS}
+        group by file_row_number // ${HASH_BLOCK_ROWS}
+        order by file_row_number // ${HASH_BLOCK_ROWS}`,
+    );
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const blocks = chunk.getColumnVector(0);
+      for (let i = 0; i < chunk.rowCount; i += 1) {
+        const hashes = Buffer.from(String(blocks.getItem(i)), 'hex');
+        for (let at = 0; at < hashes.length; at += 32) {
+          digest.addRowHash(hashes.subarray(at, at + 32));
+        }
       }
-      digest.addRowHash(rowHash.bytes);
     }
+  }
+  if (digest.rows !== rows) {
+    throw new Error(`${outFile} gave ${digest.rows} row hashes for its ${rows} rows`);
   }
   const wrong = await misplaced;
   if (wrong) {

@@ -42,6 +42,13 @@ export interface PublishDatasetDeps {
 
 /** MLflow's dataset source type for datasets cut from the log. */
 export const DATASET_SOURCE_TYPE = 'hindsight-event-store';
+/**
+ * DuckDB's memory while it sorts a dataset into its file. Fixed-width columns spill to disk,
+ * but the 32-byte row hashes stay in memory during the sort (about 40 bytes a row), so this
+ * bounds a dataset to some 20 million rows.
+ */
+export const ASSEMBLY_MEMORY = '1GB';
+
 /** MLflow keeps at most 36 characters of a dataset digest; the manifest has all 64. */
 export const mlflowDigest = (digest: string): string => digest.slice(0, 32);
 
@@ -78,7 +85,7 @@ const buildManifest = async (
     ? (await fetchPublishedDataset(mlflow, workDir, ref.name, base.digest)).parquetFile
     : undefined;
   const parquet = parquetArtifact(view.name);
-  const db = await openDuckDb(files.dir);
+  const db = await openDuckDb(files.dir, { memoryLimit: ASSEMBLY_MEMORY });
   let assembled;
   try {
     assembled = await assembleParquet(db, view, {

@@ -1,15 +1,8 @@
 // Streams the global log up to a cut, in commit order and in batches, as the events a feature
 // view reads. Memory stays bounded by the batch size, whatever the size of the log.
 import type { EventStore } from '../../eventstore/eventStore.js';
-import {
-  START,
-  type Cut,
-  type JsonObject,
-  type Position,
-  type ReadAllPage,
-  type StoredEvent,
-} from '../../eventstore/types.js';
-import type { LogEvent } from '../../ml/featureView.js';
+import { START, type Cut, type Position, type ReadAllPage } from '../../eventstore/types.js';
+import { logEventOf, type LogEvent } from '../../ml/featureView.js';
 
 export interface LogBatch {
   events: LogEvent[];
@@ -26,20 +19,6 @@ export interface ReadLogOptions {
   batchSize?: number;
   eventTypes?: readonly string[];
 }
-
-/** What a view reads of a stored event: its data parsed, its metadata left alone. */
-const toLogEvent = (event: StoredEvent): LogEvent => ({
-  eventId: event.eventId,
-  streamId: event.streamId,
-  streamVersion: event.streamVersion,
-  type: event.type,
-  schemaVersion: event.schemaVersion,
-  data: JSON.parse(event.data) as JsonObject,
-  occurredAt: event.occurredAt,
-  recordedAt: event.recordedAt,
-  globalPosition: event.globalPosition,
-  transactionId: event.transactionId,
-});
 
 /**
  * Reads one page ahead: the next page is on its way from PostgreSQL while the caller works on
@@ -60,7 +39,7 @@ export async function* readLogUntil(
       next?.catch(() => undefined);
       if (page.events.length > 0 || page.reachedEnd) {
         yield {
-          events: page.events.map(toLogEvent),
+          events: page.events.map(logEventOf),
           checkpoint: page.checkpoint,
           reachedEnd: page.reachedEnd,
         };

@@ -7,6 +7,7 @@ import { builtInAggregates } from '../builtIns.js';
 import { builtInViewRegistry } from '../worker.js';
 import { createLogger, type Logger } from '../../config/logger.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../services/grpc/server.js';
+import { startServing } from '../../services/serving/serving.js';
 import { action } from '../errors.js';
 import {
   openDatabase,
@@ -32,6 +33,13 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
   const client = new Client({ connection: temporal, namespace: config.TEMPORAL_NAMESPACE });
   const mlflow = createMlflowClient({ trackingUri: mlflowUriOf(config) });
   const aggregates = builtInAggregates();
+  const views = builtInViewRegistry();
+  const serving = startServing({
+    store: eventStore.store,
+    mlflow,
+    views: views.names.map((name) => views.get(name)),
+    onError: (error) => logger.error({ err: error }, 'online serving failed'),
+  });
   const grpc = await startGrpcServer({
     store: eventStore.store,
     snapshots: { aggregates, sql: eventStore.pool },
@@ -40,12 +48,12 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
         client,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.HINDSIGHT_TASK_QUEUE,
-        views: builtInViewRegistry(),
+        views,
         schedules: createPipelineSchedules(client.schedule, {
           taskQueue: config.HINDSIGHT_TASK_QUEUE,
         }),
       },
-      models: { store: eventStore.store, mlflow },
+      models: { store: eventStore.store, mlflow, predictor: serving.predictor },
       operations: {
         client,
         taskQueue: config.HINDSIGHT_TASK_QUEUE,
@@ -71,6 +79,7 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
     grpc,
     stop: async () => {
       await grpc.shutdown();
+      await serving.close();
       await temporal.close();
       await eventStore.close();
       await database.stop();

@@ -10,11 +10,16 @@ import type { RecordPromotionInput } from '../../activities/promotion/types.js';
 import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import { jsonBytes } from './pipelinesCodec.js';
+import { status } from '@grpc/grpc-js';
+import type { Predictor } from '../serving/predictor.js';
+import { statusError } from './status.js';
 import { unary } from './unary.js';
 
 export interface ModelsServiceDeps {
   store: Pick<EventStore, 'readStream'>;
   mlflow: MlflowClient;
+  /** Online prediction; without it `Predict` answers UNIMPLEMENTED. */
+  predictor?: Predictor;
   onInternalError: (error: unknown) => void;
 }
 
@@ -51,8 +56,34 @@ const aliasHistory = async (
 export const createModelsService = ({
   store,
   mlflow,
+  predictor,
   onInternalError,
 }: ModelsServiceDeps): ModelsServer => ({
+  predict: unary(onInternalError, async ({ modelName, entityId, predictionId }) => {
+    if (!predictor) {
+      throw statusError(status.UNIMPLEMENTED, 'this server does not serve predictions');
+    }
+    const prediction = await predictor.predict({
+      modelName,
+      entityId,
+      predictionId: predictionId === '' ? undefined : predictionId,
+    });
+    return {
+      predictionId: prediction.predictionId,
+      modelName: prediction.modelName,
+      modelVersion: prediction.modelVersion,
+      score: prediction.score,
+      entityId: prediction.entityId,
+      featuresJson: jsonBytes(prediction.features),
+      featuresDigest: prediction.featuresDigest,
+      logTransactionId: prediction.logPosition.transactionId,
+      logGlobalPosition: prediction.logPosition.globalPosition,
+      predictedAtMs: prediction.predictedAt,
+      eventGlobalPosition: prediction.eventPosition,
+      replayed: prediction.replayed,
+    };
+  }),
+
   listModels: unary(onInternalError, async () => {
     const { items } = await mlflow.searchRegisteredModels({ maxResults: 1000 });
     const models = await Promise.all(

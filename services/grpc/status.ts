@@ -20,6 +20,7 @@ import { UpcastError } from '../../eventstore/upcasting/upcastError.js';
 import { isMlflowError } from '../../mlflow/errors.js';
 import { failureMessage } from '../../workflows/failureMessage.js';
 import { ScheduleExistsError, ScheduleNotFoundError } from '../schedules/errors.js';
+import { ServingError, type ServingErrorCode } from '../serving/servingError.js';
 
 export interface StatusError extends Partial<GrpcServiceError> {
   code: status;
@@ -67,6 +68,14 @@ const temporalStatus = (error: unknown): StatusError | undefined => {
 };
 
 /** Migrations, upcasting and aggregates: what the Operations service and snapshot reads refuse. */
+const SERVING_STATUS: Record<ServingErrorCode, status> = {
+  NO_CHAMPION: status.FAILED_PRECONDITION,
+  UNKNOWN_MODEL: status.NOT_FOUND,
+  UNKNOWN_ENTITY: status.NOT_FOUND,
+  VIEW_MISMATCH: status.FAILED_PRECONDITION,
+  UNAVAILABLE: status.UNAVAILABLE,
+};
+
 const operationsStatus = (error: unknown): StatusError | undefined => {
   if (error instanceof MigrationError) {
     if (error.code === 'MIGRATION_NOT_FOUND') return statusError(status.NOT_FOUND, error.message);
@@ -116,6 +125,7 @@ export const toStatusError = (
     if (error instanceof EventIdConflictError)
       return statusError(status.ALREADY_EXISTS, error.message);
   }
+  if (error instanceof ServingError) return statusError(SERVING_STATUS[error.code], error.message);
   const operations = operationsStatus(error);
   if (operations) return operations;
   const temporal = temporalStatus(error);

@@ -1,0 +1,80 @@
+// Online serving as one unit: the live features of every view that can serve (started at once,
+// in the background, so the first prediction does not pay the catch-up), the champion cache,
+// a follower of the promotion events that moves the cache at once, and the predictor.
+import { MODEL_PROMOTED } from '../../activities/promotion/recordPromotion.js';
+import type { EventStore } from '../../eventstore/eventStore.js';
+import type { FeatureView } from '../../ml/featureView.js';
+import type { MlflowClient } from '../../mlflow/index.js';
+import { createChampionModels, type ChampionModels } from './championModels.js';
+import { createLiveFeatures, type LiveFeatures, type LiveFeaturesStatus } from './liveFeatures.js';
+import { createPredictor, type Predictor } from './predictor.js';
+
+export interface ServingOptions {
+  store: EventStore;
+  mlflow: MlflowClient;
+  /** Views with `featuresNow` serve; the others are left out. */
+  views: readonly FeatureView<unknown>[];
+  /** Longest a prediction waits for the live features to reach the log's head. */
+  maxWaitMs?: number;
+  onError: (error: unknown) => void;
+}
+
+export interface Serving {
+  predictor: Predictor;
+  models: ChampionModels;
+  /** Each serving view's follower, once started. */
+  status(): Promise<LiveFeaturesStatus[]>;
+  close(): Promise<void>;
+}
+
+export const startServing = (options: ServingOptions): Serving => {
+  const { store, mlflow, onError } = options;
+  const models = createChampionModels({ mlflow });
+  const lives = new Map<string, { view: FeatureView<unknown>; live: Promise<LiveFeatures> }>();
+  for (const view of options.views) {
+    if (!view.featuresNow) continue;
+    const live = createLiveFeatures({ store, view, maxWaitMs: options.maxWaitMs, onError });
+    // A failed start fails each prediction with it; it is reported once here.
+    live.catch(onError);
+    lives.set(view.name, { view, live });
+  }
+
+  // A promotion moves the alias: the next prediction looks it up rather than wait out the TTL.
+  const abort = new AbortController();
+  const promotions = (async () => {
+    const { transactionId } = await store.cut();
+    for await (const item of store.follow({
+      after: { transactionId, globalPosition: 0 },
+      eventTypes: [MODEL_PROMOTED],
+      signal: abort.signal,
+    })) {
+      if (item.kind !== 'events') continue;
+      for (const event of item.events) {
+        const { modelName } = JSON.parse(event.data) as { modelName?: unknown };
+        if (typeof modelName === 'string') models.invalidate(modelName);
+      }
+    }
+  })().catch((error: unknown) => {
+    if (!abort.signal.aborted) onError(error);
+  });
+
+  return {
+    predictor: createPredictor({ store, models, liveFeatures: (name) => lives.get(name) ?? null }),
+    models,
+    status: async () =>
+      Promise.all([...lives.values()].map(async ({ live }) => (await live).status())),
+    close: async () => {
+      abort.abort();
+      await promotions;
+      await Promise.all(
+        [...lives.values()].map(async ({ live }) => {
+          try {
+            await (await live).close();
+          } catch {
+            // A follower that never started has nothing to close.
+          }
+        }),
+      );
+    },
+  };
+};

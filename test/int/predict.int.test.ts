@@ -1,0 +1,288 @@
+// Models.Predict on the real stack: the demo log, a pipeline that promotes a champion, then
+// predictions over gRPC. Each prediction scores the features the dataset code computes at the
+// same log position (training/serving parity), with the champion, as of every event committed
+// before the call; it is a PredictionMade event; a retry with its id returns it; bad requests
+// get precise statuses and append nothing.
+import { credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readLogUntil } from '../../activities/datasets/readLogUntil.js';
+import { builtInViewRegistry } from '../../cli/worker.js';
+import { createPipelineSchedules } from '../../services/schedules/index.js';
+import { MODEL_ARTIFACT } from '../../activities/training/modelLineage.js';
+import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { generateDemoEvents } from '../../demo/workOrders.js';
+import {
+  ModelsClient,
+  type PredictRequest,
+  type PredictResponse,
+} from '../../gen/hindsight/v1/models.js';
+import { featuresDigest } from '../../ml/dataset.js';
+import { createFeatureRun } from '../../ml/featureRun.js';
+import type { Features } from '../../ml/featureView.js';
+import { loadModel } from '../../ml/trainers/registry.js';
+import type { ModelArtifact } from '../../ml/trainers/types.js';
+import {
+  PREDICTION_MADE,
+  predictionStreamOf,
+  type PredictionMadeData,
+} from '../../services/serving/predictor.js';
+import { startServing, type Serving } from '../../services/serving/serving.js';
+import type { PipelineInput } from '../../workflows/pipelineInput.js';
+import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startTestServer, type TestServer } from '../support/grpcServer.js';
+import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
+
+const view = workOrderOverrunView;
+let db: TestDatabase;
+let temporal: TestTemporal;
+let serving: Serving;
+let server: TestServer;
+let models: InstanceType<typeof ModelsClient>;
+const modelName = `predict-${Date.now().toString(36)}`;
+let champion: string;
+/** Work orders created and not completed in the demo log, and completed ones. */
+const open: string[] = [];
+const completed: string[] = [];
+
+const predict = (request: Partial<PredictRequest>): Promise<PredictResponse> =>
+  new Promise((resolve, reject) => {
+    models.predict(
+      { modelName, entityId: '', predictionId: '', ...request },
+      (error: ServiceError | null, response: PredictResponse) =>
+        error ? reject(error) : resolve(response),
+    );
+  });
+
+const statusOf = (promise: Promise<unknown>): Promise<ServiceError> =>
+  promise.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (error: ServiceError) => error,
+  );
+
+const predictionsRecorded = async (): Promise<number> => {
+  const { rows } = await db.pool.query<{ n: string }>(
+    'select count(*)::text as n from hindsight.events where event_type = $1',
+    [PREDICTION_MADE],
+  );
+  return Number(rows[0]?.n);
+};
+
+/** The features the dataset code computes for the entity at a log position and time. */
+const datasetFeatures = async (
+  entityId: string,
+  transactionId: number,
+  at: number,
+): Promise<Features | null> => {
+  const run = createFeatureRun(view);
+  for await (const page of readLogUntil(db.store, {
+    cut: { transactionId },
+    eventTypes: view.eventTypes,
+  })) {
+    for (const event of page.events) run.push(event);
+    run.drain();
+  }
+  return view.featuresNow?.(run.state, entityId, at) ?? null;
+};
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  temporal = await createTestTemporal(db);
+  await temporal.startWorker();
+  // The demo completes every order by its end: stop at 85% so that some are open.
+  const history = [...generateDemoEvents({ seed: 41, workOrders: 400 })];
+  const created = new Set<string>();
+  for (const { streamId, event } of history.slice(0, Math.floor(history.length * 0.85))) {
+    await db.store.append(streamId, [event]);
+    const id = streamId.slice(streamId.indexOf('-') + 1);
+    if (event.type === 'WorkOrderAssigned') created.add(id);
+    if (event.type === 'WorkOrderCompleted') {
+      created.delete(id);
+      completed.push(id);
+    }
+  }
+  open.push(...created);
+  const result = await temporal.client.workflow.execute<
+    (input: PipelineInput) => Promise<PipelineResult>
+  >('RetrainingPipeline', {
+    taskQueue: temporal.taskQueue,
+    workflowId: uniqueId('pipeline'),
+    args: [{ view: view.name, modelName }],
+    workflowExecutionTimeout: '10 minutes',
+  });
+  if (result.promotion?.outcome !== 'promoted') {
+    throw new Error(`the pipeline promoted no champion: ${JSON.stringify(result.progress)}`);
+  }
+  champion = result.promotion.challengerVersion;
+  serving = startServing({
+    store: db.store,
+    mlflow: temporal.mlflow,
+    views: [view as never],
+    onError: (error) => console.error('serving failed', error),
+  });
+  server = await startTestServer(db.store, {
+    platform: {
+      pipelines: {
+        client: temporal.client,
+        namespace: 'default',
+        taskQueue: temporal.taskQueue,
+        views: builtInViewRegistry(),
+        schedules: createPipelineSchedules(temporal.client.schedule, {
+          taskQueue: temporal.taskQueue,
+        }),
+      },
+      models: { store: db.store, mlflow: temporal.mlflow, predictor: serving.predictor },
+    },
+  });
+  models = new ModelsClient(server.address, credentials.createInsecure());
+}, 300_000);
+
+afterAll(async () => {
+  models?.close();
+  await server?.stop();
+  await serving?.close();
+  await temporal?.close();
+  await db?.drop();
+});
+
+describe('Models.Predict', () => {
+  it('has a champion and open work orders to score', () => {
+    expect(champion).toMatch(/^\d+$/);
+    expect(open.length).toBeGreaterThan(5);
+  });
+
+  it('scores an open entity with the champion on the features the dataset code computes at that position', async () => {
+    expect(open.length).toBeGreaterThan(5);
+    for (const entityId of open.slice(0, 5)) {
+      const response = await predict({ entityId });
+      expect(response.modelVersion).toBe(champion);
+      expect(response.entityId).toBe(entityId);
+      expect(response.replayed).toBe(false);
+      const features = JSON.parse(response.featuresJson.toString()) as Features;
+      // Parity: the dataset path, replayed from the start to the prediction's log position.
+      const expected = await datasetFeatures(
+        entityId,
+        response.logTransactionId,
+        response.predictedAtMs,
+      );
+      expect(features).toEqual(expected);
+      expect(response.featuresDigest).toBe(featuresDigest(view.featureNames, features));
+      // The champion's own artifact gives the same score for those features.
+      const registered = await temporal.mlflow.getModelVersion({
+        name: modelName,
+        version: champion,
+      });
+      const artifact = JSON.parse(
+        (
+          await temporal.mlflow.downloadArtifact({
+            runId: registered.runId ?? '',
+            path: MODEL_ARTIFACT,
+          })
+        ).toString(),
+      ) as ModelArtifact;
+      const [score] = loadModel(artifact).predict([
+        artifact.featureNames.map((name) => features[name] ?? null),
+      ]);
+      expect(response.score).toBeCloseTo(score ?? NaN, 12);
+      expect(response.score).toBeGreaterThanOrEqual(0);
+      expect(response.score).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('records each prediction as a PredictionMade event before answering', async () => {
+    const entityId = open[0] ?? '';
+    const response = await predict({ entityId });
+    const { events } = await db.store.readStream(predictionStreamOf(response.predictionId));
+    expect(events).toHaveLength(1);
+    const [event] = events;
+    expect(event?.type).toBe(PREDICTION_MADE);
+    expect(event?.eventId).toBe(response.predictionId);
+    expect(event?.globalPosition).toBe(response.eventGlobalPosition);
+    const data = JSON.parse(event?.data ?? '{}') as PredictionMadeData;
+    expect(data).toMatchObject({
+      predictionId: response.predictionId,
+      modelName,
+      modelVersion: champion,
+      entityId,
+      score: response.score,
+      featuresDigest: response.featuresDigest,
+      logPosition: {
+        transactionId: response.logTransactionId,
+        globalPosition: response.logGlobalPosition,
+      },
+      predictedAt: response.predictedAtMs,
+      view: { name: view.name, version: view.version, codeHash: view.codeHash },
+    });
+    // The prediction is after the log position its features come from.
+    expect(event?.transactionId).toBeGreaterThanOrEqual(response.logTransactionId);
+  });
+
+  it('sees every event committed before the call', async () => {
+    const entityId = open[1] ?? '';
+    const before = JSON.parse((await predict({ entityId })).featuresJson.toString()) as Features;
+    await db.store.append(`workorder-${entityId}`, [
+      { type: 'WorkLogged', data: { technicianId: 'nobody', hours: 2.5 } },
+    ]);
+    const after = JSON.parse((await predict({ entityId })).featuresJson.toString()) as Features;
+    expect(after.log_entries).toBe((before.log_entries as number) + 1);
+    expect(after.hours_logged).toBeCloseTo((before.hours_logged as number) + 2.5, 6);
+  });
+
+  it('returns the first prediction again for a reused prediction id, and appends nothing', async () => {
+    const predictionId = '01936f0e-8c3a-7b2e-9d10-2a4b6c8d0e1f';
+    const first = await predict({ entityId: open[2] ?? '', predictionId });
+    const count = await predictionsRecorded();
+    const again = await predict({ entityId: open[2] ?? '', predictionId });
+    expect(again).toEqual({ ...first, replayed: true });
+    expect(await predictionsRecorded()).toBe(count);
+    // The same id for another entity is a conflict.
+    const other = await statusOf(predict({ entityId: open[3] ?? '', predictionId }));
+    expect(other.code).toBe(status.ALREADY_EXISTS);
+    expect(other.details).toContain(`entity '${open[2]}'`);
+  });
+
+  it('refuses bad requests with precise statuses, appending nothing', async () => {
+    await mlflowModelWithoutChampion(`${modelName}-empty`);
+    const count = await predictionsRecorded();
+    const cases: [Partial<PredictRequest>, status, string][] = [
+      [{ entityId: 'WO-999999' }, status.NOT_FOUND, "no open entity 'WO-999999'"],
+      [{ entityId: completed[0] }, status.NOT_FOUND, `no open entity '${completed[0]}'`],
+      [{ entityId: '' }, status.INVALID_ARGUMENT, 'entity_id: is required'],
+      [{ entityId: 'WO 1' }, status.INVALID_ARGUMENT, "entity_id: 'WO 1' is not an entity id"],
+      [{ entityId: '-WO' }, status.INVALID_ARGUMENT, "entity_id: '-WO' is not an entity id"],
+      [{ modelName: '', entityId: open[0] }, status.INVALID_ARGUMENT, 'model_name: is required'],
+      [
+        { modelName: 'no such/model', entityId: open[0] },
+        status.INVALID_ARGUMENT,
+        "model_name: 'no such/model' is not a model name",
+      ],
+      [
+        { entityId: open[0], predictionId: 'not-a-uuid' },
+        status.INVALID_ARGUMENT,
+        'prediction_id: must be a lower-case UUID',
+      ],
+      [
+        { modelName: `${modelName}-unknown`, entityId: open[0] },
+        status.NOT_FOUND,
+        `no registered model is named '${modelName}-unknown'`,
+      ],
+      [
+        { modelName: `${modelName}-empty`, entityId: open[0] },
+        status.FAILED_PRECONDITION,
+        `model '${modelName}-empty' has no champion yet`,
+      ],
+    ];
+    for (const [request, code, message] of cases) {
+      const error = await statusOf(predict(request));
+      expect({ request, code: error.code }).toEqual({ request, code });
+      expect(error.details).toContain(message);
+    }
+    expect(await predictionsRecorded()).toBe(count);
+  });
+});
+
+const mlflowModelWithoutChampion = async (name: string): Promise<void> => {
+  await temporal.mlflow.getOrCreateRegisteredModel({ name });
+};
