@@ -1,16 +1,18 @@
 // Every activity of the worker, from one set of dependencies.
 import { createDatasetActivities, type DatasetActivityDeps } from './datasets/index.js';
+import { createEvaluationActivities, type EvaluationActivityDeps } from './evaluation/index.js';
 import { createOperationsActivities, type OperationsActivityDeps } from './operations/index.js';
 import { createPromotionActivities } from './promotion/index.js';
 import { createTrainingActivities } from './training/index.js';
 
-export type ActivityDeps = DatasetActivityDeps & OperationsActivityDeps;
+export type ActivityDeps = DatasetActivityDeps & OperationsActivityDeps & EvaluationActivityDeps;
 
 export const createActivities = (deps: ActivityDeps) => ({
   ...createDatasetActivities(deps),
   ...createPromotionActivities(deps),
   ...createTrainingActivities(deps),
   ...createOperationsActivities(deps),
+  ...createEvaluationActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

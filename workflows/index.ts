@@ -15,3 +15,8 @@ export {
   resumeMigrationSignal,
 } from './upcastMigrationWorkflow.js';
 export { UndoMigrationWorkflow, undoProgressQuery } from './undoMigrationWorkflow.js';
+export {
+  LiveEvaluationWorkflow,
+  liveEvaluationStatusQuery,
+  stopLiveEvaluationSignal,
+} from './liveEvaluationWorkflow.js';

@@ -42,6 +42,11 @@ export interface AssembleOptions {
   purge: boolean;
   /** A published dataset built on: its labelled rows join the batches' rows. */
   baseFile?: string;
+  /**
+   * Started once the file is written, beside the digest's read-back, and awaited before the
+   * result (e.g. the upload): it may run before the file's checks have passed.
+   */
+  afterWrite?: () => Promise<void>;
 }
 
 const ORDER = 'order by transaction_id, global_position, entity_id';
@@ -81,7 +86,7 @@ const single = async (db: DuckDb, sql: string): Promise<unknown[]> => {
 export const assembleParquet = async (
   db: DuckDb,
   schema: DatasetSchema,
-  { batchFiles, outFile, validationFraction, purge, baseFile }: AssembleOptions,
+  { batchFiles, outFile, validationFraction, purge, baseFile, afterWrite }: AssembleOptions,
 ): Promise<AssembledDataset> => {
   const columns = [...datasetColumnTypes(schema).map((column) => quoted(column.name))];
   const fileColumns = [...columns, quoted(ROW_HASH_COLUMN)];
@@ -127,6 +132,9 @@ export const assembleParquet = async (
             from dataset_rows ${ORDER})
        to ${literal(outFile)} (format parquet, compression zstd, row_group_size 100000)`,
   );
+  const sideWork = afterWrite?.() ?? Promise.resolve();
+  // Surfaced below, after the read-back; meanwhile a failure must not go unhandled.
+  sideWork.catch(() => undefined);
   const [train, validation, purged] = await single(
     db,
     `select count(*) filter (where split = 'train'), count(*) filter (where split = 'validation'),
@@ -166,6 +174,7 @@ export const assembleParquet = async (
     throw new Error(`${outFile} gave ${digest.rows} row hashes for its ${rows} rows`);
   }
   const wrong = await misplaced;
+  await sideWork;
   if (wrong) {
     throw new FeatureViewError(
       'OUT_OF_ORDER',

@@ -85,19 +85,32 @@ const buildManifest = async (
     ? (await fetchPublishedDataset(mlflow, workDir, ref.name, base.digest)).parquetFile
     : undefined;
   const parquet = parquetArtifact(view.name);
+  const local = files.local(parquet);
   const db = await openDuckDb(files.dir, { memoryLimit: ASSEMBLY_MEMORY });
   let assembled;
+  let written: { bytes: number; sha256: string } | undefined;
   try {
     assembled = await assembleParquet(db, view, {
       batchFiles,
-      outFile: files.local(parquet),
+      outFile: local,
       validationFraction: input.validationFraction,
       purge: input.purge,
       baseFile,
+      // The upload overlaps the digest's read-back; the manifest, which vouches for the file,
+      // goes up only after both.
+      afterWrite: async () => {
+        const [sha256, { size }] = await Promise.all([
+          fileSha256(local),
+          stat(local),
+          files.upload(parquet, 'application/vnd.apache.parquet'),
+        ]);
+        written = { bytes: size, sha256 };
+      },
     });
   } finally {
     db.close();
   }
+  if (!written) throw new Error(`${parquet} was assembled but not uploaded`);
   const manifest: DatasetManifest = {
     format: MANIFEST_FORMAT,
     digest: assembled.digest,
@@ -110,17 +123,11 @@ const buildManifest = async (
     columns: manifestColumns(view.featureNames, view.featureTypes),
     observedFrom: assembled.observedFrom,
     observedUntil: assembled.observedUntil,
-    file: {
-      path: parquet,
-      format: 'parquet',
-      bytes: (await stat(files.local(parquet))).size,
-      sha256: await fileSha256(files.local(parquet)),
-    },
+    file: { path: parquet, format: 'parquet', ...written },
     generatedAt: Date.now(),
     lineage: { workflowId, runId, gitCommit },
   };
   // The manifest goes last: once it is there, the Parquet file it describes is there too.
-  await files.upload(parquet, 'application/vnd.apache.parquet');
   await writeFile(files.local(MANIFEST_ARTIFACT), `${JSON.stringify(manifest, null, 2)}\n`);
   await files.upload(MANIFEST_ARTIFACT, 'application/json');
   return manifest;

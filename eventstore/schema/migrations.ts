@@ -1,6 +1,7 @@
 // The ordered list of schema migrations. Append new ones; never edit a released one.
 import * as eventStore from './0001_event_store.js';
 import * as snapshotsAndUpcasting from './0002_snapshots_and_upcasting.js';
+import * as liveEvaluation from './0003_live_evaluation.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,5 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { version: 1, ...eventStore },
   { version: 2, ...snapshotsAndUpcasting },
+  { version: 3, ...liveEvaluation },
 ];

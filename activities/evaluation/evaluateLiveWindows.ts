@@ -1,0 +1,205 @@
+// Evaluates the live windows that can no longer change (every prediction's label horizon has
+// passed and the log was read beyond it), per model version: metrics to MLflow (one run per
+// version, a step per window, the window's end as the timestamp) and a `ModelEvaluated` event
+// per version and window, under an id derived from them, so that a retry adds nothing.
+import type pg from 'pg';
+import type { EventStore } from '../../eventstore/eventStore.js';
+import {
+  evaluateWindow,
+  windowOf,
+  type LivePrediction,
+  type VersionWindowMetrics,
+} from '../../ml/monitoring/liveWindows.js';
+import type { MlflowClient } from '../../mlflow/index.js';
+import { experimentOf } from '../datasets/datasetRun.js';
+import { firstAttempt, heartbeat } from '../heartbeat.js';
+import { namedEventId } from '../namedEventId.js';
+
+export const MODEL_EVALUATED = 'ModelEvaluated';
+export const evaluationStreamOf = (name: string): string => `evaluation-${name}`;
+
+export interface EvaluateLiveWindowsDeps {
+  store: Pick<EventStore, 'append'>;
+  pool: pg.Pool;
+  mlflow: MlflowClient;
+}
+
+export interface EvaluateLiveWindowsInput {
+  name: string;
+  modelName: string;
+  view: string;
+  windowMs: number;
+  labelHorizonMs: number;
+  /** The first window not evaluated yet; null: the window of the first prediction. */
+  fromWindow: number | null;
+  /** Figures as of this time: windows that closed before it are evaluated. */
+  asOf: number;
+  maxWindows?: number;
+}
+
+/** What the workflow keeps of one version in one window. */
+export interface LiveWindowSummary {
+  index: number;
+  start: number;
+  end: number;
+  versions: Omit<VersionWindowMetrics, 'calibration'>[];
+}
+
+export interface EvaluateLiveWindowsResult {
+  /** The next window to evaluate; null while there has been no prediction at all. */
+  nextWindow: number | null;
+  windows: LiveWindowSummary[];
+}
+
+/** The MLflow metric of each figure; a null figure is not logged. */
+const METRIC_KEYS = {
+  rocAuc: 'live_roc_auc',
+  prAuc: 'live_pr_auc',
+  logLoss: 'live_log_loss',
+  brier: 'live_brier',
+  ece: 'live_ece',
+  labelCoverage: 'live_label_coverage',
+  positiveRate: 'live_positive_rate',
+  meanScore: 'live_mean_score',
+  predictions: 'live_predictions',
+  labelled: 'live_labelled',
+} as const satisfies Partial<Record<keyof VersionWindowMetrics, string>>;
+
+const rowsBetween = async (
+  pool: pg.Pool,
+  name: string,
+  from: number,
+  until: number,
+): Promise<LivePrediction[]> => {
+  const { rows } = await pool.query<{
+    id: string;
+    version: string;
+    entity: string;
+    score: number;
+    at: string;
+    label: number | null;
+    labelled_at: string | null;
+  }>(
+    `select prediction_id::text as id, model_version as version, entity_id as entity, score,
+            (extract(epoch from predicted_at) * 1000)::bigint::text as at, label,
+            (extract(epoch from labelled_at) * 1000)::bigint::text as labelled_at
+       from hindsight.live_predictions
+      where evaluation = $1 and predicted_at >= to_timestamp($2 / 1000.0)
+        and predicted_at < to_timestamp($3 / 1000.0)
+      order by predicted_at, prediction_id`,
+    [name, from, until],
+  );
+  return rows.map((r) => ({
+    predictionId: r.id,
+    modelVersion: r.version,
+    entityId: r.entity,
+    score: r.score,
+    predictedAt: Number(r.at),
+    label: r.label === null ? null : (r.label as 0 | 1),
+    labelledAt: r.labelled_at === null ? null : Number(r.labelled_at),
+  }));
+};
+
+const firstWindow = async (
+  pool: pg.Pool,
+  name: string,
+  windowMs: number,
+): Promise<number | null> => {
+  const { rows } = await pool.query<{ at: string | null }>(
+    `select (extract(epoch from min(predicted_at)) * 1000)::bigint::text as at
+       from hindsight.live_predictions where evaluation = $1`,
+    [name],
+  );
+  const at = rows[0]?.at;
+  return at === null || at === undefined ? null : windowOf(Number(at), windowMs).index;
+};
+
+/** The MLflow run of one model version's live figures, created once. */
+const liveRunOf = async (
+  mlflow: MlflowClient,
+  { name, modelName, view }: EvaluateLiveWindowsInput,
+  version: string,
+): Promise<string> => {
+  const experiment = await mlflow.getOrCreateExperiment({ name: experimentOf(view) });
+  const run = await mlflow.createRunIdempotent({
+    experimentId: experiment.experimentId,
+    idempotencyKey: `live:${name}:${version}`,
+    exclusive: firstAttempt(),
+    runName: `live ${modelName} v${version}`,
+    tags: {
+      'hindsight.kind': 'live-evaluation',
+      'hindsight.live_evaluation': name,
+      'hindsight.model_name': modelName,
+      'hindsight.model_version': version,
+    },
+  });
+  return run.info.runId;
+};
+
+export const evaluateLiveWindows = async (
+  { store, pool, mlflow }: EvaluateLiveWindowsDeps,
+  input: EvaluateLiveWindowsInput,
+): Promise<EvaluateLiveWindowsResult> => {
+  const { name, windowMs, labelHorizonMs, asOf, maxWindows = 200 } = input;
+  const from = input.fromWindow ?? (await firstWindow(pool, name, windowMs));
+  if (from === null) return { nextWindow: null, windows: [] };
+  // Windows whose every label horizon has passed by `asOf`.
+  const closed = Math.floor((asOf - labelHorizonMs) / windowMs) - 1;
+  const until = Math.min(closed, from + maxWindows - 1);
+  if (until < from) return { nextWindow: from, windows: [] };
+  const rows = await rowsBetween(pool, name, from * windowMs, (until + 1) * windowMs);
+  const windows: LiveWindowSummary[] = [];
+  const runs = new Map<string, string>();
+  for (let index = from; index <= until; index += 1) {
+    const start = index * windowMs;
+    const evaluation = evaluateWindow({
+      rows: rows.filter((r) => r.predictedAt >= start && r.predictedAt < start + windowMs),
+      windowStart: start,
+      windowMs,
+      labelHorizonMs,
+      asOf,
+    });
+    if (!evaluation.closed) throw new Error(`window ${index} is not closed as of ${asOf}`);
+    for (const figures of evaluation.versions) {
+      const version = figures.modelVersion;
+      const runId = runs.get(version) ?? (await liveRunOf(mlflow, input, version));
+      runs.set(version, runId);
+      await mlflow.logBatch({
+        runId,
+        metrics: Object.entries(METRIC_KEYS).flatMap(([field, key]) => {
+          const value = figures[field as keyof typeof METRIC_KEYS];
+          return value === null
+            ? []
+            : [{ key, value, timestamp: evaluation.windowEnd, step: index }];
+        }),
+      });
+      await store.append(
+        evaluationStreamOf(name),
+        [
+          {
+            eventId: namedEventId(`${name}/${MODEL_EVALUATED}/${version}/${index}`),
+            type: MODEL_EVALUATED,
+            data: {
+              evaluation: name,
+              modelName: input.modelName,
+              window: { index, start, end: evaluation.windowEnd, labelHorizonMs },
+              ...figures,
+              calibration: figures.calibration ? [...figures.calibration] : null,
+            },
+            occurredAt: evaluation.windowEnd,
+          },
+        ],
+        { kind: 'any' },
+      );
+    }
+    const { versions } = evaluation;
+    windows.push({
+      index,
+      start,
+      end: evaluation.windowEnd,
+      versions: versions.map(({ calibration: _calibration, ...rest }) => rest),
+    });
+    heartbeat({ window: index });
+  }
+  return { nextWindow: until + 1, windows };
+};

@@ -1,0 +1,283 @@
+// Joins a model's predictions to the outcomes the log brings later. The outcomes are the
+// feature view's own labels, applied event by event in commit order: a prediction gets exactly
+// the label a training row observed at the prediction's log position would get.
+import { START, comparePositions, type Position } from '../../eventstore/types.js';
+import { FeatureViewError } from '../errors.js';
+import {
+  positionOf,
+  type FeatureEmitter,
+  type FeatureView,
+  type Label,
+  type LogEvent,
+} from '../featureView.js';
+
+export const PREDICTION_MADE = 'PredictionMade';
+
+/** A PredictionMade event of the joined model, as it enters the join. */
+export interface JoinedPrediction {
+  predictionId: string;
+  modelVersion: string;
+  entityId: string;
+  score: number;
+  /** the event's recordedAt */
+  predictedAt: number;
+  position: Position;
+}
+
+export interface JoinedLabel {
+  predictionId: string;
+  entityId: string;
+  label: Label;
+  /** the labelling event's recordedAt */
+  labelledAt: number;
+  labelPosition: Position;
+}
+
+export interface PendingPrediction {
+  predictionId: string;
+  entityId: string;
+  position: Position;
+}
+
+export interface PredictionJoinOptions<State> {
+  modelName: string;
+  /** resume: the view state after `position` (the join applies events to it, mutating it) */
+  state?: State;
+  position?: Position;
+  pending?: Iterable<PendingPrediction>;
+}
+
+export interface PredictionJoin<State> {
+  /** Applies the next event of the log (in commit order; refuses one not after the previous, like featureRun). */
+  push(event: LogEvent): { predicted: JoinedPrediction | null; labelled: JoinedLabel[] };
+  readonly state: State;
+  readonly position: Position;
+  readonly pending: number;
+  /** The pending predictions, in log order (to store and resume from). */
+  pendingPredictions(): PendingPrediction[];
+}
+
+/** Lower-case, as the predictor records them: ids are compared as text. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+// Event data and resume input may come from JSON: show what it really holds.
+const describe = (value: unknown): string =>
+  typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+
+const isNonEmptyString = (value: unknown): value is string =>
+  typeof value === 'string' && value !== '';
+
+const isPosition = (value: unknown): value is Position => {
+  if (typeof value !== 'object' || value === null) return false;
+  const { transactionId, globalPosition } = value as Record<string, unknown>;
+  return [transactionId, globalPosition].every(
+    (part) => typeof part === 'number' && Number.isSafeInteger(part) && part >= 0,
+  );
+};
+
+const copyPosition = ({ transactionId, globalPosition }: Position): Position => ({
+  transactionId,
+  globalPosition,
+});
+
+/** The prediction in a PredictionMade event, or null when another model made it. */
+const predictionOf = (event: LogEvent, modelName: string): JoinedPrediction | null => {
+  const { data } = event;
+  if (data.modelName !== modelName) return null;
+  const refuse = (field: string, rule: string): FeatureViewError =>
+    new FeatureViewError(
+      'INVALID_OBSERVATION',
+      `${PREDICTION_MADE} event ${event.eventId}: data.${field} is ${describe(data[field])}: ${rule}`,
+    );
+  const { predictionId, modelVersion, entityId, score } = data;
+  if (typeof predictionId !== 'string' || !UUID.test(predictionId)) {
+    throw refuse('predictionId', 'it must be a lower-case UUID');
+  }
+  if (!isNonEmptyString(modelVersion))
+    throw refuse('modelVersion', 'it must be a non-empty string');
+  if (!isNonEmptyString(entityId)) throw refuse('entityId', 'it must be a non-empty string');
+  if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1) {
+    throw refuse('score', 'a score must be a probability in [0, 1]');
+  }
+  return {
+    predictionId,
+    modelVersion,
+    entityId,
+    score,
+    predictedAt: event.recordedAt,
+    position: positionOf(event),
+  };
+};
+
+/** Checked copies of the pending predictions to resume with, in log order. */
+const resumedPending = (
+  pending: Iterable<PendingPrediction>,
+  position: Position,
+): PendingPrediction[] => {
+  const checked = [...pending].map((prediction, index) => {
+    const invalid = (field: string, rule: string): FeatureViewError =>
+      new FeatureViewError(
+        'INVALID_ARGUMENT',
+        `pending[${index}].${field} is ${describe((prediction as unknown as Record<string, unknown>)[field])}: ${rule}`,
+      );
+    const { predictionId, entityId, position: at } = prediction;
+    if (typeof predictionId !== 'string' || !UUID.test(predictionId)) {
+      throw invalid('predictionId', 'it must be a lower-case UUID');
+    }
+    if (!isNonEmptyString(entityId)) throw invalid('entityId', 'it must be a non-empty string');
+    if (!isPosition(at)) throw invalid('position', 'it must be a log position');
+    // A prediction after the resume position has not been pushed yet: it would come twice.
+    if (comparePositions(at, position) > 0) {
+      throw invalid('position', 'it is after the position the join resumes from');
+    }
+    return { predictionId, entityId, position: copyPosition(at) };
+  });
+  return checked.sort((a, b) => comparePositions(a.position, b.position));
+};
+
+export const createPredictionJoin = <State>(
+  view: FeatureView<State>,
+  options: PredictionJoinOptions<State>,
+): PredictionJoin<State> => {
+  const { modelName } = options;
+  const invalid = (message: string): FeatureViewError =>
+    new FeatureViewError('INVALID_ARGUMENT', `prediction join of '${view.name}': ${message}`);
+  if (!isNonEmptyString(modelName)) {
+    throw invalid(`modelName is ${describe(modelName)}: it must be a non-empty string`);
+  }
+  // A state without its position (or the reverse) would label from the wrong point of the log.
+  if ((options.state === undefined) !== (options.position === undefined)) {
+    throw invalid('resume with both the state and the position it is after, or with neither');
+  }
+  if (options.position !== undefined && !isPosition(options.position)) {
+    throw invalid(`position is ${describe(options.position)}: it must be a log position`);
+  }
+  const eventTypes = view.eventTypes && new Set(view.eventTypes);
+  const state = options.state ?? view.initialState();
+  let position = options.position ? copyPosition(options.position) : START;
+  let failedAt: string | undefined;
+
+  /** Pending predictions by entity, each list in log order. */
+  const pending = new Map<string, PendingPrediction[]>();
+  let pendingCount = 0;
+  /** Every prediction id this join has held, to refuse one made twice. */
+  const seen = new Set<string>();
+  const hold = (prediction: PendingPrediction): void => {
+    if (seen.has(prediction.predictionId)) {
+      throw invalid(`prediction ${prediction.predictionId} is pending twice`);
+    }
+    seen.add(prediction.predictionId);
+    const predictions = pending.get(prediction.entityId);
+    if (predictions) predictions.push(prediction);
+    else pending.set(prediction.entityId, [prediction]);
+    pendingCount += 1;
+  };
+  for (const prediction of resumedPending(options.pending ?? [], position)) hold(prediction);
+
+  // The event being applied, and the predictions its apply labelled.
+  let current: LogEvent | undefined;
+  let labelledNow: { prediction: PendingPrediction; label: Label }[] = [];
+  const emit: FeatureEmitter = {
+    // Features are the serving side's business: the join only wants outcomes.
+    observe: () => undefined,
+    label: (entityId, value) => {
+      if (!current) throw new FeatureViewError('INVALID_OBSERVATION', 'label() outside apply()');
+      if (value !== 0 && value !== 1) {
+        throw new FeatureViewError('INVALID_OBSERVATION', `label ${String(value)} is not 0 or 1`);
+      }
+      // Every pending prediction precedes this event: PredictionMade never reaches the view.
+      const predictions = pending.get(entityId);
+      if (!predictions) return;
+      pending.delete(entityId);
+      pendingCount -= predictions.length;
+      for (const prediction of predictions) labelledNow.push({ prediction, label: value });
+    },
+  };
+
+  const applyToView = (event: LogEvent): JoinedLabel[] => {
+    current = event;
+    labelledNow = [];
+    try {
+      view.apply(state, event, emit);
+    } catch (error) {
+      // The state may be half-updated: nothing after this event can be trusted.
+      failedAt = event.eventId;
+      if (error instanceof FeatureViewError) throw error;
+      throw new FeatureViewError(
+        'APPLY_FAILED',
+        `feature view '${view.name}' failed at event ${event.eventId} (${event.type} of ` +
+          `${event.streamId}): ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    } finally {
+      current = undefined;
+    }
+    if (labelledNow.length > 1) {
+      labelledNow.sort((a, b) => comparePositions(a.prediction.position, b.prediction.position));
+    }
+    const labelPosition = positionOf(event);
+    return labelledNow.map(({ prediction, label }) => ({
+      predictionId: prediction.predictionId,
+      entityId: prediction.entityId,
+      label,
+      labelledAt: event.recordedAt,
+      labelPosition: copyPosition(labelPosition),
+    }));
+  };
+
+  return {
+    push: (event) => {
+      if (failedAt !== undefined) {
+        throw new FeatureViewError(
+          'RUN_FINISHED',
+          `the prediction join failed at event ${failedAt}`,
+        );
+      }
+      const at = positionOf(event);
+      if (comparePositions(at, position) <= 0) {
+        throw new FeatureViewError(
+          'OUT_OF_ORDER',
+          `event ${event.eventId} at (${at.transactionId}, ${at.globalPosition}) is not after ` +
+            `(${position.transactionId}, ${position.globalPosition})`,
+        );
+      }
+      if (event.type === PREDICTION_MADE) {
+        // Checked before anything changes: a refused event leaves the join as it was.
+        const predicted = predictionOf(event, modelName);
+        if (predicted && seen.has(predicted.predictionId)) {
+          throw new FeatureViewError(
+            'INVALID_OBSERVATION',
+            `${PREDICTION_MADE} event ${event.eventId}: data.predictionId ` +
+              `${predicted.predictionId} was made before`,
+          );
+        }
+        position = at;
+        if (predicted) {
+          hold({
+            predictionId: predicted.predictionId,
+            entityId: predicted.entityId,
+            position: copyPosition(at),
+          });
+        }
+        return { predicted, labelled: [] };
+      }
+      position = at;
+      if (eventTypes && !eventTypes.has(event.type)) return { predicted: null, labelled: [] };
+      return { predicted: null, labelled: applyToView(event) };
+    },
+    get state() {
+      return state;
+    },
+    get position() {
+      return copyPosition(position);
+    },
+    get pending() {
+      return pendingCount;
+    },
+    pendingPredictions: () =>
+      [...pending.values()]
+        .flat()
+        .sort((a, b) => comparePositions(a.position, b.position))
+        .map((prediction) => ({ ...prediction, position: copyPosition(prediction.position) })),
+  };
+};
