@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { assembleParquet } from '../activities/datasets/assembleParquet.js';
 import { openDuckDb } from '../activities/datasets/parquet.js';
-import { ASSEMBLY_MEMORY } from '../activities/datasets/publishDataset.js';
+import { ASSEMBLY_MEMORY, ASSEMBLY_THREADS } from '../activities/datasets/publishDataset.js';
 import { projectRoot } from '../config/paths.js';
 import { workOrderOverrunView } from '../demo/workOrderOverrunView.js';
 import type { DatasetWorkflowInput } from '../workflows/datasetInput.js';
@@ -193,7 +193,7 @@ const timeAssembly = async (run: DatasetRun): Promise<number> => {
   );
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-assemble-'));
   try {
-    const db = await openDuckDb(dir, { memoryLimit: ASSEMBLY_MEMORY });
+    const db = await openDuckDb(dir, { memoryLimit: ASSEMBLY_MEMORY, threads: ASSEMBLY_THREADS });
     try {
       const start = performance.now();
       const assembled = await assembleParquet(db, VIEW, {

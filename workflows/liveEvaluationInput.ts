@@ -22,6 +22,8 @@ export interface LiveEvaluationInput {
   graceMs?: number;
   /** How often the log is read again once caught up; default 10 s. */
   pollMs?: number;
+  /** Events read per activity at most (each call is a checkpoint); default 50,000. */
+  eventsPerAdvance?: number;
   /** When to retrain (see ml/monitoring/degradationPolicy.ts); null never retrains. */
   policy?: unknown;
   /** The retraining pipeline's input besides view and model; default its defaults. */
@@ -36,6 +38,7 @@ export interface LiveEvaluationRequest {
   labelHorizonMs: number;
   graceMs: number;
   pollMs: number;
+  eventsPerAdvance: number;
   policy: DegradationPolicy | null;
   retraining: Omit<PipelineInput, 'view' | 'modelName'>;
 }
@@ -53,6 +56,7 @@ const KNOWN = new Set([
   'labelHorizonMs',
   'graceMs',
   'pollMs',
+  'eventsPerAdvance',
   'policy',
   'retraining',
 ]);
@@ -107,6 +111,7 @@ export const parseLiveEvaluationInput = (raw: unknown): LiveEvaluationRequest =>
     labelHorizonMs: integerIn(input, 'labelHorizonMs', DAY, 0, 365 * DAY),
     graceMs: integerIn(input, 'graceMs', 10_000, 0, HOUR),
     pollMs: integerIn(input, 'pollMs', 10_000, 100, HOUR),
+    eventsPerAdvance: integerIn(input, 'eventsPerAdvance', 50_000, 1, 1_000_000),
     policy,
     retraining: retraining,
   };

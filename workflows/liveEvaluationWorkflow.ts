@@ -169,7 +169,7 @@ export async function LiveEvaluationWorkflow(
   };
 
   for (;;) {
-    const advanced = await advanceLiveEvaluation(ref);
+    const advanced = await advanceLiveEvaluation({ ...ref, maxEvents: input.eventsPerAdvance });
     carry.totals.events += advanced.events;
     carry.totals.predictions += advanced.predictions;
     carry.totals.labelled += advanced.labelled;

@@ -48,6 +48,8 @@ export const DATASET_SOURCE_TYPE = 'hindsight-event-store';
  * bounds a dataset to some 20 million rows.
  */
 export const ASSEMBLY_MEMORY = '1GB';
+/** Sorting is the assembly's largest part, and DuckDB sorts in parallel. */
+export const ASSEMBLY_THREADS = 2;
 
 /** MLflow keeps at most 36 characters of a dataset digest; the manifest has all 64. */
 export const mlflowDigest = (digest: string): string => digest.slice(0, 32);
@@ -86,7 +88,10 @@ const buildManifest = async (
     : undefined;
   const parquet = parquetArtifact(view.name);
   const local = files.local(parquet);
-  const db = await openDuckDb(files.dir, { memoryLimit: ASSEMBLY_MEMORY });
+  const db = await openDuckDb(files.dir, {
+    memoryLimit: ASSEMBLY_MEMORY,
+    threads: ASSEMBLY_THREADS,
+  });
   let assembled;
   let written: { bytes: number; sha256: string } | undefined;
   try {

@@ -4,10 +4,18 @@ import type {
   GetModelRequest,
   GetModelResponse,
   ListModelsRequest,
+  GetLiveEvaluationRequest,
+  GetLiveEvaluationResponse,
   ListModelsResponse,
   ModelsClient,
+  PredictRequest,
+  PredictResponse,
+  StartLiveEvaluationRequest,
+  StartLiveEvaluationResponse,
+  StopLiveEvaluationRequest,
+  StopLiveEvaluationResponse,
 } from '../../gen/hindsight/v1/models.js';
-import { action } from '../errors.js';
+import { action, UsageError } from '../errors.js';
 import { createModelsClient, unary } from '../grpcClient.js';
 
 const connect = (): ModelsClient => {
@@ -20,6 +28,16 @@ const connect = (): ModelsClient => {
 };
 
 const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+
+/** A whole number of milliseconds, at least one. */
+const integerOption =
+  (flag: string) =>
+  (text: string): number => {
+    if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+      throw new UsageError(`${flag} takes a whole number of milliseconds, got '${text}'`);
+    }
+    return Number(text);
+  };
 
 export const registerModelsCommands = (program: Command): void => {
   const models = program
@@ -89,6 +107,149 @@ export const registerModelsCommands = (program: Command): void => {
               `  ${new Date(h.atMs).toISOString()}  v${h.fromVersion || '-'} → v${h.toVersion} ${h.outcome} by ${h.decidedBy}${h.reviewer ? ` (${h.reviewer})` : ''}: ${h.reason}`,
             );
           }
+        } finally {
+          client.close();
+        }
+      }),
+    );
+  models
+    .command('predict')
+    .description("score an entity with the model's champion, on its features as of now")
+    .argument('<model>')
+    .argument('<entity>')
+    .option('--id <uuid>', 'prediction id: a retry with the same id returns the first result')
+    .option('--json', 'print the prediction as JSON')
+    .action(
+      action(async (model: string, entity: string, options: { id?: string; json?: boolean }) => {
+        const client = connect();
+        try {
+          const p = await unary<PredictRequest, PredictResponse>(client.predict.bind(client), {
+            modelName: model,
+            entityId: entity,
+            predictionId: options.id ?? '',
+          });
+          const features = JSON.parse(p.featuresJson.toString() || '{}') as Record<string, unknown>;
+          if (options.json) {
+            out(JSON.stringify({ ...p, featuresJson: undefined, features }));
+            return;
+          }
+          out(`${p.entityId}: ${p.score.toFixed(4)} by ${p.modelName} v${p.modelVersion}`);
+          out(`prediction ${p.predictionId}${p.replayed ? ' (made before)' : ''}`);
+          out(
+            `log position ${p.logTransactionId}/${p.logGlobalPosition}, features ${p.featuresDigest.slice(0, 12)}`,
+          );
+          for (const [name, value] of Object.entries(features))
+            out(`  ${name.padEnd(26)} ${String(value)}`);
+        } finally {
+          client.close();
+        }
+      }),
+    );
+  const live = models
+    .command('live')
+    .description("live evaluation of a model's predictions against the outcomes that follow");
+  live
+    .command('start')
+    .description('start following the model (LiveEvaluationWorkflow)')
+    .argument('<model>')
+    .requiredOption('--view <name>', 'the feature view whose labels are the outcomes')
+    .option('--window <ms>', 'window length in ms (default 1 h)', integerOption('--window'))
+    .option('--horizon <ms>', 'label horizon in ms (default 24 h)', integerOption('--horizon'))
+    .option('--policy <json>', 'degradation policy as JSON; "null" never retrains')
+    .action(
+      action(
+        async (
+          model: string,
+          options: { view: string; window?: number; horizon?: number; policy?: string },
+        ) => {
+          const client = connect();
+          try {
+            const { workflowId } = await unary<
+              StartLiveEvaluationRequest,
+              StartLiveEvaluationResponse
+            >(client.startLiveEvaluation.bind(client), {
+              modelName: model,
+              view: options.view,
+              windowMs: options.window ?? 0,
+              labelHorizonMs: options.horizon ?? 0,
+              policyJson: Buffer.from(options.policy ?? ''),
+              retrainingJson: Buffer.alloc(0),
+            });
+            out(`started ${workflowId}`);
+          } finally {
+            client.close();
+          }
+        },
+      ),
+    );
+  live
+    .command('status')
+    .description('windows evaluated, their figures, degradation and retrainings')
+    .argument('<model>')
+    .option('--json', 'print the status as JSON')
+    .action(
+      action(async (model: string, options: { json?: boolean }) => {
+        const client = connect();
+        try {
+          const response = await unary<GetLiveEvaluationRequest, GetLiveEvaluationResponse>(
+            client.getLiveEvaluation.bind(client),
+            { modelName: model },
+          );
+          const status = JSON.parse(response.statusJson.toString() || 'null') as {
+            totals?: Record<string, number>;
+            recent?: {
+              index: number;
+              start: number;
+              versions: {
+                modelVersion: string;
+                labelled: number;
+                rocAuc: number | null;
+                logLoss: number | null;
+              }[];
+            }[];
+            lastDecision?: { reason: string } | null;
+            championVersion?: string | null;
+          } | null;
+          if (options.json) {
+            out(
+              JSON.stringify({
+                workflowId: response.workflowId,
+                workflowStatus: response.workflowStatus,
+                status,
+              }),
+            );
+            return;
+          }
+          out(
+            `${response.workflowId}: ${response.workflowStatus}, champion v${status?.championVersion ?? '-'}`,
+          );
+          if (status?.totals) out(`totals ${JSON.stringify(status.totals)}`);
+          for (const w of status?.recent?.slice(-12) ?? []) {
+            for (const v of w.versions) {
+              out(
+                `  ${new Date(w.start).toISOString()} v${v.modelVersion.padEnd(4)} labelled ${String(v.labelled).padStart(6)}  AUC ${v.rocAuc?.toFixed(4) ?? '-'}  log loss ${v.logLoss?.toFixed(4) ?? '-'}`,
+              );
+            }
+          }
+          if (status?.lastDecision) out(`last decision: ${status.lastDecision.reason}`);
+        } finally {
+          client.close();
+        }
+      }),
+    );
+  live
+    .command('stop')
+    .description('stop the live evaluation after the step in progress')
+    .argument('<model>')
+    .action(
+      action(async (model: string) => {
+        const client = connect();
+        try {
+          await unary<StopLiveEvaluationRequest, StopLiveEvaluationResponse>(
+            client.stopLiveEvaluation.bind(client),
+            { modelName: model },
+          );
+          out(`stopping the live evaluation of ${model}`);
         } finally {
           client.close();
         }

@@ -53,7 +53,12 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
           taskQueue: config.HINDSIGHT_TASK_QUEUE,
         }),
       },
-      models: { store: eventStore.store, mlflow, predictor: serving.predictor },
+      models: {
+        store: eventStore.store,
+        mlflow,
+        predictor: serving.predictor,
+        liveEvaluation: { client, taskQueue: config.HINDSIGHT_TASK_QUEUE, views },
+      },
       operations: {
         client,
         taskQueue: config.HINDSIGHT_TASK_QUEUE,

@@ -12,6 +12,12 @@ import type { MlflowClient } from '../../mlflow/index.js';
 import { jsonBytes } from './pipelinesCodec.js';
 import { status } from '@grpc/grpc-js';
 import type { Predictor } from '../serving/predictor.js';
+import {
+  getLiveEvaluation,
+  startLiveEvaluation,
+  stopLiveEvaluation,
+  type LiveEvaluationDeps,
+} from './liveEvaluationCalls.js';
 import { statusError } from './status.js';
 import { unary } from './unary.js';
 
@@ -20,6 +26,8 @@ export interface ModelsServiceDeps {
   mlflow: MlflowClient;
   /** Online prediction; without it `Predict` answers UNIMPLEMENTED. */
   predictor?: Predictor;
+  /** Live evaluation; without it its calls answer UNIMPLEMENTED. */
+  liveEvaluation?: LiveEvaluationDeps;
   onInternalError: (error: unknown) => void;
 }
 
@@ -53,12 +61,28 @@ const aliasHistory = async (
   }
 };
 
+const needLive = (deps: LiveEvaluationDeps | undefined): LiveEvaluationDeps => {
+  if (!deps) throw statusError(status.UNIMPLEMENTED, 'this server runs no live evaluation');
+  return deps;
+};
+
 export const createModelsService = ({
   store,
   mlflow,
   predictor,
+  liveEvaluation,
   onInternalError,
 }: ModelsServiceDeps): ModelsServer => ({
+  startLiveEvaluation: unary(onInternalError, async (request) =>
+    startLiveEvaluation(needLive(liveEvaluation), request),
+  ),
+  getLiveEvaluation: unary(onInternalError, async ({ modelName }) =>
+    getLiveEvaluation(needLive(liveEvaluation), modelName),
+  ),
+  stopLiveEvaluation: unary(onInternalError, async ({ modelName }) => {
+    await stopLiveEvaluation(needLive(liveEvaluation), modelName);
+    return {};
+  }),
   predict: unary(onInternalError, async ({ modelName, entityId, predictionId }) => {
     if (!predictor) {
       throw statusError(status.UNIMPLEMENTED, 'this server does not serve predictions');

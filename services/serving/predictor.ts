@@ -12,12 +12,13 @@ import {
 import type { EventStore } from '../../eventstore/eventStore.js';
 import type { Position } from '../../eventstore/types.js';
 import { featuresDigest } from '../../ml/dataset.js';
+import { PREDICTION_MADE } from '../../ml/monitoring/predictionJoin.js';
 import type { Features, FeatureView } from '../../ml/featureView.js';
 import type { ChampionModels } from './championModels.js';
 import type { LiveFeatures } from './liveFeatures.js';
 import { ServingError } from './servingError.js';
 
-export const PREDICTION_MADE = 'PredictionMade';
+export { PREDICTION_MADE };
 export const PREDICTION_CATEGORY = 'prediction';
 export const predictionStreamOf = (predictionId: string): string =>
   `${PREDICTION_CATEGORY}-${predictionId}`;

@@ -1,0 +1,104 @@
+// The Models service's live-evaluation calls: start LiveEvaluationWorkflow for a model (one per
+// model, id `live-evaluation-<model>`), read its status query, stop it. The input is checked
+// here with the workflow's own parser, so a bad request starts nothing.
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { ValidationError } from '../../eventstore/errors.js';
+import type {
+  GetLiveEvaluationResponse,
+  StartLiveEvaluationRequest,
+} from '../../gen/hindsight/v1/models.js';
+import type { FeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
+import {
+  parseLiveEvaluationInput,
+  type LiveEvaluationInput,
+} from '../../workflows/liveEvaluationInput.js';
+import type { LiveEvaluationStatus } from '../../workflows/liveEvaluationWorkflow.js';
+import { jsonBytes } from './pipelinesCodec.js';
+
+export interface LiveEvaluationDeps {
+  client: Client;
+  taskQueue: string;
+  views: FeatureViewRegistry;
+}
+
+export const liveEvaluationIdOf = (modelName: string): string => `live-evaluation-${modelName}`;
+
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+const checkedModel = (modelName: string): string => {
+  if (!MODEL_NAME.test(modelName)) {
+    throw new ValidationError(
+      'model_name',
+      modelName === '' ? 'is required' : `'${modelName}' is not a model name`,
+    );
+  }
+  return modelName;
+};
+
+const jsonField = (field: string, bytes: Uint8Array): unknown => {
+  if (bytes.length === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
+  } catch (error) {
+    throw new ValidationError(field, `is not JSON: ${(error as Error).message}`);
+  }
+};
+
+export const startLiveEvaluation = async (
+  { client, taskQueue, views }: LiveEvaluationDeps,
+  request: StartLiveEvaluationRequest,
+): Promise<{ workflowId: string }> => {
+  const modelName = checkedModel(request.modelName);
+  const input: LiveEvaluationInput = {
+    modelName,
+    view: request.view,
+    ...(request.windowMs ? { windowMs: request.windowMs } : {}),
+    ...(request.labelHorizonMs ? { labelHorizonMs: request.labelHorizonMs } : {}),
+  };
+  const policy = jsonField('policy_json', request.policyJson);
+  if (policy !== undefined) input.policy = policy;
+  const retraining = jsonField('retraining_json', request.retrainingJson);
+  if (retraining !== undefined) input.retraining = retraining as LiveEvaluationInput['retraining'];
+  parseLiveEvaluationInput(input);
+  if (!views.names.includes(input.view)) {
+    throw new ValidationError(
+      'view',
+      `'${input.view}' is not a feature view of this server; known: ${views.names.join(', ')}`,
+    );
+  }
+  const workflowId = liveEvaluationIdOf(modelName);
+  await client.workflow.start('LiveEvaluationWorkflow', { taskQueue, workflowId, args: [input] });
+  return { workflowId };
+};
+
+export const getLiveEvaluation = async (
+  { client }: LiveEvaluationDeps,
+  modelName: string,
+): Promise<GetLiveEvaluationResponse> => {
+  const workflowId = liveEvaluationIdOf(checkedModel(modelName));
+  const handle = client.workflow.getHandle(workflowId);
+  const description = await handle.describe();
+  const running = description.status.name === 'RUNNING';
+  let status: LiveEvaluationStatus | null = null;
+  try {
+    status = running
+      ? await handle.query<LiveEvaluationStatus>('status')
+      : ((await handle.result()) as LiveEvaluationStatus);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw error;
+    status = null;
+  }
+  return {
+    workflowId,
+    workflowStatus: description.status.name,
+    statusJson: jsonBytes(status),
+  };
+};
+
+export const stopLiveEvaluation = async (
+  { client }: LiveEvaluationDeps,
+  modelName: string,
+): Promise<void> => {
+  await client.workflow.getHandle(liveEvaluationIdOf(checkedModel(modelName))).signal('stop');
+};
