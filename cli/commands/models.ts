@@ -118,32 +118,47 @@ export const registerModelsCommands = (program: Command): void => {
     .argument('<model>')
     .argument('<entity>')
     .option('--id <uuid>', 'prediction id: a retry with the same id returns the first result')
+    .option(
+      '--as-of <ms>',
+      'the business time of the features (default now)',
+      integerOption('--as-of'),
+    )
     .option('--json', 'print the prediction as JSON')
     .action(
-      action(async (model: string, entity: string, options: { id?: string; json?: boolean }) => {
-        const client = connect();
-        try {
-          const p = await unary<PredictRequest, PredictResponse>(client.predict.bind(client), {
-            modelName: model,
-            entityId: entity,
-            predictionId: options.id ?? '',
-          });
-          const features = JSON.parse(p.featuresJson.toString() || '{}') as Record<string, unknown>;
-          if (options.json) {
-            out(JSON.stringify({ ...p, featuresJson: undefined, features }));
-            return;
+      action(
+        async (
+          model: string,
+          entity: string,
+          options: { id?: string; asOf?: number; json?: boolean },
+        ) => {
+          const client = connect();
+          try {
+            const p = await unary<PredictRequest, PredictResponse>(client.predict.bind(client), {
+              modelName: model,
+              entityId: entity,
+              predictionId: options.id ?? '',
+              asOfMs: options.asOf ?? 0,
+            });
+            const features = JSON.parse(p.featuresJson.toString() || '{}') as Record<
+              string,
+              unknown
+            >;
+            if (options.json) {
+              out(JSON.stringify({ ...p, featuresJson: undefined, features }));
+              return;
+            }
+            out(`${p.entityId}: ${p.score.toFixed(4)} by ${p.modelName} v${p.modelVersion}`);
+            out(`prediction ${p.predictionId}${p.replayed ? ' (made before)' : ''}`);
+            out(
+              `log position ${p.logTransactionId}/${p.logGlobalPosition}, features ${p.featuresDigest.slice(0, 12)}`,
+            );
+            for (const [name, value] of Object.entries(features))
+              out(`  ${name.padEnd(26)} ${String(value)}`);
+          } finally {
+            client.close();
           }
-          out(`${p.entityId}: ${p.score.toFixed(4)} by ${p.modelName} v${p.modelVersion}`);
-          out(`prediction ${p.predictionId}${p.replayed ? ' (made before)' : ''}`);
-          out(
-            `log position ${p.logTransactionId}/${p.logGlobalPosition}, features ${p.featuresDigest.slice(0, 12)}`,
-          );
-          for (const [name, value] of Object.entries(features))
-            out(`  ${name.padEnd(26)} ${String(value)}`);
-        } finally {
-          client.close();
-        }
-      }),
+        },
+      ),
     );
   const live = models
     .command('live')

@@ -83,7 +83,7 @@ export const createModelsService = ({
     await stopLiveEvaluation(needLive(liveEvaluation), modelName);
     return {};
   }),
-  predict: unary(onInternalError, async ({ modelName, entityId, predictionId }) => {
+  predict: unary(onInternalError, async ({ modelName, entityId, predictionId, asOfMs }) => {
     if (!predictor) {
       throw statusError(status.UNIMPLEMENTED, 'this server does not serve predictions');
     }
@@ -91,6 +91,7 @@ export const createModelsService = ({
       modelName,
       entityId,
       predictionId: predictionId === '' ? undefined : predictionId,
+      asOf: asOfMs === 0 ? undefined : asOfMs,
     });
     return {
       predictionId: prediction.predictionId,

@@ -55,6 +55,8 @@ export interface PredictInput {
   entityId: string;
   /** A UUID the client chose, so that a retry returns the first result; default a UUIDv7. */
   predictionId?: string;
+  /** The business time the features are for (ms since the epoch); default now. */
+  asOf?: number;
   actor?: string;
   correlationId?: string;
 }
@@ -91,6 +93,12 @@ export const checkPredictInput = (input: PredictInput): void => {
       input.entityId === ''
         ? 'is required'
         : `'${input.entityId}' is not an entity id (letters, digits and _.:@~+=/$-, at most 180)`,
+    );
+  }
+  if (input.asOf !== undefined && !(Number.isSafeInteger(input.asOf) && input.asOf > 0)) {
+    throw new ValidationError(
+      'as_of_ms',
+      `must be a positive whole number of ms since the epoch, got ${input.asOf}`,
     );
   }
   if (input.predictionId !== undefined && !UUID.test(input.predictionId)) {
@@ -137,7 +145,7 @@ export const createPredictor = ({ store, models, liveFeatures }: PredictorOption
         );
       }
       const live = await serving.live;
-      const now = await live.featuresNow(input.entityId);
+      const now = await live.featuresNow(input.entityId, input.asOf);
       if (now.features === null) {
         throw new ServingError(
           'UNKNOWN_ENTITY',

@@ -59,7 +59,7 @@ const open = new Set<string>();
 const predict = (request: Partial<PredictRequest>): Promise<PredictResponse> =>
   new Promise((resolve, reject) => {
     models.predict(
-      { modelName, entityId: '', predictionId: '', ...request },
+      { modelName, entityId: '', predictionId: '', asOfMs: 0, ...request } as PredictRequest,
       (error: ServiceError | null, response: PredictResponse) =>
         error ? reject(error) : resolve(response),
     );

@@ -48,7 +48,7 @@ const completed: string[] = [];
 const predict = (request: Partial<PredictRequest>): Promise<PredictResponse> =>
   new Promise((resolve, reject) => {
     models.predict(
-      { modelName, entityId: '', predictionId: '', ...request },
+      { modelName, entityId: '', predictionId: '', asOfMs: 0, ...request } as PredictRequest,
       (error: ServiceError | null, response: PredictResponse) =>
         error ? reject(error) : resolve(response),
     );
@@ -155,8 +155,11 @@ describe('Models.Predict', () => {
 
   it('scores an open entity with the champion on the features the dataset code computes at that position', async () => {
     expect(open.length).toBeGreaterThan(5);
-    for (const entityId of open.slice(0, 5)) {
-      const response = await predict({ entityId });
+    for (const [i, entityId] of open.slice(0, 5).entries()) {
+      // Now, or a business time the client names (a log whose clock is not the wall clock).
+      const asOfMs = i % 2 === 0 ? 0 : 1_767_700_000_000 + i * 3_600_000;
+      const response = await predict({ entityId, asOfMs });
+      if (asOfMs !== 0) expect(response.predictedAtMs).toBe(asOfMs);
       expect(response.modelVersion).toBe(champion);
       expect(response.entityId).toBe(entityId);
       expect(response.replayed).toBe(false);
@@ -250,6 +253,11 @@ describe('Models.Predict', () => {
       [{ entityId: 'WO-999999' }, status.NOT_FOUND, "no open entity 'WO-999999'"],
       [{ entityId: completed[0] }, status.NOT_FOUND, `no open entity '${completed[0]}'`],
       [{ entityId: '' }, status.INVALID_ARGUMENT, 'entity_id: is required'],
+      [
+        { entityId: open[0], asOfMs: -5 },
+        status.INVALID_ARGUMENT,
+        'as_of_ms: must be a positive whole number of ms since the epoch, got -5',
+      ],
       [{ entityId: 'WO 1' }, status.INVALID_ARGUMENT, "entity_id: 'WO 1' is not an entity id"],
       [{ entityId: '-WO' }, status.INVALID_ARGUMENT, "entity_id: '-WO' is not an entity id"],
       [{ modelName: '', entityId: open[0] }, status.INVALID_ARGUMENT, 'model_name: is required'],
