@@ -1,0 +1,250 @@
+// Drift, end to end: a champion learnt before the demo world changes; then the log moves on
+// through the drift, two simulated days at a time, with predictions (over gRPC, as of the log's
+// clock) for every open order before the events that settle them. The live log loss worsens,
+// LiveEvaluationWorkflow starts one retraining (the cooldown holds while the champion keeps
+// failing), and the new champion, on the same post-drift rows, beats the old one.
+import { credentials, type ServiceError } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluationStreamOf } from '../../activities/evaluation/evaluateLiveWindows.js';
+import { RETRAINING_TRIGGERED } from '../../activities/evaluation/recordRetrainingTriggered.js';
+import { MODEL_ARTIFACT } from '../../activities/training/modelLineage.js';
+import { builtInViewRegistry } from '../../cli/worker.js';
+import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { generateDemoEvents, type DemoEvent } from '../../demo/workOrders.js';
+import {
+  ModelsClient,
+  type PredictRequest,
+  type PredictResponse,
+} from '../../gen/hindsight/v1/models.js';
+import type { Label } from '../../ml/featureView.js';
+import { logLoss } from '../../ml/metrics/logLoss.js';
+import { loadModel } from '../../ml/trainers/registry.js';
+import type { ModelArtifact } from '../../ml/trainers/types.js';
+import { createPipelineSchedules } from '../../services/schedules/index.js';
+import { startServing, type Serving } from '../../services/serving/serving.js';
+import type { LiveEvaluationInput } from '../../workflows/liveEvaluationInput.js';
+import type { LiveEvaluationStatus } from '../../workflows/liveEvaluationWorkflow.js';
+import type { PipelineInput } from '../../workflows/pipelineInput.js';
+import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startTestServer, type TestServer } from '../support/grpcServer.js';
+import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
+import { sleep } from '../support/wait.js';
+
+const view = workOrderOverrunView;
+const DAY = 86_400_000;
+const START = Date.UTC(2026, 0, 5, 8);
+const DRIFT_AT = START + 75 * DAY;
+const STEP = 2 * DAY;
+let db: TestDatabase;
+let temporal: TestTemporal;
+let serving: Serving;
+let server: TestServer;
+let models: InstanceType<typeof ModelsClient>;
+const modelName = `drift-${Date.now().toString(36)}`;
+let history: DemoEvent[] = [];
+let first = '';
+let appended = 0;
+const open = new Set<string>();
+
+const predict = (request: Partial<PredictRequest>): Promise<PredictResponse> =>
+  new Promise((resolve, reject) => {
+    models.predict(
+      { modelName, entityId: '', predictionId: '', asOfMs: 0, ...request } as PredictRequest,
+      (error: ServiceError | null, response: PredictResponse) =>
+        error ? reject(error) : resolve(response),
+    );
+  });
+
+/** Appends the history up to business time `until`, keeping the open orders. */
+const appendUntil = async (until: number): Promise<void> => {
+  for (; appended < history.length; appended += 1) {
+    const { streamId, event } = history[appended] as DemoEvent;
+    if ((event.occurredAt ?? 0) > until) return;
+    await db.store.append(streamId, [event]);
+    const id = streamId.slice(streamId.indexOf('-') + 1);
+    if (event.type === 'WorkOrderAssigned') open.add(id);
+    if (event.type === 'WorkOrderCompleted') open.delete(id);
+  }
+};
+
+/** One step of the world: predict every open order as of `at`, then let the log move on. */
+const step = async (at: number): Promise<PredictResponse[]> => {
+  const made = await Promise.all([...open].map((entityId) => predict({ entityId, asOfMs: at })));
+  await appendUntil(at + STEP);
+  return made;
+};
+
+const artifactOf = async (version: string): Promise<ModelArtifact> => {
+  const registered = await temporal.mlflow.getModelVersion({ name: modelName, version });
+  const text = await temporal.mlflow.downloadArtifact({
+    runId: registered.runId ?? '',
+    path: MODEL_ARTIFACT,
+  });
+  return JSON.parse(text.toString()) as ModelArtifact;
+};
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  temporal = await createTestTemporal(db);
+  await temporal.startWorker();
+  history = [
+    ...generateDemoEvents({ seed: 47, workOrders: 1200, start: START, drift: { at: DRIFT_AT } }),
+  ];
+  await appendUntil(DRIFT_AT);
+  const result = await temporal.client.workflow.execute<
+    (input: PipelineInput) => Promise<PipelineResult>
+  >('RetrainingPipeline', {
+    taskQueue: temporal.taskQueue,
+    workflowId: uniqueId('pipeline'),
+    args: [{ view: view.name, modelName }],
+    workflowExecutionTimeout: '10 minutes',
+  });
+  if (result.promotion?.outcome !== 'promoted') throw new Error('no first champion');
+  first = result.promotion.challengerVersion;
+  serving = startServing({
+    store: db.store,
+    mlflow: temporal.mlflow,
+    views: [view as never],
+    onError: (error) => console.error('serving failed', error),
+  });
+  server = await startTestServer(db.store, {
+    platform: {
+      pipelines: {
+        client: temporal.client,
+        namespace: 'default',
+        taskQueue: temporal.taskQueue,
+        views: builtInViewRegistry(),
+        schedules: createPipelineSchedules(temporal.client.schedule, {
+          taskQueue: temporal.taskQueue,
+        }),
+      },
+      models: { store: db.store, mlflow: temporal.mlflow, predictor: serving.predictor },
+    },
+  });
+  models = new ModelsClient(server.address, credentials.createInsecure());
+}, 300_000);
+
+afterAll(async () => {
+  models?.close();
+  await server?.stop();
+  await serving?.close();
+  await temporal?.close();
+  await db?.drop();
+});
+
+describe('drift', () => {
+  it('degrades the champion, retrains exactly once, and the new champion recovers', async () => {
+    const workflowId = uniqueId('live-drift');
+    const input: LiveEvaluationInput = {
+      modelName,
+      view: view.name,
+      name: workflowId,
+      windowMs: 1_500,
+      labelHorizonMs: 10_000,
+      graceMs: 300,
+      pollMs: 200,
+      policy: {
+        metric: 'logLoss',
+        maxDropFromValidation: 0.05,
+        windowsInARow: 2,
+        minLabelled: 15,
+        cooldownMs: 3_600_000,
+      },
+    };
+    const handle = await temporal.client.workflow.start('LiveEvaluationWorkflow', {
+      taskQueue: temporal.taskQueue,
+      workflowId,
+      args: [input],
+    });
+    const status = () => handle.query<LiveEvaluationStatus>('status');
+
+    // The world drifts; the champion keeps predicting until a retraining replaces it.
+    let at = DRIFT_AT;
+    const deadline = Date.now() + 240_000;
+    let newChampion: string | null = null;
+    while (newChampion === null) {
+      if (Date.now() > deadline)
+        throw new Error(`no new champion: ${JSON.stringify(await status())}`);
+      const made = await step(at);
+      at += STEP;
+      newChampion = made.find((p) => p.modelVersion !== first)?.modelVersion ?? null;
+      // Paced, so that the history lasts until the retraining is done.
+      await sleep(500);
+    }
+    // A while longer with the new champion, and with the degraded streak of the old one still
+    // closing windows: the cooldown must hold.
+    const after: PredictResponse[] = [];
+    for (let i = 0; i < 15; i += 1) {
+      after.push(...(await step(at)));
+      at += STEP;
+      await sleep(150);
+    }
+    await appendUntil(at + 30 * DAY);
+    // Every window of those predictions closes and is evaluated.
+    const lastWindow = Math.floor(Date.now() / input.windowMs!);
+    for (;;) {
+      const s = await status();
+      if ((s.nextWindow ?? 0) > lastWindow) break;
+      if (Date.now() > deadline + 120_000)
+        throw new Error(`windows not evaluated: ${JSON.stringify(s)}`);
+      await sleep(500);
+    }
+    const final = await status();
+    await handle.signal('stop');
+    await handle.result();
+
+    // The metric dropped: the old champion's windows after the drift, worse than its validation.
+    const degraded = final.recent.filter((w) =>
+      w.versions.some((v) => v.modelVersion === first && v.labelled >= 15),
+    );
+    expect(degraded.length).toBeGreaterThanOrEqual(2);
+    const registered = await temporal.mlflow.getModelVersion({ name: modelName, version: first });
+    const validation = (await temporal.mlflow.getRun(registered.runId ?? '')).metrics.find(
+      (m) => m.key === 'val_log_loss',
+    )?.value;
+    expect(validation).toBeDefined();
+    const worse = degraded.filter((w) =>
+      w.versions.some(
+        (v) => v.modelVersion === first && (v.logLoss ?? 0) > (validation ?? 0) + 0.05,
+      ),
+    );
+    expect(worse.length).toBeGreaterThanOrEqual(2);
+    // Exactly one retraining, with its reason.
+    const { events } = await db.store.readStream(evaluationStreamOf(workflowId));
+    const triggered = events.filter((e) => e.type === RETRAINING_TRIGGERED);
+    expect(triggered).toHaveLength(1);
+    expect(JSON.parse(triggered[0]?.data ?? '{}')).toMatchObject({
+      modelName,
+      championVersion: first,
+      metric: 'logLoss',
+    });
+    expect(final.retrainings).toHaveLength(1);
+    expect(final.retrainings[0]).toMatchObject({ status: 'completed', outcome: 'promoted' });
+
+    // Recovery, on the same post-drift rows: the new champion's log loss against the old one's.
+    const byNew = after.filter((p) => p.modelVersion === newChampion);
+    const { rows } = await db.pool.query<{ id: string; label: number }>(
+      `select prediction_id::text as id, label from hindsight.live_predictions
+        where evaluation = $1 and label is not null and prediction_id = any($2::uuid[])`,
+      [workflowId, byNew.map((p) => p.predictionId)],
+    );
+    expect(rows.length).toBeGreaterThan(30);
+    const labels = new Map(rows.map((r) => [r.id, r.label as Label]));
+    const scored = byNew.filter((p) => labels.has(p.predictionId));
+    const oldModel = loadModel(await artifactOf(first));
+    const oldScores = oldModel.predict(
+      scored.map((p) => {
+        const features = JSON.parse(p.featuresJson.toString()) as Record<string, never>;
+        return oldModel.artifact.featureNames.map((n) => features[n] ?? null);
+      }),
+    );
+    const truth = scored.map((p) => labels.get(p.predictionId) as Label);
+    const newLoss = logLoss(
+      truth,
+      scored.map((p) => p.score),
+    );
+    const oldLoss = logLoss(truth, oldScores);
+    expect(newLoss).toBeLessThan(oldLoss);
+  });
+});
