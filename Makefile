@@ -7,7 +7,7 @@ VENV_STAMP := .venv/.installed
 GEN_STAMP := gen/.generated
 BUILD_STAMP := dist/.built
 PROTOS := $(shell find proto -name '*.proto')
-SOURCES := $(shell find config eventstore services stack mlflow ml workflows activities cli demo bench -name '*.ts' 2>/dev/null)
+SOURCES := $(shell find config eventstore services serving stack mlflow ml workflows activities cli demo bench -name '*.ts' 2>/dev/null)
 
 .PHONY: build deps venv gen lint format typecheck test test-unit demo bench server clean
 

@@ -3,9 +3,13 @@ import { createDatasetActivities, type DatasetActivityDeps } from './datasets/in
 import { createEvaluationActivities, type EvaluationActivityDeps } from './evaluation/index.js';
 import { createOperationsActivities, type OperationsActivityDeps } from './operations/index.js';
 import { createPromotionActivities } from './promotion/index.js';
+import { createScoringActivities, type ScoringActivityDeps } from './scoring/index.js';
 import { createTrainingActivities } from './training/index.js';
 
-export type ActivityDeps = DatasetActivityDeps & OperationsActivityDeps & EvaluationActivityDeps;
+export type ActivityDeps = DatasetActivityDeps &
+  OperationsActivityDeps &
+  EvaluationActivityDeps &
+  ScoringActivityDeps;
 
 export const createActivities = (deps: ActivityDeps) => ({
   ...createDatasetActivities(deps),
@@ -13,6 +17,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createTrainingActivities(deps),
   ...createOperationsActivities(deps),
   ...createEvaluationActivities(deps),
+  ...createScoringActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

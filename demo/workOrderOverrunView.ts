@@ -273,6 +273,7 @@ export const workOrderOverrunView = defineFeatureView<WorkOrderOverrunState>({
   }),
   apply: applyWorkOrderOverrun,
   featuresNow: openOrderFeatures,
+  openEntities: (state) => [...state.orders.keys()].sort(),
   code: [
     applyWorkOrderEvent,
     featuresOf,

@@ -14,6 +14,7 @@ export interface HashedViewParts {
   eventTypes?: readonly string[];
   initialState: ViewCode;
   featuresNow?: ViewCode;
+  openEntities?: ViewCode;
   apply: ViewCode;
   code?: readonly ViewCode[];
   constants?: JsonObject;
@@ -37,6 +38,7 @@ export const computeCodeHash = (view: HashedViewParts): string =>
           view.initialState,
           view.apply,
           ...(view.featuresNow ? [view.featuresNow] : []),
+          ...(view.openEntities ? [view.openEntities] : []),
           ...(view.code ?? []),
         ].map((fn) => fn.toString()),
       }),

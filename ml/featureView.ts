@@ -83,6 +83,8 @@ export interface FeatureViewDefinition<State> {
    * training row made at the same log position and time have the same features.
    */
   featuresNow?: (state: State, entityId: string, now: number) => Features | null;
+  /** The entities `featuresNow` knows, in a stable order: what batch scoring scores. */
+  openEntities?: (state: State) => readonly string[];
   /**
    * Everything else the view's behaviour depends on, so that it reaches `codeHash`: the
    * helper functions `apply` calls and the module constants they read.

@@ -20,3 +20,4 @@ export {
   liveEvaluationStatusQuery,
   stopLiveEvaluationSignal,
 } from './liveEvaluationWorkflow.js';
+export { BatchScoringWorkflow, batchScoringProgressQuery } from './batchScoringWorkflow.js';

@@ -7,7 +7,7 @@ import { builtInAggregates } from '../builtIns.js';
 import { builtInViewRegistry } from '../worker.js';
 import { createLogger, type Logger } from '../../config/logger.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../services/grpc/server.js';
-import { startServing } from '../../services/serving/serving.js';
+import { startServing } from '../../serving/serving.js';
 import { action } from '../errors.js';
 import {
   openDatabase,

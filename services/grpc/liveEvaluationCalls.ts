@@ -1,13 +1,17 @@
-// The Models service's live-evaluation calls: start LiveEvaluationWorkflow for a model (one per
-// model, id `live-evaluation-<model>`), read its status query, stop it. The input is checked
-// here with the workflow's own parser, so a bad request starts nothing.
+// The Models service's workflow calls: start LiveEvaluationWorkflow for a model (one per model,
+// id `live-evaluation-<model>`), read its status query, stop it; batch scoring now or on a
+// schedule. The input is checked here with the workflow's own parser, so a bad request starts
+// nothing.
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ValidationError } from '../../eventstore/errors.js';
 import type {
   GetLiveEvaluationResponse,
+  StartBatchScoringRequest,
+  StartBatchScoringResponse,
   StartLiveEvaluationRequest,
 } from '../../gen/hindsight/v1/models.js';
+import { putScoringSchedule } from '../schedules/scoringSchedule.js';
 import type { FeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
 import {
   parseLiveEvaluationInput,
@@ -93,6 +97,35 @@ export const getLiveEvaluation = async (
     workflowId,
     workflowStatus: description.status.name,
     statusJson: jsonBytes(status),
+  };
+};
+
+/** One batch now (interval 0), or the model's scoring schedule. */
+export const startBatchScoring = async (
+  { client, taskQueue }: LiveEvaluationDeps,
+  request: StartBatchScoringRequest,
+): Promise<StartBatchScoringResponse> => {
+  const modelName = checkedModel(request.modelName);
+  if (request.intervalSeconds === 0) {
+    const workflowId = `scoring-${modelName}-${Date.now()}`;
+    await client.workflow.start('BatchScoringWorkflow', {
+      taskQueue,
+      workflowId,
+      args: [{ modelName }],
+    });
+    return { workflowId, scheduleId: '', intervalSeconds: 0, nextRunAtMs: 0, created: true };
+  }
+  const { schedule, created } = await putScoringSchedule(client.schedule, taskQueue, {
+    modelName,
+    intervalSeconds: request.intervalSeconds,
+    paused: request.paused,
+  });
+  return {
+    workflowId: '',
+    scheduleId: schedule.id,
+    intervalSeconds: schedule.intervalSeconds,
+    nextRunAtMs: schedule.nextRunAt ?? 0,
+    created,
   };
 };
 

@@ -11,9 +11,10 @@ import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import { jsonBytes } from './pipelinesCodec.js';
 import { status } from '@grpc/grpc-js';
-import type { Predictor } from '../serving/predictor.js';
+import type { Predictor } from '../../serving/predictor.js';
 import {
   getLiveEvaluation,
+  startBatchScoring,
   startLiveEvaluation,
   stopLiveEvaluation,
   type LiveEvaluationDeps,
@@ -78,6 +79,9 @@ export const createModelsService = ({
   ),
   getLiveEvaluation: unary(onInternalError, async ({ modelName }) =>
     getLiveEvaluation(needLive(liveEvaluation), modelName),
+  ),
+  startBatchScoring: unary(onInternalError, async (request) =>
+    startBatchScoring(needLive(liveEvaluation), request),
   ),
   stopLiveEvaluation: unary(onInternalError, async ({ modelName }) => {
     await stopLiveEvaluation(needLive(liveEvaluation), modelName);

@@ -20,7 +20,7 @@ import { UpcastError } from '../../eventstore/upcasting/upcastError.js';
 import { isMlflowError } from '../../mlflow/errors.js';
 import { failureMessage } from '../../workflows/failureMessage.js';
 import { ScheduleExistsError, ScheduleNotFoundError } from '../schedules/errors.js';
-import { ServingError, type ServingErrorCode } from '../serving/servingError.js';
+import { ServingError, type ServingErrorCode } from '../../serving/servingError.js';
 
 export interface StatusError extends Partial<GrpcServiceError> {
   code: status;

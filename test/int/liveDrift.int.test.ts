@@ -21,7 +21,7 @@ import { logLoss } from '../../ml/metrics/logLoss.js';
 import { loadModel } from '../../ml/trainers/registry.js';
 import type { ModelArtifact } from '../../ml/trainers/types.js';
 import { createPipelineSchedules } from '../../services/schedules/index.js';
-import { startServing, type Serving } from '../../services/serving/serving.js';
+import { startServing, type Serving } from '../../serving/serving.js';
 import type { LiveEvaluationInput } from '../../workflows/liveEvaluationInput.js';
 import type { LiveEvaluationStatus } from '../../workflows/liveEvaluationWorkflow.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
@@ -50,7 +50,7 @@ const open = new Set<string>();
 const predict = (request: Partial<PredictRequest>): Promise<PredictResponse> =>
   new Promise((resolve, reject) => {
     models.predict(
-      { modelName, entityId: '', predictionId: '', asOfMs: 0, ...request } as PredictRequest,
+      { modelName, entityId: '', predictionId: '', asOfMs: 0, ...request },
       (error: ServiceError | null, response: PredictResponse) =>
         error ? reject(error) : resolve(response),
     );

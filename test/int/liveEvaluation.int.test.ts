@@ -25,7 +25,7 @@ import {
 import type { Label } from '../../ml/featureView.js';
 import { PREDICTION_MADE } from '../../ml/monitoring/predictionJoin.js';
 import { createPipelineSchedules } from '../../services/schedules/index.js';
-import { startServing, type Serving } from '../../services/serving/serving.js';
+import { startServing, type Serving } from '../../serving/serving.js';
 import type { LiveEvaluationInput } from '../../workflows/liveEvaluationInput.js';
 import type { LiveEvaluationStatus } from '../../workflows/liveEvaluationWorkflow.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
@@ -59,7 +59,7 @@ const open = new Set<string>();
 const predict = (request: Partial<PredictRequest>): Promise<PredictResponse> =>
   new Promise((resolve, reject) => {
     models.predict(
-      { modelName, entityId: '', predictionId: '', asOfMs: 0, ...request } as PredictRequest,
+      { modelName, entityId: '', predictionId: '', asOfMs: 0, ...request },
       (error: ServiceError | null, response: PredictResponse) =>
         error ? reject(error) : resolve(response),
     );

@@ -25,8 +25,8 @@ import {
   PREDICTION_MADE,
   predictionStreamOf,
   type PredictionMadeData,
-} from '../../services/serving/predictor.js';
-import { startServing, type Serving } from '../../services/serving/serving.js';
+} from '../../serving/predictor.js';
+import { startServing, type Serving } from '../../serving/serving.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
 import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -48,7 +48,7 @@ const completed: string[] = [];
 const predict = (request: Partial<PredictRequest>): Promise<PredictResponse> =>
   new Promise((resolve, reject) => {
     models.predict(
-      { modelName, entityId: '', predictionId: '', asOfMs: 0, ...request } as PredictRequest,
+      { modelName, entityId: '', predictionId: '', asOfMs: 0, ...request },
       (error: ServiceError | null, response: PredictResponse) =>
         error ? reject(error) : resolve(response),
     );

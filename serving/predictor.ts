@@ -8,12 +8,12 @@ import {
   NotFoundError,
   ValidationError,
   WrongExpectedVersionError,
-} from '../../eventstore/errors.js';
-import type { EventStore } from '../../eventstore/eventStore.js';
-import type { Position } from '../../eventstore/types.js';
-import { featuresDigest } from '../../ml/dataset.js';
-import { PREDICTION_MADE } from '../../ml/monitoring/predictionJoin.js';
-import type { Features, FeatureView } from '../../ml/featureView.js';
+} from '../eventstore/errors.js';
+import type { EventStore } from '../eventstore/eventStore.js';
+import type { Position } from '../eventstore/types.js';
+import { featuresDigest } from '../ml/dataset.js';
+import { PREDICTION_MADE } from '../ml/monitoring/predictionJoin.js';
+import type { Features, FeatureView } from '../ml/featureView.js';
 import type { ChampionModels } from './championModels.js';
 import type { LiveFeatures } from './liveFeatures.js';
 import { ServingError } from './servingError.js';

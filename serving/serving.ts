@@ -1,10 +1,10 @@
 // Online serving as one unit: the live features of every view that can serve (started at once,
 // in the background, so the first prediction does not pay the catch-up), the champion cache,
 // a follower of the promotion events that moves the cache at once, and the predictor.
-import { MODEL_PROMOTED } from '../../activities/promotion/recordPromotion.js';
-import type { EventStore } from '../../eventstore/eventStore.js';
-import type { FeatureView } from '../../ml/featureView.js';
-import type { MlflowClient } from '../../mlflow/index.js';
+import { MODEL_PROMOTED } from '../activities/promotion/recordPromotion.js';
+import type { EventStore } from '../eventstore/eventStore.js';
+import type { FeatureView } from '../ml/featureView.js';
+import type { MlflowClient } from '../mlflow/index.js';
 import { createChampionModels, type ChampionModels } from './championModels.js';
 import { createLiveFeatures, type LiveFeatures, type LiveFeaturesStatus } from './liveFeatures.js';
 import { createPredictor, type Predictor } from './predictor.js';

@@ -1,11 +1,11 @@
 // The champion of each registered model, loaded once per version and kept in memory. Where the
 // alias points is looked up again after `aliasTtlMs`, or at once after `invalidate` (the server
 // calls it when a ModelPromoted event shows in the log); concurrent callers share one lookup.
-import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
-import { MODEL_ARTIFACT, MODEL_TAGS } from '../../activities/training/modelLineage.js';
-import { loadModel } from '../../ml/trainers/registry.js';
-import type { ModelScorer, ModelArtifact } from '../../ml/trainers/types.js';
-import { isMlflowError, type MlflowClient } from '../../mlflow/index.js';
+import { CHAMPION_ALIAS } from '../activities/promotion/moveChampion.js';
+import { MODEL_ARTIFACT, MODEL_TAGS } from '../activities/training/modelLineage.js';
+import { loadModel } from '../ml/trainers/registry.js';
+import type { ModelScorer, ModelArtifact } from '../ml/trainers/types.js';
+import { isMlflowError, type MlflowClient } from '../mlflow/index.js';
 import { ServingError } from './servingError.js';
 
 export interface ChampionModel {

@@ -4,18 +4,18 @@
 // of the view) whose observations trained the model: training and serving cannot drift apart.
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import type { EventStore } from '../../eventstore/eventStore.js';
-import { stateFromJson } from '../../eventstore/stateJson.js';
-import { START, comparePositions, type Position } from '../../eventstore/types.js';
-import { FeatureViewError } from '../../ml/errors.js';
-import type { FeatureRunSnapshot } from '../../ml/featureRun.js';
-import { checkedFeatures } from '../../ml/featureRun.js';
+import type { EventStore } from '../eventstore/eventStore.js';
+import { stateFromJson } from '../eventstore/stateJson.js';
+import { START, comparePositions, type Position } from '../eventstore/types.js';
+import { FeatureViewError } from '../ml/errors.js';
+import type { FeatureRunSnapshot } from '../ml/featureRun.js';
+import { checkedFeatures } from '../ml/featureRun.js';
 import {
   logEventOf,
   type FeatureEmitter,
   type FeatureView,
   type Features,
-} from '../../ml/featureView.js';
+} from '../ml/featureView.js';
 import { ServingError } from './servingError.js';
 
 export interface LiveFeaturesOptions<State> {
@@ -53,6 +53,11 @@ export interface LiveFeatures {
    * follower cannot get there in time.
    */
   featuresNow(entityId: string, at?: number): Promise<FeaturesNow>;
+  /**
+   * The entities the view can score now (its `openEntities`), from a state that holds every
+   * event committed before this call, with the position they are as of.
+   */
+  openEntities(): Promise<{ entities: readonly string[]; position: Position }>;
   status(): LiveFeaturesStatus;
   close(): Promise<void>;
 }
@@ -183,6 +188,18 @@ export const createLiveFeatures = async <State>({
         position: { ...applied },
         at,
       };
+    },
+    openEntities: async () => {
+      const { openEntities } = view;
+      if (!openEntities) {
+        throw new FeatureViewError(
+          'INVALID_ARGUMENT',
+          `feature view '${view.name}' has no openEntities: it cannot list what to score`,
+        );
+      }
+      const { transactionId } = await store.cut();
+      await waitFor(transactionId);
+      return { entities: openEntities(state), position: { ...applied } };
     },
     status: () => ({
       view: { name: view.name, version: view.version, codeHash: view.codeHash },

@@ -1,0 +1,33 @@
+// One schedule per model that runs BatchScoringWorkflow every interval (overlap SKIP).
+import type { ScheduleClient } from '@temporalio/client';
+import {
+  getIntervalSchedule,
+  putIntervalSchedule,
+  type IntervalScheduleSummary,
+} from './intervalSchedule.js';
+
+export const BATCH_SCORING_WORKFLOW = 'BatchScoringWorkflow';
+export const scoringScheduleIdOf = (modelName: string): string => `hindsight-scoring-${modelName}`;
+
+export const getScoringSchedule = (
+  schedules: ScheduleClient,
+  modelName: string,
+): Promise<IntervalScheduleSummary | null> =>
+  getIntervalSchedule(schedules, scoringScheduleIdOf(modelName));
+
+export const putScoringSchedule = (
+  schedules: ScheduleClient,
+  taskQueue: string,
+  request: { modelName: string; intervalSeconds: number; paused?: boolean },
+): Promise<{ schedule: IntervalScheduleSummary; created: boolean }> =>
+  putIntervalSchedule(schedules, {
+    scheduleId: scoringScheduleIdOf(request.modelName),
+    workflowType: BATCH_SCORING_WORKFLOW,
+    // Temporal appends the scheduled time: each run is a batch of its own.
+    workflowId: `scoring-${request.modelName}`,
+    args: [{ modelName: request.modelName }],
+    taskQueue,
+    note: `hindsight batch scoring of ${request.modelName}`,
+    intervalSeconds: request.intervalSeconds,
+    paused: request.paused,
+  });

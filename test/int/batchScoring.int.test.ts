@@ -1,0 +1,129 @@
+// Batch scoring on the real stack: BatchScoringWorkflow scores every open order with the
+// champion (a PredictionMade each, as Predict makes them), a repeated batch makes nothing twice,
+// StartBatchScoring runs one now or puts the model's schedule, and bad requests start nothing.
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { namedEventId } from '../../activities/namedEventId.js';
+import { scoreOpenEntities } from '../../activities/scoring/scoreOpenEntities.js';
+import type {
+  StartBatchScoringRequest,
+  StartBatchScoringResponse,
+} from '../../gen/hindsight/v1/models.js';
+import { PREDICTION_MADE, predictionStreamOf } from '../../serving/predictor.js';
+import { builtInViewRegistry } from '../../cli/worker.js';
+import { scoringScheduleIdOf } from '../../services/schedules/scoringSchedule.js';
+import type { BatchScoringProgress } from '../../workflows/batchScoringWorkflow.js';
+import { startServingStack, type ServingStack } from '../support/servingStack.js';
+import { uniqueId } from '../support/temporal.js';
+import { failureMessage } from '../../workflows/failureMessage.js';
+
+let stack: ServingStack;
+
+const startBatchScoring = (request: Partial<StartBatchScoringRequest>) =>
+  new Promise<StartBatchScoringResponse>((resolve, reject) => {
+    stack.models.startBatchScoring(
+      { modelName: stack.modelName, intervalSeconds: 0, paused: false, ...request },
+      (error: ServiceError | null, response: StartBatchScoringResponse) =>
+        error ? reject(error) : resolve(response),
+    );
+  });
+
+const predictionsRecorded = async (): Promise<number> => {
+  const { rows } = await stack.db.pool.query<{ n: string }>(
+    'select count(*)::text as n from hindsight.events where event_type = $1',
+    [PREDICTION_MADE],
+  );
+  return Number(rows[0]?.n);
+};
+
+beforeAll(async () => {
+  stack = await startServingStack({ prefix: 'scoring', demo: { seed: 53, workOrders: 400 } });
+}, 300_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('batch scoring', () => {
+  it('scores every open entity with the champion, once per batch', async () => {
+    const open = [...stack.open].sort();
+    expect(open.length).toBeGreaterThan(5);
+    const workflowId = uniqueId('scoring');
+    const progress = await stack.temporal.client.workflow.execute<
+      (input: { modelName: string }) => Promise<BatchScoringProgress>
+    >('BatchScoringWorkflow', {
+      taskQueue: stack.temporal.taskQueue,
+      workflowId,
+      args: [{ modelName: stack.modelName }],
+    });
+    // The view's open orders include created-but-unassigned ones: at least the assigned ones.
+    expect(progress.stage).toBe('done');
+    expect(progress.result).toMatchObject({ modelVersion: stack.champion, replayed: 0, closed: 0 });
+    expect(progress.result?.scored).toBeGreaterThanOrEqual(open.length);
+    for (const entityId of open) {
+      const id = namedEventId(`${workflowId}/${entityId}`);
+      const { events } = await stack.db.store.readStream(predictionStreamOf(id));
+      expect(JSON.parse(events[0]?.data ?? '{}')).toMatchObject({
+        predictionId: id,
+        entityId,
+        modelVersion: stack.champion,
+      });
+    }
+    // The same batch again (a retried activity): the predictions it made, nothing new.
+    const before = await predictionsRecorded();
+    const again = await scoreOpenEntities(
+      { store: stack.db.store, mlflow: stack.temporal.mlflow, views: builtInViewRegistry() },
+      { modelName: stack.modelName, batchId: workflowId },
+    );
+    expect(again).toMatchObject({ scored: 0, replayed: progress.result?.scored });
+    expect(await predictionsRecorded()).toBe(before);
+  });
+
+  it('starts a batch now, or puts the model schedule', async () => {
+    const now = await startBatchScoring({});
+    expect(now.workflowId).toMatch(new RegExp(`^scoring-${stack.modelName}-`));
+    const done: BatchScoringProgress = await stack.temporal.client.workflow
+      .getHandle<(input: { modelName: string }) => Promise<BatchScoringProgress>>(now.workflowId)
+      .result();
+    expect(done.stage).toBe('done');
+
+    const put = await startBatchScoring({ intervalSeconds: 3600 });
+    expect(put).toMatchObject({
+      scheduleId: scoringScheduleIdOf(stack.modelName),
+      intervalSeconds: 3600,
+      created: true,
+    });
+    expect(put.nextRunAtMs).toBeGreaterThan(Date.now());
+    const paused = await startBatchScoring({ intervalSeconds: 7200, paused: true });
+    expect(paused).toMatchObject({ intervalSeconds: 7200, created: false, nextRunAtMs: 0 });
+    await stack.temporal.client.schedule.getHandle(put.scheduleId).delete();
+  });
+
+  it('refuses bad requests and starts nothing', async () => {
+    const cases: [Partial<StartBatchScoringRequest>, status, string][] = [
+      [{ intervalSeconds: 5 }, status.INVALID_ARGUMENT, 'interval_seconds: must be from 60'],
+      [{ modelName: '' }, status.INVALID_ARGUMENT, 'model_name: is required'],
+      [{ modelName: 'a b' }, status.INVALID_ARGUMENT, "model_name: 'a b' is not a model name"],
+    ];
+    for (const [request, code, message] of cases) {
+      const error = (await startBatchScoring(request).catch((e: unknown) => e)) as ServiceError;
+      expect({ request, code: error.code }).toEqual({ request, code });
+      expect(error.details).toContain(message);
+    }
+    // An unknown model: the batch fails at once, naming it, without retries.
+    const workflowId = uniqueId('scoring-unknown');
+    const failure: unknown = await stack.temporal.client.workflow
+      .execute<(input: { modelName: string }) => Promise<BatchScoringProgress>>(
+        'BatchScoringWorkflow',
+        {
+          taskQueue: stack.temporal.taskQueue,
+          workflowId,
+          args: [{ modelName: `${stack.modelName}-none` }],
+        },
+      )
+      .catch((e: unknown) => e);
+    expect(failureMessage(failure)).toContain(
+      `no registered model is named '${stack.modelName}-none'`,
+    );
+  });
+});

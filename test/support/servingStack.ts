@@ -1,0 +1,146 @@
+// The stack online-serving tests share: a test database with most of a demo history (some
+// orders still open), a worker, a champion from a real pipeline, online serving, and a gRPC
+// server with the Models service (Predict, live evaluation, batch scoring) over it.
+import { credentials, type ServiceError } from '@grpc/grpc-js';
+import { builtInViewRegistry } from '../../cli/worker.js';
+import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { generateDemoEvents, type DemoEvent, type DemoOptions } from '../../demo/workOrders.js';
+import {
+  ModelsClient,
+  type PredictRequest,
+  type PredictResponse,
+} from '../../gen/hindsight/v1/models.js';
+import { createPipelineSchedules } from '../../services/schedules/index.js';
+import { startServing, type Serving } from '../../serving/serving.js';
+import type { PipelineInput } from '../../workflows/pipelineInput.js';
+import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { startTestServer, type TestServer } from './grpcServer.js';
+import { createTestTemporal, uniqueId, type TestTemporal } from './temporal.js';
+
+export interface ServingStack {
+  db: TestDatabase;
+  temporal: TestTemporal;
+  serving: Serving;
+  server: TestServer;
+  models: InstanceType<typeof ModelsClient>;
+  modelName: string;
+  /** The version the first pipeline promoted. */
+  champion: string;
+  /** Work orders assigned and not completed in the appended part of the history. */
+  open: Set<string>;
+  completed: string[];
+  /** The history not appended yet. */
+  rest: DemoEvent[];
+  predict(request: Partial<PredictRequest>): Promise<PredictResponse>;
+  /** Appends the history's next events up to business time `until` (all with Infinity). */
+  appendUntil(until: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ServingStackOptions {
+  prefix: string;
+  demo: DemoOptions;
+  /** Appends the history up to this business time; default 85% of its events. */
+  until?: number;
+}
+
+export const startServingStack = async ({
+  prefix,
+  demo,
+  until,
+}: ServingStackOptions): Promise<ServingStack> => {
+  const db = await createTestDatabase();
+  const temporal = await createTestTemporal(db);
+  await temporal.startWorker();
+  const view = workOrderOverrunView;
+  const modelName = `${prefix}-${Date.now().toString(36)}`;
+  const history = [...generateDemoEvents(demo)];
+  const open = new Set<string>();
+  const completed: string[] = [];
+  let appended = 0;
+  const appendUntil = async (time: number): Promise<void> => {
+    for (; appended < history.length; appended += 1) {
+      const { streamId, event } = history[appended] as DemoEvent;
+      if ((event.occurredAt ?? 0) > time) return;
+      await db.store.append(streamId, [event]);
+      const id = streamId.slice(streamId.indexOf('-') + 1);
+      if (event.type === 'WorkOrderAssigned') open.add(id);
+      if (event.type === 'WorkOrderCompleted') {
+        open.delete(id);
+        completed.push(id);
+      }
+    }
+  };
+  // The demo completes every order by its end: stop before it so that some are open.
+  const stop = until ?? history[Math.floor(history.length * 0.85)]?.event.occurredAt ?? Infinity;
+  await appendUntil(stop);
+  const result = await temporal.client.workflow.execute<
+    (input: PipelineInput) => Promise<PipelineResult>
+  >('RetrainingPipeline', {
+    taskQueue: temporal.taskQueue,
+    workflowId: uniqueId('pipeline'),
+    args: [{ view: view.name, modelName }],
+    workflowExecutionTimeout: '10 minutes',
+  });
+  if (result.promotion?.outcome !== 'promoted') {
+    throw new Error(`the pipeline promoted no champion: ${JSON.stringify(result.progress)}`);
+  }
+  const serving = startServing({
+    store: db.store,
+    mlflow: temporal.mlflow,
+    views: [view as never],
+    onError: (error) => console.error('serving failed', error),
+  });
+  const views = builtInViewRegistry();
+  const server = await startTestServer(db.store, {
+    platform: {
+      pipelines: {
+        client: temporal.client,
+        namespace: 'default',
+        taskQueue: temporal.taskQueue,
+        views,
+        schedules: createPipelineSchedules(temporal.client.schedule, {
+          taskQueue: temporal.taskQueue,
+        }),
+      },
+      models: {
+        store: db.store,
+        mlflow: temporal.mlflow,
+        predictor: serving.predictor,
+        liveEvaluation: { client: temporal.client, taskQueue: temporal.taskQueue, views },
+      },
+    },
+  });
+  const models = new ModelsClient(server.address, credentials.createInsecure());
+  return {
+    db,
+    temporal,
+    serving,
+    server,
+    models,
+    modelName,
+    champion: result.promotion.challengerVersion,
+    open,
+    completed,
+    get rest() {
+      return history.slice(appended);
+    },
+    predict: (request) =>
+      new Promise((resolve, reject) => {
+        models.predict(
+          { modelName, entityId: '', predictionId: '', asOfMs: 0, ...request },
+          (error: ServiceError | null, response: PredictResponse) =>
+            error ? reject(error) : resolve(response),
+        );
+      }),
+    appendUntil,
+    close: async () => {
+      models.close();
+      await server.stop();
+      await serving.close();
+      await temporal.close();
+      await db.drop();
+    },
+  };
+};

@@ -1,0 +1,67 @@
+// BatchScoringWorkflow: scores every open entity of the model's champion view (a PredictionMade
+// each, as Predict makes them), for a schedule. The batch is named by the workflow id, so a
+// retry of the activity makes no prediction twice.
+import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { ScoringActivities } from '../activities/scoring/index.js';
+import type { ScoreOpenEntitiesResult } from '../activities/scoring/scoreOpenEntities.js';
+import { failureMessage } from './failureMessage.js';
+import { integerIn, invalid } from './inputChecks.js';
+
+export interface BatchScoringInput {
+  modelName: string;
+  /** Scores at most this many entities; default 100,000. */
+  maxEntities?: number;
+}
+
+export interface BatchScoringProgress {
+  stage: 'scoring' | 'done' | 'failed';
+  modelName: string;
+  result: ScoreOpenEntitiesResult | null;
+  error: string | null;
+}
+
+export const batchScoringProgressQuery = defineQuery<BatchScoringProgress>('progress');
+
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+const { scoreOpenEntities } = proxyActivities<ScoringActivities>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+const parseInput = (raw: unknown): Required<BatchScoringInput> => {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw invalid('input', 'must be an object such as { "modelName": "m" }');
+  }
+  const input = raw as Record<string, unknown>;
+  const unknown = Object.keys(input).find((key) => key !== 'modelName' && key !== 'maxEntities');
+  if (unknown) throw invalid(unknown, 'is not an input of batch scoring');
+  if (typeof input.modelName !== 'string' || !MODEL_NAME.test(input.modelName)) {
+    throw invalid('modelName', `${JSON.stringify(input.modelName)} is not a model name`);
+  }
+  return {
+    modelName: input.modelName,
+    maxEntities: integerIn(input, 'maxEntities', 100_000, 1, 10_000_000),
+  };
+};
+
+export async function BatchScoringWorkflow(raw: BatchScoringInput): Promise<BatchScoringProgress> {
+  const input = parseInput(raw);
+  const progress: BatchScoringProgress = {
+    stage: 'scoring',
+    modelName: input.modelName,
+    result: null,
+    error: null,
+  };
+  setHandler(batchScoringProgressQuery, () => progress);
+  try {
+    progress.result = await scoreOpenEntities({ ...input, batchId: workflowInfo().workflowId });
+    progress.stage = 'done';
+    return progress;
+  } catch (error) {
+    progress.stage = 'failed';
+    progress.error = failureMessage(error);
+    throw error;
+  }
+}
