@@ -30,6 +30,9 @@ export interface WorkerProcess {
 export interface DatasetStack {
   client: Client;
   taskQueue: string;
+  /** Temporal's frontend, host:port. */
+  temporalAddress: string;
+  mlflowUri: string;
   /** Starts a worker on the task queue; resolves once it polls for workflow tasks. */
   startWorker(): Promise<WorkerProcess>;
   close(): Promise<void>;
@@ -107,6 +110,8 @@ export const startDatasetStack = async (databaseUrl: string): Promise<DatasetSta
   return {
     client,
     taskQueue,
+    temporalAddress: temporal.address,
+    mlflowUri: mlflow.trackingUri,
     startWorker: async () => {
       const child = spawnWorker({
         DATABASE_URL: databaseUrl,

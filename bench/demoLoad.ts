@@ -46,6 +46,13 @@ const appendInOrder = async (client: pg.Client, events: DemoEvent[]): Promise<vo
   if (batch.length > 0) await appendToStream(client, streamId, batch);
 };
 
+/** The history a loader of this capacity loads, from its start: the same events in the same order. */
+export const demoHistory = (capacity: number): Generator<DemoEvent> =>
+  generateDemoEvents({
+    seed: SEED,
+    workOrders: Math.ceil(capacity / EVENTS_PER_WORK_ORDER),
+  });
+
 /** @param capacity the most events any `loadUntil` will ask for */
 export const createDemoLoader = async (
   databaseUrl: string,
@@ -62,10 +69,7 @@ export const createDemoLoader = async (
       }),
   );
   await Promise.all(clients.map((client) => client.connect()));
-  const history = generateDemoEvents({
-    seed: SEED,
-    workOrders: Math.ceil(capacity / EVENTS_PER_WORK_ORDER),
-  });
+  const history = demoHistory(capacity);
   let loaded = 0;
 
   const loadChunk = async (size: number): Promise<void> => {

@@ -75,9 +75,15 @@ const connectionsTo = (port: number): number | undefined => {
     .filter((f) => f[2]?.endsWith(`:${hexPort}`) && f[3] === '01').length;
 };
 
-const startServer = (databaseUrl: string, port: number): ChildProcess => {
+/** `hindsight server` as a child process; `extra` adds to its environment (e.g. Temporal, MLflow). */
+export const startServer = (
+  databaseUrl: string,
+  port: number,
+  extra: NodeJS.ProcessEnv = {},
+): ChildProcess => {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...extra,
     DATABASE_URL: databaseUrl,
     HINDSIGHT_GRPC_PORT: String(port),
     HINDSIGHT_GRPC_HOST: '127.0.0.1',
@@ -100,7 +106,7 @@ const startServer = (databaseUrl: string, port: number): ChildProcess => {
   );
 };
 
-const stopServer = async (child: ChildProcess): Promise<void> => {
+export const stopServer = async (child: ChildProcess): Promise<void> => {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
@@ -109,7 +115,7 @@ const stopServer = async (child: ChildProcess): Promise<void> => {
   clearTimeout(timer);
 };
 
-const waitUntilServing = async (client: BenchClient, child: ChildProcess): Promise<void> => {
+export const waitUntilServing = async (client: BenchClient, child: ChildProcess): Promise<void> => {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);

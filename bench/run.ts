@@ -11,6 +11,7 @@ import { generateIncrementalDatasets } from './incremental.js';
 import { subscriberLatency } from './latency.js';
 import { migrateWhileAppending } from './migrations.js';
 import { timeRetrainingPipeline } from './pipeline.js';
+import { predictOnline } from './predict.js';
 import { readWholeLog } from './readAll.js';
 import { printTable, writeResults, type Figure } from './report.js';
 import { loadAggregates } from './snapshots.js';
@@ -27,6 +28,7 @@ const benchmarks: [string, (env: BenchEnvironment) => Promise<Figure | Figure[]>
   ['g', loadAggregates],
   ['h', generateIncrementalDatasets],
   ['i', migrateWhileAppending],
+  ['j', predictOnline],
 ];
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());

@@ -6,64 +6,38 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { credentials, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   evaluationStreamOf,
   MODEL_EVALUATED,
 } from '../../activities/evaluation/evaluateLiveWindows.js';
-import { builtInViewRegistry } from '../../cli/worker.js';
 import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
-import { generateDemoEvents, type DemoEvent } from '../../demo/workOrders.js';
 import type { StoredEvent } from '../../eventstore/types.js';
 import { comparePositions } from '../../eventstore/types.js';
-import {
-  ModelsClient,
-  type PredictRequest,
-  type PredictResponse,
-} from '../../gen/hindsight/v1/models.js';
 import type { Label } from '../../ml/featureView.js';
 import { PREDICTION_MADE } from '../../ml/monitoring/predictionJoin.js';
-import { createPipelineSchedules } from '../../services/schedules/index.js';
-import { startServing, type Serving } from '../../serving/serving.js';
 import type { LiveEvaluationInput } from '../../workflows/liveEvaluationInput.js';
 import type { LiveEvaluationStatus } from '../../workflows/liveEvaluationWorkflow.js';
-import type { PipelineInput } from '../../workflows/pipelineInput.js';
-import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
 import { pairCountingAuc } from '../support/classifier.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startTestServer, type TestServer } from '../support/grpcServer.js';
-import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
+import type { TestDatabase } from '../support/database.js';
+import { uniqueId, type TestTemporal } from '../support/temporal.js';
+import { startServingStack, type ServingStack } from '../support/servingStack.js';
 import { sleep } from '../support/wait.js';
 import { createWorkerFleet, exited } from '../support/workerProcess.js';
 
 const view = workOrderOverrunView;
 const WINDOW_MS = 4_000;
 const HORIZON_MS = 12_000;
+let stack: ServingStack;
 let db: TestDatabase;
 let temporal: TestTemporal;
-let serving: Serving;
-let server: TestServer;
-let models: InstanceType<typeof ModelsClient>;
+let modelName: string;
 let workDir: string;
-const modelName = `live-${Date.now().toString(36)}`;
 const evaluationQueue = uniqueId('live');
 const workers = createWorkerFleet(
   () => db.url,
   () => evaluationQueue,
 );
-/** The demo history's last 15%, appended after the predictions: their outcomes. */
-let rest: DemoEvent[] = [];
-const open = new Set<string>();
-
-const predict = (request: Partial<PredictRequest>): Promise<PredictResponse> =>
-  new Promise((resolve, reject) => {
-    models.predict(
-      { modelName, entityId: '', predictionId: '', asOfMs: 0, ...request },
-      (error: ServiceError | null, response: PredictResponse) =>
-        error ? reject(error) : resolve(response),
-    );
-  });
 
 const readAllOf = async (types: string[]): Promise<StoredEvent[]> => {
   const events: StoredEvent[] = [];
@@ -114,67 +88,25 @@ const oracleRows = async (): Promise<OracleRow[]> => {
 };
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  temporal = await createTestTemporal(db);
-  await temporal.startWorker();
+  stack = await startServingStack({ prefix: 'live', demo: { seed: 43, workOrders: 400 } });
+  ({ db, temporal, modelName } = stack);
   workDir = await mkdtemp(path.join(tmpdir(), 'hindsight-live-'));
-  const history = [...generateDemoEvents({ seed: 43, workOrders: 400 })];
-  const cut = Math.floor(history.length * 0.85);
-  for (const { streamId, event } of history.slice(0, cut)) {
-    await db.store.append(streamId, [event]);
-    const id = streamId.slice(streamId.indexOf('-') + 1);
-    if (event.type === 'WorkOrderAssigned') open.add(id);
-    if (event.type === 'WorkOrderCompleted') open.delete(id);
-  }
-  rest = history.slice(cut);
-  const result = await temporal.client.workflow.execute<
-    (input: PipelineInput) => Promise<PipelineResult>
-  >('RetrainingPipeline', {
-    taskQueue: temporal.taskQueue,
-    workflowId: uniqueId('pipeline'),
-    args: [{ view: view.name, modelName }],
-    workflowExecutionTimeout: '10 minutes',
-  });
-  if (result.promotion?.outcome !== 'promoted') throw new Error('no champion was promoted');
-  serving = startServing({
-    store: db.store,
-    mlflow: temporal.mlflow,
-    views: [view as never],
-    onError: (error) => console.error('serving failed', error),
-  });
-  server = await startTestServer(db.store, {
-    platform: {
-      pipelines: {
-        client: temporal.client,
-        namespace: 'default',
-        taskQueue: temporal.taskQueue,
-        views: builtInViewRegistry(),
-        schedules: createPipelineSchedules(temporal.client.schedule, {
-          taskQueue: temporal.taskQueue,
-        }),
-      },
-      models: { store: db.store, mlflow: temporal.mlflow, predictor: serving.predictor },
-    },
-  });
-  models = new ModelsClient(server.address, credentials.createInsecure());
 }, 300_000);
 
 afterAll(async () => {
-  models?.close();
-  await server?.stop();
-  await serving?.close();
   await workers.killAll();
-  await temporal?.close();
-  await db?.drop();
+  await stack?.close();
   await rm(workDir, { recursive: true, force: true });
 });
 
 describe('LiveEvaluationWorkflow', () => {
   it('counts every prediction once across a killed worker, and its figures equal the oracle', async () => {
-    expect(open.size).toBeGreaterThan(10);
+    expect(stack.open.size).toBeGreaterThan(10);
     // Predictions over gRPC, some entities twice.
-    const entities = [...open];
-    for (const entityId of [...entities, ...entities.slice(0, 10)]) await predict({ entityId });
+    const entities = [...stack.open];
+    for (const entityId of [...entities, ...entities.slice(0, 10)]) {
+      await stack.predict({ entityId });
+    }
     const workflowId = uniqueId('live-evaluation');
     let worker = await workers.start(workDir);
     const input: LiveEvaluationInput = {
@@ -194,7 +126,7 @@ describe('LiveEvaluationWorkflow', () => {
       args: [input],
     });
     // The outcomes arrive while it follows the log.
-    for (const { streamId, event } of rest) await db.store.append(streamId, [event]);
+    await stack.appendUntil(Infinity);
     const progressed = async (): Promise<number> => {
       const { rows } = await db.pool.query<{ events: string }>(
         'select events::text from hindsight.live_evaluations where name = $1',
@@ -299,5 +231,5 @@ describe('LiveEvaluationWorkflow', () => {
         labelled: labelled.length,
       });
     }
-  });
+  }, 240_000);
 });

@@ -3,19 +3,12 @@
 // same log position (training/serving parity), with the champion, as of every event committed
 // before the call; it is a PredictionMade event; a retry with its id returns it; bad requests
 // get precise statuses and append nothing.
-import { credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLogUntil } from '../../activities/datasets/readLogUntil.js';
-import { builtInViewRegistry } from '../../cli/worker.js';
-import { createPipelineSchedules } from '../../services/schedules/index.js';
 import { MODEL_ARTIFACT } from '../../activities/training/modelLineage.js';
 import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
-import { generateDemoEvents } from '../../demo/workOrders.js';
-import {
-  ModelsClient,
-  type PredictRequest,
-  type PredictResponse,
-} from '../../gen/hindsight/v1/models.js';
+import type { PredictRequest, PredictResponse } from '../../gen/hindsight/v1/models.js';
 import { featuresDigest } from '../../ml/dataset.js';
 import { createFeatureRun } from '../../ml/featureRun.js';
 import type { Features } from '../../ml/featureView.js';
@@ -26,33 +19,21 @@ import {
   predictionStreamOf,
   type PredictionMadeData,
 } from '../../serving/predictor.js';
-import { startServing, type Serving } from '../../serving/serving.js';
-import type { PipelineInput } from '../../workflows/pipelineInput.js';
-import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startTestServer, type TestServer } from '../support/grpcServer.js';
-import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
+import type { TestDatabase } from '../support/database.js';
+import { startServingStack, type ServingStack } from '../support/servingStack.js';
+import type { TestTemporal } from '../support/temporal.js';
 
 const view = workOrderOverrunView;
+let stack: ServingStack;
 let db: TestDatabase;
 let temporal: TestTemporal;
-let serving: Serving;
-let server: TestServer;
-let models: InstanceType<typeof ModelsClient>;
-const modelName = `predict-${Date.now().toString(36)}`;
+let modelName: string;
 let champion: string;
-/** Work orders created and not completed in the demo log, and completed ones. */
-const open: string[] = [];
-const completed: string[] = [];
+let open: string[];
+let completed: string[];
 
 const predict = (request: Partial<PredictRequest>): Promise<PredictResponse> =>
-  new Promise((resolve, reject) => {
-    models.predict(
-      { modelName, entityId: '', predictionId: '', asOfMs: 0, ...request },
-      (error: ServiceError | null, response: PredictResponse) =>
-        error ? reject(error) : resolve(response),
-    );
-  });
+  stack.predict(request);
 
 const statusOf = (promise: Promise<unknown>): Promise<ServiceError> =>
   promise.then(
@@ -88,63 +69,14 @@ const datasetFeatures = async (
 };
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  temporal = await createTestTemporal(db);
-  await temporal.startWorker();
-  // The demo completes every order by its end: stop at 85% so that some are open.
-  const history = [...generateDemoEvents({ seed: 41, workOrders: 400 })];
-  const created = new Set<string>();
-  for (const { streamId, event } of history.slice(0, Math.floor(history.length * 0.85))) {
-    await db.store.append(streamId, [event]);
-    const id = streamId.slice(streamId.indexOf('-') + 1);
-    if (event.type === 'WorkOrderAssigned') created.add(id);
-    if (event.type === 'WorkOrderCompleted') {
-      created.delete(id);
-      completed.push(id);
-    }
-  }
-  open.push(...created);
-  const result = await temporal.client.workflow.execute<
-    (input: PipelineInput) => Promise<PipelineResult>
-  >('RetrainingPipeline', {
-    taskQueue: temporal.taskQueue,
-    workflowId: uniqueId('pipeline'),
-    args: [{ view: view.name, modelName }],
-    workflowExecutionTimeout: '10 minutes',
-  });
-  if (result.promotion?.outcome !== 'promoted') {
-    throw new Error(`the pipeline promoted no champion: ${JSON.stringify(result.progress)}`);
-  }
-  champion = result.promotion.challengerVersion;
-  serving = startServing({
-    store: db.store,
-    mlflow: temporal.mlflow,
-    views: [view as never],
-    onError: (error) => console.error('serving failed', error),
-  });
-  server = await startTestServer(db.store, {
-    platform: {
-      pipelines: {
-        client: temporal.client,
-        namespace: 'default',
-        taskQueue: temporal.taskQueue,
-        views: builtInViewRegistry(),
-        schedules: createPipelineSchedules(temporal.client.schedule, {
-          taskQueue: temporal.taskQueue,
-        }),
-      },
-      models: { store: db.store, mlflow: temporal.mlflow, predictor: serving.predictor },
-    },
-  });
-  models = new ModelsClient(server.address, credentials.createInsecure());
+  stack = await startServingStack({ prefix: 'predict', demo: { seed: 41, workOrders: 400 } });
+  ({ db, temporal, modelName, champion } = stack);
+  open = [...stack.open];
+  completed = [...stack.completed];
 }, 300_000);
 
 afterAll(async () => {
-  models?.close();
-  await server?.stop();
-  await serving?.close();
-  await temporal?.close();
-  await db?.drop();
+  await stack?.close();
 });
 
 describe('Models.Predict', () => {
