@@ -174,13 +174,33 @@ export const createLiveFeatures = async <State>({
     });
   };
 
+  // Concurrent calls share cut queries: a call joins the next query not yet sent (sent after
+  // it arrived, so it sees everything committed before the call), never the one in flight.
+  let inFlight: Promise<number> | null = null;
+  let queued: Promise<number> | null = null;
+  const send = (): Promise<number> => {
+    queued = null;
+    const query = store.cut().then((cut) => cut.transactionId);
+    inFlight = query;
+    const clear = (): void => {
+      if (inFlight === query) inFlight = null;
+    };
+    query.then(clear, clear);
+    return query;
+  };
+  const freshCut = (): Promise<number> => {
+    if (queued) return queued;
+    if (!inFlight) return send();
+    queued = inFlight.then(send, send);
+    return queued;
+  };
+
   const unavailable = (why: string): ServingError =>
     new ServingError('UNAVAILABLE', `the live features of view '${view.name}' lag: ${why}`);
 
   return {
     featuresNow: async (entityId, at = Date.now()) => {
-      const { transactionId } = await store.cut();
-      await waitFor(transactionId);
+      await waitFor(await freshCut());
       // No await from here on: the state cannot move while the features are read.
       const features = featuresNow(state, entityId, at);
       return {
@@ -197,8 +217,7 @@ export const createLiveFeatures = async <State>({
           `feature view '${view.name}' has no openEntities: it cannot list what to score`,
         );
       }
-      const { transactionId } = await store.cut();
-      await waitFor(transactionId);
+      await waitFor(await freshCut());
       return { entities: openEntities(state), position: { ...applied } };
     },
     status: () => ({

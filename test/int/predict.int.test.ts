@@ -163,6 +163,21 @@ describe('Models.Predict', () => {
     const after = JSON.parse((await predict({ entityId })).featuresJson.toString()) as Features;
     expect(after.log_entries).toBe((before.log_entries as number) + 1);
     expect(after.hours_logged).toBeCloseTo((before.hours_logged as number) + 2.5, 6);
+    // Concurrent calls share their reads of the log's horizon, never one older than the call.
+    for (let round = 2; round <= 4; round += 1) {
+      await db.store.append(`workorder-${entityId}`, [
+        { type: 'WorkLogged', data: { technicianId: 'nobody', hours: 1 } },
+      ]);
+      const seen = await Promise.all(
+        Array.from({ length: 12 }, async () => {
+          const response = await predict({ entityId });
+          return (JSON.parse(response.featuresJson.toString()) as Features).log_entries;
+        }),
+      );
+      expect(seen).toEqual(
+        Array.from({ length: 12 }, () => (before.log_entries as number) + round),
+      );
+    }
   });
 
   it('returns the first prediction again for a reused prediction id, and appends nothing', async () => {
