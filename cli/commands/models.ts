@@ -10,6 +10,8 @@ import type {
   ModelsClient,
   PredictRequest,
   PredictResponse,
+  StartBatchScoringRequest,
+  StartBatchScoringResponse,
   StartLiveEvaluationRequest,
   StartLiveEvaluationResponse,
   StopLiveEvaluationRequest,
@@ -269,5 +271,46 @@ export const registerModelsCommands = (program: Command): void => {
           client.close();
         }
       }),
+    );
+  models
+    .command('score')
+    .description('score every open entity with the champion: one batch now, or a schedule')
+    .argument('<model>')
+    .option(
+      '--every <seconds>',
+      'put the model schedule instead (at least 60)',
+      integerOption('--every'),
+    )
+    .option('--paused', 'with --every: the schedule starts paused')
+    .option('--json', 'print the answer as JSON')
+    .action(
+      action(
+        async (model: string, options: { every?: number; paused?: boolean; json?: boolean }) => {
+          const client = connect();
+          try {
+            const response = await unary<StartBatchScoringRequest, StartBatchScoringResponse>(
+              client.startBatchScoring.bind(client),
+              {
+                modelName: model,
+                intervalSeconds: options.every ?? 0,
+                paused: options.paused ?? false,
+              },
+            );
+            if (options.json) out(JSON.stringify(response));
+            else if (response.workflowId) out(`started batch ${response.workflowId}`);
+            else {
+              out(
+                `${response.created ? 'created' : 'updated'} schedule ${response.scheduleId}: every ` +
+                  `${response.intervalSeconds} s, ` +
+                  (response.nextRunAtMs
+                    ? `next ${new Date(response.nextRunAtMs).toISOString()}`
+                    : 'paused'),
+              );
+            }
+          } finally {
+            client.close();
+          }
+        },
+      ),
     );
 };
