@@ -23,8 +23,10 @@ import type {
   MigrationProgress,
   MigrationWorkflowResult,
 } from '../../workflows/upcastMigrationWorkflow.js';
+import { startServingStack, type ServingStack } from '../support/servingStack.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
+import { sleep } from '../support/wait.js';
 
 const HISTORIES = path.resolve('test/fixtures/histories');
 /** The workflow id of each recorded history: child workflow ids derive from it. */
@@ -187,6 +189,55 @@ describe.runIf(recording)('recording operations workflow histories', () => {
     await handle.result();
     await record('SnapshotWorkflow.json', handle);
   });
+});
+
+describe.runIf(recording)('recording serving workflow histories', () => {
+  let stack: ServingStack;
+
+  beforeAll(async () => {
+    stack = await startServingStack({ prefix: 'replay', demo: { seed: 4, workOrders: 400 } });
+  }, 300_000);
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('records BatchScoringWorkflow', async () => {
+    const handle = await stack.temporal.client.workflow.start('BatchScoringWorkflow', {
+      taskQueue: stack.temporal.taskQueue,
+      workflowId: uniqueId('scoring-recorded'),
+      args: [{ modelName: stack.modelName, maxEntities: 20 }],
+    });
+    await handle.result();
+    await record('BatchScoringWorkflow.json', handle);
+  });
+
+  it('records LiveEvaluationWorkflow over a few windows, then stopped', async () => {
+    for (const entityId of stack.open) await stack.predict({ entityId });
+    const handle = await stack.temporal.client.workflow.start('LiveEvaluationWorkflow', {
+      taskQueue: stack.temporal.taskQueue,
+      workflowId: uniqueId('live-recorded'),
+      args: [
+        {
+          modelName: stack.modelName,
+          view: 'work_order_overrun',
+          windowMs: 1000,
+          labelHorizonMs: 2000,
+          graceMs: 100,
+          pollMs: 200,
+          eventsPerAdvance: 500,
+        },
+      ],
+    });
+    await stack.appendUntil(Infinity);
+    for (;;) {
+      const status = await handle.query<{ totals: { windows: number } }>('status');
+      if (status.totals.windows >= 2) break;
+      await sleep(300);
+    }
+    await handle.signal('stop');
+    await handle.result();
+    await record('LiveEvaluationWorkflow.stopped.json', handle);
+  }, 120_000);
 });
 
 describe('replaying recorded workflow histories', () => {
