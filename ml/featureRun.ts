@@ -6,6 +6,7 @@ import { compareRows } from './dataset.js';
 import { FeatureViewError } from './errors.js';
 import { stateFromJson, stateToJson } from '../eventstore/stateJson.js';
 import {
+  applyFailure,
   positionOf,
   type FeatureEmitter,
   type FeatureRow,
@@ -223,14 +224,7 @@ export const createFeatureRun = <State>(
       } catch (error) {
         // The state may be half-updated: nothing after this event can be trusted.
         ended = `failed at event ${event.eventId}`;
-        if (error instanceof FeatureViewError) throw error;
-        // A bug in the view: the same event fails again on every retry.
-        throw new FeatureViewError(
-          'APPLY_FAILED',
-          `feature view '${view.name}' failed at event ${event.eventId} (${event.type} of ` +
-            `${event.streamId}): ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error },
-        );
+        throw applyFailure(view, event, error);
       } finally {
         current = undefined;
       }

@@ -171,3 +171,21 @@ export const logEventOf = (event: StoredEvent): LogEvent => ({
   globalPosition: event.globalPosition,
   transactionId: event.transactionId,
 });
+
+/**
+ * The view's error at an event, as one `FeatureViewError`: its own errors pass as they are,
+ * anything else is a bug in the view (`APPLY_FAILED`), which fails again on every retry.
+ */
+export const applyFailure = (
+  view: Pick<FeatureView<unknown>, 'name'>,
+  event: LogEvent,
+  error: unknown,
+): FeatureViewError =>
+  error instanceof FeatureViewError
+    ? error
+    : new FeatureViewError(
+        'APPLY_FAILED',
+        `feature view '${view.name}' failed at event ${event.eventId} (${event.type} of ` +
+          `${event.streamId}): ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );

@@ -3,12 +3,14 @@
 // retraining.
 import { FeatureViewError } from '../errors.js';
 import {
-  improvement,
-  isMetricName,
-  metricDirection,
-  shiftBetter,
-  unknownMetricMessage,
-} from '../promotion/metricDirections.js';
+  describe,
+  fieldOf,
+  readMetric,
+  readNonNegative,
+  readSettings,
+  readWhole,
+} from '../fieldReaders.js';
+import { improvement, metricDirection, shiftBetter } from '../promotion/metricDirections.js';
 import type { MetricName } from '../promotion/metricDirections.js';
 import { FLOAT_TOLERANCE, formatMetric } from '../promotion/promotionChecks.js';
 
@@ -107,73 +109,14 @@ const POLICY_KEYS: readonly string[] = [
 // above 1 for one of them is a mistake (a percentage, say) that would flag every window.
 const UNBOUNDED_METRICS: readonly MetricName[] = ['logLoss'];
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const describe = (value: unknown): string => {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  if (typeof value === 'number') return String(value);
-  return `a ${typeof value}`;
-};
-
-/** `undefined` counts as omitted, so that `{ ...policy, threshold: undefined }` drops it. */
-const fieldOf = (record: Record<string, unknown>, key: string): unknown =>
-  Object.hasOwn(record, key) ? record[key] : undefined;
-
-type Problems = string[];
-
-const readMetric = (value: unknown, path: string, problems: Problems): MetricName | undefined => {
-  if (typeof value !== 'string') {
-    problems.push(`${path}: must be a metric name, not ${describe(value)}`);
-    return undefined;
-  }
-  if (!isMetricName(value)) {
-    problems.push(`${path}: ${unknownMetricMessage(value)}`);
-    return undefined;
-  }
-  return value;
-};
-
-const readNonNegative = (value: unknown, path: string, problems: Problems): number | undefined => {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  problems.push(`${path}: must be a finite number ≥ 0, not ${describe(value)}`);
-  return undefined;
-};
-
-const readWhole = (
-  value: unknown,
-  path: string,
-  least: number,
-  problems: Problems,
-): number | undefined => {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= least) return value;
-  problems.push(`${path}: must be a whole number ≥ ${least}, not ${describe(value)}`);
-  return undefined;
-};
-
 /**
  * A degradation policy from untrusted JSON: omitted fields take the defaults, but at least
  * one bar (threshold, maxDropFromValidation) must be given. Throws
  * `FeatureViewError('INVALID_ARGUMENT')` naming every problem found.
  */
 export const parseDegradationPolicy = (raw: unknown): DegradationPolicy => {
-  const record = raw === undefined ? {} : raw;
-  if (!isRecord(record)) {
-    throw new FeatureViewError(
-      'INVALID_ARGUMENT',
-      `invalid degradation policy: must be an object, not ${describe(raw)}`,
-    );
-  }
-  const problems: Problems = Object.keys(record)
-    .filter((key) => !POLICY_KEYS.includes(key))
-    .map((key) => `${key}: unknown key; known: ${POLICY_KEYS.join(', ')}`);
+  const { record, problems, field } = readSettings('degradation policy', raw, POLICY_KEYS);
   const defaults = DEFAULT_DEGRADATION_POLICY;
-  const field = <T>(key: string, read: (value: unknown) => T | undefined, fallback: T) => {
-    const value = fieldOf(record, key);
-    return value === undefined ? fallback : read(value);
-  };
   const metric = field<MetricName>(
     'metric',
     (value) => readMetric(value, 'metric', problems),

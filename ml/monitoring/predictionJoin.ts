@@ -4,6 +4,7 @@
 import { START, comparePositions, type Position } from '../../eventstore/types.js';
 import { FeatureViewError } from '../errors.js';
 import {
+  applyFailure,
   positionOf,
   type FeatureEmitter,
   type FeatureView,
@@ -202,13 +203,7 @@ export const createPredictionJoin = <State>(
     } catch (error) {
       // The state may be half-updated: nothing after this event can be trusted.
       failedAt = event.eventId;
-      if (error instanceof FeatureViewError) throw error;
-      throw new FeatureViewError(
-        'APPLY_FAILED',
-        `feature view '${view.name}' failed at event ${event.eventId} (${event.type} of ` +
-          `${event.streamId}): ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
+      throw applyFailure(view, event, error);
     } finally {
       current = undefined;
     }

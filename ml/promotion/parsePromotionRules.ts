@@ -1,7 +1,17 @@
 // Checks promotion rules that come from a user (workflow input, gRPC payload): each problem is
 // named by its path, unknown keys are refused, omitted fields take the defaults.
 import { FeatureViewError } from '../errors.js';
-import { isMetricName, unknownMetricMessage } from './metricDirections.js';
+import {
+  describe,
+  fieldOf,
+  isRecord,
+  readMetric,
+  readNonNegative,
+  readSettings,
+  readWhole,
+  unknownKeys,
+  type Problems,
+} from '../fieldReaders.js';
 import type { MetricName } from './metricDirections.js';
 import { DEFAULT_PROMOTION_RULES } from './promotionRules.js';
 import type { PromotionGuard, PromotionRules } from './promotionRules.js';
@@ -15,56 +25,9 @@ const RULE_KEYS: readonly string[] = [
 ];
 const GUARD_KEYS: readonly string[] = ['metric', 'maxLoss'];
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const describe = (value: unknown): string => {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  if (typeof value === 'number') return String(value);
-  return `a ${typeof value}`;
-};
-
-/** `undefined` counts as omitted, so that `{ ...rules, guards: undefined }` means the default. */
-const fieldOf = (record: Record<string, unknown>, key: string): unknown =>
-  Object.hasOwn(record, key) ? record[key] : undefined;
-
-const unknownKeys = (
-  record: Record<string, unknown>,
-  known: readonly string[],
-  prefix: string,
-): string[] =>
-  Object.keys(record)
-    .filter((key) => !known.includes(key))
-    .map((key) => `${prefix}${key}: unknown key; known: ${known.join(', ')}`);
-
-type Problems = string[];
-
-const readMetric = (value: unknown, path: string, problems: Problems): MetricName | undefined => {
-  if (typeof value !== 'string') {
-    problems.push(`${path}: must be a metric name, not ${describe(value)}`);
-    return undefined;
-  }
-  if (!isMetricName(value)) {
-    problems.push(`${path}: ${unknownMetricMessage(value)}`);
-    return undefined;
-  }
-  return value;
-};
-
 // Negative thresholds would let a worse model through; a loss allowance is stated as a guard.
-const readNonNegative = (value: unknown, path: string, problems: Problems): number | undefined => {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  problems.push(`${path}: must be a finite number ≥ 0, not ${describe(value)}`);
-  return undefined;
-};
-
-const readRowCount = (value: unknown, path: string, problems: Problems): number | undefined => {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return value;
-  problems.push(`${path}: must be a whole number ≥ 1, not ${describe(value)}`);
-  return undefined;
-};
+const readRowCount = (value: unknown, path: string, problems: Problems): number | undefined =>
+  readWhole(value, path, 1, problems);
 
 const readGuards = (
   value: unknown,
@@ -117,20 +80,9 @@ const readGuards = (
  * Throws `FeatureViewError('INVALID_ARGUMENT')` naming every problem found.
  */
 export const parsePromotionRules = (input: unknown): PromotionRules => {
-  const record = input === undefined ? {} : input;
-  if (!isRecord(record)) {
-    throw new FeatureViewError(
-      'INVALID_ARGUMENT',
-      `invalid promotion rules: must be an object, not ${describe(input)}`,
-    );
-  }
-  const problems: Problems = unknownKeys(record, RULE_KEYS, '');
+  const { record, problems, field } = readSettings('promotion rules', input, RULE_KEYS);
   const defaults = DEFAULT_PROMOTION_RULES;
-  const field = <T>(key: string, read: (value: unknown) => T | undefined, fallback: T) => {
-    const value = fieldOf(record, key);
-    return value === undefined ? fallback : read(value);
-  };
-  const primaryMetric = field(
+  const primaryMetric = field<MetricName>(
     'primaryMetric',
     (value) => readMetric(value, 'primaryMetric', problems),
     defaults.primaryMetric as MetricName,
