@@ -1,13 +1,17 @@
 // Batch scoring on the real stack: BatchScoringWorkflow scores every open order with the
 // champion (a PredictionMade each, as Predict makes them), a repeated batch makes nothing twice,
-// StartBatchScoring runs one now or puts the model's schedule, and bad requests start nothing.
+// StartBatchScoring runs one now or puts the model's schedule; the live-evaluation calls start,
+// read and stop LiveEvaluationWorkflow; bad requests start nothing.
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namedEventId } from '../../activities/namedEventId.js';
 import { scoreOpenEntities } from '../../activities/scoring/scoreOpenEntities.js';
 import type {
+  GetLiveEvaluationResponse,
   StartBatchScoringRequest,
   StartBatchScoringResponse,
+  StartLiveEvaluationRequest,
+  StartLiveEvaluationResponse,
 } from '../../gen/hindsight/v1/models.js';
 import { PREDICTION_MADE, predictionStreamOf } from '../../serving/predictor.js';
 import { builtInViewRegistry } from '../../cli/worker.js';
@@ -24,6 +28,32 @@ const startBatchScoring = (request: Partial<StartBatchScoringRequest>) =>
     stack.models.startBatchScoring(
       { modelName: stack.modelName, intervalSeconds: 0, paused: false, ...request },
       (error: ServiceError | null, response: StartBatchScoringResponse) =>
+        error ? reject(error) : resolve(response),
+    );
+  });
+
+const startLive = (request: Partial<StartLiveEvaluationRequest>) =>
+  new Promise<StartLiveEvaluationResponse>((resolve, reject) => {
+    stack.models.startLiveEvaluation(
+      {
+        modelName: stack.modelName,
+        view: 'work_order_overrun',
+        windowMs: 0,
+        labelHorizonMs: 0,
+        policyJson: Buffer.alloc(0),
+        retrainingJson: Buffer.alloc(0),
+        ...request,
+      },
+      (error: ServiceError | null, response: StartLiveEvaluationResponse) =>
+        error ? reject(error) : resolve(response),
+    );
+  });
+
+const getLive = (modelName: string) =>
+  new Promise<GetLiveEvaluationResponse>((resolve, reject) => {
+    stack.models.getLiveEvaluation(
+      { modelName },
+      (error: ServiceError | null, response: GetLiveEvaluationResponse) =>
         error ? reject(error) : resolve(response),
     );
   });
@@ -125,5 +155,46 @@ describe('batch scoring', () => {
     expect(failureMessage(failure)).toContain(
       `no registered model is named '${stack.modelName}-none'`,
     );
+  });
+
+  it('starts, reads and stops a live evaluation over gRPC, and refuses bad requests', async () => {
+    const bad: [Partial<StartLiveEvaluationRequest>, string][] = [
+      [{ view: 'no_such_view' }, "view: 'no_such_view' is not a feature view of this server"],
+      [{ view: 'Bad View' }, 'view: "Bad View" is not a feature view name'],
+      [{ policyJson: Buffer.from('{oops') }, 'policy_json: is not JSON'],
+      [{ policyJson: Buffer.from('{"metric":"accuracy","threshold":0.7}') }, 'policy.metric'],
+      [{ policyJson: Buffer.from('{"windowsInARow":0}') }, 'policy: invalid degradation policy'],
+      [{ windowMs: 10 }, 'windowMs: must be an integer from 1000'],
+      [{ retrainingJson: Buffer.from('{"view":"x"}') }, 'retraining.view'],
+      [{ modelName: '' }, 'model_name: is required'],
+    ];
+    for (const [request, message] of bad) {
+      const error = (await startLive(request).catch((e: unknown) => e)) as ServiceError;
+      expect({ request, code: error.code }).toEqual({ request, code: status.INVALID_ARGUMENT });
+      expect(error.details).toContain(message);
+    }
+    const unknown = (await getLive(`${stack.modelName}-never`).catch(
+      (e: unknown) => e,
+    )) as ServiceError;
+    expect(unknown.code).toBe(status.NOT_FOUND);
+
+    const { workflowId } = await startLive({ policyJson: Buffer.from('null') });
+    expect(workflowId).toBe(`live-evaluation-${stack.modelName}`);
+    const again = (await startLive({}).catch((e: unknown) => e)) as ServiceError;
+    expect(again.code).toBe(status.ALREADY_EXISTS);
+    const running = await getLive(stack.modelName);
+    expect(running.workflowStatus).toBe('RUNNING');
+    await new Promise<void>((resolve, reject) => {
+      stack.models.stopLiveEvaluation({ modelName: stack.modelName }, (error) =>
+        error ? reject(error) : resolve(),
+      );
+    });
+    await stack.temporal.client.workflow.getHandle(workflowId).result();
+    const stopped = await getLive(stack.modelName);
+    expect(stopped.workflowStatus).toBe('COMPLETED');
+    expect(JSON.parse(stopped.statusJson.toString())).toMatchObject({
+      stage: 'stopped',
+      modelName: stack.modelName,
+    });
   });
 });
