@@ -13,9 +13,8 @@ import type { FeatureView } from '../../ml/featureView.js';
 import {
   PREDICTION_MADE,
   createPredictionJoin,
-  type JoinedLabel,
+  type JoinedOutcome,
   type JoinedPrediction,
-  type PendingPrediction,
 } from '../../ml/monitoring/predictionJoin.js';
 import type { FeatureViewRegistry } from '../datasets/featureViewRegistry.js';
 import { readLogUntil } from '../datasets/readLogUntil.js';
@@ -123,34 +122,32 @@ const createRow = async (
   );
 };
 
-const pendingOf = async (pool: pg.Pool, name: string): Promise<PendingPrediction[]> => {
-  const { rows } = await pool.query<{ id: string; entity: string; tx: string; pos: string }>(
-    `select prediction_id::text as id, entity_id as entity, tx_id::text as tx,
-            global_position::text as pos
-       from hindsight.live_predictions
-      where evaluation = $1 and label is null
-      order by tx_id, global_position`,
+/** Predictions still waiting for an outcome (counted on the partial index of them). */
+const pendingCount = async (pool: pg.Pool, name: string): Promise<number> => {
+  const { rows } = await pool.query<{ n: string }>(
+    `select count(*)::text as n from hindsight.live_predictions
+      where evaluation = $1 and label is null`,
     [name],
   );
-  return rows.map((r) => ({
-    predictionId: r.id,
-    entityId: r.entity,
-    position: { transactionId: Number(r.tx), globalPosition: Number(r.pos) },
-  }));
+  return Number(rows[0]?.n ?? 0);
 };
 
 const refuse = (message: string, type: string): ApplicationFailure =>
   ApplicationFailure.nonRetryable(message, type);
 
-/** Writes what one call read, if the checkpoint is still where it started. */
+/**
+ * Writes what one call read, if the checkpoint is still where it started: the new predictions,
+ * then each waiting prediction's first outcome after it (so a prediction made in this call and
+ * labelled in it too is covered). Returns the predictions labelled, or null when superseded.
+ */
 const commit = async (
   pool: pg.Pool,
   name: string,
   from: Position,
   to: { position: Position; state: Buffer; events: number; caughtUpAt: number | null },
   predicted: readonly JoinedPrediction[],
-  labelled: readonly JoinedLabel[],
-): Promise<boolean> => {
+  outcomes: readonly JoinedOutcome[],
+): Promise<number | null> => {
   const client = await pool.connect();
   try {
     await client.query('begin');
@@ -166,7 +163,7 @@ const commit = async (
       Number(current.pos) !== from.globalPosition
     ) {
       await client.query('rollback');
-      return false;
+      return null;
     }
     if (predicted.length > 0) {
       await client.query(
@@ -189,23 +186,38 @@ const commit = async (
         ],
       );
     }
-    if (labelled.length > 0) {
-      await client.query(
-        `update hindsight.live_predictions p
-            set label = l.label, labelled_at = to_timestamp(l.at / 1000.0),
-                label_tx = l.tx::xid8, label_position = l.pos
-           from unnest($2::text[], $3::smallint[], $4::float8[], $5::text[], $6::bigint[])
-                  as l(id, label, at, tx, pos)
-          where p.evaluation = $1 and p.prediction_id = l.id::uuid`,
+    let labelled = 0;
+    if (outcomes.length > 0) {
+      // Only the waiting predictions of the entities these outcomes name are read (a partial
+      // index), never all of them.
+      const result = await client.query(
+        `with outcome as (
+           select * from unnest($2::text[], $3::smallint[], $4::float8[], $5::text[], $6::bigint[])
+                    as o(entity, label, at, tx, pos)
+         ), first_outcome as (
+           select distinct on (p.prediction_id) p.prediction_id, o.label, o.at, o.tx, o.pos
+             from hindsight.live_predictions p
+             join outcome o on o.entity = p.entity_id
+                           and (o.tx::xid8, o.pos) > (p.tx_id, p.global_position)
+            where p.evaluation = $1 and p.label is null
+              and p.entity_id = any(select entity from outcome)
+            order by p.prediction_id, o.tx::xid8, o.pos
+         )
+         update hindsight.live_predictions p
+            set label = f.label, labelled_at = to_timestamp(f.at / 1000.0),
+                label_tx = f.tx::xid8, label_position = f.pos
+           from first_outcome f
+          where p.evaluation = $1 and p.prediction_id = f.prediction_id`,
         [
           name,
-          labelled.map((l) => l.predictionId),
-          labelled.map((l) => l.label),
-          labelled.map((l) => l.labelledAt),
-          labelled.map((l) => String(l.labelPosition.transactionId)),
-          labelled.map((l) => l.labelPosition.globalPosition),
+          outcomes.map((o) => o.entityId),
+          outcomes.map((o) => o.label),
+          outcomes.map((o) => o.labelledAt),
+          outcomes.map((o) => String(o.labelPosition.transactionId)),
+          outcomes.map((o) => o.labelPosition.globalPosition),
         ],
       );
+      labelled = result.rowCount ?? 0;
     }
     await client.query(
       `update hindsight.live_evaluations
@@ -223,7 +235,7 @@ const commit = async (
       ],
     );
     await client.query('commit');
-    return true;
+    return labelled;
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
     throw error;
@@ -264,15 +276,10 @@ export const advanceLiveEvaluation = async (
     globalPosition: Number(row.last_position),
   };
   const state = stateFromJson<unknown>((await promisify(gunzip)(row.state)).toString());
-  const join = createPredictionJoin(view, {
-    modelName: ref.modelName,
-    state,
-    position: from,
-    pending: await pendingOf(pool, ref.name),
-  });
+  const join = createPredictionJoin(view, { modelName: ref.modelName, state, position: from });
   const cut = await store.cut();
   const predicted: JoinedPrediction[] = [];
-  const labelled: JoinedLabel[] = [];
+  const outcomes: JoinedOutcome[] = [];
   let events = 0;
   let position = from;
   let reachedEnd = true;
@@ -285,16 +292,16 @@ export const advanceLiveEvaluation = async (
     for (const event of page.events) {
       const joined = join.push(event);
       if (joined.predicted) predicted.push(joined.predicted);
-      labelled.push(...joined.labelled);
+      outcomes.push(...joined.outcomes);
     }
     events += page.events.length;
     position = page.checkpoint;
     reachedEnd = page.reachedEnd;
-    heartbeat({ events, predictions: predicted.length, labelled: labelled.length });
+    heartbeat({ events, predictions: predicted.length, outcomes: outcomes.length });
     if (events >= maxEvents && !page.reachedEnd) break;
   }
   const caughtUpAt = reachedEnd ? cut.takenAt : null;
-  const written = await commit(
+  const labelled = await commit(
     pool,
     ref.name,
     from,
@@ -305,13 +312,14 @@ export const advanceLiveEvaluation = async (
       caughtUpAt,
     },
     predicted,
-    labelled,
+    outcomes,
   );
+  const written = labelled !== null;
   return {
     events: written ? events : 0,
     predictions: written ? predicted.length : 0,
-    labelled: written ? labelled.length : 0,
-    pending: join.pending,
+    labelled: labelled ?? 0,
+    pending: await pendingCount(pool, ref.name),
     position,
     reachedEnd,
     caughtUpAt: written ? caughtUpAt : null,

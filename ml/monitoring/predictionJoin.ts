@@ -34,6 +34,26 @@ export interface JoinedLabel {
   labelPosition: Position;
 }
 
+/** An outcome the view gave an entity: it labels the entity's predictions made before it. */
+export interface JoinedOutcome {
+  entityId: string;
+  label: Label;
+  /** the labelling event's recordedAt */
+  labelledAt: number;
+  labelPosition: Position;
+}
+
+export interface JoinStep {
+  predicted: JoinedPrediction | null;
+  /** The pending predictions (held by this join) that this event labelled. */
+  labelled: JoinedLabel[];
+  /**
+   * Every outcome this event gave, whether or not this join holds predictions of the entity:
+   * a store of earlier predictions applies them itself (the first outcome after a prediction).
+   */
+  outcomes: JoinedOutcome[];
+}
+
 export interface PendingPrediction {
   predictionId: string;
   entityId: string;
@@ -50,7 +70,7 @@ export interface PredictionJoinOptions<State> {
 
 export interface PredictionJoin<State> {
   /** Applies the next event of the log (in commit order; refuses one not after the previous, like featureRun). */
-  push(event: LogEvent): { predicted: JoinedPrediction | null; labelled: JoinedLabel[] };
+  push(event: LogEvent): JoinStep;
   readonly state: State;
   readonly position: Position;
   readonly pending: number;
@@ -178,6 +198,7 @@ export const createPredictionJoin = <State>(
   // The event being applied, and the predictions its apply labelled.
   let current: LogEvent | undefined;
   let labelledNow: { prediction: PendingPrediction; label: Label }[] = [];
+  let outcomesNow: { entityId: string; label: Label }[] = [];
   const emit: FeatureEmitter = {
     // Features are the serving side's business: the join only wants outcomes.
     observe: () => undefined,
@@ -186,6 +207,7 @@ export const createPredictionJoin = <State>(
       if (value !== 0 && value !== 1) {
         throw new FeatureViewError('INVALID_OBSERVATION', `label ${String(value)} is not 0 or 1`);
       }
+      outcomesNow.push({ entityId, label: value });
       // Every pending prediction precedes this event: PredictionMade never reaches the view.
       const predictions = pending.get(entityId);
       if (!predictions) return;
@@ -195,9 +217,10 @@ export const createPredictionJoin = <State>(
     },
   };
 
-  const applyToView = (event: LogEvent): JoinedLabel[] => {
+  const applyToView = (event: LogEvent): Omit<JoinStep, 'predicted'> => {
     current = event;
     labelledNow = [];
+    outcomesNow = [];
     try {
       view.apply(state, event, emit);
     } catch (error) {
@@ -211,13 +234,21 @@ export const createPredictionJoin = <State>(
       labelledNow.sort((a, b) => comparePositions(a.prediction.position, b.prediction.position));
     }
     const labelPosition = positionOf(event);
-    return labelledNow.map(({ prediction, label }) => ({
-      predictionId: prediction.predictionId,
-      entityId: prediction.entityId,
-      label,
-      labelledAt: event.recordedAt,
-      labelPosition: copyPosition(labelPosition),
-    }));
+    return {
+      labelled: labelledNow.map(({ prediction, label }) => ({
+        predictionId: prediction.predictionId,
+        entityId: prediction.entityId,
+        label,
+        labelledAt: event.recordedAt,
+        labelPosition: copyPosition(labelPosition),
+      })),
+      outcomes: outcomesNow.map(({ entityId, label }) => ({
+        entityId,
+        label,
+        labelledAt: event.recordedAt,
+        labelPosition: copyPosition(labelPosition),
+      })),
+    };
   };
 
   return {
@@ -254,11 +285,13 @@ export const createPredictionJoin = <State>(
             position: copyPosition(at),
           });
         }
-        return { predicted, labelled: [] };
+        return { predicted, labelled: [], outcomes: [] };
       }
       position = at;
-      if (eventTypes && !eventTypes.has(event.type)) return { predicted: null, labelled: [] };
-      return { predicted: null, labelled: applyToView(event) };
+      if (eventTypes && !eventTypes.has(event.type)) {
+        return { predicted: null, labelled: [], outcomes: [] };
+      }
+      return { predicted: null, ...applyToView(event) };
     },
     get state() {
       return state;

@@ -352,6 +352,7 @@ describe('prediction join semantics on a toy view', () => {
         position: { transactionId: 10, globalPosition: 1 },
       },
       labelled: [],
+      outcomes: [],
     });
     join.push(predictionMade(2, 'A', [11, 2]));
     join.push(predictionMade(3, 'B', [12, 3]));
@@ -366,11 +367,22 @@ describe('prediction join semantics on a toy view', () => {
         labelledAt: outcome.recordedAt,
         labelPosition: { transactionId: 13, globalPosition: 4 },
       })),
+      // Every outcome, held predictions or not, for a store of earlier ones to apply.
+      outcomes: [
+        {
+          entityId: 'A',
+          label: 1,
+          labelledAt: outcome.recordedAt,
+          labelPosition: { transactionId: 13, globalPosition: 4 },
+        },
+      ],
     });
     expect(join.pendingPredictions()).toEqual([
       { predictionId: uuid(3), entityId: 'B', position: { transactionId: 12, globalPosition: 3 } },
     ]);
-    expect(join.push(toyEvent('Outcome', 'A', [14, 5], { value: 0 })).labelled).toEqual([]);
+    const again = join.push(toyEvent('Outcome', 'A', [14, 5], { value: 0 }));
+    expect(again.labelled).toEqual([]);
+    expect(again.outcomes).toEqual([expect.objectContaining({ entityId: 'A', label: 0 })]);
     join.push(predictionMade(4, 'A', [15, 6]));
     expect(join.push(toyEvent('Outcome', 'A', [16, 7], { value: 0 })).labelled).toEqual([
       expect.objectContaining({ predictionId: uuid(4), label: 0 }),
@@ -397,7 +409,7 @@ describe('prediction join semantics on a toy view', () => {
     const noise = toyEvent('Noise', 'A', [11, 2]);
     const outcome = toyEvent('Outcome', 'A', [12, 3], { value: 1 });
     join.push(prediction);
-    expect(join.push(noise)).toEqual({ predicted: null, labelled: [] });
+    expect(join.push(noise)).toEqual({ predicted: null, labelled: [], outcomes: [] });
     expect(join.position).toEqual({ transactionId: 11, globalPosition: 2 });
     join.push(outcome);
     expect(join.state.applied).toEqual([outcome.eventId]);
@@ -417,7 +429,7 @@ describe('prediction join semantics on a toy view', () => {
       predictionMade(3, 'A', [12, 3], { modelName: undefined }),
     ];
     for (const event of others) {
-      expect(join.push(event)).toEqual({ predicted: null, labelled: [] });
+      expect(join.push(event)).toEqual({ predicted: null, labelled: [], outcomes: [] });
       expect(join.position).toEqual(positionOf(event));
     }
     expect(join.pending).toBe(0);
