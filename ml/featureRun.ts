@@ -1,6 +1,8 @@
 // Runs a feature view over the log incrementally: events go in one at a time in commit order,
 // rows come out once labelled. Only unlabelled observations are held, so memory follows the
 // number of open entities, not the length of the history.
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { START, comparePositions, type Position } from '../eventstore/types.js';
 import { compareRows } from './dataset.js';
 import { FeatureViewError } from './errors.js';
@@ -57,6 +59,10 @@ export interface FeatureRunOptions {
   /** Continues a run from its snapshot; the view must be the very same code. */
   resume?: FeatureRunSnapshot;
 }
+
+/** A run snapshot as stored (gzipped JSON, see `view_snapshots` and the batches' state files). */
+export const readRunSnapshot = async (stored: Buffer): Promise<FeatureRunSnapshot> =>
+  JSON.parse((await promisify(gunzip)(stored)).toString()) as FeatureRunSnapshot;
 
 const jsonCopy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 

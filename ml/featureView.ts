@@ -5,6 +5,7 @@
 import type { JsonObject, Position, StoredEvent } from '../eventstore/types.js';
 import { computeCodeHash, type ViewCode } from './codeHash.js';
 import { FeatureViewError } from './errors.js';
+import { VIEW_NAME } from './names.js';
 
 /** The fields of a recorded event that a view reads. Every `RecordedEvent` is one. */
 export interface LogEvent {
@@ -103,7 +104,6 @@ export interface FeatureView<State> extends Readonly<FeatureViewDefinition<State
   readonly codeHash: string;
 }
 
-const VIEW_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 const FEATURE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 /** Column names a dataset uses besides the features. */
 export const RESERVED_COLUMNS: readonly string[] = [

@@ -1,10 +1,10 @@
 // The champion of each registered model, loaded once per version and kept in memory. Where the
 // alias points is looked up again after `aliasTtlMs`, or at once after `invalidate` (the server
 // calls it when a ModelPromoted event shows in the log); concurrent callers share one lookup.
-import { CHAMPION_ALIAS } from '../activities/promotion/moveChampion.js';
-import { MODEL_ARTIFACT, MODEL_TAGS } from '../activities/training/modelLineage.js';
+import { currentChampion } from '../activities/promotion/moveChampion.js';
+import { MODEL_TAGS, readModelArtifact } from '../activities/training/modelLineage.js';
 import { loadModel } from '../ml/trainers/registry.js';
-import type { ModelScorer, ModelArtifact } from '../ml/trainers/types.js';
+import type { ModelScorer } from '../ml/trainers/types.js';
 import { isMlflowError, type MlflowClient } from '../mlflow/index.js';
 import { ServingError } from './servingError.js';
 
@@ -59,12 +59,8 @@ export const createChampionModels = ({
   const models = new Map<string, Promise<ChampionModel>>();
 
   const championVersion = async (modelName: string): Promise<string> => {
-    try {
-      return (await mlflow.getModelVersionByAlias({ name: modelName, alias: CHAMPION_ALIAS }))
-        .version;
-    } catch (error) {
-      if (!isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST')) throw error;
-    }
+    const version = await currentChampion(mlflow, modelName);
+    if (version !== null) return version;
     try {
       await mlflow.getRegisteredModel(modelName);
     } catch (error) {
@@ -83,8 +79,7 @@ export const createChampionModels = ({
     const registered = await mlflow.getModelVersion({ name: modelName, version });
     const what = `model ${modelName} v${version} was not trained by Hindsight`;
     if (!registered.runId) throw new ServingError('VIEW_MISMATCH', `it has no run: ${what}`);
-    const text = await mlflow.downloadArtifact({ runId: registered.runId, path: MODEL_ARTIFACT });
-    const artifact = JSON.parse(text.toString()) as ModelArtifact;
+    const artifact = await readModelArtifact(mlflow, registered.runId);
     return {
       modelName,
       version,

@@ -2,14 +2,11 @@
 // stored view state), then every newer event as it commits. `featuresNow` answers from that
 // state once it holds everything committed before the call, with the very code (`featuresNow`
 // of the view) whose observations trained the model: training and serving cannot drift apart.
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import type { EventStore } from '../eventstore/eventStore.js';
 import { stateFromJson } from '../eventstore/stateJson.js';
 import { START, comparePositions, type Position } from '../eventstore/types.js';
 import { FeatureViewError } from '../ml/errors.js';
-import type { FeatureRunSnapshot } from '../ml/featureRun.js';
-import { checkedFeatures } from '../ml/featureRun.js';
+import { checkedFeatures, readRunSnapshot } from '../ml/featureRun.js';
 import {
   logEventOf,
   type FeatureEmitter,
@@ -72,16 +69,20 @@ interface Waiter {
   resolve: () => void;
 }
 
-/** The stored state of the latest dataset of this very view code and upcasters, if any. */
-const storedStart = async <State>(
-  store: LiveFeaturesOptions<State>['store'],
+/**
+ * The view's state stored with the latest dataset of this very view code and upcasters whose
+ * cut is at or below `atOrBelow`; the initial state at the log's start when there is none.
+ */
+export const storedViewState = async <State>(
+  store: Pick<EventStore, 'viewSnapshots' | 'upcasters'>,
   view: FeatureView<State>,
+  atOrBelow = Number.MAX_SAFE_INTEGER,
 ): Promise<{ state: State; position: Position; cut: number | null }> => {
   const key = { view: view.name, codeHash: view.codeHash, upcastersHash: store.upcasters.codeHash };
-  const latest = await store.viewSnapshots.latest(key, Number.MAX_SAFE_INTEGER);
+  const latest = await store.viewSnapshots.latest(key, atOrBelow);
   const stored = latest ? await store.viewSnapshots.loadState(key, latest.cutTransactionId) : null;
   if (!latest || !stored) return { state: view.initialState(), position: START, cut: null };
-  const snapshot = JSON.parse((await promisify(gunzip)(stored)).toString()) as FeatureRunSnapshot;
+  const snapshot = await readRunSnapshot(stored);
   return {
     state: stateFromJson<State>(snapshot.state),
     position: snapshot.position,
@@ -102,7 +103,7 @@ export const createLiveFeatures = async <State>({
       `feature view '${view.name}' has no featuresNow: it cannot serve predictions`,
     );
   }
-  const start = await storedStart(store, view);
+  const start = await storedViewState(store, view);
   const { state } = start;
   // Below this transaction id every committed event of the view's types is applied.
   let applied: Position = start.position;

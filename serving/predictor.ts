@@ -17,6 +17,7 @@ import type { Features, FeatureView } from '../ml/featureView.js';
 import type { ChampionModels } from './championModels.js';
 import type { LiveFeatures } from './liveFeatures.js';
 import { ServingError } from './servingError.js';
+import { MODEL_NAME } from '../ml/names.js';
 
 export { PREDICTION_MADE };
 export const PREDICTION_CATEGORY = 'prediction';
@@ -75,7 +76,6 @@ export interface Predictor {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 /** As a stream id's characters, so that an entity id can name streams. */
 const ENTITY_ID = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.:@~+=/$-]{0,179}$/u;
 

@@ -6,6 +6,7 @@ import type { ScoringActivities } from '../activities/scoring/index.js';
 import type { ScoreOpenEntitiesResult } from '../activities/scoring/scoreOpenEntities.js';
 import { failureMessage } from './failureMessage.js';
 import { integerIn, invalid } from './inputChecks.js';
+import { MODEL_NAME } from '../ml/names.js';
 
 export interface BatchScoringInput {
   modelName: string;
@@ -21,8 +22,6 @@ export interface BatchScoringProgress {
 }
 
 export const batchScoringProgressQuery = defineQuery<BatchScoringProgress>('progress');
-
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
 const { scoreOpenEntities } = proxyActivities<ScoringActivities>({
   startToCloseTimeout: '1 hour',

@@ -1,6 +1,7 @@
 // The dataset workflow's input, checked before anything runs: a malformed request fails the
 // workflow at once with a message naming the field, and nothing is written.
 import { invalid, integerIn } from './inputChecks.js';
+import { VIEW_NAME } from '../ml/names.js';
 
 export interface DatasetWorkflowInput {
   /** The feature view's name, e.g. `work_order_overrun`. */
@@ -27,8 +28,6 @@ export interface DatasetWorkflowInput {
 }
 
 export type DatasetRequest = Required<Omit<DatasetWorkflowInput, 'cut'>> & { cut: number | null };
-
-const VIEW_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 const parseCut = (value: unknown): number | null => {
   if (value === undefined || value === null) return null;

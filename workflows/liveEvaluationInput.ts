@@ -7,6 +7,7 @@ import {
 import { FeatureViewError } from '../ml/errors.js';
 import { integerIn, invalid } from './inputChecks.js';
 import type { PipelineInput } from './pipelineInput.js';
+import { MODEL_NAME, VIEW_NAME } from '../ml/names.js';
 
 export interface LiveEvaluationInput {
   modelName: string;
@@ -46,8 +47,6 @@ export interface LiveEvaluationRequest {
 /** The figures of a window that a policy may watch. */
 export const LIVE_POLICY_METRICS = ['rocAuc', 'prAuc', 'logLoss', 'brier', 'ece'] as const;
 
-const NAME = /^[a-z][a-z0-9_]{0,62}$/;
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const KNOWN = new Set([
   'modelName',
   'view',
@@ -74,7 +73,7 @@ export const parseLiveEvaluationInput = (raw: unknown): LiveEvaluationRequest =>
   if (typeof modelName !== 'string' || !MODEL_NAME.test(modelName)) {
     throw invalid('modelName', `${JSON.stringify(modelName)} is not a model name`);
   }
-  if (typeof view !== 'string' || !NAME.test(view)) {
+  if (typeof view !== 'string' || !VIEW_NAME.test(view)) {
     throw invalid('view', `${JSON.stringify(view)} is not a feature view name (snake case)`);
   }
   if (typeof name !== 'string' || !MODEL_NAME.test(name)) {

@@ -2,6 +2,7 @@
 // hyperparameters and the rules are checked by the first activity, which knows them).
 import { invalid } from './inputChecks.js';
 import type { TrainerSpec } from '../activities/training/types.js';
+import { MODEL_NAME, VIEW_NAME } from '../ml/names.js';
 
 export interface PipelineInput {
   /** The feature view whose dataset the models learn from. */
@@ -29,8 +30,6 @@ export type PipelineRequest = Required<
 > &
   Pick<PipelineInput, 'eventsPerBatch' | 'approvalTimeoutMs'>;
 
-const NAME = /^[a-z][a-z0-9_]{0,62}$/;
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const KNOWN = new Set([
   'view',
   'modelName',
@@ -52,7 +51,7 @@ export const parsePipelineInput = (raw: unknown): PipelineRequest => {
   const unknown = Object.keys(input).find((key) => !KNOWN.has(key));
   if (unknown) throw invalid(unknown, 'is not an input of the pipeline');
   const { view, modelName = view, trainers = [{ name: 'logistic_regression' }] } = input;
-  if (typeof view !== 'string' || !NAME.test(view)) {
+  if (typeof view !== 'string' || !VIEW_NAME.test(view)) {
     throw invalid('view', `${JSON.stringify(view)} is not a feature view name (snake case)`);
   }
   if (typeof modelName !== 'string' || !MODEL_NAME.test(modelName)) {

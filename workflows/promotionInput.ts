@@ -2,6 +2,7 @@
 // input fails it at once, a malformed verdict is refused by the update's validator.
 import { invalid } from './inputChecks.js';
 import type { Metrics } from '../ml/promotion/metricDirections.js';
+import { MODEL_NAME } from '../ml/names.js';
 
 export interface EvaluatedVersion {
   version: string;
@@ -31,7 +32,6 @@ export interface Review {
   reason: string;
 }
 
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const VERSION = /^[1-9][0-9]{0,9}$/;
 
 const checkVersion = (field: string, value: unknown): EvaluatedVersion => {

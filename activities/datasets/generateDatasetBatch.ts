@@ -5,9 +5,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { readFile, writeFile } from 'node:fs/promises';
 import { heartbeat } from '../heartbeat.js';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { gzip } from 'node:zlib';
 import type { EventStore } from '../../eventstore/eventStore.js';
-import { createFeatureRun, type FeatureRunSnapshot } from '../../ml/featureRun.js';
+import { createFeatureRun, readRunSnapshot } from '../../ml/featureRun.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import { datasetFiles, rowsArtifact, stateArtifact } from './datasetFiles.js';
 import type { FeatureViewRegistry } from './featureViewRegistry.js';
@@ -61,9 +61,7 @@ export const generateDatasetBatch = async (
       : base
         ? await baseState(store, ref, base)
         : undefined;
-  const resume = stored
-    ? (JSON.parse((await promisify(gunzip)(stored)).toString()) as FeatureRunSnapshot)
-    : undefined;
+  const resume = stored ? await readRunSnapshot(stored) : undefined;
   const run = createFeatureRun(view, { resume });
   let rowCount = 0;
   const db = await openDuckDb(files.dir);

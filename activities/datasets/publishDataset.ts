@@ -5,10 +5,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import type { EventStore } from '../../eventstore/eventStore.js';
-import type { FeatureRunSnapshot } from '../../ml/featureRun.js';
+import { readRunSnapshot } from '../../ml/featureRun.js';
 import { fetchPublishedDataset } from '../training/publishedDataset.js';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -157,7 +155,7 @@ const keepViewState = async (
     if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST')) return;
     throw error;
   }
-  const snapshot = JSON.parse((await promisify(gunzip)(state)).toString()) as FeatureRunSnapshot;
+  const snapshot = await readRunSnapshot(state);
   await store.viewSnapshots.save(
     {
       view: manifest.view.name,

@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type pg from 'pg';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { stateFromJson, stateToJson } from '../../eventstore/stateJson.js';
-import { START, type Position } from '../../eventstore/types.js';
+import type { Position } from '../../eventstore/types.js';
 import type { FeatureView } from '../../ml/featureView.js';
 import {
   PREDICTION_MADE,
@@ -16,6 +16,7 @@ import {
   type JoinedOutcome,
   type JoinedPrediction,
 } from '../../ml/monitoring/predictionJoin.js';
+import { storedViewState } from '../../serving/liveFeatures.js';
 import type { FeatureViewRegistry } from '../datasets/featureViewRegistry.js';
 import { readLogUntil } from '../datasets/readLogUntil.js';
 import { heartbeat } from '../heartbeat.js';
@@ -86,16 +87,8 @@ const startingState = async (
       order by tx_id, global_position limit 1`,
     [PREDICTION_MADE, modelName],
   );
-  const key = { view: view.name, codeHash: view.codeHash, upcastersHash: store.upcasters.codeHash };
   const before = rows[0] ? Number(rows[0].tx) : Number.MAX_SAFE_INTEGER;
-  const latest = await store.viewSnapshots.latest(key, before);
-  const stored = latest ? await store.viewSnapshots.loadState(key, latest.cutTransactionId) : null;
-  if (!stored) return { state: view.initialState(), position: START };
-  const snapshot = JSON.parse((await promisify(gunzip)(stored)).toString()) as {
-    state: string;
-    position: Position;
-  };
-  return { state: stateFromJson(snapshot.state), position: snapshot.position };
+  return storedViewState(store, view, before);
 };
 
 const createRow = async (

@@ -147,13 +147,19 @@ export const evaluateLiveWindows = async (
   const closed = Math.floor((asOf - labelHorizonMs) / windowMs) - 1;
   const until = Math.min(closed, from + maxWindows - 1);
   if (until < from) return { nextWindow: from, windows: [] };
-  const rows = await rowsBetween(pool, name, from * windowMs, (until + 1) * windowMs);
+  const byWindow = new Map<number, LivePrediction[]>();
+  for (const row of await rowsBetween(pool, name, from * windowMs, (until + 1) * windowMs)) {
+    const { index } = windowOf(row.predictedAt, windowMs);
+    const rows = byWindow.get(index);
+    if (rows) rows.push(row);
+    else byWindow.set(index, [row]);
+  }
   const windows: LiveWindowSummary[] = [];
   const runs = new Map<string, string>();
   for (let index = from; index <= until; index += 1) {
     const start = index * windowMs;
     const evaluation = evaluateWindow({
-      rows: rows.filter((r) => r.predictedAt >= start && r.predictedAt < start + windowMs),
+      rows: byWindow.get(index) ?? [],
       windowStart: start,
       windowMs,
       labelHorizonMs,

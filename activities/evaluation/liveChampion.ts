@@ -1,7 +1,11 @@
 // The model's champion as live evaluation needs it: its version, and its validation figures
 // (the `val_*` metrics of its training run), which a degradation policy may compare with.
-import type { Metrics } from '../../ml/promotion/metricDirections.js';
-import { METRIC_NAMES } from '../../ml/promotion/metricDirections.js';
+
+import {
+  METRIC_NAMES,
+  loggedMetricKey,
+  type Metrics,
+} from '../../ml/promotion/metricDirections.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import { currentChampion } from '../promotion/moveChampion.js';
 
@@ -9,8 +13,6 @@ export interface LiveChampion {
   version: string | null;
   validation: Metrics;
 }
-
-const snake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 export const liveChampion = async (
   mlflow: MlflowClient,
@@ -24,7 +26,7 @@ export const liveChampion = async (
   return {
     version,
     validation: Object.fromEntries(
-      METRIC_NAMES.map((name) => [name, logged.get(`val_${snake(name)}`) ?? null]),
+      METRIC_NAMES.map((name) => [name, logged.get(`val_${loggedMetricKey(name)}`) ?? null]),
     ),
   };
 };

@@ -13,13 +13,13 @@ import {
   rocCurveSvg,
   type ClassifierMetrics,
 } from '../../ml/metrics/index.js';
-import type { Metrics } from '../../ml/promotion/metricDirections.js';
+import { loggedMetricKey, type Metrics } from '../../ml/promotion/metricDirections.js';
 import { loadModel } from '../../ml/trainers/registry.js';
 import type { ModelArtifact } from '../../ml/trainers/types.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import { experimentOf } from '../datasets/datasetRun.js';
 import { currentChampion } from '../promotion/moveChampion.js';
-import { MODEL_ARTIFACT, MODEL_TAGS } from './modelLineage.js';
+import { MODEL_TAGS, readModelArtifact } from './modelLineage.js';
 import { fetchPublishedDataset } from './publishedDataset.js';
 import { readDatasetSplits, type LabelledSet } from './readSplits.js';
 import type { EvaluateModelsInput, EvaluatedModel, Evaluation } from './types.js';
@@ -42,8 +42,6 @@ export const comparableMetrics = (m: ClassifierMetrics): Metrics => ({
   ece: m.ece,
 });
 
-const snake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
 const artifactOf = async (
   mlflow: MlflowClient,
   modelName: string,
@@ -56,8 +54,7 @@ const artifactOf = async (
       'MODEL_NOT_LOADABLE',
     );
   }
-  const text = await mlflow.downloadArtifact({ runId: registered.runId, path: MODEL_ARTIFACT });
-  return JSON.parse(text.toString()) as ModelArtifact;
+  return readModelArtifact(mlflow, registered.runId);
 };
 
 interface Scored {
@@ -141,7 +138,7 @@ export const evaluateModels = async (
       ...all.flatMap(({ version, metrics }) =>
         Object.entries(comparableMetrics(metrics))
           .filter((entry): entry is [string, number] => entry[1] !== null)
-          .map(([key, value]) => ({ key: `v${version}.${snake(key)}`, value })),
+          .map(([key, value]) => ({ key: `v${version}.${loggedMetricKey(key)}`, value })),
       ),
     ],
   });
@@ -190,7 +187,7 @@ export const evaluateModels = async (
       runId: challenger.runId,
       metrics: Object.entries(comparableMetrics(metrics))
         .filter((entry): entry is [string, number] => entry[1] !== null)
-        .map(([key, value]) => ({ key: `val_${snake(key)}`, value })),
+        .map(([key, value]) => ({ key: `val_${loggedMetricKey(key)}`, value })),
     });
     if (metrics.rocAuc !== null) {
       await mlflow.setModelVersionTag({

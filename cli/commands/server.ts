@@ -57,7 +57,7 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
         store: eventStore.store,
         mlflow,
         predictor: serving.predictor,
-        liveEvaluation: { client, taskQueue: config.HINDSIGHT_TASK_QUEUE, views },
+        workflows: { client, taskQueue: config.HINDSIGHT_TASK_QUEUE, views },
       },
       operations: {
         client,

@@ -24,6 +24,10 @@ export const METRIC_NAMES: readonly MetricName[] = Object.freeze(
   Object.keys(METRIC_DIRECTIONS) as MetricName[],
 );
 
+/** A metric's name as runs log it: `rocAuc` → `roc_auc` (then `val_roc_auc`, `v3.roc_auc`). */
+export const loggedMetricKey = (name: string): string =>
+  name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 export const isMetricName = (name: string): name is MetricName =>
   Object.hasOwn(METRIC_DIRECTIONS, name);
 

@@ -9,8 +9,7 @@ import {
   type Pipeline,
 } from '../../gen/hindsight/v1/pipelines.js';
 import { statusQueryName } from './pipelinesCodec.js';
-
-const VIEW = /^[a-z][a-z0-9_]{0,62}$/;
+import { VIEW_NAME } from '../../ml/names.js';
 
 // temporal.api.enums.v1.WorkflowExecutionStatus, by number.
 const STATUS_BY_NUMBER: PipelineStatus[] = [
@@ -48,7 +47,8 @@ export const listPipelines = async (
   workflowType: string,
   { view, status, pageSize, pageToken }: ListPipelinesRequest,
 ): Promise<ListPipelinesResponse> => {
-  if (view && !VIEW.test(view)) throw new ValidationError('view', `'${view}' is not a view name`);
+  if (view && !VIEW_NAME.test(view))
+    throw new ValidationError('view', `'${view}' is not a view name`);
   if (pageSize > 1000) throw new ValidationError('page_size', 'must be at most 1000');
   const conditions = [`WorkflowType = '${workflowType}'`];
   if (view) conditions.push(`HindsightView = '${view}'`);

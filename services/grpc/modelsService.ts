@@ -17,22 +17,22 @@ import {
   startBatchScoring,
   startLiveEvaluation,
   stopLiveEvaluation,
-  type LiveEvaluationDeps,
-} from './liveEvaluationCalls.js';
+  type ModelWorkflowDeps,
+} from './modelWorkflowCalls.js';
 import { statusError } from './status.js';
 import { unary } from './unary.js';
+import { MODEL_NAME } from '../../ml/names.js';
 
 export interface ModelsServiceDeps {
   store: Pick<EventStore, 'readStream'>;
   mlflow: MlflowClient;
   /** Online prediction; without it `Predict` answers UNIMPLEMENTED. */
   predictor?: Predictor;
-  /** Live evaluation; without it its calls answer UNIMPLEMENTED. */
-  liveEvaluation?: LiveEvaluationDeps;
+  /** Live evaluation and batch scoring (Temporal); without it their calls answer UNIMPLEMENTED. */
+  workflows?: ModelWorkflowDeps;
   onInternalError: (error: unknown) => void;
 }
 
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 /** Versions shown by GetModel, newest first. */
 const MAX_VERSIONS = 100;
 
@@ -62,8 +62,8 @@ const aliasHistory = async (
   }
 };
 
-const needLive = (deps: LiveEvaluationDeps | undefined): LiveEvaluationDeps => {
-  if (!deps) throw statusError(status.UNIMPLEMENTED, 'this server runs no live evaluation');
+const needWorkflows = (deps: ModelWorkflowDeps | undefined): ModelWorkflowDeps => {
+  if (!deps) throw statusError(status.UNIMPLEMENTED, 'this server runs no workflows for models');
   return deps;
 };
 
@@ -71,20 +71,20 @@ export const createModelsService = ({
   store,
   mlflow,
   predictor,
-  liveEvaluation,
+  workflows,
   onInternalError,
 }: ModelsServiceDeps): ModelsServer => ({
   startLiveEvaluation: unary(onInternalError, async (request) =>
-    startLiveEvaluation(needLive(liveEvaluation), request),
+    startLiveEvaluation(needWorkflows(workflows), request),
   ),
   getLiveEvaluation: unary(onInternalError, async ({ modelName }) =>
-    getLiveEvaluation(needLive(liveEvaluation), modelName),
+    getLiveEvaluation(needWorkflows(workflows), modelName),
   ),
   startBatchScoring: unary(onInternalError, async (request) =>
-    startBatchScoring(needLive(liveEvaluation), request),
+    startBatchScoring(needWorkflows(workflows), request),
   ),
   stopLiveEvaluation: unary(onInternalError, async ({ modelName }) => {
-    await stopLiveEvaluation(needLive(liveEvaluation), modelName);
+    await stopLiveEvaluation(needWorkflows(workflows), modelName);
     return {};
   }),
   predict: unary(onInternalError, async ({ modelName, entityId, predictionId, asOfMs }) => {

@@ -11,14 +11,14 @@ import { checkScheduleId, defaultScheduleId } from './scheduleId.js';
 import { compileScheduleSpec, durationMs } from './scheduleSpec.js';
 import { SPEC_MEMO } from './summarizeSchedule.js';
 import type { CreatePipelineSchedule, PipelineScheduleSummary } from './types.js';
+import { VIEW_NAME } from '../../ml/names.js';
 
-const VIEW = /^[a-z][a-z0-9_]{0,62}$/;
 /** Below it the server raises the window to it anyway. */
 const MIN_CATCHUP_MS = 10_000;
 
 const checkView = (input: PipelineInput): string => {
   const view = (input as Partial<PipelineInput> | undefined)?.view;
-  if (typeof view !== 'string' || !VIEW.test(view)) {
+  if (typeof view !== 'string' || !VIEW_NAME.test(view)) {
     throw new ValidationError(
       'input.view',
       `${JSON.stringify(view)} is not a feature view name (snake case, e.g. work_order_overrun)`,

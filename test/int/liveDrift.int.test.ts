@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluationStreamOf } from '../../activities/evaluation/evaluateLiveWindows.js';
 import { RETRAINING_TRIGGERED } from '../../activities/evaluation/recordRetrainingTriggered.js';
-import { MODEL_ARTIFACT } from '../../activities/training/modelLineage.js';
+import { readModelArtifact } from '../../activities/training/modelLineage.js';
 import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
 import type { PredictRequest, PredictResponse } from '../../gen/hindsight/v1/models.js';
 import type { Label } from '../../ml/featureView.js';
@@ -45,11 +45,7 @@ const step = async (at: number): Promise<PredictResponse[]> => {
 
 const artifactOf = async (version: string): Promise<ModelArtifact> => {
   const registered = await temporal.mlflow.getModelVersion({ name: modelName, version });
-  const text = await temporal.mlflow.downloadArtifact({
-    runId: registered.runId ?? '',
-    path: MODEL_ARTIFACT,
-  });
-  return JSON.parse(text.toString()) as ModelArtifact;
+  return readModelArtifact(temporal.mlflow, registered.runId ?? '');
 };
 
 beforeAll(async () => {

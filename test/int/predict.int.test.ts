@@ -6,14 +6,13 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLogUntil } from '../../activities/datasets/readLogUntil.js';
-import { MODEL_ARTIFACT } from '../../activities/training/modelLineage.js';
+import { readModelArtifact } from '../../activities/training/modelLineage.js';
 import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
 import type { PredictRequest, PredictResponse } from '../../gen/hindsight/v1/models.js';
 import { featuresDigest } from '../../ml/dataset.js';
 import { createFeatureRun } from '../../ml/featureRun.js';
 import type { Features } from '../../ml/featureView.js';
 import { loadModel } from '../../ml/trainers/registry.js';
-import type { ModelArtifact } from '../../ml/trainers/types.js';
 import {
   PREDICTION_MADE,
   predictionStreamOf,
@@ -109,14 +108,7 @@ describe('Models.Predict', () => {
         name: modelName,
         version: champion,
       });
-      const artifact = JSON.parse(
-        (
-          await temporal.mlflow.downloadArtifact({
-            runId: registered.runId ?? '',
-            path: MODEL_ARTIFACT,
-          })
-        ).toString(),
-      ) as ModelArtifact;
+      const artifact = await readModelArtifact(temporal.mlflow, registered.runId ?? '');
       const [score] = loadModel(artifact).predict([
         artifact.featureNames.map((name) => features[name] ?? null),
       ]);

@@ -108,7 +108,7 @@ export const startServingStack = async ({
         store: db.store,
         mlflow: temporal.mlflow,
         predictor: serving.predictor,
-        liveEvaluation: { client: temporal.client, taskQueue: temporal.taskQueue, views },
+        workflows: { client: temporal.client, taskQueue: temporal.taskQueue, views },
       },
     },
   });

@@ -19,16 +19,15 @@ import {
 } from '../../workflows/liveEvaluationInput.js';
 import type { LiveEvaluationStatus } from '../../workflows/liveEvaluationWorkflow.js';
 import { jsonBytes } from './pipelinesCodec.js';
+import { MODEL_NAME } from '../../ml/names.js';
 
-export interface LiveEvaluationDeps {
+export interface ModelWorkflowDeps {
   client: Client;
   taskQueue: string;
   views: FeatureViewRegistry;
 }
 
 export const liveEvaluationIdOf = (modelName: string): string => `live-evaluation-${modelName}`;
-
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
 const checkedModel = (modelName: string): string => {
   if (!MODEL_NAME.test(modelName)) {
@@ -50,7 +49,7 @@ const jsonField = (field: string, bytes: Uint8Array): unknown => {
 };
 
 export const startLiveEvaluation = async (
-  { client, taskQueue, views }: LiveEvaluationDeps,
+  { client, taskQueue, views }: ModelWorkflowDeps,
   request: StartLiveEvaluationRequest,
 ): Promise<{ workflowId: string }> => {
   const modelName = checkedModel(request.modelName);
@@ -77,7 +76,7 @@ export const startLiveEvaluation = async (
 };
 
 export const getLiveEvaluation = async (
-  { client }: LiveEvaluationDeps,
+  { client }: ModelWorkflowDeps,
   modelName: string,
 ): Promise<GetLiveEvaluationResponse> => {
   const workflowId = liveEvaluationIdOf(checkedModel(modelName));
@@ -102,7 +101,7 @@ export const getLiveEvaluation = async (
 
 /** One batch now (interval 0), or the model's scoring schedule. */
 export const startBatchScoring = async (
-  { client, taskQueue }: LiveEvaluationDeps,
+  { client, taskQueue }: ModelWorkflowDeps,
   request: StartBatchScoringRequest,
 ): Promise<StartBatchScoringResponse> => {
   const modelName = checkedModel(request.modelName);
@@ -130,7 +129,7 @@ export const startBatchScoring = async (
 };
 
 export const stopLiveEvaluation = async (
-  { client }: LiveEvaluationDeps,
+  { client }: ModelWorkflowDeps,
   modelName: string,
 ): Promise<void> => {
   await client.workflow.getHandle(liveEvaluationIdOf(checkedModel(modelName))).signal('stop');
