@@ -23,8 +23,6 @@ export interface ChampionModels {
   champion(modelName: string): Promise<ChampionModel>;
   /** Forgets where the alias of `modelName` points; the next call looks it up. */
   invalidate(modelName: string): void;
-  /** Versions loaded in memory, for the status page. */
-  loaded(): { modelName: string; version: string }[];
 }
 
 export interface ChampionModelsOptions {
@@ -126,10 +124,5 @@ export const createChampionModels = ({
     invalidate: (modelName) => {
       aliases.delete(modelName);
     },
-    loaded: () =>
-      [...models.keys()].map((key) => {
-        const [modelName = '', version = ''] = key.split('\u0000');
-        return { modelName, version };
-      }),
   };
 };

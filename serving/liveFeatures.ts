@@ -33,16 +33,6 @@ export interface FeaturesNow {
   at: number;
 }
 
-export interface LiveFeaturesStatus {
-  view: { name: string; version: number; codeHash: string };
-  position: Position;
-  /** Where the follower started: a stored view state's cut, or null for the log's start. */
-  startedFrom: number | null;
-  /** Events of the view's types applied since the start. */
-  applied: number;
-  caughtUp: boolean;
-}
-
 export interface LiveFeatures {
   /**
    * The entity's features as of `at` (business time; default now), from a state that holds
@@ -55,7 +45,6 @@ export interface LiveFeatures {
    * event committed before this call, with the position they are as of.
    */
   openEntities(): Promise<{ entities: readonly string[]; position: Position }>;
-  status(): LiveFeaturesStatus;
   close(): Promise<void>;
 }
 
@@ -77,16 +66,15 @@ export const storedViewState = async <State>(
   store: Pick<EventStore, 'viewSnapshots' | 'upcasters'>,
   view: FeatureView<State>,
   atOrBelow = Number.MAX_SAFE_INTEGER,
-): Promise<{ state: State; position: Position; cut: number | null }> => {
+): Promise<{ state: State; position: Position }> => {
   const key = { view: view.name, codeHash: view.codeHash, upcastersHash: store.upcasters.codeHash };
   const latest = await store.viewSnapshots.latest(key, atOrBelow);
   const stored = latest ? await store.viewSnapshots.loadState(key, latest.cutTransactionId) : null;
-  if (!latest || !stored) return { state: view.initialState(), position: START, cut: null };
+  if (!latest || !stored) return { state: view.initialState(), position: START };
   const snapshot = await readRunSnapshot(stored);
   return {
     state: stateFromJson<State>(snapshot.state),
     position: snapshot.position,
-    cut: latest.cutTransactionId,
   };
 };
 
@@ -108,8 +96,6 @@ export const createLiveFeatures = async <State>({
   // Below this transaction id every committed event of the view's types is applied.
   let applied: Position = start.position;
   let horizon = start.position.transactionId;
-  let count = 0;
-  let caughtUp = false;
   let failure: unknown = null;
   let waiters: Waiter[] = [];
   const abort = new AbortController();
@@ -131,10 +117,8 @@ export const createLiveFeatures = async <State>({
         if (item.kind === 'events') {
           for (const event of item.events) {
             view.apply(state, logEventOf(event), NO_EMIT);
-            count += 1;
           }
         }
-        if (item.kind === 'caught-up') caughtUp = true;
         if (comparePositions(item.checkpoint, applied) > 0) applied = item.checkpoint;
         // Reads go in (transaction, position) order, so every transaction below the
         // checkpoint's is in, whether it is a page's last event or its end (horizon, 0).
@@ -221,13 +205,6 @@ export const createLiveFeatures = async <State>({
       await waitFor(await freshCut());
       return { entities: openEntities(state), position: { ...applied } };
     },
-    status: () => ({
-      view: { name: view.name, version: view.version, codeHash: view.codeHash },
-      position: { ...applied },
-      startedFrom: start.cut,
-      applied: count,
-      caughtUp,
-    }),
     close: async () => {
       abort.abort();
       failure ??= new Error('closed');

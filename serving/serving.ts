@@ -5,8 +5,8 @@ import { MODEL_PROMOTED } from '../activities/promotion/recordPromotion.js';
 import type { EventStore } from '../eventstore/eventStore.js';
 import type { FeatureView } from '../ml/featureView.js';
 import type { MlflowClient } from '../mlflow/index.js';
-import { createChampionModels, type ChampionModels } from './championModels.js';
-import { createLiveFeatures, type LiveFeatures, type LiveFeaturesStatus } from './liveFeatures.js';
+import { createChampionModels } from './championModels.js';
+import { createLiveFeatures, type LiveFeatures } from './liveFeatures.js';
 import { createPredictor, type Predictor } from './predictor.js';
 
 export interface ServingOptions {
@@ -21,9 +21,6 @@ export interface ServingOptions {
 
 export interface Serving {
   predictor: Predictor;
-  models: ChampionModels;
-  /** Each serving view's follower, once started. */
-  status(): Promise<LiveFeaturesStatus[]>;
   close(): Promise<void>;
 }
 
@@ -60,9 +57,6 @@ export const startServing = (options: ServingOptions): Serving => {
 
   return {
     predictor: createPredictor({ store, models, liveFeatures: (name) => lives.get(name) ?? null }),
-    models,
-    status: async () =>
-      Promise.all([...lives.values()].map(async ({ live }) => (await live).status())),
     close: async () => {
       abort.abort();
       await promotions;
