@@ -8,8 +8,14 @@ GEN_STAMP := gen/.generated
 BUILD_STAMP := dist/.built
 PROTOS := $(shell find proto -name '*.proto')
 SOURCES := $(shell find config eventstore services serving stack mlflow ml workflows activities cli demo bench -name '*.ts' 2>/dev/null)
+# The console's browser code, bundled by esbuild into dist/web/ (served with web/*.html, *.css).
+WEB_SOURCES := $(shell find web -name '*.ts' -o -name '*.html' -o -name '*.css' 2>/dev/null)
 
-.PHONY: build deps venv gen lint format typecheck test test-unit demo bench server clean
+.PHONY: build deps venv gen web lint format typecheck test test-unit demo bench server clean
+
+web: $(NPM_STAMP)
+	npx esbuild web/src/main.ts --bundle --format=esm --target=es2022 --minify --sourcemap \
+	  --log-level=warning --outfile=dist/web/app.js
 
 deps: $(NPM_STAMP) $(VENV_STAMP)
 
@@ -33,14 +39,16 @@ $(GEN_STAMP): $(NPM_STAMP) buf.gen.yaml $(PROTOS)
 
 build: $(BUILD_STAMP)
 
-$(BUILD_STAMP): $(GEN_STAMP) tsconfig.json tsconfig.build.json $(SOURCES)
+$(BUILD_STAMP): $(GEN_STAMP) tsconfig.json tsconfig.build.json $(SOURCES) $(WEB_SOURCES)
 	rm -rf dist
 	npx tsc -p tsconfig.build.json
 	node dist/cli/bundleWorkflows.js
+	$(MAKE) --no-print-directory web
 	@touch $@
 
 typecheck: $(GEN_STAMP)
 	npx tsc --noEmit -p tsconfig.json
+	npx tsc --noEmit -p web/tsconfig.json
 
 lint: $(GEN_STAMP)
 	npx buf lint

@@ -29,6 +29,14 @@ export const configSchema = z
     HINDSIGHT_API_TOKEN: optionalText.pipe(z.string().min(16, 'at least 16 characters').optional()),
     HINDSIGHT_TLS_CERT_FILE: optionalText,
     HINDSIGHT_TLS_KEY_FILE: optionalText,
+    HINDSIGHT_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+    HINDSIGHT_HTTP_PORT: port.default(8080),
+    HINDSIGHT_TEMPORAL_UI_URL: optionalText.pipe(
+      z.url({ protocol: /^https?$/, message: 'an http(s) URL' }).optional(),
+    ),
+    HINDSIGHT_MLFLOW_UI_URL: optionalText.pipe(
+      z.url({ protocol: /^https?$/, message: 'an http(s) URL' }).optional(),
+    ),
     HINDSIGHT_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
     HINDSIGHT_POLL_INTERVAL_MS: positiveInt.max(60_000).default(500),
     HINDSIGHT_LOG_LEVEL: z
@@ -104,6 +112,15 @@ export const temporalAddressOf = (config: Config): string =>
 /** MLflow's tracking URI: MLFLOW_TRACKING_URI, or the embedded server's. */
 export const mlflowUriOf = (config: Config): string =>
   config.MLFLOW_TRACKING_URI ?? `http://127.0.0.1:${config.HINDSIGHT_MLFLOW_PORT}`;
+
+/** The Temporal UI: HINDSIGHT_TEMPORAL_UI_URL, the embedded dev server's, or unknown. */
+export const temporalUiUrlOf = (config: Config): string | null =>
+  config.HINDSIGHT_TEMPORAL_UI_URL ??
+  (config.TEMPORAL_ADDRESS ? null : `http://127.0.0.1:${config.HINDSIGHT_TEMPORAL_UI_PORT}`);
+
+/** The MLflow UI: HINDSIGHT_MLFLOW_UI_URL, or the tracking server's own address. */
+export const mlflowUiUrlOf = (config: Config): string =>
+  (config.HINDSIGHT_MLFLOW_UI_URL ?? mlflowUriOf(config)).replace(/\/+$/, '');
 
 /** The worker's scratch folder: HINDSIGHT_WORK_DIR, or `work` in the data folder. */
 export const workDirOf = (config: Config): string =>

@@ -1,5 +1,5 @@
 // Locates files shipped with the project (proto/, web/), from sources or from dist/ alike.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,3 +16,8 @@ const findRoot = (): string => {
 
 export const projectRoot = findRoot();
 export const protoDir = path.join(projectRoot, 'proto');
+
+/** This package's version, from package.json. */
+export const packageVersion = (
+  JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }
+).version;

@@ -1,6 +1,15 @@
 import type { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig, mlflowUriOf, temporalAddressOf, type Config } from '../../config/env.js';
+import {
+  loadConfig,
+  mlflowUiUrlOf,
+  mlflowUriOf,
+  temporalAddressOf,
+  temporalUiUrlOf,
+  type Config,
+} from '../../config/env.js';
+import { startConsoleServer, type RunningConsole } from '../../services/console/consoleServer.js';
+import { packageVersion } from '../../config/paths.js';
 import { createMlflowClient } from '../../mlflow/index.js';
 import { createPipelineSchedules } from '../../services/schedules/index.js';
 import { builtInAggregates } from '../builtIns.js';
@@ -21,6 +30,8 @@ export interface RunningPlatform {
   database: Database;
   eventStore: OpenEventStore;
   grpc: RunningGrpcServer;
+  /** The web console and its JSON API. */
+  console: RunningConsole;
   stop(): Promise<void>;
 }
 
@@ -78,11 +89,41 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
     shutdownGraceMs: config.HINDSIGHT_SHUTDOWN_GRACE_MS,
     onInternalError: (error) => logger.error({ err: error }, 'internal error in a gRPC call'),
   });
+  const webConsole = await startConsoleServer({
+    deps: {
+      sql: eventStore.pool,
+      store: eventStore.store,
+      temporal: client,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.HINDSIGHT_TASK_QUEUE,
+      mlflow,
+      views,
+      links: {
+        temporalUi: temporalUiUrlOf(config),
+        mlflowUi: mlflowUiUrlOf(config),
+        temporalNamespace: config.TEMPORAL_NAMESPACE,
+      },
+      onInternalError: (error) => logger.error({ err: error }, 'internal error in a console route'),
+    },
+    host: config.HINDSIGHT_HTTP_HOST,
+    port: config.HINDSIGHT_HTTP_PORT,
+    apiToken: config.HINDSIGHT_API_TOKEN,
+    version: packageVersion,
+  }).catch(async (error: unknown) => {
+    await grpc.shutdown();
+    await serving.close();
+    await temporal.close();
+    await eventStore.close();
+    await database.stop();
+    throw error;
+  });
   return {
     database,
     eventStore,
     grpc,
+    console: webConsole,
     stop: async () => {
+      await webConsole.close();
       await grpc.shutdown();
       await serving.close();
       await temporal.close();
@@ -103,6 +144,7 @@ export const registerServerCommand = (program: Command): void => {
         const config = loadConfig();
         const logger = createLogger(config.HINDSIGHT_LOG_LEVEL);
         const platform = await startPlatform(config, logger);
+        logger.info({ url: platform.console.url }, 'web console listening');
         logger.info(
           {
             port: platform.grpc.port,

@@ -1,4 +1,5 @@
 // Running the real `hindsight` command from sources (tsx), as a user would run the built one.
+// The console binds a free port unless a test asks for one (8080 would clash between files).
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface CommandResult {
@@ -16,7 +17,7 @@ export const hindsight = (
 ): Promise<CommandResult> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...CLI, ...args], {
-      env: { ...process.env, HINDSIGHT_LOG_LEVEL: 'warn', ...env },
+      env: { ...process.env, HINDSIGHT_LOG_LEVEL: 'warn', HINDSIGHT_HTTP_PORT: '0', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -30,7 +31,7 @@ export const hindsight = (
 
 export const spawnHindsight = (args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess =>
   spawn(process.execPath, [...CLI, ...args], {
-    env: { ...process.env, HINDSIGHT_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, HINDSIGHT_LOG_LEVEL: 'info', HINDSIGHT_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 

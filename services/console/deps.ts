@@ -1,0 +1,34 @@
+// What the console's routes read from and act on; the server process builds the real ones.
+import type { Client } from '@temporalio/client';
+import type pg from 'pg';
+import type { FeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
+import type { EventStore } from '../../eventstore/eventStore.js';
+import type { MlflowClient } from '../../mlflow/index.js';
+import type { Links } from './api.js';
+
+export interface ConsoleDeps {
+  /** Read-only SQL on the event store's tables (streams, categories, checkpoints, rates). */
+  sql: pg.Pool;
+  store: Pick<EventStore, 'readStream'>;
+  temporal: Client;
+  namespace: string;
+  taskQueue: string;
+  mlflow: MlflowClient;
+  views: FeatureViewRegistry;
+  links: Links;
+  onInternalError: (error: unknown) => void;
+}
+
+/** The Temporal UI page of a run. */
+export const temporalRunUrl = (links: Links, workflowId: string, runId: string): string | null =>
+  links.temporalUi
+    ? `${links.temporalUi}/namespaces/${encodeURIComponent(links.temporalNamespace)}/workflows/` +
+      `${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`
+    : null;
+
+export const mlflowRunUrl = (links: Links, experimentId: string, runId: string): string =>
+  `${links.mlflowUi}/#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`;
+
+export const mlflowModelUrl = (links: Links, model: string, version?: string): string =>
+  `${links.mlflowUi}/#/models/${encodeURIComponent(model)}` +
+  (version ? `/versions/${encodeURIComponent(version)}` : '');

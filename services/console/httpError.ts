@@ -1,0 +1,69 @@
+// The console's errors as HTTP: one JSON shape, and the gRPC mapping (services/grpc/status.ts)
+// reused so that the console and the gRPC API refuse the same input the same way.
+import { status } from '@grpc/grpc-js';
+import { ValidationError } from '../../eventstore/errors.js';
+import { toStatusError } from '../grpc/status.js';
+import type { ApiError } from './api.js';
+
+export class HttpError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const badRequest = (field: string, message: string): HttpError =>
+  new HttpError(400, 'INVALID_ARGUMENT', `${field}: ${message}`, field);
+
+export const notFound = (message: string): HttpError => new HttpError(404, 'NOT_FOUND', message);
+
+const HTTP_STATUS: Partial<Record<status, number>> = {
+  [status.INVALID_ARGUMENT]: 400,
+  [status.OUT_OF_RANGE]: 400,
+  [status.UNAUTHENTICATED]: 401,
+  [status.PERMISSION_DENIED]: 403,
+  [status.NOT_FOUND]: 404,
+  [status.ALREADY_EXISTS]: 409,
+  [status.FAILED_PRECONDITION]: 409,
+  [status.ABORTED]: 409,
+  [status.RESOURCE_EXHAUSTED]: 429,
+  [status.UNIMPLEMENTED]: 501,
+  [status.UNAVAILABLE]: 503,
+  [status.DEADLINE_EXCEEDED]: 504,
+};
+
+/** Any error as an HTTP status and the JSON body; unknown errors are 500 and reported. */
+export const toHttpError = (
+  error: unknown,
+  onInternal: (error: unknown) => void,
+): { httpStatus: number; body: ApiError } => {
+  if (error instanceof HttpError) {
+    return {
+      httpStatus: error.httpStatus,
+      body: {
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error.field ? { field: error.field } : {}),
+        },
+      },
+    };
+  }
+  const mapped = toStatusError(error, onInternal);
+  const field = error instanceof ValidationError ? error.field : undefined;
+  return {
+    httpStatus: HTTP_STATUS[mapped.code] ?? 500,
+    body: {
+      error: {
+        code: status[mapped.code] ?? 'INTERNAL',
+        message: mapped.details,
+        ...(field ? { field } : {}),
+      },
+    },
+  };
+};

@@ -1,0 +1,140 @@
+// The overview: each component's health (checked with a short deadline, one failing never hides
+// the others), the log's head and event rate, the newest workflows and each model's champion.
+import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
+import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
+import type { ComponentHealth, Overview, RatePoint, WorkflowSummary, Champion } from './api.js';
+import type { ConsoleDeps } from './deps.js';
+import { aliasHistoryOf } from './models.js';
+import { headPosition } from './eventStoreViews.js';
+import { listWorkflows } from './workflows.js';
+
+const HEALTH_DEADLINE_MS = 2000;
+/** The rate chart reads at most this many of the newest events (an index range, bounded). */
+export const RATE_EVENTS_READ = 200_000;
+const CHAMPIONS_SHOWN = 20;
+
+const withDeadline = <T>(promise: Promise<T>, ms: number): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+
+const check = async (
+  name: ComponentHealth['name'],
+  probe: () => Promise<string>,
+): Promise<ComponentHealth> => {
+  const started = performance.now();
+  try {
+    const detail = await withDeadline(probe(), HEALTH_DEADLINE_MS);
+    return { name, ok: true, detail, latencyMs: Math.round(performance.now() - started) };
+  } catch (error) {
+    return { name, ok: false, detail: (error as Error).message, latencyMs: null };
+  }
+};
+
+export const componentHealth = (deps: ConsoleDeps): Promise<ComponentHealth[]> =>
+  Promise.all([
+    check('postgres', async () => {
+      const { rows } = await deps.sql.query<{ version: string }>('show server_version');
+      return `PostgreSQL ${rows[0]?.version ?? ''}`.trim();
+    }),
+    check('temporal', async () => {
+      const info = await deps.temporal.workflowService.getSystemInfo({});
+      return `Temporal ${info.serverVersion ?? ''}, namespace ${deps.namespace}`.trim();
+    }),
+    check('mlflow', async () => {
+      await deps.mlflow.searchRegisteredModels({ maxResults: 1 });
+      return `MLflow at ${deps.links.mlflowUi}`;
+    }),
+    check('worker', async () => {
+      const response = await deps.temporal.workflowService.describeTaskQueue({
+        namespace: deps.namespace,
+        taskQueue: { name: deps.taskQueue },
+        taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+      });
+      const pollers = response.pollers?.length ?? 0;
+      if (pollers === 0) throw new Error(`no worker polls task queue '${deps.taskQueue}'`);
+      return `${pollers} poller(s) on task queue '${deps.taskQueue}'`;
+    }),
+  ]);
+
+const eventRate = async (deps: ConsoleDeps, head: number): Promise<Overview['events']> => {
+  const now = Date.now();
+  const firstMinute = Math.floor(now / 60_000) * 60_000 - 59 * 60_000;
+  const { rows } = await deps.sql.query<{ minute: Date; events: string; last: Date | null }>(
+    /* sql */ `
+    select date_trunc('minute', recorded_at) as minute, count(*) as events,
+           max(recorded_at) as last
+      from hindsight.events
+     where global_position > $1 and recorded_at >= $2
+     group by 1`,
+    [head - RATE_EVENTS_READ, new Date(firstMinute)],
+  );
+  const counts = new Map(rows.map((row) => [row.minute.getTime(), Number(row.events)]));
+  const perMinute: RatePoint[] = Array.from({ length: 60 }, (_, index) => {
+    const at = firstMinute + index * 60_000;
+    return { at, events: counts.get(at) ?? 0 };
+  });
+  const { rows: lastRows } = await deps.sql.query<{ recorded_at: Date; recent: string }>(
+    /* sql */ `
+    select max(recorded_at) as recorded_at,
+           count(*) filter (where recorded_at >= now() - interval '60 seconds') as recent
+      from (select recorded_at from hindsight.events
+             where global_position > $1 order by global_position desc limit 100000) latest`,
+    [head - RATE_EVENTS_READ],
+  );
+  return {
+    head,
+    lastRecordedAt: lastRows[0]?.recorded_at?.getTime() ?? null,
+    perMinute,
+    ratePerSecond: Number(lastRows[0]?.recent ?? 0) / 60,
+  };
+};
+
+const champions = async (deps: ConsoleDeps): Promise<Champion[]> => {
+  const { items } = await deps.mlflow.searchRegisteredModels({ maxResults: CHAMPIONS_SHOWN });
+  return Promise.all(
+    items.map(async (model): Promise<Champion> => {
+      const version = model.aliases[CHAMPION_ALIAS] ?? null;
+      if (version === null) return { model: model.name, version, since: null, rocAuc: null };
+      const [details, history] = await Promise.all([
+        deps.mlflow.getModelVersion({ name: model.name, version }),
+        aliasHistoryOf(deps, model.name, 50),
+      ]);
+      const moved = history.filter((c) => c.outcome === 'promoted' && c.toVersion === version);
+      const auc = Number(details.tags[MODEL_TAGS.validationRocAuc]);
+      return {
+        model: model.name,
+        version,
+        since: moved.at(-1)?.at ?? details.creationTimestamp,
+        rocAuc: Number.isFinite(auc) && details.tags[MODEL_TAGS.validationRocAuc] ? auc : null,
+      };
+    }),
+  );
+};
+
+export const overview = async (deps: ConsoleDeps): Promise<Overview> => {
+  const head = await headPosition(deps);
+  const [components, events, workflows, championList] = await Promise.all([
+    componentHealth(deps),
+    eventRate(deps, head),
+    withDeadline(
+      listWorkflows(deps, new URLSearchParams({ pageSize: '8' })),
+      HEALTH_DEADLINE_MS,
+    ).then(
+      (page) => page.items,
+      () => [] as WorkflowSummary[],
+    ),
+    withDeadline(champions(deps), HEALTH_DEADLINE_MS).catch(() => [] as Champion[]),
+  ]);
+  return { components, events, workflows, champions: championList, links: deps.links };
+};

@@ -1,0 +1,221 @@
+// Workflows: the list from Temporal's visibility (filters, visibility's own page token), a run's
+// detail (history timeline, progress query, pending promotion), and approve/reject.
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
+import type { PromotionStatus } from '../../workflows/promotionWorkflow.js';
+import {
+  WORKFLOW_STATUSES,
+  WORKFLOW_TYPES,
+  type ReviewResponse,
+  type WorkflowDetail,
+  type WorkflowStatus,
+  type WorkflowSummary,
+  type Page,
+} from './api.js';
+import { temporalRunUrl, type ConsoleDeps } from './deps.js';
+import { HttpError, badRequest } from './httpError.js';
+import {
+  enumParam,
+  openPage,
+  pageParam,
+  pageSizeParam,
+  sealPage,
+  textParam,
+  type Query,
+} from './params.js';
+import { millisOf, readRunHistory } from './workflowHistory.js';
+
+const WORKFLOW_ID = /^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,399}$/;
+const KEYWORD = /^[A-Za-z0-9_.:-]{1,200}$/;
+const RUN_ID = /^[0-9a-f-]{36}$/;
+
+// temporal.api.enums.v1.WorkflowExecutionStatus, by number.
+const STATUS_BY_NUMBER: WorkflowStatus[] = ['UNKNOWN', ...WORKFLOW_STATUSES];
+
+/** Visibility names statuses in CamelCase (and Canceled with one l). */
+const visibilityStatus = (name: string): string =>
+  name
+    .toLowerCase()
+    .split('_')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('')
+    .replace('Cancelled', 'Canceled');
+
+const keyword = (payload: { data?: Uint8Array | null } | null | undefined): string | null => {
+  if (!payload?.data) return null;
+  const value = JSON.parse(Buffer.from(payload.data).toString('utf8')) as unknown;
+  const first: unknown = Array.isArray(value) ? (value as unknown[])[0] : value;
+  return typeof first === 'string' && first !== '' ? first : null;
+};
+
+export const checkWorkflowId = (id: string): string => {
+  if (!WORKFLOW_ID.test(id)) throw badRequest('id', `'${id}' is not a workflow id`);
+  return id;
+};
+
+interface ListedExecution {
+  execution?: { workflowId?: string | null; runId?: string | null } | null;
+  type?: { name?: string | null } | null;
+  status?: number | null;
+  startTime?: unknown;
+  closeTime?: unknown;
+  searchAttributes?: {
+    indexedFields?: Record<string, { data?: Uint8Array | null } | null> | null;
+  } | null;
+}
+
+const summaryOf = (deps: ConsoleDeps, execution: ListedExecution): WorkflowSummary => {
+  const workflowId = execution.execution?.workflowId ?? '';
+  const runId = execution.execution?.runId ?? '';
+  const fields = execution.searchAttributes?.indexedFields ?? {};
+  return {
+    workflowId,
+    runId,
+    type: execution.type?.name ?? '',
+    status: STATUS_BY_NUMBER[execution.status ?? 0] ?? 'UNKNOWN',
+    stage: keyword(fields.HindsightStage),
+    view: keyword(fields.HindsightView),
+    startedAt: millisOf(execution.startTime as Parameters<typeof millisOf>[0]) ?? 0,
+    closedAt: millisOf(execution.closeTime as Parameters<typeof millisOf>[0]),
+    temporalUrl: temporalRunUrl(deps.links, workflowId, runId),
+  };
+};
+
+export const listWorkflows = async (
+  deps: ConsoleDeps,
+  query: Query,
+): Promise<Page<WorkflowSummary>> => {
+  const type = enumParam(query, 'type', WORKFLOW_TYPES);
+  const status = enumParam(query, 'status', WORKFLOW_STATUSES);
+  const stage = textParam(query, 'stage', { pattern: KEYWORD });
+  const view = textParam(query, 'view', { pattern: KEYWORD });
+  const pageSize = pageSizeParam(query);
+  const page = pageParam(query);
+  const conditions: string[] = [];
+  if (type) conditions.push(`WorkflowType = '${type}'`);
+  if (status) conditions.push(`ExecutionStatus = '${visibilityStatus(status)}'`);
+  if (stage) conditions.push(`HindsightStage = '${stage}'`);
+  if (view) conditions.push(`HindsightView = '${view}'`);
+  const response = await deps.temporal.workflowService.listWorkflowExecutions({
+    namespace: deps.namespace,
+    pageSize,
+    nextPageToken: openPage(page),
+    query: conditions.join(' AND '),
+  });
+  const next = sealPage(response.nextPageToken);
+  return { items: (response.executions ?? []).map((e) => summaryOf(deps, e)), next };
+};
+
+const progressQueryOf = (type: string): string | null => {
+  if (type === 'LiveEvaluationWorkflow' || type === 'PromotionWorkflow') return 'status';
+  if ((WORKFLOW_TYPES as readonly string[]).includes(type)) return 'progress';
+  return null;
+};
+
+/** The promotion run that decides a pipeline (or the promotion itself). */
+const promotionIdOf = (workflowId: string, type: string): string =>
+  type === 'PromotionWorkflow' ? workflowId : `${workflowId}/promotion`;
+
+const pendingPromotion = async (
+  deps: ConsoleDeps,
+  description: WorkflowExecutionDescription,
+): Promise<WorkflowDetail['pendingPromotion']> => {
+  if (description.status.name !== 'RUNNING') return null;
+  if (description.type !== 'RetrainingPipeline' && description.type !== 'PromotionWorkflow') {
+    return null;
+  }
+  const promotionWorkflowId = promotionIdOf(description.workflowId, description.type);
+  const status = await deps.temporal.workflow
+    .getHandle(promotionWorkflowId)
+    .query<PromotionStatus>('status')
+    .catch(() => null);
+  return status?.stage === 'awaiting_approval' ? { promotionWorkflowId, details: status } : null;
+};
+
+export const getWorkflow = async (
+  deps: ConsoleDeps,
+  id: string,
+  query: Query,
+): Promise<WorkflowDetail> => {
+  const runId = textParam(query, 'runId', { pattern: RUN_ID });
+  const handle = deps.temporal.workflow.getHandle(checkWorkflowId(id), runId);
+  const description = await handle.describe();
+  const history = await readRunHistory(deps.temporal, deps.namespace, {
+    workflowId: description.workflowId,
+    runId: description.runId,
+  });
+  const queryName = progressQueryOf(description.type);
+  const running = description.status.name === 'RUNNING';
+  const progress =
+    running && queryName ? await handle.query<unknown>(queryName).catch(() => null) : null;
+  const percent = (progress as { percent?: unknown } | null)?.percent;
+  const attributes = description.searchAttributes;
+  const first = (name: string): string | null => {
+    const value = attributes[name]?.[0];
+    return typeof value === 'string' && value !== '' ? value : null;
+  };
+  return {
+    workflowId: description.workflowId,
+    runId: description.runId,
+    type: description.type,
+    status: (WORKFLOW_STATUSES as readonly string[]).includes(description.status.name)
+      ? (description.status.name as WorkflowStatus)
+      : 'UNKNOWN',
+    stage: first('HindsightStage'),
+    view: first('HindsightView'),
+    startedAt: description.startTime.getTime(),
+    closedAt: description.closeTime?.getTime() ?? null,
+    temporalUrl: temporalRunUrl(deps.links, description.workflowId, description.runId),
+    input: history.input,
+    result: history.result,
+    failure: history.failure,
+    progress,
+    percent: typeof percent === 'number' ? percent : null,
+    timeline: history.timeline,
+    timelineTruncated: history.truncated,
+    pendingPromotion: await pendingPromotion(deps, description),
+    children: history.children,
+    parent: history.parent,
+  };
+};
+
+const causeOf = (error: unknown): string => {
+  let cause = error;
+  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+  return cause instanceof Error ? cause.message : String(error);
+};
+
+export const reviewPromotion = async (
+  deps: ConsoleDeps,
+  id: string,
+  decision: 'approve' | 'reject',
+  review: { reviewer: string; reason: string },
+): Promise<ReviewResponse> => {
+  const description = await deps.temporal.workflow.getHandle(checkWorkflowId(id)).describe();
+  if (description.type !== 'RetrainingPipeline' && description.type !== 'PromotionWorkflow') {
+    throw new HttpError(
+      409,
+      'FAILED_PRECONDITION',
+      `'${id}' is a ${description.type}: only a pipeline or a promotion awaits approval`,
+    );
+  }
+  const promotionId = promotionIdOf(description.workflowId, description.type);
+  try {
+    const promotion = await deps.temporal.workflow
+      .getHandle(promotionId)
+      .executeUpdate(decision, { args: [review] });
+    return { promotion };
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError || error instanceof WorkflowUpdateFailedError) {
+      throw new HttpError(
+        409,
+        'FAILED_PRECONDITION',
+        `'${id}' has no promotion awaiting approval: ${causeOf(error)}`,
+      );
+    }
+    throw error;
+  }
+};
