@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { appendToStream } from './appendToStream.js';
 import { loadCheckpoint, saveCheckpoint, type StoredCheckpoint } from './checkpoints.js';
 import { countEvents, type CountEventsOptions } from './countEvents.js';
+import { latestEventTime } from './latestEventTime.js';
 import { takeCut } from './cut.js';
 import { followLog, type FollowItem, type FollowOptions } from './followLog.js';
 import { createCommitAnnouncer, createLogNotifier, type LogNotifier } from './notifier.js';
@@ -58,6 +59,8 @@ export interface EventStore {
   subscribe(options: Omit<SubscriptionOptions, 'pollIntervalMs'>): Subscription;
   cut(): Promise<Cut>;
   countEvents(options: CountEventsOptions): Promise<number>;
+  /** Business time of the newest event of these types (the log's clock); null if none. */
+  latestEventTime(eventTypes: readonly string[] | undefined): Promise<number | null>;
   getStream(streamId: string): Promise<StreamInfo>;
   archiveStream(streamId: string): Promise<{ version: number }>;
   loadCheckpoint(name: string): Promise<StoredCheckpoint | null>;
@@ -194,6 +197,7 @@ export const createEventStore = ({
       loadState: (key, cut) => loadViewSnapshotState(pool, key, cut),
     },
     cut: () => takeCut(pool),
+    latestEventTime: (eventTypes) => latestEventTime(logReadPool, eventTypes),
     countEvents: (options) =>
       countEvents(logReadPool, validateFilter(options) as CountEventsOptions),
     getStream: (streamId) => getStreamInfo(pool, streamId),

@@ -3,7 +3,10 @@
 // retry of the activity makes no prediction twice.
 import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ScoringActivities } from '../activities/scoring/index.js';
-import type { ScoreOpenEntitiesResult } from '../activities/scoring/scoreOpenEntities.js';
+import type {
+  ScoreOpenEntitiesResult,
+  ScoringClock,
+} from '../activities/scoring/scoreOpenEntities.js';
 import { failureMessage } from './failureMessage.js';
 import { integerIn, invalid } from './inputChecks.js';
 import { MODEL_NAME } from '../ml/names.js';
@@ -12,6 +15,8 @@ export interface BatchScoringInput {
   modelName: string;
   /** Scores at most this many entities; default 100,000. */
   maxEntities?: number;
+  /** `wall` (default): features as of now; `log`: as of the newest event's business time. */
+  clock?: ScoringClock;
 }
 
 export interface BatchScoringProgress {
@@ -34,14 +39,21 @@ const parseInput = (raw: unknown): Required<BatchScoringInput> => {
     throw invalid('input', 'must be an object such as { "modelName": "m" }');
   }
   const input = raw as Record<string, unknown>;
-  const unknown = Object.keys(input).find((key) => key !== 'modelName' && key !== 'maxEntities');
+  const unknown = Object.keys(input).find(
+    (key) => key !== 'modelName' && key !== 'maxEntities' && key !== 'clock',
+  );
   if (unknown) throw invalid(unknown, 'is not an input of batch scoring');
   if (typeof input.modelName !== 'string' || !MODEL_NAME.test(input.modelName)) {
     throw invalid('modelName', `${JSON.stringify(input.modelName)} is not a model name`);
   }
+  const clock = input.clock ?? 'wall';
+  if (clock !== 'wall' && clock !== 'log') {
+    throw invalid('clock', `must be 'wall' or 'log', not ${JSON.stringify(input.clock)}`);
+  }
   return {
     modelName: input.modelName,
     maxEntities: integerIn(input, 'maxEntities', 100_000, 1, 10_000_000),
+    clock,
   };
 };
 

@@ -105,12 +105,16 @@ export const startBatchScoring = async (
   request: StartBatchScoringRequest,
 ): Promise<StartBatchScoringResponse> => {
   const modelName = checkedModel(request.modelName);
+  if (request.clock !== '' && request.clock !== 'wall' && request.clock !== 'log') {
+    throw new ValidationError('clock', `must be 'wall' or 'log', not '${request.clock}'`);
+  }
+  const clock = request.clock === 'log' ? ('log' as const) : undefined;
   if (request.intervalSeconds === 0) {
     const workflowId = `scoring-${modelName}-${Date.now()}`;
     await client.workflow.start('BatchScoringWorkflow', {
       taskQueue,
       workflowId,
-      args: [{ modelName }],
+      args: [{ modelName, ...(clock ? { clock } : {}) }],
     });
     return { workflowId, scheduleId: '', intervalSeconds: 0, nextRunAtMs: 0, created: true };
   }
@@ -118,6 +122,7 @@ export const startBatchScoring = async (
     modelName,
     intervalSeconds: request.intervalSeconds,
     paused: request.paused,
+    ...(clock ? { clock } : {}),
   });
   return {
     workflowId: '',

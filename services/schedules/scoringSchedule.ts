@@ -1,5 +1,6 @@
 // One schedule per model that runs BatchScoringWorkflow every interval (overlap SKIP).
 import type { ScheduleClient } from '@temporalio/client';
+import type { ScoringClock } from '../../activities/scoring/scoreOpenEntities.js';
 import {
   getIntervalSchedule,
   putIntervalSchedule,
@@ -18,14 +19,14 @@ export const getScoringSchedule = (
 export const putScoringSchedule = (
   schedules: ScheduleClient,
   taskQueue: string,
-  request: { modelName: string; intervalSeconds: number; paused?: boolean },
+  request: { modelName: string; intervalSeconds: number; paused?: boolean; clock?: ScoringClock },
 ): Promise<{ schedule: IntervalScheduleSummary; created: boolean }> =>
   putIntervalSchedule(schedules, {
     scheduleId: scoringScheduleIdOf(request.modelName),
     workflowType: BATCH_SCORING_WORKFLOW,
     // Temporal appends the scheduled time: each run is a batch of its own.
     workflowId: `scoring-${request.modelName}`,
-    args: [{ modelName: request.modelName }],
+    args: [{ modelName: request.modelName, ...(request.clock ? { clock: request.clock } : {}) }],
     taskQueue,
     note: `hindsight batch scoring of ${request.modelName}`,
     intervalSeconds: request.intervalSeconds,

@@ -17,6 +17,7 @@ import { PREDICTION_MADE, predictionStreamOf } from '../../serving/predictor.js'
 import { builtInViewRegistry } from '../../cli/worker.js';
 import { scoringScheduleIdOf } from '../../services/schedules/scoringSchedule.js';
 import type { BatchScoringProgress } from '../../workflows/batchScoringWorkflow.js';
+import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
 import { startServingStack, type ServingStack } from '../support/servingStack.js';
 import { uniqueId } from '../support/temporal.js';
 import { failureMessage } from '../../workflows/failureMessage.js';
@@ -26,7 +27,7 @@ let stack: ServingStack;
 const startBatchScoring = (request: Partial<StartBatchScoringRequest>) =>
   new Promise<StartBatchScoringResponse>((resolve, reject) => {
     stack.models.startBatchScoring(
-      { modelName: stack.modelName, intervalSeconds: 0, paused: false, ...request },
+      { modelName: stack.modelName, intervalSeconds: 0, paused: false, clock: '', ...request },
       (error: ServiceError | null, response: StartBatchScoringResponse) =>
         error ? reject(error) : resolve(response),
     );
@@ -129,11 +130,36 @@ describe('batch scoring', () => {
     await stack.temporal.client.schedule.getHandle(put.scheduleId).delete();
   });
 
+  it('scores as of the log clock: the business time of the newest event the view reads', async () => {
+    const { rows } = await stack.db.pool.query<{ at: Date }>(
+      'select max(occurred_at) as at from hindsight.events where event_type = any($1::text[])',
+      [workOrderOverrunView.eventTypes ?? []],
+    );
+    const logTime = rows[0]?.at.getTime() ?? 0;
+    // The demo history lies in the past: the log's clock is well behind the wall clock.
+    expect(logTime).toBeLessThan(Date.now() - 86_400_000);
+    const { workflowId } = await startBatchScoring({ clock: 'log' });
+    const done: BatchScoringProgress = await stack.temporal.client.workflow
+      .getHandle<(input: { modelName: string }) => Promise<BatchScoringProgress>>(workflowId)
+      .result();
+    expect(done.result?.asOf).toBe(logTime);
+    const entityId = [...stack.open].sort()[0] ?? '';
+    const { events } = await stack.db.store.readStream(
+      predictionStreamOf(namedEventId(`${workflowId}/${entityId}`)),
+    );
+    const made = JSON.parse(events[0]?.data ?? '{}') as { predictedAt: number; features: object };
+    expect(made.predictedAt).toBe(logTime);
+    // The features are the ones Predict computes as of that time.
+    const asked = await stack.predict({ entityId, asOfMs: logTime });
+    expect(JSON.parse(asked.featuresJson.toString())).toEqual(made.features);
+  });
+
   it('refuses bad requests and starts nothing', async () => {
     const cases: [Partial<StartBatchScoringRequest>, status, string][] = [
       [{ intervalSeconds: 5 }, status.INVALID_ARGUMENT, 'interval_seconds: must be from 60'],
       [{ modelName: '' }, status.INVALID_ARGUMENT, 'model_name: is required'],
       [{ modelName: 'a b' }, status.INVALID_ARGUMENT, "model_name: 'a b' is not a model name"],
+      [{ clock: 'sundial' }, status.INVALID_ARGUMENT, "clock: must be 'wall' or 'log'"],
     ];
     for (const [request, code, message] of cases) {
       const error = (await startBatchScoring(request).catch((e: unknown) => e)) as ServiceError;
