@@ -4,6 +4,7 @@ import type { DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
 import { datasetWorkflowId, runDataset } from '../datasets.js';
 import { UsageError, action } from '../errors.js';
 import { parseNonNegativeInt } from '../format.js';
+import { examples, JSON_HELP, printJson } from '../output.js';
 import { withTemporalClient } from '../temporalClient.js';
 
 interface GenerateOptions {
@@ -52,55 +53,60 @@ export const printDataset = (result: DatasetWorkflowResult, trackingUri: string)
 export const registerDatasetsCommands = (program: Command): void => {
   const datasets = program
     .command('datasets')
-    .description('datasets cut from the log (runs DatasetWorkflow on the worker)');
-  datasets
-    .command('generate')
     .description(
-      'generate the dataset of a feature view at a cut of the log (a new cut by default)',
-    )
-    .argument('<view>', 'feature view, e.g. work_order_overrun')
-    .option('--cut <transaction id>', 'reproduce the dataset of this cut')
-    .option('--validation-fraction <fraction>', 'latest share of rows that validates', '0.2')
-    .option('--events-per-batch <count>', 'events per checkpointed batch')
-    .option(
-      '--no-incremental',
-      'replay the log from the start instead of building on the view state of an earlier dataset',
-    )
-    .option('--no-wait', 'print the workflow id and return at once')
-    .option('--json', 'print the result as JSON')
-    .action(
-      action(async (view: string, options: GenerateOptions) => {
-        const config = loadConfig();
-        const input = {
-          view,
-          cut: options.cut === undefined ? null : parseNonNegativeInt(options.cut, '--cut'),
-          validationFraction: parseFraction(options.validationFraction ?? '0.2'),
-          incremental: options.incremental,
-          ...(options.eventsPerBatch === undefined
-            ? {}
-            : {
-                eventsPerBatch: parseNonNegativeInt(options.eventsPerBatch, '--events-per-batch'),
-              }),
-        };
-        await withTemporalClient(config, async (client) => {
-          if (!options.wait) {
-            const workflowId = datasetWorkflowId(view);
-            await client.workflow.start('DatasetWorkflow', {
-              taskQueue: config.HINDSIGHT_TASK_QUEUE,
-              workflowId,
-              args: [input],
-            });
-            process.stdout.write(
-              options.json ? `${JSON.stringify({ workflowId })}\n` : `${workflowId}\n`,
-            );
-            return;
-          }
-          const result = await runDataset(client, config.HINDSIGHT_TASK_QUEUE, input, {
-            progress: !options.json,
-          });
-          if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-          else printDataset(result, mlflowUriOf(config));
-        });
-      }),
+      'datasets cut from the log (runs DatasetWorkflow on the worker, through Temporal)',
     );
+  examples(
+    datasets
+      .command('generate')
+      .description(
+        'generate the dataset of a feature view at a cut of the log (a new cut by default), with a progress bar',
+      )
+      .argument('<view>', 'feature view, e.g. work_order_overrun')
+      .option('--cut <transaction id>', 'reproduce the dataset of this cut')
+      .option('--validation-fraction <fraction>', 'latest share of rows that validates', '0.2')
+      .option('--events-per-batch <count>', 'events per checkpointed batch')
+      .option(
+        '--no-incremental',
+        'replay the log from the start instead of building on the view state of an earlier dataset',
+      )
+      .option('--no-wait', 'print the workflow id and return at once')
+      .option('--json', JSON_HELP)
+      .action(
+        action(async (view: string, options: GenerateOptions) => {
+          const config = loadConfig();
+          const input = {
+            view,
+            cut: options.cut === undefined ? null : parseNonNegativeInt(options.cut, '--cut'),
+            validationFraction: parseFraction(options.validationFraction ?? '0.2'),
+            incremental: options.incremental,
+            ...(options.eventsPerBatch === undefined
+              ? {}
+              : {
+                  eventsPerBatch: parseNonNegativeInt(options.eventsPerBatch, '--events-per-batch'),
+                }),
+          };
+          await withTemporalClient(config, async (client) => {
+            if (!options.wait) {
+              const workflowId = datasetWorkflowId(view);
+              await client.workflow.start('DatasetWorkflow', {
+                taskQueue: config.HINDSIGHT_TASK_QUEUE,
+                workflowId,
+                args: [input],
+              });
+              if (options.json) printJson({ workflowId });
+              else process.stdout.write(`${workflowId}\n`);
+              return;
+            }
+            const result = await runDataset(client, config.HINDSIGHT_TASK_QUEUE, input, {
+              progress: !options.json,
+            });
+            if (options.json) printJson(result);
+            else printDataset(result, mlflowUriOf(config));
+          });
+        }),
+      ),
+    'hindsight datasets generate work_order_overrun',
+    'hindsight datasets generate work_order_overrun --cut 18342 --json > dataset.json',
+  );
 };

@@ -21,6 +21,7 @@ import {
   printEvent,
 } from '../format.js';
 import { createEventStoreClient, eventStoreCalls } from '../grpcClient.js';
+import { examples, JSON_HELP, NDJSON_HELP, out, printJson } from '../output.js';
 
 const connect = (): EventStoreClient => {
   const config = loadConfig();
@@ -155,7 +156,7 @@ const append = async (
       events,
       expected: parseExpected(options.expected),
     });
-    if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (options.json) printJson(result);
     else {
       const note = result.duplicate ? ' (already appended: nothing written)' : '';
       process.stdout.write(
@@ -172,7 +173,7 @@ const printSnapshot = (snapshot: AggregateSnapshot, json: boolean): void => {
   const state = Buffer.from(snapshot.state).toString('utf8');
   if (json) {
     const shown = { ...snapshot, state: JSON.parse(state) as unknown };
-    process.stdout.write(`${JSON.stringify({ snapshot: shown })}\n`);
+    printJson({ snapshot: shown });
     return;
   }
   process.stdout.write(
@@ -272,95 +273,125 @@ const tail = async (options: TailOptions) => {
   }
 };
 
+const time = (ms: number): string => (ms ? new Date(ms).toISOString() : '-');
+
+const info = async (stream: string, options: { json?: boolean }) => {
+  const client = connect();
+  try {
+    const found = await eventStoreCalls(client).getStream({ streamId: stream });
+    if (options.json) {
+      printJson(found);
+      return;
+    }
+    out(`stream     ${found.streamId}`);
+    out(`category   ${found.category || '-'}`);
+    out(`version    ${found.version}`);
+    out(`archived   ${found.archived ? 'yes' : 'no'}`);
+    out(`created    ${time(found.createdAtMs)}`);
+    out(`first      ${time(found.firstEventAtMs)}`);
+    out(`last       ${time(found.lastEventAtMs)}`);
+  } finally {
+    client.close();
+  }
+};
+
+const archive = async (stream: string, options: { json?: boolean }) => {
+  const client = connect();
+  try {
+    const result = await eventStoreCalls(client).archiveStream({ streamId: stream });
+    if (options.json) printJson({ streamId: stream, archived: true, version: result.version });
+    else out(`${stream}: archived at version ${result.version}`);
+  } finally {
+    client.close();
+  }
+};
+
 export const registerEventsCommands = (program: Command): void => {
   const events = program
     .command('events')
-    .description('append, read and follow events over the gRPC API');
-  events
-    .command('append')
-    .description('append one event, or NDJSON events from a file (- for stdin), to a stream')
-    .argument('<stream>', 'stream id, e.g. workorder-WO-1')
-    .argument('[type]', 'event type, e.g. WorkOrderCreated')
-    .argument('[data]', 'event data: a JSON object', '{}')
-    .option(
-      '-f, --file <file>',
-      'NDJSON file of {"type","data","eventId"?,"metadata"?,"occurredAt"?}',
-    )
-    .option(
-      '-e, --expected <version>',
-      'any, no_stream, stream_exists or the exact current version',
-    )
-    .option('--event-id <uuid>', 'event id, for idempotent retries')
-    .option('--occurred-at <time>', 'business time: ISO 8601 or ms since the epoch')
-    .option('--actor <actor>', 'who caused the event')
-    .option('--correlation-id <id>', 'correlation id')
-    .option('--json', 'print the result as JSON')
-    .action(action(append));
-  events
-    .command('read')
-    .description('read a stream, or the whole log in commit order with --all')
-    .argument('[stream]', 'stream id')
-    .option('-a, --all', 'read the global log')
-    .option('-b, --backwards', 'read the stream from its end')
-    .option('--from <version>', 'first stream version to read')
-    .option(
-      '--after <position>',
-      'with --all: start after this position (<transaction id>:<global position>)',
-    )
-    .option('-n, --limit <count>', 'at most this many events')
-    .option('-t, --type <type>', 'with --all: only this event type (repeatable)', collect)
-    .option(
-      '-c, --category <category>',
-      'with --all: only this stream category (repeatable)',
-      collect,
-    )
-    .option(
-      '--snapshot <aggregate-type>',
-      "start from the stream's latest valid snapshot of this aggregate, e.g. work-order: print it, then only the events after it",
-    )
-    .option('--json', 'print NDJSON')
-    .action(action(read));
-  events
-    .command('tail')
-    .description(
-      'follow the log live (from its end, the start, a position or a named subscription)',
-    )
-    .option('-s, --subscription <name>', 'resume from and store this named checkpoint')
-    .option('--from-start', 'catch up from the start of the log first')
-    .option('--after <position>', 'start after this position (<transaction id>:<global position>)')
-    .option('-t, --type <type>', 'only this event type (repeatable)', collect)
-    .option('-c, --category <category>', 'only this stream category (repeatable)', collect)
-    .option('-n, --count <count>', 'exit after this many events')
-    .option('--json', 'print NDJSON')
-    .action(action(tail));
+    .description('append, read and follow events over the gRPC API (HINDSIGHT_SERVER)');
+  examples(
+    events
+      .command('append')
+      .description('append one event, or NDJSON events from a file (- for stdin), to a stream')
+      .argument('<stream>', 'stream id, e.g. workorder-WO-1')
+      .argument('[type]', 'event type, e.g. WorkOrderCreated (not with --file)')
+      .argument('[data]', 'event data: a JSON object', '{}')
+      .option(
+        '-f, --file <file>',
+        'NDJSON file of {"type","data","eventId"?,"metadata"?,"occurredAt"?}; - reads stdin',
+      )
+      .option(
+        '-e, --expected <version>',
+        'any, no_stream, stream_exists or the exact current version',
+      )
+      .option('--event-id <uuid>', 'event id, for idempotent retries')
+      .option('--occurred-at <time>', 'business time: ISO 8601 or ms since the epoch')
+      .option('--actor <actor>', 'who caused the event')
+      .option('--correlation-id <id>', 'correlation id')
+      .option('--json', JSON_HELP)
+      .action(action(append)),
+    `hindsight events append workorder-WO-1 WorkOrderCreated '{"site":"north"}' --expected no_stream`,
+    'hindsight events append workorder-WO-1 --file events.ndjson --json',
+  );
+  examples(
+    events
+      .command('read')
+      .description('read a stream, or the whole log in commit order with --all')
+      .argument('[stream]', 'stream id (leave out with --all)')
+      .option('-a, --all', 'read the global log')
+      .option('-b, --backwards', 'read the stream from its end')
+      .option('--from <version>', 'first stream version to read')
+      .option(
+        '--after <position>',
+        'with --all: start after this position (<transaction id>:<global position>)',
+      )
+      .option('-n, --limit <count>', 'at most this many events')
+      .option('-t, --type <type>', 'with --all: only this event type (repeatable)', collect)
+      .option(
+        '-c, --category <category>',
+        'with --all: only this stream category (repeatable)',
+        collect,
+      )
+      .option(
+        '--snapshot <aggregate-type>',
+        "start from the stream's latest valid snapshot of this aggregate, e.g. work-order: print it, then only the events after it",
+      )
+      .option('--json', `${NDJSON_HELP} (a {"snapshot": …} line first with --snapshot)`)
+      .action(action(read)),
+    'hindsight events read workorder-WO-1 --json',
+    'hindsight events read --all --type WorkOrderClosed --limit 100 --after 812:4031',
+  );
+  examples(
+    events
+      .command('tail')
+      .description(
+        'follow the log live (from its end, the start, a position or a named subscription) until Ctrl-C',
+      )
+      .option('-s, --subscription <name>', 'resume from and store this named checkpoint')
+      .option('--from-start', 'catch up from the start of the log first')
+      .option(
+        '--after <position>',
+        'start after this position (<transaction id>:<global position>)',
+      )
+      .option('-t, --type <type>', 'only this event type (repeatable)', collect)
+      .option('-c, --category <category>', 'only this stream category (repeatable)', collect)
+      .option('-n, --count <count>', 'exit after this many events')
+      .option('--json', NDJSON_HELP)
+      .action(action(tail)),
+    'hindsight events tail --category technician --json | jq .type',
+    'hindsight events tail --subscription billing --from-start --count 1000',
+  );
   events
     .command('info')
     .description("show a stream's version, times and archive state")
     .argument('<stream>', 'stream id')
-    .action(
-      action(async (stream: string) => {
-        const client = connect();
-        try {
-          const info = await eventStoreCalls(client).getStream({ streamId: stream });
-          process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
-        } finally {
-          client.close();
-        }
-      }),
-    );
+    .option('--json', JSON_HELP)
+    .action(action(info));
   events
     .command('archive')
     .description('archive a stream: its events stay, further appends are refused')
     .argument('<stream>', 'stream id')
-    .action(
-      action(async (stream: string) => {
-        const client = connect();
-        try {
-          const result = await eventStoreCalls(client).archiveStream({ streamId: stream });
-          process.stdout.write(`${stream}: archived at version ${result.version}\n`);
-        } finally {
-          client.close();
-        }
-      }),
-    );
+    .option('--json', JSON_HELP)
+    .action(action(archive));
 };

@@ -11,6 +11,7 @@ import {
   printMigration,
   printMigrationLine,
 } from '../printMigration.js';
+import { examples, JSON_HELP, JSON_LIST_HELP, out, printJson } from '../output.js';
 import { createProgressBar } from '../progressBar.js';
 
 const POLL_MS = 500;
@@ -24,8 +25,17 @@ const fetchMigration = async (calls: OperationsCalls, migrationId: string): Prom
 };
 
 const show = (migration: Migration, json: boolean | undefined): void => {
-  if (json) process.stdout.write(`${JSON.stringify(migrationAsJson(migration))}\n`);
+  if (json) printJson(migrationAsJson(migration));
   else printMigration(migration);
+};
+
+/** Shows a migration followed to its end: exit 1 when it failed, waits blocked, or the dry run
+ * found an event its upcaster fails on. */
+const showOutcome = (done: Migration, json: boolean | undefined): void => {
+  show(done, json);
+  const ok =
+    done.workflowStatus === 'COMPLETED' && !done.report?.failure && done.stage !== 'blocked';
+  if (!ok) process.exitCode = 1;
 };
 
 const parseCount = (text: string | undefined, option: string): number =>
@@ -99,16 +109,47 @@ const start = async (eventType: string, toVersionText: string, options: StartOpt
       migrationId: options.id ?? '',
     });
     if (!options.wait) {
-      process.stdout.write(
-        options.json ? `${JSON.stringify({ migrationId })}\n` : `${migrationId}\n`,
-      );
+      if (options.json) printJson({ migrationId });
+      else out(migrationId);
       return;
     }
-    const done = await followMigration(calls, migrationId, options.json);
+    showOutcome(await followMigration(calls, migrationId, options.json), options.json);
+  });
+};
+
+const status = (migrationId: string, options: { wait?: boolean; json?: boolean }) =>
+  withOperations(async (calls) => {
+    if (!options.wait) show(await fetchMigration(calls, migrationId), options.json);
+    else showOutcome(await followMigration(calls, migrationId, options.json), options.json);
+  });
+
+const list = (options: { eventType?: string; limit: string; json?: boolean }) => {
+  const pageSize = Math.max(1, parseNonNegativeInt(options.limit, '--limit'));
+  return withOperations(async (calls) => {
+    const { migrations: found } = await calls.listMigrations({
+      eventType: options.eventType ?? '',
+      pageSize,
+    });
+    if (options.json) printJson(found.map(migrationAsJson));
+    else found.forEach(printMigrationLine);
+  });
+};
+
+const undo = (
+  migrationId: string,
+  options: { batchSize?: string; wait?: boolean; json?: boolean },
+) => {
+  const batchSize = parseCount(options.batchSize, '--batch-size');
+  return withOperations(async (calls) => {
+    const { workflowId } = await calls.undoMigration({ migrationId, batchSize });
+    if (!options.wait) {
+      if (options.json) printJson({ migrationId, workflowId });
+      else out(workflowId);
+      return;
+    }
+    const done = await followUndo(calls, migrationId, options.json);
     show(done, options.json);
-    const ok =
-      done.workflowStatus === 'COMPLETED' && !done.report?.failure && done.stage !== 'blocked';
-    if (!ok) process.exitCode = 1;
+    if (done.undo?.workflowStatus !== 'COMPLETED') process.exitCode = 1;
   });
 };
 
@@ -118,81 +159,83 @@ export const registerMigrationsCommands = (program: Command): void => {
     .description(
       "upcasting migrations: rewrite stored events to a later schema version, keeping the originals (through the server's Operations API)",
     );
-  migrations
-    .command('start')
-    .summary('start a migration, or a dry run that writes nothing')
-    .description(
-      'start a migration (or a dry run that writes nothing); with --wait follow it to the end. ' +
-        'Exits 1 when it fails, waits blocked, or the dry run finds an event its upcaster fails on',
-    )
-    .argument('<event-type>', 'the event type to rewrite, e.g. WorkOrderBlocked')
-    .argument('<to-version>', 'the schema version to rewrite to, e.g. 2')
-    .option('--dry-run', 'count, sample and check every upcast; write nothing')
-    .option('--batch-size <n>', 'events per transaction, 1 to 10000 (default 1000)')
-    .option('--sample <n>', 'with --dry-run: before/after pairs to show, 0 to 100 (default 5)')
-    .option('--id <id>', 'the migration id (default migration-<event-type>-<random>)')
-    .option('--wait', 'follow it with a progress bar until it is done, blocked or failed')
-    .option('--json', 'print JSON')
-    .action(action(start));
-  migrations
-    .command('status')
-    .description("a migration's status, counts, cursor, digests, dry-run report and undo")
-    .argument('<id>', 'the migration id')
-    .option('--json', 'print it as JSON')
-    .action(
-      action((migrationId: string, options: { json?: boolean }) =>
-        withOperations(async (calls) =>
-          show(await fetchMigration(calls, migrationId), options.json),
-        ),
-      ),
-    );
+  examples(
+    migrations
+      .command('start')
+      .summary('start a migration, or a dry run that writes nothing')
+      .description(
+        'start a migration (or a dry run that writes nothing); with --wait follow it to the end. ' +
+          'Exits 1 when it fails, waits blocked, or the dry run finds an event its upcaster fails on',
+      )
+      .argument('<event-type>', 'the event type to rewrite, e.g. WorkOrderBlocked')
+      .argument('<to-version>', 'the schema version to rewrite to, e.g. 2')
+      .option('--dry-run', 'count, sample and check every upcast; write nothing')
+      .option('--batch-size <n>', 'events per transaction, 1 to 10000 (default 1000)')
+      .option('--sample <n>', 'with --dry-run: before/after pairs to show, 0 to 100 (default 5)')
+      .option('--id <id>', 'the migration id (default migration-<event-type>-<random>)')
+      .option('--wait', 'follow it with a progress bar until it is done, blocked or failed')
+      .option('--json', JSON_HELP)
+      .action(action(start)),
+    'hindsight migrations start WorkOrderBlocked 2 --dry-run --wait',
+    'hindsight migrations start WorkOrderBlocked 2 --wait --json > migration.json',
+  );
+  examples(
+    migrations
+      .command('status')
+      .description("a migration's status, counts, cursor, digests, dry-run report and undo")
+      .argument('<id>', 'the migration id')
+      .option(
+        '--wait',
+        'follow it with a progress bar until it is done, blocked or failed (exit 1 unless done)',
+      )
+      .option('--json', JSON_HELP)
+      .action(action(status)),
+    'hindsight migrations status migration-WorkOrderBlocked-3f2a… --wait',
+  );
   migrations
     .command('list')
     .description('recorded migrations, newest first (dry runs record none)')
     .option('--event-type <type>', 'only those of this event type')
     .option('--limit <n>', 'at most this many, 1 to 200', '50')
-    .option('--json', 'one JSON object per line')
-    .action(
-      action((options: { eventType?: string; limit: string; json?: boolean }) =>
-        withOperations(async (calls) => {
-          const { migrations: found } = await calls.listMigrations({
-            eventType: options.eventType ?? '',
-            pageSize: Math.max(1, parseNonNegativeInt(options.limit, '--limit')),
-          });
-          for (const m of found) {
-            if (options.json) process.stdout.write(`${JSON.stringify(migrationAsJson(m))}\n`);
-            else printMigrationLine(m);
-          }
-        }),
-      ),
-    );
+    .option('--json', JSON_LIST_HELP)
+    .action(action(list));
   migrations
     .command('resume')
     .description('retry a blocked migration at the event it stopped at, after fixing its upcaster')
     .argument('<id>', 'the migration id')
+    .option('--json', JSON_HELP)
     .action(
-      action((migrationId: string) =>
+      action((migrationId: string, options: { json?: boolean }) =>
         withOperations(async (calls) => {
           await calls.resumeMigration({ migrationId });
-          process.stdout.write(`resumed ${migrationId}\n`);
+          if (options.json) printJson({ migrationId, resumed: true });
+          else
+            out(
+              `resumed ${migrationId} (follow it: hindsight migrations status ${migrationId} --wait)`,
+            );
         }),
       ),
     );
-  migrations
-    .command('abort')
-    .description(
-      'give up a blocked migration; the events it migrated stay migrated (undo restores them)',
-    )
-    .argument('<id>', 'the migration id')
-    .option('--reason <text>', 'why, kept with the migration')
-    .action(
-      action((migrationId: string, options: { reason?: string }) =>
-        withOperations(async (calls) => {
-          await calls.abortMigration({ migrationId, reason: options.reason ?? '' });
-          process.stdout.write(`aborted ${migrationId}\n`);
-        }),
+  examples(
+    migrations
+      .command('abort')
+      .description(
+        'give up a blocked migration; the events it migrated stay migrated (undo restores them)',
+      )
+      .argument('<id>', 'the migration id')
+      .option('--reason <text>', 'why, kept with the migration')
+      .option('--json', JSON_HELP)
+      .action(
+        action((migrationId: string, options: { reason?: string; json?: boolean }) =>
+          withOperations(async (calls) => {
+            await calls.abortMigration({ migrationId, reason: options.reason ?? '' });
+            if (options.json) printJson({ migrationId, aborted: true });
+            else out(`aborted ${migrationId}`);
+          }),
+        ),
       ),
-    );
+    "hindsight migrations abort migration-WorkOrderBlocked-3f2a… --reason 'legacy events stay v1'",
+  );
   migrations
     .command('undo')
     .description(
@@ -200,26 +243,10 @@ export const registerMigrationsCommands = (program: Command): void => {
     )
     .argument('<id>', 'the migration id')
     .option('--batch-size <n>', 'events per transaction, 1 to 10000 (default 1000)')
-    .option('--wait', 'follow the undo with a progress bar until it ends')
-    .option('--json', 'print JSON')
-    .action(
-      action(
-        (migrationId: string, options: { batchSize?: string; wait?: boolean; json?: boolean }) =>
-          withOperations(async (calls) => {
-            const { workflowId } = await calls.undoMigration({
-              migrationId,
-              batchSize: parseCount(options.batchSize, '--batch-size'),
-            });
-            if (!options.wait) {
-              process.stdout.write(
-                options.json ? `${JSON.stringify({ workflowId })}\n` : `${workflowId}\n`,
-              );
-              return;
-            }
-            const done = await followUndo(calls, migrationId, options.json);
-            show(done, options.json);
-            if (done.undo?.workflowStatus !== 'COMPLETED') process.exitCode = 1;
-          }),
-      ),
-    );
+    .option(
+      '--wait',
+      'follow the undo with a progress bar until it ends (exit 1 unless it completes)',
+    )
+    .option('--json', JSON_HELP)
+    .action(action(undo));
 };

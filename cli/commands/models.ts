@@ -17,8 +17,9 @@ import type {
   StopLiveEvaluationRequest,
   StopLiveEvaluationResponse,
 } from '../../gen/hindsight/v1/models.js';
-import { action, UsageError } from '../errors.js';
+import { action, usageParser, UsageError } from '../errors.js';
 import { createModelsClient, unary } from '../grpcClient.js';
+import { exampleText, JSON_HELP, JSON_LIST_HELP, out, printJson } from '../output.js';
 
 const connect = (): ModelsClient => {
   const config = loadConfig();
@@ -29,26 +30,26 @@ const connect = (): ModelsClient => {
   });
 };
 
-const out = (line: string): boolean => process.stdout.write(`${line}\n`);
-
 /** A whole number of milliseconds, at least one. */
-const integerOption =
-  (flag: string) =>
-  (text: string): number => {
+const integerOption = (flag: string, unit = 'milliseconds') =>
+  usageParser((text: string): number => {
     if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
-      throw new UsageError(`${flag} takes a whole number of milliseconds, got '${text}'`);
+      throw new UsageError(`${flag} takes a whole number of ${unit}, got '${text}'`);
     }
     return Number(text);
-  };
+  });
 
 export const registerModelsCommands = (program: Command): void => {
   const models = program
     .command('models')
-    .description('registered models, champions, alias history');
+    .description(
+      "registered models: champions, alias history, predictions, live evaluation, batch scoring (through the server's Models API)",
+    );
   models
     .command('list')
     .description('every registered model with its champion')
-    .option('--json', 'one JSON object per line')
+    .addHelpText('after', exampleText('hindsight models list --json'))
+    .option('--json', JSON_LIST_HELP)
     .action(
       action(async (options: { json?: boolean }) => {
         const client = connect();
@@ -57,11 +58,13 @@ export const registerModelsCommands = (program: Command): void => {
             client.listModels.bind(client),
             {},
           );
+          if (options.json) {
+            printJson(found);
+            return;
+          }
           for (const m of found) {
             out(
-              options.json
-                ? JSON.stringify(m)
-                : `${m.name.padEnd(40)} champion ${m.championVersion || '-'}  latest ${m.latestVersion || '-'}`,
+              `${m.name.padEnd(40)} champion ${m.championVersion || '-'}  latest ${m.latestVersion || '-'}`,
             );
           }
         } finally {
@@ -72,8 +75,9 @@ export const registerModelsCommands = (program: Command): void => {
   models
     .command('show')
     .description('a model: versions with lineage and metrics, the champion, the alias history')
-    .argument('<name>')
-    .option('--json', 'print it as JSON')
+    .addHelpText('after', exampleText('hindsight models show work_order_overrun'))
+    .argument('<name>', 'registered model name, e.g. work_order_overrun')
+    .option('--json', JSON_HELP)
     .action(
       action(async (name: string, options: { json?: boolean }) => {
         const client = connect();
@@ -83,15 +87,13 @@ export const registerModelsCommands = (program: Command): void => {
             { name },
           );
           if (options.json) {
-            out(
-              JSON.stringify({
-                ...model,
-                versions: model.versions.map(({ metricsJson, ...v }) => ({
-                  ...v,
-                  metrics: JSON.parse(metricsJson.toString() || '{}') as unknown,
-                })),
-              }),
-            );
+            printJson({
+              ...model,
+              versions: model.versions.map(({ metricsJson, ...v }) => ({
+                ...v,
+                metrics: JSON.parse(metricsJson.toString() || '{}') as unknown,
+              })),
+            });
             return;
           }
           out(`model      ${model.name}`);
@@ -117,15 +119,19 @@ export const registerModelsCommands = (program: Command): void => {
   models
     .command('predict')
     .description("score an entity with the model's champion, on its features as of now")
-    .argument('<model>')
-    .argument('<entity>')
+    .addHelpText(
+      'after',
+      exampleText('hindsight models predict work_order_overrun WO-000123 --json'),
+    )
+    .argument('<model>', 'registered model name')
+    .argument('<entity>', 'entity id of the view, e.g. WO-000123')
     .option('--id <uuid>', 'prediction id: a retry with the same id returns the first result')
     .option(
       '--as-of <ms>',
       'the business time of the features (default now)',
       integerOption('--as-of'),
     )
-    .option('--json', 'print the prediction as JSON')
+    .option('--json', JSON_HELP)
     .action(
       action(
         async (
@@ -146,7 +152,7 @@ export const registerModelsCommands = (program: Command): void => {
               unknown
             >;
             if (options.json) {
-              out(JSON.stringify({ ...p, featuresJson: undefined, features }));
+              printJson({ ...p, featuresJson: undefined, features });
               return;
             }
             out(`${p.entityId}: ${p.score.toFixed(4)} by ${p.modelName} v${p.modelVersion}`);
@@ -168,16 +174,29 @@ export const registerModelsCommands = (program: Command): void => {
   live
     .command('start')
     .description('start following the model (LiveEvaluationWorkflow)')
-    .argument('<model>')
+    .addHelpText(
+      'after',
+      exampleText(
+        'hindsight models live start work_order_overrun --view work_order_overrun --window 3600000',
+      ),
+    )
+    .argument('<model>', 'registered model name')
     .requiredOption('--view <name>', 'the feature view whose labels are the outcomes')
     .option('--window <ms>', 'window length in ms (default 1 h)', integerOption('--window'))
     .option('--horizon <ms>', 'label horizon in ms (default 24 h)', integerOption('--horizon'))
     .option('--policy <json>', 'degradation policy as JSON; "null" never retrains')
+    .option('--json', JSON_HELP)
     .action(
       action(
         async (
           model: string,
-          options: { view: string; window?: number; horizon?: number; policy?: string },
+          options: {
+            view: string;
+            window?: number;
+            horizon?: number;
+            policy?: string;
+            json?: boolean;
+          },
         ) => {
           const client = connect();
           try {
@@ -192,7 +211,8 @@ export const registerModelsCommands = (program: Command): void => {
               policyJson: Buffer.from(options.policy ?? ''),
               retrainingJson: Buffer.alloc(0),
             });
-            out(`started ${workflowId}`);
+            if (options.json) printJson({ modelName: model, workflowId });
+            else out(`started ${workflowId}`);
           } finally {
             client.close();
           }
@@ -202,8 +222,9 @@ export const registerModelsCommands = (program: Command): void => {
   live
     .command('status')
     .description('windows evaluated, their figures, degradation and retrainings')
-    .argument('<model>')
-    .option('--json', 'print the status as JSON')
+    .addHelpText('after', exampleText('hindsight models live status work_order_overrun --json'))
+    .argument('<model>', 'registered model name')
+    .option('--json', JSON_HELP)
     .action(
       action(async (model: string, options: { json?: boolean }) => {
         const client = connect();
@@ -228,13 +249,11 @@ export const registerModelsCommands = (program: Command): void => {
             championVersion?: string | null;
           } | null;
           if (options.json) {
-            out(
-              JSON.stringify({
-                workflowId: response.workflowId,
-                workflowStatus: response.workflowStatus,
-                status,
-              }),
-            );
+            printJson({
+              workflowId: response.workflowId,
+              workflowStatus: response.workflowStatus,
+              status,
+            });
             return;
           }
           out(
@@ -257,16 +276,18 @@ export const registerModelsCommands = (program: Command): void => {
   live
     .command('stop')
     .description('stop the live evaluation after the step in progress')
-    .argument('<model>')
+    .argument('<model>', 'registered model name')
+    .option('--json', JSON_HELP)
     .action(
-      action(async (model: string) => {
+      action(async (model: string, options: { json?: boolean }) => {
         const client = connect();
         try {
           await unary<StopLiveEvaluationRequest, StopLiveEvaluationResponse>(
             client.stopLiveEvaluation.bind(client),
             { modelName: model },
           );
-          out(`stopping the live evaluation of ${model}`);
+          if (options.json) printJson({ modelName: model, stopping: true });
+          else out(`stopping the live evaluation of ${model}`);
         } finally {
           client.close();
         }
@@ -275,17 +296,31 @@ export const registerModelsCommands = (program: Command): void => {
   models
     .command('score')
     .description('score every open entity with the champion: one batch now, or a schedule')
-    .argument('<model>')
+    .addHelpText(
+      'after',
+      exampleText(
+        'hindsight models score work_order_overrun',
+        'hindsight models score work_order_overrun --every 3600 --paused',
+      ),
+    )
+    .argument('<model>', 'registered model name')
     .option(
       '--every <seconds>',
       'put the model schedule instead (at least 60)',
-      integerOption('--every'),
+      integerOption('--every', 'seconds'),
     )
     .option('--paused', 'with --every: the schedule starts paused')
-    .option('--json', 'print the answer as JSON')
+    .option(
+      '--clock <clock>',
+      "features as of 'wall' (now, the default) or 'log' (the newest event's business time)",
+    )
+    .option('--json', JSON_HELP)
     .action(
       action(
-        async (model: string, options: { every?: number; paused?: boolean; json?: boolean }) => {
+        async (
+          model: string,
+          options: { every?: number; paused?: boolean; clock?: string; json?: boolean },
+        ) => {
           const client = connect();
           try {
             const response = await unary<StartBatchScoringRequest, StartBatchScoringResponse>(
@@ -294,9 +329,10 @@ export const registerModelsCommands = (program: Command): void => {
                 modelName: model,
                 intervalSeconds: options.every ?? 0,
                 paused: options.paused ?? false,
+                clock: options.clock ?? '',
               },
             );
-            if (options.json) out(JSON.stringify(response));
+            if (options.json) printJson(response);
             else if (response.workflowId) out(`started batch ${response.workflowId}`);
             else {
               out(

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadConfig } from '../../config/env.js';
 import {
   Approval,
@@ -18,7 +18,8 @@ import {
 import { UsageError, action } from '../errors.js';
 import { parseNonNegativeInt } from '../format.js';
 import { createPipelinesClient, unary } from '../grpcClient.js';
-import { createProgressBar } from '../progressBar.js';
+import { examples, JSON_HELP, JSON_LIST_HELP, out, printJson } from '../output.js';
+import { createProgressBar, progressNote } from '../progressBar.js';
 
 const connect = (): PipelinesClient => {
   const config = loadConfig();
@@ -71,7 +72,6 @@ const asJson = (pipeline: Pipeline) => ({
 });
 
 const printPipeline = (pipeline: Pipeline): void => {
-  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
   out(`pipeline   ${pipeline.pipelineId}`);
   out(
     `status     ${statusName(pipeline.status)} (stage ${pipeline.stage || '-'}, ${pipeline.percent}%)`,
@@ -101,182 +101,250 @@ const printPipeline = (pipeline: Pipeline): void => {
   if (pipeline.failure) out(`failure    ${pipeline.failure}`);
 };
 
-const review = (kind: 'approvePromotion' | 'rejectPromotion') =>
-  action(async (pipelineId: string, options: { reviewer: string; reason: string }) => {
-    const client = connect();
-    try {
-      await unary<ApprovePromotionRequest, ApprovePromotionResponse>(client[kind].bind(client), {
-        pipelineId,
-        reviewer: options.reviewer,
-        reason: options.reason,
-      });
-      process.stdout.write(`${kind === 'approvePromotion' ? 'approved' : 'rejected'}\n`);
-    } finally {
-      client.close();
+const POLL_MS = 500;
+
+const fetchPipeline = async (client: PipelinesClient, pipelineId: string): Promise<Pipeline> => {
+  const { pipeline } = await unary<GetPipelineRequest, GetPipelineResponse>(
+    client.getPipeline.bind(client),
+    { pipelineId },
+  );
+  if (!pipeline) throw new Error(`pipeline ${pipelineId}: the server answered without it`);
+  return pipeline;
+};
+
+/** The bar's detail: the stage, the trainers done while training. */
+const stageDetail = (pipeline: Pipeline): string => {
+  const progress = json(pipeline.progressJson) as {
+    trainings?: { status: string }[];
+  } | null;
+  const trainings = progress?.trainings ?? [];
+  const trained = trainings.filter((t) => t.status !== 'running').length;
+  return pipeline.stage === 'training' && trainings.length
+    ? `training (${trained}/${trainings.length} trainers done)`
+    : pipeline.stage || 'starting';
+};
+
+/**
+ * Follows a pipeline until it stops running: its progress query (stage and percent, through
+ * GetPipeline) as a bar, unless `progress` is false. `review`: the pipeline may wait for one.
+ */
+const followPipeline = async (
+  client: PipelinesClient,
+  pipelineId: string,
+  { label, progress, review }: { label: string; progress: boolean; review: boolean },
+): Promise<Pipeline> => {
+  const bar = progress ? createProgressBar(label) : undefined;
+  for (;;) {
+    const current = await fetchPipeline(client, pipelineId);
+    const waiting = review && current.stage === 'promoting';
+    bar?.update(
+      current.percent / 100,
+      `${stageDetail(current)}${waiting ? ` (approve: hindsight pipeline approve ${pipelineId} --reviewer … --reason …)` : ''}`,
+    );
+    if (current.status !== PipelineStatus.PIPELINE_STATUS_RUNNING) {
+      bar?.done(`${label}: ${statusName(current.status)}`);
+      return current;
     }
-  });
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+};
+
+/** Prints the pipeline; exit 1 unless it completed. */
+const finish = (pipeline: Pipeline, json: boolean | undefined): void => {
+  if (json) printJson(asJson(pipeline));
+  else printPipeline(pipeline);
+  if (pipeline.status !== PipelineStatus.PIPELINE_STATUS_COMPLETED) process.exitCode = 1;
+};
+
+interface RunOptions {
+  model?: string;
+  trainer?: string[];
+  rules?: string;
+  approval: 'none' | 'required';
+  force?: boolean;
+  id?: string;
+  wait: boolean;
+  json?: boolean;
+}
+
+const run = async (view: string, options: RunOptions) => {
+  const trainers = (options.trainer ?? []).map(parseTrainer);
+  if (options.rules !== undefined) {
+    try {
+      JSON.parse(options.rules);
+    } catch {
+      throw new UsageError(`--rules takes promotion rules as JSON, got '${options.rules}'`);
+    }
+  }
+  const client = connect();
+  try {
+    const { pipelineId } = await unary<StartPipelineRequest, StartPipelineResponse>(
+      client.startPipeline.bind(client),
+      {
+        view,
+        modelName: options.model ?? '',
+        trainers,
+        rulesJson: Buffer.from(options.rules ?? ''),
+        approval:
+          options.approval === 'required' ? Approval.APPROVAL_REQUIRED : Approval.APPROVAL_NONE,
+        approvalTimeoutMs: 0,
+        force: options.force ?? false,
+        pipelineId: options.id ?? '',
+      },
+    );
+    if (!options.wait) {
+      if (options.json) printJson({ pipelineId });
+      else out(pipelineId);
+      return;
+    }
+    if (!options.json) progressNote(`started ${pipelineId}`);
+    const done = await followPipeline(client, pipelineId, {
+      label: `pipeline ${view}`,
+      progress: !options.json,
+      review: options.approval === 'required',
+    });
+    finish(done, options.json);
+  } finally {
+    client.close();
+  }
+};
+
+const status = async (pipelineId: string, options: { wait?: boolean; json?: boolean }) => {
+  const client = connect();
+  try {
+    if (!options.wait) {
+      const found = await fetchPipeline(client, pipelineId);
+      if (options.json) printJson(asJson(found));
+      else printPipeline(found);
+      return;
+    }
+    const done = await followPipeline(client, pipelineId, {
+      label: `pipeline ${pipelineId}`,
+      progress: !options.json,
+      review: false,
+    });
+    finish(done, options.json);
+  } finally {
+    client.close();
+  }
+};
+
+const list = async (options: { view?: string; status?: string; limit: string; json?: boolean }) => {
+  const wanted = options.status === undefined ? 0 : (STATUS_NAMES[options.status] ?? 0);
+  const pageSize = Math.max(1, parseNonNegativeInt(options.limit, '--limit'));
+  const client = connect();
+  try {
+    const { pipelines } = await unary<ListPipelinesRequest, ListPipelinesResponse>(
+      client.listPipelines.bind(client),
+      { view: options.view ?? '', status: wanted, pageSize, pageToken: Buffer.alloc(0) },
+    );
+    if (options.json) {
+      printJson(pipelines.map(asJson));
+      return;
+    }
+    for (const p of pipelines) {
+      out(
+        `${p.pipelineId.padEnd(60)} ${statusName(p.status).padEnd(10)} ${(p.stage || '-').padEnd(10)} ${new Date(p.startedAtMs).toISOString()}`,
+      );
+    }
+  } finally {
+    client.close();
+  }
+};
+
+const review = (kind: 'approvePromotion' | 'rejectPromotion') =>
+  action(
+    async (pipelineId: string, options: { reviewer: string; reason: string; json?: boolean }) => {
+      const client = connect();
+      try {
+        const response = await unary<ApprovePromotionRequest, ApprovePromotionResponse>(
+          client[kind].bind(client),
+          { pipelineId, reviewer: options.reviewer, reason: options.reason },
+        );
+        const decision = kind === 'approvePromotion' ? 'approved' : 'rejected';
+        if (options.json) {
+          printJson({ pipelineId, decision, promotion: json(response.promotionJson) });
+        } else out(decision);
+      } finally {
+        client.close();
+      }
+    },
+  );
 
 export const registerPipelineCommands = (program: Command): void => {
   const pipeline = program
     .command('pipeline')
     .description("retraining pipelines (through the server's Pipelines API)");
-  pipeline
-    .command('run')
-    .description('start RetrainingPipeline for a view and follow it with a progress bar')
-    .argument('<view>', 'feature view, e.g. work_order_overrun')
-    .option('--model <name>', 'registered model (default: the view)')
-    .option(
-      '--trainer <name[:json]>',
-      'a trainer, repeatable, e.g. random_forest:{"trees":50}',
-      collect,
-    )
-    .option('--rules <json>', 'promotion rules as JSON')
-    .option('--approval <none|required>', 'wait for a reviewer before promoting', 'none')
-    .option('--force', 'train even when the dataset is unchanged')
-    .option('--id <pipeline id>', 'the pipeline id (default: generated)')
-    .option('--no-wait', 'print the pipeline id and return at once')
-    .option('--json', 'print the result as JSON')
-    .action(
-      action(
-        async (
-          view: string,
-          options: {
-            model?: string;
-            trainer?: string[];
-            rules?: string;
-            approval: string;
-            force?: boolean;
-            id?: string;
-            wait: boolean;
-            json?: boolean;
-          },
-        ) => {
-          if (options.approval !== 'none' && options.approval !== 'required') {
-            throw new UsageError(`--approval takes none or required, got '${options.approval}'`);
-          }
-          const client = connect();
-          try {
-            const { pipelineId } = await unary<StartPipelineRequest, StartPipelineResponse>(
-              client.startPipeline.bind(client),
-              {
-                view,
-                modelName: options.model ?? '',
-                trainers: (options.trainer ?? []).map(parseTrainer),
-                rulesJson: Buffer.from(options.rules ?? ''),
-                approval:
-                  options.approval === 'required'
-                    ? Approval.APPROVAL_REQUIRED
-                    : Approval.APPROVAL_NONE,
-                approvalTimeoutMs: 0,
-                force: options.force ?? false,
-                pipelineId: options.id ?? '',
-              },
-            );
-            if (!options.wait) {
-              process.stdout.write(
-                options.json ? `${JSON.stringify({ pipelineId })}\n` : `${pipelineId}\n`,
-              );
-              return;
-            }
-            const bar = options.json ? undefined : createProgressBar(`pipeline ${view}`);
-            let current: Pipeline | undefined;
-            for (;;) {
-              current = (
-                await unary<GetPipelineRequest, GetPipelineResponse>(
-                  client.getPipeline.bind(client),
-                  {
-                    pipelineId,
-                  },
-                )
-              ).pipeline;
-              if (!current) throw new Error(`pipeline ${pipelineId} vanished`);
-              const waiting = current.stage === 'promoting' && options.approval === 'required';
-              bar?.update(
-                current.percent / 100,
-                `${current.stage}${waiting ? ` (approve: hindsight pipeline approve ${pipelineId} --reviewer … --reason …)` : ''}`,
-              );
-              if (current.status !== PipelineStatus.PIPELINE_STATUS_RUNNING) break;
-              await new Promise((resolve) => setTimeout(resolve, 500));
-            }
-            bar?.done(`pipeline ${view}: ${statusName(current.status)}`);
-            if (options.json) process.stdout.write(`${JSON.stringify(asJson(current))}\n`);
-            else printPipeline(current);
-            if (current.status !== PipelineStatus.PIPELINE_STATUS_COMPLETED) process.exitCode = 1;
-          } finally {
-            client.close();
-          }
-        },
-      ),
-    );
-  pipeline
-    .command('status')
-    .description("a pipeline's status, stage, progress and result")
-    .argument('<pipeline id>')
-    .option('--json', 'print it as JSON')
-    .action(
-      action(async (pipelineId: string, options: { json?: boolean }) => {
-        const client = connect();
-        try {
-          const { pipeline: found } = await unary<GetPipelineRequest, GetPipelineResponse>(
-            client.getPipeline.bind(client),
-            { pipelineId },
-          );
-          if (!found) return;
-          if (options.json) process.stdout.write(`${JSON.stringify(asJson(found))}\n`);
-          else printPipeline(found);
-        } finally {
-          client.close();
-        }
-      }),
-    );
-  pipeline
-    .command('list')
-    .description('pipelines, newest first')
-    .option('--view <view>', "only this view's")
-    .option('--status <status>', `only these: ${Object.keys(STATUS_NAMES).join(', ')}`)
-    .option('--limit <n>', 'at most this many', '20')
-    .option('--json', 'one JSON object per line')
-    .action(
-      action(async (options: { view?: string; status?: string; limit: string; json?: boolean }) => {
-        const status = options.status === undefined ? 0 : STATUS_NAMES[options.status];
-        if (status === undefined) {
-          throw new UsageError(
-            `--status takes ${Object.keys(STATUS_NAMES).join(', ')}, got '${options.status}'`,
-          );
-        }
-        const client = connect();
-        try {
-          const { pipelines } = await unary<ListPipelinesRequest, ListPipelinesResponse>(
-            client.listPipelines.bind(client),
-            {
-              view: options.view ?? '',
-              status,
-              pageSize: Math.max(1, parseNonNegativeInt(options.limit, '--limit')),
-              pageToken: Buffer.alloc(0),
-            },
-          );
-          for (const p of pipelines) {
-            process.stdout.write(
-              options.json
-                ? `${JSON.stringify(asJson(p))}\n`
-                : `${p.pipelineId.padEnd(60)} ${statusName(p.status).padEnd(10)} ${(p.stage || '-').padEnd(10)} ${new Date(p.startedAtMs).toISOString()}\n`,
-            );
-          }
-        } finally {
-          client.close();
-        }
-      }),
-    );
+  examples(
+    pipeline
+      .command('run')
+      .description(
+        'start RetrainingPipeline for a view and follow its progress (stage and percent) until it ends; exits 1 unless it completes',
+      )
+      .argument('<view>', 'feature view, e.g. work_order_overrun')
+      .option('--model <name>', 'registered model (default: the view)')
+      .option(
+        '--trainer <name[:json]>',
+        'a trainer, repeatable, e.g. random_forest:{"trees":50}',
+        collect,
+      )
+      .option('--rules <json>', 'promotion rules as JSON')
+      .addOption(
+        new Option('--approval <mode>', 'wait for a reviewer before promoting')
+          .choices(['none', 'required'])
+          .default('none'),
+      )
+      .option('--force', 'train even when the dataset is unchanged')
+      .option('--id <pipeline-id>', 'the pipeline id (default: generated)')
+      .option('--no-wait', 'print the pipeline id and return at once')
+      .option('--json', JSON_HELP)
+      .action(action(run)),
+    'hindsight pipeline run work_order_overrun --trainer random_forest --force',
+    'hindsight pipeline run work_order_overrun --approval required --no-wait --json',
+  ).addHelpText(
+    'after',
+    '\nCtrl-C stops following, not the pipeline; follow it again with\n' +
+      '`hindsight pipeline status <pipeline-id> --wait`.',
+  );
+  examples(
+    pipeline
+      .command('status')
+      .description("a pipeline's status, stage, progress and result")
+      .argument('<pipeline-id>', 'the id `pipeline run` printed')
+      .option('--wait', 'follow it with a progress bar until it ends; exits 1 unless it completes')
+      .option('--json', JSON_HELP)
+      .action(action(status)),
+    'hindsight pipeline status pipeline-work_order_overrun-1f0c… --json',
+  );
+  examples(
+    pipeline
+      .command('list')
+      .description('pipelines, newest first')
+      .option('--view <view>', "only this view's")
+      .addOption(
+        new Option('--status <status>', 'only those with this status').choices(
+          Object.keys(STATUS_NAMES),
+        ),
+      )
+      .option('--limit <n>', 'at most this many', '20')
+      .option('--json', JSON_LIST_HELP)
+      .action(action(list)),
+    'hindsight pipeline list --view work_order_overrun --status running',
+  );
   for (const [name, kind] of [
     ['approve', 'approvePromotion'],
     ['reject', 'rejectPromotion'],
   ] as const) {
-    pipeline
-      .command(name)
-      .description(`${name} the promotion a pipeline waits on`)
-      .argument('<pipeline id>')
-      .requiredOption('--reviewer <name>', 'who decides')
-      .requiredOption('--reason <text>', 'why')
-      .action(review(kind));
+    examples(
+      pipeline
+        .command(name)
+        .description(`${name} the promotion a pipeline (run with --approval required) waits on`)
+        .argument('<pipeline-id>', 'the pipeline that waits')
+        .requiredOption('--reviewer <name>', 'who decides')
+        .requiredOption('--reason <text>', 'why')
+        .option('--json', JSON_HELP)
+        .action(review(kind)),
+      `hindsight pipeline ${name} pipeline-work_order_overrun-1f0c… --reviewer ada --reason 'checked the lift'`,
+    );
   }
 };

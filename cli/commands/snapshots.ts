@@ -8,15 +8,14 @@ import type {
 } from '../../gen/hindsight/v1/operations.js';
 import { durationMs, formatDuration } from '../../services/schedules/scheduleSpec.js';
 import type { SnapshotProgress } from '../../workflows/snapshotWorkflow.js';
-import { action } from '../errors.js';
+import { action, usageParser } from '../errors.js';
 import { withOperations } from '../grpcClient.js';
+import { examples, exampleText, JSON_HELP, out, printJson } from '../output.js';
 import { createProgressBar } from '../progressBar.js';
 
 const POLL_MS = 500;
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-const out = (line: string): boolean => process.stdout.write(`${line}\n`);
 
 const progressOf = (run: GetSnapshotRunResponse): SnapshotProgress | null =>
   run.progressJson.length
@@ -73,7 +72,8 @@ const run = async (options: { aggregate?: string[]; wait?: boolean; json?: boole
   withOperations(async (calls) => {
     const { workflowId } = await calls.startSnapshots({ aggregateTypes: options.aggregate ?? [] });
     if (!options.wait) {
-      out(options.json ? JSON.stringify({ workflowId }) : workflowId);
+      if (options.json) printJson({ workflowId });
+      else out(workflowId);
       return;
     }
     const bar = options.json ? undefined : createProgressBar(`snapshots ${workflowId}`);
@@ -90,7 +90,7 @@ const run = async (options: { aggregate?: string[]; wait?: boolean; json?: boole
       if (current.workflowStatus !== 'RUNNING') {
         bar?.done(`snapshots ${workflowId}: ${current.stage}`);
         if (options.json) {
-          out(JSON.stringify({ ...current, progressJson: undefined, progress }));
+          printJson({ ...current, progressJson: undefined, progress });
         } else printRun(current);
         if (current.workflowStatus !== 'COMPLETED') process.exitCode = 1;
         return;
@@ -105,13 +105,23 @@ export const registerSnapshotsCommands = (program: Command): void => {
     .description(
       "aggregate snapshots: a cache of folded state that keeps long streams fast to load (through the server's Operations API)",
     );
-  snapshots
-    .command('run')
-    .description("snapshot every stream past its aggregate type's policy now")
-    .option('--aggregate <type>', 'only this aggregate type, e.g. work-order (repeatable)', collect)
-    .option('--wait', 'follow the run with a progress bar until it ends')
-    .option('--json', 'print JSON')
-    .action(action(run));
+  examples(
+    snapshots
+      .command('run')
+      .description("snapshot every stream past its aggregate type's policy now")
+      .option(
+        '--aggregate <type>',
+        'only this aggregate type, e.g. work-order (repeatable)',
+        collect,
+      )
+      .option(
+        '--wait',
+        'follow the run with a progress bar until it ends (exit 1 unless it completes)',
+      )
+      .option('--json', JSON_HELP)
+      .action(action(run)),
+    'hindsight snapshots run --aggregate work-order --wait',
+  );
   snapshots
     .command('stats')
     .summary('snapshot statistics per aggregate type, and the schedule')
@@ -120,13 +130,13 @@ export const registerSnapshotsCommands = (program: Command): void => {
         'snapshots, events after the snapshot; and the snapshot schedule',
     )
     .option('--aggregate <type>', 'only this aggregate type (repeatable)', collect)
-    .option('--json', 'print JSON')
+    .option('--json', JSON_HELP)
     .action(
       action((options: { aggregate?: string[]; json?: boolean }) =>
         withOperations(async (calls) => {
           const stats = await calls.getSnapshotStats({ aggregateTypes: options.aggregate ?? [] });
           if (options.json) {
-            out(JSON.stringify(stats));
+            printJson(stats);
             return;
           }
           out(row(COLUMNS.map(([name]) => name)));
@@ -142,19 +152,24 @@ export const registerSnapshotsCommands = (program: Command): void => {
     .description(
       'run snapshots every interval, one run at a time (creates the schedule hindsight-snapshots, or changes it)',
     )
-    .requiredOption('--every <duration>', "interval of at least a minute, e.g. '15m' or '1h'")
+    .requiredOption(
+      '--every <duration>',
+      "interval of at least a minute, e.g. '15m' or '1h'",
+      usageParser((text: string) => durationMs('--every', text, 60_000) / 1000),
+    )
     .option('--paused', 'keep the schedule paused')
     .option('--no-paused', 'make the schedule active')
-    .option('--json', 'print JSON')
+    .option('--json', JSON_HELP)
+    .addHelpText('after', exampleText('hindsight snapshots schedule --every 15m'))
     .action(
-      action((options: { every: string; paused?: boolean; json?: boolean }) => {
-        const intervalSeconds = durationMs('--every', options.every, 60_000) / 1000;
+      action((options: { every: number; paused?: boolean; json?: boolean }) => {
+        const intervalSeconds = options.every;
         return withOperations(async (calls) => {
           const result = await calls.scheduleSnapshots({
             intervalSeconds,
             paused: options.paused,
           });
-          if (options.json) out(JSON.stringify(result));
+          if (options.json) printJson(result);
           else if (result.schedule) {
             out(
               `${result.created ? 'created' : 'changed'} ${scheduleLine(result.schedule).slice(11)}`,

@@ -2,15 +2,27 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/env.js';
 import { createQuietLogger } from '../../config/logger.js';
 import { action } from '../errors.js';
+import { exampleText } from '../output.js';
 import { startStack } from '../stack.js';
 import { untilSignal } from '../runtime.js';
 
 export const registerStackCommands = (program: Command): void => {
-  const stack = program.command('stack').description('the services Hindsight runs on');
+  const stack = program
+    .command('stack')
+    .description('the services Hindsight runs on: PostgreSQL, Temporal, MLflow');
   stack
     .command('up')
     .description(
       'start PostgreSQL, Temporal (dev server + UI) and MLflow on the embedded defaults; Ctrl-C stops them',
+    )
+    .addHelpText(
+      'after',
+      '\nDATABASE_URL, TEMPORAL_ADDRESS or MLFLOW_TRACKING_URI, when set, replace that service ' +
+        'with an external one; services already running under HINDSIGHT_DATA_DIR are reused.' +
+        exampleText(
+          'hindsight stack up',
+          'HINDSIGHT_DATA_DIR=/var/lib/hindsight hindsight stack up',
+        ),
     )
     .action(
       action(async () => {

@@ -12,6 +12,7 @@ import {
 import { createLogger, type Logger } from '../../config/logger.js';
 import { createMlflowClient } from '../../mlflow/index.js';
 import { action } from '../errors.js';
+import { exampleText } from '../output.js';
 import { unreachable } from '../temporalClient.js';
 import { openDatabase, openEventStore, untilSignal } from '../runtime.js';
 import {
@@ -84,6 +85,15 @@ export const registerWorkerCommand = (program: Command): void => {
     .command('worker')
     .description(
       'run the Temporal worker (workflows and activities) on HINDSIGHT_TASK_QUEUE until SIGINT or SIGTERM',
+    )
+    .addHelpText(
+      'after',
+      '\nIt needs Temporal (TEMPORAL_ADDRESS, exit 69 when unreachable), the database ' +
+        '(DATABASE_URL or the embedded one) and MLflow (MLFLOW_TRACKING_URI).' +
+        exampleText(
+          'hindsight worker',
+          'TEMPORAL_ADDRESS=temporal:7233 HINDSIGHT_TASK_QUEUE=hindsight-gpu hindsight worker',
+        ),
     )
     .action(
       action(async () => {

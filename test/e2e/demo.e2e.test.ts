@@ -1,6 +1,7 @@
 // `hindsight demo` as `make demo` runs it, on a fresh data folder: the stack comes up, the demo
-// history goes in over gRPC, the worker cuts a dataset that MLflow records, Ctrl-C stops
-// everything; a second run reuses the data, duplicates nothing and reproduces the digest.
+// history goes in over gRPC, the pipeline promotes a champion, the live world starts (predictions
+// over gRPC, scoring, live evaluation) and the console answers; Ctrl-C stops everything; a second
+// run reuses the data and the champion and duplicates nothing.
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,10 +19,13 @@ interface DemoRun {
 }
 
 const startDemo = (env: NodeJS.ProcessEnv): DemoRun => {
-  const child = spawnHindsight(['demo', '--work-orders', '40', '--seed', '7'], {
-    ...env,
-    HINDSIGHT_LOG_LEVEL: 'warn',
-  });
+  const child = spawnHindsight(
+    ['demo', '--work-orders', '600', '--seed', '7', '--pace-ms', '300'],
+    {
+      ...env,
+      HINDSIGHT_LOG_LEVEL: 'warn',
+    },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -54,9 +58,9 @@ describe('hindsight demo', () => {
   });
 
   it('runs the whole job, stops cleanly on Ctrl-C, and reproduces it on a second run', async () => {
-    const [pgPort, temporalPort, uiPort, mlflowPort, grpcPort] = (await Promise.all(
-      Array.from({ length: 5 }, () => freePort()),
-    )) as [number, number, number, number, number];
+    const [pgPort, temporalPort, uiPort, mlflowPort, grpcPort, httpPort] = (await Promise.all(
+      Array.from({ length: 6 }, () => freePort()),
+    )) as [number, number, number, number, number, number];
     const env = {
       DATABASE_URL: '',
       TEMPORAL_ADDRESS: '',
@@ -67,6 +71,7 @@ describe('hindsight demo', () => {
       HINDSIGHT_TEMPORAL_UI_PORT: String(uiPort),
       HINDSIGHT_MLFLOW_PORT: String(mlflowPort),
       HINDSIGHT_GRPC_PORT: String(grpcPort),
+      HINDSIGHT_HTTP_PORT: String(httpPort),
       HINDSIGHT_TASK_QUEUE: 'demo-e2e',
     };
     const first = startDemo(env);
@@ -76,17 +81,34 @@ describe('hindsight demo', () => {
     expect(digest).toBeDefined();
     expect(first.output()).toContain('pipeline work_order_overrun: completed');
     expect(first.output()).toMatch(/^trained {5}logistic_regression → work_order_overrun v1/m);
+    expect(first.output()).toContain('Champion promoted: work_order_overrun v1.');
+    expect(first.output()).toContain(`Console      http://localhost:${httpPort}`);
     expect(first.output()).toContain(`MLflow UI    http://127.0.0.1:${mlflowPort}`);
     expect(first.output()).toContain(`Temporal UI  http://127.0.0.1:${uiPort}`);
+    expect(first.output()).toContain('Live evaluation: live-evaluation-work_order_overrun');
+    expect(first.output()).toContain('Batch scoring: hindsight-scoring-work_order_overrun');
     const runId = /\/runs\/([0-9a-f]{32})$/m.exec(first.output())?.[1];
     const mlflow = createMlflowClient({ trackingUri: `http://127.0.0.1:${mlflowPort}` });
     const run = await mlflow.getRun(runId ?? '');
     expect(run.info.status).toBe('FINISHED');
     expect(run.tags['hindsight.dataset_digest']).toBe(digest);
 
+    // The live world: predictions over gRPC land in the log, and the console shows them.
+    const console = `http://localhost:${httpPort}`;
+    expect((await fetch(`${console}/api/health`)).status).toBe(200);
+    await waitFor(() => /predictions by v1/.test(first.output()), 60_000, 'the first live step');
+    const predictions = (await (
+      await fetch(`${console}/api/events/recent?type=PredictionMade&pageSize=5`)
+    ).json()) as { items: { data: { modelVersion: string } }[] };
+    expect(predictions.items.length).toBeGreaterThan(0);
+    expect(predictions.items[0]?.data.modelVersion).toBe('1');
+    const page = await fetch(`${console}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('/assets/app.js');
+
     first.child.kill('SIGINT');
-    expect(await first.exited).toBe(0);
-    for (const port of [pgPort, temporalPort, mlflowPort, grpcPort]) {
+    expect(await first.exited, first.output()).toBe(0);
+    for (const port of [pgPort, temporalPort, mlflowPort, grpcPort, httpPort]) {
       expect(await portAnswers(port)).toBe(false);
     }
 
@@ -94,10 +116,11 @@ describe('hindsight demo', () => {
     running.push(second.child);
     await untilServing(second);
     expect(second.output()).toContain('already there from an earlier run: nothing duplicated');
-    expect(digestOf(second.output())).toBe(digest);
-    // Nothing new in the log: the pipeline skips itself.
-    expect(second.output()).toContain('pipeline work_order_overrun: skipped');
+    expect(second.output()).toContain(
+      'Champion work_order_overrun v1 is there from an earlier run: reusing it.',
+    );
+    expect(second.output()).toContain('(already following the log)');
     second.child.kill('SIGINT');
-    expect(await second.exited).toBe(0);
+    expect(await second.exited, second.output()).toBe(0);
   });
 });
