@@ -295,7 +295,10 @@ export interface ModelDetail {
   liveEvaluation: { workflowId: string; status: WorkflowStatus } | null;
   /** Retrainings the live evaluation started, oldest first. */
   retrainings: { at: number; reason: unknown }[];
-  /** The champion's live calibration over its latest windows (summed), or null. */
+  /**
+   * Live calibration over the latest windows (summed) of the champion — or, while a new champion
+   * has no window yet, of the version evaluated last; null without any.
+   */
   calibration: { version: string; windows: number; bins: CalibrationPoint[] } | null;
   url: string;
 }

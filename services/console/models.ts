@@ -186,7 +186,7 @@ export const getModel = async (deps: ConsoleDeps, rawName: string): Promise<Mode
     }),
   );
   const live: LiveWindowPoint[] = [];
-  const championTables: CalibrationBin[][] = [];
+  const tablesByVersion = new Map<string, CalibrationBin[][]>();
   const retrainings: ModelDetail['retrainings'] = [];
   for (const event of evaluationEvents) {
     if (event.type === RETRAINING_TRIGGERED) {
@@ -210,11 +210,20 @@ export const getModel = async (deps: ConsoleDeps, rawName: string): Promise<Mode
       positiveRate: data.positiveRate,
       meanScore: data.meanScore,
     });
-    if (data.modelVersion === championVersion && data.calibration) {
-      championTables.push(data.calibration);
+    if (data.calibration) {
+      const tables = tablesByVersion.get(data.modelVersion) ?? [];
+      tables.push(data.calibration);
+      tablesByVersion.set(data.modelVersion, tables);
     }
   }
-  const recentTables = championTables.slice(-CALIBRATION_WINDOWS);
+  // The champion's, or (a new champion without windows yet) the latest evaluated version's.
+  const calibrated =
+    championVersion && tablesByVersion.has(championVersion)
+      ? championVersion
+      : ([...tablesByVersion.keys()].at(-1) ?? null);
+  const recentTables = (calibrated ? (tablesByVersion.get(calibrated) ?? []) : []).slice(
+    -CALIBRATION_WINDOWS,
+  );
   return {
     name,
     championVersion,
@@ -224,9 +233,9 @@ export const getModel = async (deps: ConsoleDeps, rawName: string): Promise<Mode
     liveEvaluation,
     retrainings,
     calibration:
-      championVersion && recentTables.length > 0
+      calibrated && recentTables.length > 0
         ? {
-            version: championVersion,
+            version: calibrated,
             windows: recentTables.length,
             bins: sumCalibration(recentTables),
           }
