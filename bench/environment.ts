@@ -87,6 +87,9 @@ export const startServer = (
     DATABASE_URL: databaseUrl,
     HINDSIGHT_GRPC_PORT: String(port),
     HINDSIGHT_GRPC_HOST: '127.0.0.1',
+    // The console on any free port: 8080 may be taken (a demo, another server).
+    HINDSIGHT_HTTP_PORT: '0',
+    HINDSIGHT_HTTP_HOST: '127.0.0.1',
     HINDSIGHT_LOG_LEVEL: 'warn',
   };
   // A plain server: no token, no TLS, whatever this shell has configured.
