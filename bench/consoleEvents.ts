@@ -4,7 +4,10 @@
 // model's promotions and live evaluations; and a few subscription checkpoints behind the head.
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { DATASET_GENERATED, datasetStreamOf } from '../activities/datasets/recordDatasetGenerated.js';
+import {
+  DATASET_GENERATED,
+  datasetStreamOf,
+} from '../activities/datasets/recordDatasetGenerated.js';
 import {
   MODEL_EVALUATED,
   evaluationStreamOf,

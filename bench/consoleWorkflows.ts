@@ -115,11 +115,11 @@ export const startConsoleWorkflows = async (
 
   started = performance.now();
   const toTerminate = ids.filter((_, i) => terminated(i));
-  await bounded(toTerminate.length, (i) =>
-    client.workflow
+  await bounded(toTerminate.length, async (i) => {
+    await client.workflow
       .getHandle(toTerminate[i] ?? '')
-      .terminate('bench: a closed run for the status filter'),
-  );
+      .terminate('bench: a closed run for the status filter');
+  });
   const terminateSeconds = (performance.now() - started) / 1000;
 
   started = performance.now();
@@ -139,12 +139,8 @@ export const startConsoleWorkflows = async (
   }
   const visibilitySeconds = (performance.now() - started) / 1000;
 
-  const runningId = ids.find(
-    (_, i) => kindOf(i).type === 'RetrainingPipeline' && !terminated(i),
-  );
-  const terminatedId = ids.find(
-    (_, i) => kindOf(i).type === 'RetrainingPipeline' && terminated(i),
-  );
+  const runningId = ids.find((_, i) => kindOf(i).type === 'RetrainingPipeline' && !terminated(i));
+  const terminatedId = ids.find((_, i) => kindOf(i).type === 'RetrainingPipeline' && terminated(i));
   if (!runningId || !terminatedId) throw new Error('no RetrainingPipeline started');
   return {
     total,

@@ -1,5 +1,5 @@
 // Figure (k)'s world: a database of its own filled with about a million events (consoleEvents.ts),
-// Temporal and MLflow (datasetStack.ts, no worker started), thousands of workflows in Temporal's
+// Temporal and MLflow (consoleStack.ts, no worker started), thousands of workflows in Temporal's
 // visibility (consoleWorkflows.ts), a few paused schedules, a registered model with versions and
 // a champion, and the console's HTTP server in this process on a free port, built as
 // `hindsight server` builds it. Plain pg connections, the Temporal client and the MLflow client
@@ -18,7 +18,7 @@ import { startConsoleServer, type RunningConsole } from '../services/console/con
 import { createPipelineSchedules } from '../services/schedules/index.js';
 import { fillConsoleLog, DATASET_VIEWS, type ConsoleLog } from './consoleEvents.js';
 import { startConsoleWorkflows, type ConsoleWorkflows } from './consoleWorkflows.js';
-import { startDatasetStack, type DatasetStack } from './datasetStack.js';
+import { startConsoleStack, type ConsoleStack } from './consoleStack.js';
 import type { BenchEnvironment } from './environment.js';
 import { createPipelineDatabase } from './pipelineDatabase.js';
 
@@ -39,7 +39,7 @@ export interface ConsoleWorld {
   temporal: Client;
   mlflow: MlflowClient;
   namespace: string;
-  /** The task queue the overview's worker check asks about (nobody polls it). */
+  /** The platform's task queue: the schedules', and the overview's worker check's (unpolled). */
   taskQueue: string;
   close(): Promise<void>;
 }
@@ -73,11 +73,15 @@ const registerModel = async (mlflow: MlflowClient): Promise<void> => {
       },
     });
   }
-  await mlflow.setModelAlias({ name: MODEL, alias: CHAMPION_ALIAS, version: String(MODEL_VERSIONS) });
+  await mlflow.setModelAlias({
+    name: MODEL,
+    alias: CHAMPION_ALIAS,
+    version: String(MODEL_VERSIONS),
+  });
 };
 
 /** Paused schedules of the views' pipelines: the schedules page describes each one. */
-const createSchedules = async (stack: DatasetStack, taskQueue: string): Promise<number> => {
+const createSchedules = async (stack: ConsoleStack, taskQueue: string): Promise<number> => {
   const schedules = createPipelineSchedules(stack.client.schedule, { taskQueue });
   const specs = [{ every: '6h' }, { every: '1d' }, { cron: '0 3 * * *' }];
   let count = 0;
@@ -120,11 +124,12 @@ export const setUpConsoleWorld = async (
     );
 
     start = performance.now();
-    const stack = await startDatasetStack(database.url);
+    const stack = await startConsoleStack();
     cleanups.push(() => stack.close());
     const mlflow = createMlflowClient({ trackingUri: stack.mlflowUri });
     await registerModel(mlflow);
-    const schedules = await createSchedules(stack, stack.taskQueue);
+    const taskQueue = `bench-console-${process.pid}`;
+    const schedules = await createSchedules(stack, taskQueue);
     console.log(
       `  setup: Temporal and MLflow up, model '${MODEL}' (${MODEL_VERSIONS} versions) and ` +
         `${schedules} paused schedules in ${took(start)}`,
@@ -159,7 +164,7 @@ export const setUpConsoleWorld = async (
         store,
         temporal: stack.client,
         namespace: 'default',
-        taskQueue: stack.taskQueue,
+        taskQueue,
         mlflow,
         views: builtInViewRegistry(),
         links: {
@@ -190,7 +195,7 @@ export const setUpConsoleWorld = async (
       temporal: stack.client,
       mlflow,
       namespace: 'default',
-      taskQueue: stack.taskQueue,
+      taskQueue,
       close,
     };
   } catch (error) {

@@ -5,6 +5,7 @@
 import { cpus } from 'node:os';
 import { appendBatches } from './appendBatch.js';
 import { appendSingles } from './appendSingle.js';
+import { measureConsolePages } from './console.js';
 import { generateDatasets } from './datasets.js';
 import { setUpEnvironment, type BenchEnvironment } from './environment.js';
 import { generateIncrementalDatasets } from './incremental.js';
@@ -29,6 +30,7 @@ const benchmarks: [string, (env: BenchEnvironment) => Promise<Figure | Figure[]>
   ['h', generateIncrementalDatasets],
   ['i', migrateWhileAppending],
   ['j', predictOnline],
+  ['k', measureConsolePages],
 ];
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());

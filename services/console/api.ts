@@ -161,6 +161,7 @@ export interface WorkflowDetail extends WorkflowSummary {
 }
 
 // ---------- POST /api/workflows/:id/approve | /reject  body { reviewer, reason } ----------
+// `:id` is the pipeline's id or its promotion's (`<pipeline>/promotion`): both decide it.
 
 export interface ReviewRequest {
   reviewer: string;
@@ -171,7 +172,7 @@ export interface ReviewResponse {
   promotion: unknown;
 }
 
-// ---------- GET /api/schedules ; POST /api/schedules/:id/pause|unpause|trigger { note? } ----------
+// ---------- GET /api/schedules ?pageSize=&page= ; POST /api/schedules/:id/pause|unpause|trigger { note? } ----------
 
 export interface ScheduleView {
   id: string;
@@ -222,7 +223,7 @@ export interface DatasetDetail extends DatasetView {
   models: { model: string; version: string; trainer: string; aliases: string[]; url: string }[];
 }
 
-// ---------- GET /api/models ; GET /api/models/:name ----------
+// ---------- GET /api/models ?pageSize=&page= ; GET /api/models/:name ----------
 
 export interface ModelListItem {
   name: string;
