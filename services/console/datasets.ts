@@ -24,7 +24,7 @@ const DIGEST = /^[0-9a-f]{64}$/;
 
 interface DatasetRow {
   global_position: string;
-  tx_id: string;
+  tx_text: string;
   data: {
     digest: string;
     view: { name: string; codeHash: string };
@@ -69,7 +69,8 @@ const isPosition = (value: unknown): [string, number] => {
   return [value[0], value[1] as number];
 };
 
-const COLUMNS = 'global_position, tx_id::text as tx_id, data, metadata, occurred_at';
+// tx_id as text for page tokens (64-bit); every ORDER BY uses the real column (e.).
+const COLUMNS = 'e.global_position, e.tx_id::text as tx_text, e.data, e.metadata, e.occurred_at';
 
 export const listDatasets = async (deps: ConsoleDeps, query: Query): Promise<Page<DatasetView>> => {
   const view = textParam(query, 'view', { pattern: VIEW_NAME });
@@ -78,11 +79,11 @@ export const listDatasets = async (deps: ConsoleDeps, query: Query): Promise<Pag
   const { rows } = await deps.sql.query<DatasetRow>(
     /* sql */ `
     select ${COLUMNS}
-      from hindsight.events
-     where category = $1 and event_type = $2
-       and ($3::text is null or stream_id = $3)
-       and ($4::xid8 is null or (tx_id, global_position) < ($4::xid8, $5::bigint))
-     order by tx_id desc, global_position desc
+      from hindsight.events e
+     where e.category = $1 and e.event_type = $2
+       and ($3::text is null or e.stream_id = $3)
+       and ($4::xid8 is null or (e.tx_id, e.global_position) < ($4::xid8, $5::bigint))
+     order by e.tx_id desc, e.global_position desc
      limit $6`,
     [
       DATASETS_CATEGORY,
@@ -98,7 +99,7 @@ export const listDatasets = async (deps: ConsoleDeps, query: Query): Promise<Pag
     items: rows.slice(0, pageSize).map((row) => datasetViewOf(deps, row)),
     next:
       rows.length > pageSize && last
-        ? encodePage([last.tx_id, Number(last.global_position)])
+        ? encodePage([last.tx_text, Number(last.global_position)])
         : null,
   };
 };
@@ -108,9 +109,9 @@ export const getDataset = async (deps: ConsoleDeps, digest: string): Promise<Dat
     throw badRequest('digest', `'${digest}' is not a sha256 digest (64 hex)`);
   const { rows } = await deps.sql.query<DatasetRow>(
     /* sql */ `
-    select ${COLUMNS} from hindsight.events
-     where category = $1 and event_type = $2 and data->>'digest' = $3
-     order by tx_id desc, global_position desc limit 1`,
+    select ${COLUMNS} from hindsight.events e
+     where e.category = $1 and e.event_type = $2 and e.data->>'digest' = $3
+     order by e.tx_id desc, e.global_position desc limit 1`,
     [DATASETS_CATEGORY, DATASET_GENERATED, digest],
   );
   const row = rows[0];

@@ -164,7 +164,8 @@ export const readStreamEvents = async (
 
 interface EventRow {
   global_position: string;
-  tx_id: string;
+  /** As text: a page token carries it (xid8 is 64-bit). Sorting is on the real column. */
+  tx_text: string;
   stream_id: string;
   stream_version: string;
   event_id: string;
@@ -200,13 +201,13 @@ export const recentEvents = async (
   // (tx_id, global_position) is the log's commit order; each filter has an index in that order.
   const { rows } = await sql.query<EventRow>(
     /* sql */ `
-    select global_position, tx_id::text as tx_id, stream_id, stream_version, event_id, event_type,
-           schema_version, data, metadata, occurred_at, recorded_at
-      from hindsight.events
-     where ($1::text is null or category = $1)
-       and ($2::text is null or event_type = $2)
-       and ($3::xid8 is null or (tx_id, global_position) < ($3::xid8, $4::bigint))
-     order by tx_id desc, global_position desc
+    select e.global_position, e.tx_id::text as tx_text, e.stream_id, e.stream_version, e.event_id,
+           e.event_type, e.schema_version, e.data, e.metadata, e.occurred_at, e.recorded_at
+      from hindsight.events e
+     where ($1::text is null or e.category = $1)
+       and ($2::text is null or e.event_type = $2)
+       and ($3::xid8 is null or (e.tx_id, e.global_position) < ($3::xid8, $4::bigint))
+     order by e.tx_id desc, e.global_position desc
      limit $5`,
     [category ?? null, type ?? null, before?.[0] ?? null, before?.[1] ?? 0, pageSize + 1],
   );
@@ -227,7 +228,7 @@ export const recentEvents = async (
     items,
     next:
       rows.length > pageSize && last
-        ? encodePage([last.tx_id, Number(last.global_position)])
+        ? encodePage([last.tx_text, Number(last.global_position)])
         : null,
   };
 };

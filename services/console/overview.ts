@@ -7,26 +7,12 @@ import type { ConsoleDeps } from './deps.js';
 import { aliasHistoryOf } from './models.js';
 import { headPosition } from './eventStoreViews.js';
 import { listWorkflows } from './workflows.js';
+import { withDeadline } from './deadline.js';
 
 const HEALTH_DEADLINE_MS = 2000;
 /** The rate chart reads at most this many of the newest events (an index range, bounded). */
 export const RATE_EVENTS_READ = 200_000;
 const CHAMPIONS_SHOWN = 20;
-
-const withDeadline = <T>(promise: Promise<T>, ms: number): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 
 const check = async (
   name: ComponentHealth['name'],
@@ -70,10 +56,17 @@ export const componentHealth = (deps: ConsoleDeps): Promise<ComponentHealth[]> =
 const eventRate = async (deps: ConsoleDeps, head: number): Promise<Overview['events']> => {
   const now = Date.now();
   const firstMinute = Math.floor(now / 60_000) * 60_000 - 59 * 60_000;
-  const { rows } = await deps.sql.query<{ minute: Date; events: string; last: Date | null }>(
+  // One pass over the newest events (an index range, bounded): per minute, and the last 60 s.
+  const { rows } = await deps.sql.query<{
+    minute: Date;
+    events: string;
+    last: Date;
+    recent: string;
+  }>(
     /* sql */ `
     select date_trunc('minute', recorded_at) as minute, count(*) as events,
-           max(recorded_at) as last
+           max(recorded_at) as last,
+           count(*) filter (where recorded_at >= now() - interval '60 seconds') as recent
       from hindsight.events
      where global_position > $1 and recorded_at >= $2
      group by 1`,
@@ -84,20 +77,16 @@ const eventRate = async (deps: ConsoleDeps, head: number): Promise<Overview['eve
     const at = firstMinute + index * 60_000;
     return { at, events: counts.get(at) ?? 0 };
   });
-  const { rows: lastRows } = await deps.sql.query<{ recorded_at: Date; recent: string }>(
-    /* sql */ `
-    select max(recorded_at) as recorded_at,
-           count(*) filter (where recorded_at >= now() - interval '60 seconds') as recent
-      from (select recorded_at from hindsight.events
-             where global_position > $1 order by global_position desc limit 100000) latest`,
-    [head - RATE_EVENTS_READ],
-  );
-  return {
-    head,
-    lastRecordedAt: lastRows[0]?.recorded_at?.getTime() ?? null,
-    perMinute,
-    ratePerSecond: Number(lastRows[0]?.recent ?? 0) / 60,
-  };
+  const recent = rows.reduce((sum, row) => sum + Number(row.recent), 0);
+  let lastRecordedAt = rows.reduce((max, row) => Math.max(max, row.last.getTime()), 0) || null;
+  if (lastRecordedAt === null && head > 0) {
+    // Nothing in the last hour: the newest event's time, by the primary key.
+    const { rows: newest } = await deps.sql.query<{ recorded_at: Date }>(
+      'select recorded_at from hindsight.events order by global_position desc limit 1',
+    );
+    lastRecordedAt = newest[0]?.recorded_at.getTime() ?? null;
+  }
+  return { head, lastRecordedAt, perMinute, ratePerSecond: recent / 60 };
 };
 
 const champions = async (deps: ConsoleDeps): Promise<Champion[]> => {

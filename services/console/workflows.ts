@@ -26,7 +26,11 @@ import {
   textParam,
   type Query,
 } from './params.js';
+import { withDeadline } from './deadline.js';
 import { millisOf, readRunHistory } from './workflowHistory.js';
+
+/** How long a detail page waits for a workflow's query. */
+const QUERY_DEADLINE_MS = 1500;
 
 const WORKFLOW_ID = /^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,399}$/;
 const KEYWORD = /^[A-Za-z0-9_.:-]{1,200}$/;
@@ -128,10 +132,10 @@ const pendingPromotion = async (
     return null;
   }
   const promotionWorkflowId = promotionIdOf(description.workflowId, description.type);
-  const status = await deps.temporal.workflow
-    .getHandle(promotionWorkflowId)
-    .query<PromotionStatus>('status')
-    .catch(() => null);
+  const status = await withDeadline(
+    deps.temporal.workflow.getHandle(promotionWorkflowId).query<PromotionStatus>('status'),
+    QUERY_DEADLINE_MS,
+  ).catch(() => null);
   return status?.stage === 'awaiting_approval' ? { promotionWorkflowId, details: status } : null;
 };
 
@@ -143,14 +147,20 @@ export const getWorkflow = async (
   const runId = textParam(query, 'runId', { pattern: RUN_ID });
   const handle = deps.temporal.workflow.getHandle(checkWorkflowId(id), runId);
   const description = await handle.describe();
-  const history = await readRunHistory(deps.temporal, deps.namespace, {
-    workflowId: description.workflowId,
-    runId: description.runId,
-  });
   const queryName = progressQueryOf(description.type);
   const running = description.status.name === 'RUNNING';
-  const progress =
-    running && queryName ? await handle.query<unknown>(queryName).catch(() => null) : null;
+  const [history, progress, pending] = await Promise.all([
+    readRunHistory(deps.temporal, deps.namespace, {
+      workflowId: description.workflowId,
+      runId: description.runId,
+    }),
+    // A query waits for a worker: with none polling (down, or busy) the page shows no progress
+    // rather than waiting Temporal's 30 s for an answer.
+    running && queryName
+      ? withDeadline(handle.query<unknown>(queryName), QUERY_DEADLINE_MS).catch(() => null)
+      : null,
+    pendingPromotion(deps, description),
+  ]);
   const percent = (progress as { percent?: unknown } | null)?.percent;
   const attributes = description.searchAttributes;
   const first = (name: string): string | null => {
@@ -176,7 +186,7 @@ export const getWorkflow = async (
     percent: typeof percent === 'number' ? percent : null,
     timeline: history.timeline,
     timelineTruncated: history.truncated,
-    pendingPromotion: await pendingPromotion(deps, description),
+    pendingPromotion: pending,
     children: history.children,
     parent: history.parent,
   };

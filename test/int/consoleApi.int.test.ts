@@ -282,6 +282,21 @@ describe('console API: a pipeline from start to champion', () => {
     });
   });
 
+  it('shows a running workflow whose worker is away at once, without its progress', async () => {
+    const id = `pipeline-orphan-${suffix}`;
+    const handle = await temporal.client.workflow.start('RetrainingPipeline', {
+      taskQueue: `nobody-polls-${suffix}`,
+      workflowId: id,
+      args: [{ view: VIEW, modelName }],
+    });
+    const started = Date.now();
+    const detail = await detailOf(id);
+    // Temporal would answer the progress query only after 30 s without a worker.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(detail).toMatchObject({ status: 'RUNNING', progress: null, pendingPromotion: null });
+    await handle.terminate('test done');
+  });
+
   it('pauses, unpauses and triggers a schedule', async () => {
     const schedules = createPipelineSchedules(temporal.client.schedule, {
       taskQueue: temporal.taskQueue,
