@@ -14,7 +14,7 @@ import {
   type PreparedEvent,
 } from './validation.js';
 
-export interface AppendRow {
+interface AppendRow {
   outcome: 'appended' | 'duplicate' | 'wrong_version' | 'archived' | 'id_conflict';
   stream_version: number;
   stream_exists: boolean;
@@ -39,39 +39,38 @@ const encodeBatch = (events: PreparedEvent[]): string =>
     .join(',') +
   ']';
 
-/** An append checked and encoded, ready for append_to_stream (alone or in a group). */
-export interface PreparedAppend {
-  streamId: string;
-  category: string;
-  expected: ExpectedVersion;
-  prepared: PreparedEvent[];
-  batch: string;
-}
-
-export const prepareAppend = (
+/**
+ * Appends events to a stream atomically, in one round trip. Idempotent by event id: re-sending
+ * the same batch at the same position returns the original result and writes nothing.
+ */
+export const appendToStream = async (
+  sql: Sql,
   streamId: string,
   events: readonly NewEvent[],
   expected: ExpectedVersion = { kind: 'any' },
-): PreparedAppend => {
+): Promise<AppendResult> => {
   validateStreamId(streamId);
   validateExpectedVersion(expected);
   const prepared = prepareEvents(events);
-  return {
-    streamId,
-    category: categoryOf(streamId),
-    expected,
-    prepared,
-    batch: encodeBatch(prepared),
-  };
-};
-
-/** The result of an append from append_to_stream's row, or the error it stands for. */
-export const appendOutcome = async (
-  sql: Sql,
-  append: PreparedAppend,
-  row: AppendRow | undefined,
-): Promise<AppendResult> => {
-  const { streamId, expected, prepared, batch } = append;
+  let row: AppendRow | undefined;
+  const batch = encodeBatch(prepared);
+  try {
+    // A named statement: parsed once per connection, not once per append.
+    const result = await sql.query<AppendRow>({
+      name: 'hindsight_append_to_stream',
+      text: 'select * from hindsight.append_to_stream($1, $2, $3, $4, $5)',
+      values: [
+        streamId,
+        categoryOf(streamId),
+        expected.kind,
+        expected.kind === 'exact' ? expected.version : null,
+        batch,
+      ],
+    });
+    row = result.rows[0];
+  } catch (error) {
+    throw mapAppendError(error);
+  }
   if (!row) throw new Error('append_to_stream returned no row');
   switch (row.outcome) {
     case 'appended':
@@ -103,40 +102,6 @@ export const appendOutcome = async (
     }
   }
 };
-
-/** Runs one prepared append alone, in its own transaction. */
-export const appendPrepared = async (sql: Sql, append: PreparedAppend): Promise<AppendResult> => {
-  let row: AppendRow | undefined;
-  try {
-    // A named statement: parsed once per connection, not once per append.
-    const result = await sql.query<AppendRow>({
-      name: 'hindsight_append_to_stream',
-      text: 'select * from hindsight.append_to_stream($1, $2, $3, $4, $5)',
-      values: [
-        append.streamId,
-        append.category,
-        append.expected.kind,
-        append.expected.kind === 'exact' ? append.expected.version : null,
-        append.batch,
-      ],
-    });
-    row = result.rows[0];
-  } catch (error) {
-    throw mapAppendError(error);
-  }
-  return appendOutcome(sql, append, row);
-};
-
-/**
- * Appends events to a stream atomically, in one round trip. Idempotent by event id: re-sending
- * the same batch at the same position returns the original result and writes nothing.
- */
-export const appendToStream = (
-  sql: Sql,
-  streamId: string,
-  events: readonly NewEvent[],
-  expected: ExpectedVersion = { kind: 'any' },
-): Promise<AppendResult> => appendPrepared(sql, prepareAppend(streamId, events, expected));
 
 /**
  * A retry of an append whose events an upcasting migration rewrote since: the same batch, as
@@ -175,7 +140,7 @@ interface PgError {
   message: string;
 }
 
-export const mapAppendError = (error: unknown): unknown => {
+const mapAppendError = (error: unknown): unknown => {
   const pgError = error as PgError;
   // A concurrent append to another stream used the same event id.
   // An id of the batch was used before (or concurrently, in another stream).

@@ -1,7 +1,6 @@
 // The event store as one object, composed from the one-operation modules around it.
 import type pg from 'pg';
-import { prepareAppend } from './appendToStream.js';
-import { createGroupCommit } from './groupCommit.js';
+import { appendToStream } from './appendToStream.js';
 import { loadCheckpoint, saveCheckpoint, type StoredCheckpoint } from './checkpoints.js';
 import { countEvents, type CountEventsOptions } from './countEvents.js';
 import { latestEventTime } from './latestEventTime.js';
@@ -150,12 +149,11 @@ export const createEventStore = ({
     streamId: string,
     options?: LoadAggregateOptions,
   ) => loadAggregate({ sql: pool, readStream: readStreamUpcast }, aggregate, streamId, options);
-  const groupCommit = createGroupCommit(pool);
   return {
     upcasters,
     append: async (streamId, events, expected) => {
       if (upcast) checkSchemaVersions(upcasters, events);
-      const result = await groupCommit.append(prepareAppend(streamId, events, expected));
+      const result = await appendToStream(pool, streamId, events, expected);
       if (!result.duplicate) {
         notifier.wakeLocal();
         announce();

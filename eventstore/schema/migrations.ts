@@ -2,7 +2,6 @@
 import * as eventStore from './0001_event_store.js';
 import * as snapshotsAndUpcasting from './0002_snapshots_and_upcasting.js';
 import * as liveEvaluation from './0003_live_evaluation.js';
-import * as groupCommit from './0004_group_commit.js';
 
 export interface Migration {
   version: number;
@@ -14,5 +13,4 @@ export const migrations: readonly Migration[] = [
   { version: 1, ...eventStore },
   { version: 2, ...snapshotsAndUpcasting },
   { version: 3, ...liveEvaluation },
-  { version: 4, ...groupCommit },
 ];
