@@ -64,13 +64,13 @@ test: build typecheck lint $(VENV_STAMP)
 test-unit: $(GEN_STAMP) $(VENV_STAMP)
 	npx vitest run test/unit
 
-demo: build
+demo: build $(VENV_STAMP)
 	node bin/hindsight.js demo
 
 server: build
 	node bin/hindsight.js server
 
-bench: build
+bench: build $(VENV_STAMP)
 	node dist/bench/run.js
 
 clean:
