@@ -7,11 +7,10 @@ import { Client, Connection } from '@temporalio/client';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../config/paths.js';
-import { startDetachedService } from '../stack/detachedService.js';
 import { startMlflowServer } from '../stack/mlflow.js';
-import { freePort, portAnswers } from '../stack/processes.js';
+import { freePort } from '../stack/processes.js';
 import { stopOthersIfAnyFailed } from '../stack/startTogether.js';
-import { venvBin } from '../stack/venv.js';
+import { startTemporalDevServer } from '../stack/temporal.js';
 
 export const NAMESPACE = 'default';
 
@@ -22,43 +21,16 @@ export interface ConsoleStack {
   close(): Promise<void>;
 }
 
-const startTemporal = async (dataDir: string, port: number) => {
-  const dir = path.join(dataDir, 'temporal');
-  const service = await startDetachedService({
-    name: 'temporal',
-    dir,
-    command: venvBin('temporal'),
-    args: [
-      'server',
-      'start-dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--db-filename',
-      path.join(dir, 'temporal.db'),
-      '--sqlite-pragma',
-      'synchronous=OFF',
-      '--sqlite-pragma',
-      'journal_mode=WAL',
-      '--namespace',
-      NAMESPACE,
-      '--log-level',
-      'warn',
-      '--search-attribute',
-      'HindsightView=Keyword',
-      '--search-attribute',
-      'HindsightStage=Keyword',
-      '--headless',
-    ],
-    healthy: () => portAnswers(port),
-  });
-  return { ...service, address: `127.0.0.1:${port}` };
-};
-
 export const startConsoleStack = async (): Promise<ConsoleStack> => {
   const runDir = path.join(projectRoot, `.data/bench-console-${process.pid}`);
-  const temporalStart = freePort().then((port) => startTemporal(runDir, port));
+  const temporalStart = freePort().then((port) =>
+    startTemporalDevServer({
+      dataDir: runDir,
+      port,
+      namespace: NAMESPACE,
+      sqlitePragmas: ['synchronous=OFF', 'journal_mode=WAL'],
+    }),
+  );
   const mlflowStart = freePort().then((port) => startMlflowServer({ dataDir: runDir, port }));
   await stopOthersIfAnyFailed([temporalStart, mlflowStart]);
   const [temporal, mlflow] = await Promise.all([temporalStart, mlflowStart]);

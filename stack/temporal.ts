@@ -10,6 +10,8 @@ export interface TemporalDevServerOptions {
   /** The web UI's port; undefined: no UI. */
   uiPort?: number;
   namespace?: string;
+  /** SQLite pragmas of its database, e.g. `synchronous=OFF` where its data need not survive a crash. */
+  sqlitePragmas?: readonly string[];
   log?: (message: string) => void;
 }
 
@@ -23,6 +25,7 @@ export const startTemporalDevServer = async ({
   port,
   uiPort,
   namespace = 'default',
+  sqlitePragmas = [],
   log,
 }: TemporalDevServerOptions): Promise<TemporalDevServer> => {
   const dir = path.resolve(dataDir, 'temporal');
@@ -35,6 +38,7 @@ export const startTemporalDevServer = async ({
     String(port),
     '--db-filename',
     path.join(dir, 'temporal.db'),
+    ...sqlitePragmas.flatMap((pragma) => ['--sqlite-pragma', pragma]),
     '--namespace',
     namespace,
     '--log-level',
