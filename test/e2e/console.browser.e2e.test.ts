@@ -175,7 +175,7 @@ describe('the console in Chromium', () => {
     const champion = page.locator(`[data-testid="champion"][data-model="${reviewedModel}"]`);
     await champion.waitFor();
     expect(await champion.getAttribute('data-version')).toBe('1');
-  });
+  }, 180_000);
 
   it('shows the datasets, the schedules and the event store', async () => {
     await page.getByTestId('nav-datasets').click();

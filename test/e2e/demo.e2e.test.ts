@@ -57,7 +57,7 @@ describe('hindsight demo', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('runs the whole job, stops cleanly on Ctrl-C, and reproduces it on a second run', async () => {
+  it('runs the whole job and a live world, stops cleanly on Ctrl-C, and reuses it all on a second run', async () => {
     const [pgPort, temporalPort, uiPort, mlflowPort, grpcPort, httpPort] = (await Promise.all(
       Array.from({ length: 6 }, () => freePort()),
     )) as [number, number, number, number, number, number];
@@ -122,5 +122,5 @@ describe('hindsight demo', () => {
     expect(second.output()).toContain('(already following the log)');
     second.child.kill('SIGINT');
     expect(await second.exited, second.output()).toBe(0);
-  });
+  }, 420_000);
 });

@@ -119,7 +119,7 @@ describe('console API: a pipeline from start to champion', () => {
     const second = await ok<Page<WorkflowSummary>>(`/api/workflows?pageSize=1&page=${first.next}`);
     expect(second.items).toHaveLength(1);
     expect(second.items[0]?.runId).not.toBe(first.items[0]?.runId);
-  });
+  }, 180_000);
 
   it('shows the stages as they run and the promotion awaiting a reviewer', async () => {
     const pending = await until('the promotion to await approval', async () => {
@@ -147,7 +147,7 @@ describe('console API: a pipeline from start to champion', () => {
     expect(child.timeline.some((e) => e.kind === 'activity' && e.status === 'completed')).toBe(
       true,
     );
-  });
+  }, 180_000);
 
   it('refuses an approval without the token or with a bad body, and changes nothing', async () => {
     const path = `/api/workflows/${encodeURIComponent(pipelineId)}/approve`;
@@ -195,7 +195,7 @@ describe('console API: a pipeline from start to champion', () => {
     });
     expect(again.status).toBe(409);
     expect((again.body as ApiError).error.message).toContain('no promotion awaiting approval');
-  });
+  }, 180_000);
 
   it('shows the model with its champion, metrics and alias history', async () => {
     const model = await ok<ModelDetail>(`/api/models/${modelName}`);
@@ -333,7 +333,7 @@ describe('console API: a pipeline from start to champion', () => {
     await schedules.delete(id);
     const unknown = await web.call('/api/schedules/no-such-schedule/pause', { body: {} });
     expect(unknown.status).toBe(404);
-  });
+  }, 180_000);
 });
 
 // Bad input, generated: odd path segments, query values and bodies on every route. Each answer
