@@ -7,7 +7,7 @@ import type { ConsoleDeps } from './deps.js';
 import { aliasHistoryOf } from './models.js';
 import { headPosition } from './eventStoreViews.js';
 import { listWorkflows } from './workflows.js';
-import { withDeadline } from './deadline.js';
+import { temporalWithin, withDeadline } from './deadline.js';
 
 const HEALTH_DEADLINE_MS = 2000;
 /** The rate chart reads at most this many of the newest events (an index range, bounded). */
@@ -34,7 +34,9 @@ export const componentHealth = (deps: ConsoleDeps): Promise<ComponentHealth[]> =
       return `PostgreSQL ${rows[0]?.version ?? ''}`.trim();
     }),
     check('temporal', async () => {
-      const info = await deps.temporal.workflowService.getSystemInfo({});
+      const info = await temporalWithin(deps.temporal, HEALTH_DEADLINE_MS, () =>
+        deps.temporal.workflowService.getSystemInfo({}),
+      );
       return `Temporal ${info.serverVersion ?? ''}, namespace ${deps.namespace}`.trim();
     }),
     check('mlflow', async () => {
@@ -42,11 +44,13 @@ export const componentHealth = (deps: ConsoleDeps): Promise<ComponentHealth[]> =
       return `MLflow at ${deps.links.mlflowUi}`;
     }),
     check('worker', async () => {
-      const response = await deps.temporal.workflowService.describeTaskQueue({
-        namespace: deps.namespace,
-        taskQueue: { name: deps.taskQueue },
-        taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
-      });
+      const response = await temporalWithin(deps.temporal, HEALTH_DEADLINE_MS, () =>
+        deps.temporal.workflowService.describeTaskQueue({
+          namespace: deps.namespace,
+          taskQueue: { name: deps.taskQueue },
+          taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+        }),
+      );
       const pollers = response.pollers?.length ?? 0;
       if (pollers === 0) throw new Error(`no worker polls task queue '${deps.taskQueue}'`);
       return `${pollers} poller(s) on task queue '${deps.taskQueue}'`;
@@ -116,9 +120,8 @@ export const overview = async (deps: ConsoleDeps): Promise<Overview> => {
   const [components, events, workflows, championList] = await Promise.all([
     componentHealth(deps),
     eventRate(deps, head),
-    withDeadline(
+    temporalWithin(deps.temporal, HEALTH_DEADLINE_MS, () =>
       listWorkflows(deps, new URLSearchParams({ pageSize: '8' })),
-      HEALTH_DEADLINE_MS,
     ).then(
       (page) => page.items,
       () => [] as WorkflowSummary[],

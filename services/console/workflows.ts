@@ -26,11 +26,35 @@ import {
   textParam,
   type Query,
 } from './params.js';
-import { withDeadline } from './deadline.js';
+import { temporalWithin } from './deadline.js';
 import { millisOf, readRunHistory } from './workflowHistory.js';
 
-/** How long a detail page waits for a workflow's query. */
-const QUERY_DEADLINE_MS = 1500;
+/** How long a detail page waits for a workflow's query (a worker answers in milliseconds). */
+const QUERY_DEADLINE_MS = 800;
+
+/**
+ * A workflow's query, if a worker polls its task queue to answer it; null otherwise, or when it
+ * does not answer in time — Temporal would keep the page waiting 30 s for a worker.
+ */
+const queryIfAnswered = async <T>(
+  deps: ConsoleDeps,
+  taskQueue: string,
+  query: () => Promise<T>,
+): Promise<T | null> => {
+  try {
+    const queue = await temporalWithin(deps.temporal, QUERY_DEADLINE_MS, () =>
+      deps.temporal.workflowService.describeTaskQueue({
+        namespace: deps.namespace,
+        taskQueue: { name: taskQueue },
+        taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW: queries go to workflow workers
+      }),
+    );
+    if ((queue.pollers?.length ?? 0) === 0) return null;
+    return await temporalWithin(deps.temporal, QUERY_DEADLINE_MS, query);
+  } catch {
+    return null;
+  }
+};
 
 const WORKFLOW_ID = /^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,399}$/;
 const KEYWORD = /^[A-Za-z0-9_.:-]{1,200}$/;
@@ -132,10 +156,9 @@ const pendingPromotion = async (
     return null;
   }
   const promotionWorkflowId = promotionIdOf(description.workflowId, description.type);
-  const status = await withDeadline(
+  const status = await queryIfAnswered(deps, description.taskQueue, () =>
     deps.temporal.workflow.getHandle(promotionWorkflowId).query<PromotionStatus>('status'),
-    QUERY_DEADLINE_MS,
-  ).catch(() => null);
+  );
   return status?.stage === 'awaiting_approval' ? { promotionWorkflowId, details: status } : null;
 };
 
@@ -154,10 +177,8 @@ export const getWorkflow = async (
       workflowId: description.workflowId,
       runId: description.runId,
     }),
-    // A query waits for a worker: with none polling (down, or busy) the page shows no progress
-    // rather than waiting Temporal's 30 s for an answer.
     running && queryName
-      ? withDeadline(handle.query<unknown>(queryName), QUERY_DEADLINE_MS).catch(() => null)
+      ? queryIfAnswered(deps, description.taskQueue, () => handle.query<unknown>(queryName))
       : null,
     pendingPromotion(deps, description),
   ]);
