@@ -1,5 +1,5 @@
 // Figure (k)'s world: a database of its own filled with about a million events (consoleEvents.ts),
-// Temporal and MLflow (consoleStack.ts, no worker started), thousands of workflows in Temporal's
+// Temporal and MLflow (benchServers.ts, no worker started), thousands of workflows in Temporal's
 // visibility (consoleWorkflows.ts), a few paused schedules, a registered model with versions and
 // a champion, and the console's HTTP server in this process on a free port, built as
 // `hindsight server` builds it. Plain pg connections, the Temporal client and the MLflow client
@@ -18,7 +18,9 @@ import { startConsoleServer, type RunningConsole } from '../services/console/con
 import { createPipelineSchedules } from '../services/schedules/index.js';
 import { fillConsoleLog, DATASET_VIEWS, type ConsoleLog } from './consoleEvents.js';
 import { startConsoleWorkflows, type ConsoleWorkflows } from './consoleWorkflows.js';
-import { startConsoleStack, type ConsoleStack } from './consoleStack.js';
+import path from 'node:path';
+import { projectRoot } from '../config/paths.js';
+import { startBenchServers, type BenchServers } from './benchServers.js';
 import type { BenchEnvironment } from './environment.js';
 import { createPipelineDatabase } from './pipelineDatabase.js';
 
@@ -81,7 +83,7 @@ const registerModel = async (mlflow: MlflowClient): Promise<void> => {
 };
 
 /** Paused schedules of the views' pipelines: the schedules page describes each one. */
-const createSchedules = async (stack: ConsoleStack, taskQueue: string): Promise<number> => {
+const createSchedules = async (stack: BenchServers, taskQueue: string): Promise<number> => {
   const schedules = createPipelineSchedules(stack.client.schedule, { taskQueue });
   const specs = [{ every: '6h' }, { every: '1d' }, { cron: '0 3 * * *' }];
   let count = 0;
@@ -124,7 +126,10 @@ export const setUpConsoleWorld = async (
     );
 
     start = performance.now();
-    const stack = await startConsoleStack();
+    const stack = await startBenchServers({
+      runDir: path.join(projectRoot, `.data/bench-console-${process.pid}`),
+      sqlitePragmas: ['synchronous=OFF', 'journal_mode=WAL'],
+    });
     cleanups.push(() => stack.close());
     const mlflow = createMlflowClient({ trackingUri: stack.mlflowUri });
     await registerModel(mlflow);

@@ -2,19 +2,13 @@
 // on free ports with their data in .data/bench-<pid>, a Temporal client, and Hindsight workers
 // started as separate processes, each watched for its peak memory.
 // BENCH_WORKER_NODE_ARGS passes node flags (e.g. --cpu-prof) to the worker processes.
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { projectRoot } from '../config/paths.js';
-import { startMlflowServer } from '../stack/mlflow.js';
-import { freePort } from '../stack/processes.js';
-import { stopOthersIfAnyFailed } from '../stack/startTogether.js';
-import { startTemporalDevServer } from '../stack/temporal.js';
-
-const NAMESPACE = 'default';
+import { NAMESPACE, startBenchServers } from './benchServers.js';
 
 export interface WorkerProcess {
   pid: number;
@@ -85,39 +79,22 @@ const waitUntilPolling = async (
 
 export const startDatasetStack = async (databaseUrl: string): Promise<DatasetStack> => {
   const runDir = path.join(projectRoot, `.data/bench-${process.pid}`);
-  const temporalStart = freePort().then((port) =>
-    startTemporalDevServer({ dataDir: runDir, port }),
-  );
-  const mlflowStart = freePort().then((port) => startMlflowServer({ dataDir: runDir, port }));
-  await stopOthersIfAnyFailed([temporalStart, mlflowStart]);
-  const [temporal, mlflow] = await Promise.all([temporalStart, mlflowStart]);
-  const stopServers = async (): Promise<void> => {
-    await Promise.all([temporal.stop(), mlflow.stop()]);
-    await rm(runDir, { recursive: true, force: true });
-  };
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({ address: temporal.address });
-  } catch (error) {
-    await stopServers();
-    throw error;
-  }
-  const client = new Client({ connection, namespace: NAMESPACE });
+  const servers = await startBenchServers({ runDir });
+  const { client } = servers;
   const taskQueue = `bench-datasets-${process.pid}`;
   const workers = new Set<ChildProcess>();
-  console.log(`stack: Temporal on ${temporal.address}, MLflow on ${mlflow.trackingUri}`);
 
   return {
     client,
     taskQueue,
-    temporalAddress: temporal.address,
-    mlflowUri: mlflow.trackingUri,
+    temporalAddress: servers.temporalAddress,
+    mlflowUri: servers.mlflowUri,
     startWorker: async () => {
       const child = spawnWorker({
         DATABASE_URL: databaseUrl,
-        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_ADDRESS: servers.temporalAddress,
         TEMPORAL_NAMESPACE: NAMESPACE,
-        MLFLOW_TRACKING_URI: mlflow.trackingUri,
+        MLFLOW_TRACKING_URI: servers.mlflowUri,
         HINDSIGHT_TASK_QUEUE: taskQueue,
         HINDSIGHT_WORK_DIR: path.join(runDir, 'work'),
         HINDSIGHT_LOG_LEVEL: 'warn',
@@ -145,8 +122,7 @@ export const startDatasetStack = async (databaseUrl: string): Promise<DatasetSta
     },
     close: async () => {
       await Promise.all([...workers].map(stopProcess));
-      await connection.close();
-      await stopServers();
+      await servers.close();
     },
   };
 };
