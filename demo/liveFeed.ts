@@ -64,19 +64,34 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-/** Up to `limit` calls at once. */
+/** Up to `limit` calls at once; after a failure no new call starts, and the failure is thrown. */
 const eachLimited = async <T>(
   items: readonly T[],
   limit: number,
   run: (item: T) => Promise<void>,
 ): Promise<void> => {
   let next = 0;
+  let failed = false;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await run(items[next++] as T);
+      while (!failed && next < items.length) {
+        try {
+          await run(items[next++] as T);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }
     }),
   );
 };
+
+/** Refusals a step shrugs off: the entity closed, or the server was briefly behind or busy. */
+const SKIPPED_CODES = new Set<number>([
+  status.NOT_FOUND,
+  status.UNAVAILABLE,
+  status.DEADLINE_EXCEEDED,
+]);
 
 export const runLiveFeed = async (options: LiveFeedOptions): Promise<void> => {
   const { history, appender, stepMs, signal } = options;
@@ -98,8 +113,9 @@ export const runLiveFeed = async (options: LiveFeedOptions): Promise<void> => {
         predictions += 1;
         versions.set(made.modelVersion, (versions.get(made.modelVersion) ?? 0) + 1);
       } catch (error) {
-        // Closed by an event the view saw first, or assigned before the view's horizon.
-        if ((error as ServiceError).code !== status.NOT_FOUND) throw error;
+        // NOT_FOUND: closed by an event the view saw first. UNAVAILABLE or DEADLINE_EXCEEDED:
+        // the live features lagged (a retraining or a burst on 2 cores); the next step asks again.
+        if (!SKIPPED_CODES.has((error as ServiceError).code)) throw error;
       }
     });
     if (signal.aborted) return;

@@ -22,12 +22,15 @@ export interface PoolOptions {
   connectionString: string;
   max?: number;
   applicationName?: string;
+  /** Cancels any statement running longer (PostgreSQL's statement_timeout); none by default. */
+  statementTimeoutMs?: number;
 }
 
 export const createPool = ({
   connectionString,
   max = 20,
   applicationName = 'hindsight',
+  statementTimeoutMs,
 }: PoolOptions): pg.Pool => {
   const pool = new pg.Pool({
     connectionString,
@@ -35,7 +38,9 @@ export const createPool = ({
     types,
     application_name: applicationName,
     // A session idle inside a transaction holds back the visibility horizon for every reader.
-    options: '-c idle_in_transaction_session_timeout=60000',
+    options:
+      '-c idle_in_transaction_session_timeout=60000' +
+      (statementTimeoutMs ? ` -c statement_timeout=${statementTimeoutMs}` : ''),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);

@@ -73,7 +73,7 @@ export const scoreOpenEntities = async (
     const batch = entities.slice(0, maxEntities);
     // Read after the listing: the log's clock is then at least as late as the listed state.
     const asOf = clock === 'log' ? await store.latestEventTime(view.eventTypes) : undefined;
-    if (clock === 'log' && asOf === null) {
+    if (clock === 'log' && asOf === null && batch.length > 0) {
       throw ApplicationFailure.nonRetryable(
         `the log has no event of view '${view.name}' yet: it has no clock to score by`,
         'NO_LOG_CLOCK',

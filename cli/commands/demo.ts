@@ -217,13 +217,22 @@ export const registerDemoCommand = (program: Command): void => {
             }
           });
         }
-        await Promise.race([untilSignal(), worker.done]);
-        out('Stopping…');
+        // A worker that stops on its own ends the demo too, cleanly, with its error if any.
+        // (It also ends, cleanly, on Ctrl-C: the worker shuts down on the signal as well.)
+        const workerEnded = worker.done.then(
+          () => null,
+          (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+        );
+        const quit = new AbortController();
+        const ended = await Promise.race([untilSignal(quit.signal).then(() => null), workerEnded]);
+        quit.abort();
+        out(ended ? `The worker stopped: ${ended.message}` : 'Stopping…');
         feed.abort();
         await feeding;
         await reporter?.settled();
         await closeClients();
         await stopAll();
+        if (ended) throw ended;
       }),
     );
 };

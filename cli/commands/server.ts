@@ -10,6 +10,7 @@ import {
 } from '../../config/env.js';
 import { startConsoleServer, type RunningConsole } from '../../services/console/consoleServer.js';
 import { packageVersion } from '../../config/paths.js';
+import { createPool } from '../../eventstore/pool.js';
 import { createMlflowClient } from '../../mlflow/index.js';
 import { createPipelineSchedules } from '../../services/schedules/index.js';
 import { builtInAggregates } from '../builtIns.js';
@@ -89,9 +90,17 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
     shutdownGraceMs: config.HINDSIGHT_SHUTDOWN_GRACE_MS,
     onInternalError: (error) => logger.error({ err: error }, 'internal error in a gRPC call'),
   });
+  // The console's reads get a pool of their own, with a statement timeout: a page can neither
+  // take the appends' connections nor hold one for long.
+  const consolePool = createPool({
+    connectionString: database.url,
+    max: 4,
+    applicationName: 'hindsight-console',
+    statementTimeoutMs: 5_000,
+  });
   const webConsole = await startConsoleServer({
     deps: {
-      sql: eventStore.pool,
+      sql: consolePool,
       store: eventStore.store,
       temporal: client,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -110,6 +119,7 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
     apiToken: config.HINDSIGHT_API_TOKEN,
     version: packageVersion,
   }).catch(async (error: unknown) => {
+    await consolePool.end();
     await grpc.shutdown();
     await serving.close();
     await temporal.close();
@@ -124,6 +134,7 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
     console: webConsole,
     stop: async () => {
       await webConsole.close();
+      await consolePool.end();
       await grpc.shutdown();
       await serving.close();
       await temporal.close();

@@ -72,7 +72,7 @@ export interface Overview {
     /** Events per second over the last minute. */
     ratePerSecond: number;
   };
-  /** The newest workflows of every Hindsight type (at most 8). */
+  /** The newest workflow runs of the namespace (at most 8). */
   workflows: WorkflowSummary[];
   champions: Champion[];
   links: Links;

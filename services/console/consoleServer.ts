@@ -27,6 +27,7 @@ export interface RunningConsole {
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
+const CLOSE_GRACE_MS = 5_000;
 
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/': { file: 'web/index.html', type: 'text/html; charset=utf-8' },
@@ -109,7 +110,7 @@ export const startConsoleServer = async ({
         'missing Authorization header: send "Authorization: Bearer <token>"',
       );
     }
-    const match = /^Bearer (.+)$/.exec(header);
+    const match = /^Bearer (.+)$/i.exec(header);
     if (!match?.[1]) {
       throw new HttpError(
         401,
@@ -239,6 +240,8 @@ export const startConsoleServer = async ({
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // Requests still open after a grace period (a client that never reads) are cut.
+        setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
       }),
   };
 };

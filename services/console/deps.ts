@@ -7,7 +7,7 @@ import type { MlflowClient } from '../../mlflow/index.js';
 import type { Links } from './api.js';
 
 export interface ConsoleDeps {
-  /** Read-only SQL on the event store's tables (streams, categories, checkpoints, rates). */
+  /** SQL reads of the event store's tables; the server gives the console a small pool of its own. */
   sql: pg.Pool;
   store: Pick<EventStore, 'readStream'>;
   temporal: Client;

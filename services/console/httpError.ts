@@ -54,10 +54,29 @@ export const toHttpError = (
       },
     };
   }
-  const mapped = toStatusError(error, onInternal);
+  if ((error as { code?: unknown }).code === '57014') {
+    return {
+      httpStatus: 504,
+      body: {
+        error: {
+          code: 'DEADLINE_EXCEEDED',
+          message: 'the query took too long and was cancelled: narrow the filters',
+        },
+      },
+    };
+  }
+  // Errors the gRPC mapping passes through as they are (Temporal's own statuses) are logged
+  // here when they are ours to fix.
+  let logged = false;
+  const mapped = toStatusError(error, (cause) => {
+    logged = true;
+    onInternal(cause);
+  });
   const field = error instanceof ValidationError ? error.field : undefined;
+  const httpStatus = HTTP_STATUS[mapped.code] ?? 500;
+  if (httpStatus === 500 && !logged) onInternal(error);
   return {
-    httpStatus: HTTP_STATUS[mapped.code] ?? 500,
+    httpStatus,
     body: {
       error: {
         code: status[mapped.code] ?? 'INTERNAL',

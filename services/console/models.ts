@@ -46,7 +46,7 @@ export const listModels = async (deps: ConsoleDeps, query: Query): Promise<Page<
   const page = pageParam(query);
   const { items, nextPageToken } = await deps.mlflow.searchRegisteredModels({
     maxResults: pageSize,
-    ...(page ? { pageToken: openPage(page)?.toString('utf8') } : {}),
+    ...(page ? { pageToken: openPage('models', page)?.toString('utf8') } : {}),
   });
   const models = await Promise.all(
     items.map(async (model): Promise<ModelListItem> => {
@@ -66,7 +66,7 @@ export const listModels = async (deps: ConsoleDeps, query: Query): Promise<Page<
   );
   return {
     items: models,
-    next: nextPageToken ? sealPage(Buffer.from(nextPageToken)) : null,
+    next: nextPageToken ? sealPage('models', Buffer.from(nextPageToken)) : null,
   };
 };
 

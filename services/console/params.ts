@@ -92,20 +92,24 @@ export const bodyText = (
 const SEAL_KEY = randomBytes(32);
 const MAC_BYTES = 12;
 
-const macOf = (bytes: Uint8Array): Buffer =>
-  createHmac('sha256', SEAL_KEY).update(bytes).digest().subarray(0, MAC_BYTES);
+// The list's name is under the MAC too: one list's token is refused by another.
+const macOf = (list: string, bytes: Uint8Array): Buffer =>
+  createHmac('sha256', SEAL_KEY).update(`${list}\n`).update(bytes).digest().subarray(0, MAC_BYTES);
 
-export const sealPage = (bytes: Uint8Array | null | undefined): string | null =>
+export const sealPage = (list: string, bytes: Uint8Array | null | undefined): string | null =>
   bytes && bytes.length > 0
-    ? Buffer.concat([macOf(bytes), Buffer.from(bytes)]).toString('base64url')
+    ? Buffer.concat([macOf(list, bytes), Buffer.from(bytes)]).toString('base64url')
     : null;
 
-/** The bytes of a sealed page token; a token this server did not make is a 400. */
-export const openPage = (token: string | undefined): Buffer | undefined => {
+/** The bytes of a page token sealed for this list; any other token is a 400. */
+export const openPage = (list: string, token: string | undefined): Buffer | undefined => {
   if (token === undefined) return undefined;
   const sealed = Buffer.from(token, 'base64url');
   const bytes = sealed.subarray(MAC_BYTES);
-  if (sealed.length <= MAC_BYTES || !timingSafeEqual(sealed.subarray(0, MAC_BYTES), macOf(bytes))) {
+  if (
+    sealed.length <= MAC_BYTES ||
+    !timingSafeEqual(sealed.subarray(0, MAC_BYTES), macOf(list, bytes))
+  ) {
     throw badRequest('page', 'is not a page token from this list (or the server restarted)');
   }
   return bytes;

@@ -1,5 +1,5 @@
-// The console's route table: method, path pattern, whether it changes anything (mutations need
-// the API token), and the handler.
+// The console's route table: method, path pattern, whether it answers without the token, and the
+// handler. With a token set, every other route needs it; POST routes change something.
 import type { Meta } from './api.js';
 import type { ConsoleDeps } from './deps.js';
 import { getDataset, listDatasets } from './datasets.js';
@@ -26,8 +26,6 @@ export interface RouteContext {
 export interface Route {
   method: 'GET' | 'POST';
   pattern: RegExp;
-  /** Needs the API token when one is set, whatever the read policy. */
-  mutation: boolean;
   /** Answers without the token (health, and what the page needs to ask for one). */
   open?: boolean;
   handle(deps: ConsoleDeps, context: RouteContext): Promise<unknown>;
@@ -59,12 +57,11 @@ const get = (
   pattern: RegExp,
   handle: Route['handle'],
   options: { open?: boolean } = {},
-): Route => ({ method: 'GET', pattern, mutation: false, handle, ...options });
+): Route => ({ method: 'GET', pattern, handle, ...options });
 
 const post = (pattern: RegExp, handle: Route['handle']): Route => ({
   method: 'POST',
   pattern,
-  mutation: true,
   handle,
 });
 

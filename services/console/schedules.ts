@@ -1,5 +1,5 @@
-// Schedules of every Hindsight workflow (retraining, scoring, snapshots), a page at a time, and
-// the three operator actions on one.
+// The namespace's schedules (retraining, scoring, snapshots…), a page at a time in Temporal's
+// order (each page sorted by id for reading), and the three operator actions on one.
 import type { ScheduleDescription } from '@temporalio/client';
 import { checkScheduleId } from '../schedules/scheduleId.js';
 import { mapScheduleErrors } from '../schedules/errors.js';
@@ -49,7 +49,7 @@ export const listScheduleViews = async (
   const response = await deps.temporal.workflowService.listSchedules({
     namespace: deps.namespace,
     maximumPageSize: pageSize,
-    nextPageToken: openPage(page),
+    nextPageToken: openPage('schedules', page),
   });
   const described = await Promise.all(
     (response.schedules ?? []).map(async ({ scheduleId }) =>
@@ -65,7 +65,7 @@ export const listScheduleViews = async (
     .filter((d): d is ScheduleDescription => d !== null)
     .map(viewOf)
     .sort((a, b) => a.id.localeCompare(b.id));
-  const next = sealPage(response.nextPageToken);
+  const next = sealPage('schedules', response.nextPageToken);
   return { items, next };
 };
 

@@ -57,6 +57,9 @@ const failureText = (failure: Failure | null | undefined): string | null => {
   return messages.join(': ') || 'failed';
 };
 
+type HistoryPage = Awaited<ReturnType<Client['workflowService']['getWorkflowExecutionHistory']>>;
+type CloseEvent = NonNullable<NonNullable<HistoryPage['history']>['events']>[number];
+
 /** At most this many history events are read for a timeline (two pages). */
 export const TIMELINE_EVENT_LIMIT = 2000;
 
@@ -96,6 +99,19 @@ export const readRunHistory = async (
     if (status !== 'running') entry.closedAt = at;
     if (why) entry.failure = why;
   };
+  // The run's closing event: its result, or why it failed.
+  const readClose = (event: CloseEvent): void => {
+    const completed = event.workflowExecutionCompletedEventAttributes;
+    if (completed) result = decodePayloads(completed.result);
+    const failed = event.workflowExecutionFailedEventAttributes;
+    if (failed) failure = failureText(failed.failure);
+    if (event.workflowExecutionTimedOutEventAttributes) failure = 'timed out';
+    if (event.workflowExecutionTerminatedEventAttributes) {
+      failure = `terminated: ${event.workflowExecutionTerminatedEventAttributes.reason ?? ''}`;
+    }
+    const continued = event.workflowExecutionContinuedAsNewEventAttributes;
+    if (continued) result = { continuedAsNew: continued.newExecutionRunId ?? null };
+  };
   do {
     const page = await client.workflowService.getWorkflowExecutionHistory({
       namespace,
@@ -117,16 +133,7 @@ export const readRunHistory = async (
           };
         }
       }
-      const completed = event.workflowExecutionCompletedEventAttributes;
-      if (completed) result = decodePayloads(completed.result);
-      const failed = event.workflowExecutionFailedEventAttributes;
-      if (failed) failure = failureText(failed.failure);
-      if (event.workflowExecutionTimedOutEventAttributes) failure = 'timed out';
-      if (event.workflowExecutionTerminatedEventAttributes) {
-        failure = `terminated: ${event.workflowExecutionTerminatedEventAttributes.reason ?? ''}`;
-      }
-      const continued = event.workflowExecutionContinuedAsNewEventAttributes;
-      if (continued) result = { continuedAsNew: continued.newExecutionRunId ?? null };
+      readClose(event);
 
       const scheduled = event.activityTaskScheduledEventAttributes;
       if (scheduled) {
@@ -262,6 +269,15 @@ export const readRunHistory = async (
       break;
     }
   } while (pageToken);
+  if (truncated) {
+    // The timeline stops early, but the result or failure is in the last event: fetch it alone.
+    const closing = await client.workflowService.getWorkflowExecutionHistory({
+      namespace,
+      execution,
+      historyEventFilterType: 2, // HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT
+    });
+    for (const event of closing.history?.events ?? []) readClose(event);
+  }
   return {
     timeline: [...entries.values()].sort((x, y) => x.startedAt - y.startedAt),
     truncated,

@@ -42,19 +42,27 @@ const queryIfAnswered = async <T>(
   query: () => Promise<T>,
 ): Promise<T | null> => {
   try {
-    const queue = await temporalWithin(deps.temporal, QUERY_DEADLINE_MS, () =>
-      deps.temporal.workflowService.describeTaskQueue({
-        namespace: deps.namespace,
-        taskQueue: { name: taskQueue },
-        taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW: queries go to workflow workers
-      }),
-    );
-    if ((queue.pollers?.length ?? 0) === 0) return null;
+    if (!(await hasWorker(deps, taskQueue))) return null;
     return await temporalWithin(deps.temporal, QUERY_DEADLINE_MS, query);
   } catch {
     return null;
   }
 };
+
+/** Whether a workflow worker polls the task queue (queries and updates need one). */
+const hasWorker = async (deps: ConsoleDeps, taskQueue: string): Promise<boolean> => {
+  const queue = await temporalWithin(deps.temporal, QUERY_DEADLINE_MS, () =>
+    deps.temporal.workflowService.describeTaskQueue({
+      namespace: deps.namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+    }),
+  );
+  return (queue.pollers?.length ?? 0) > 0;
+};
+
+/** How long an approve or reject waits for the worker to take it. */
+const UPDATE_DEADLINE_MS = 10_000;
 
 const WORKFLOW_ID = /^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,399}$/;
 const KEYWORD = /^[A-Za-z0-9_.:-]{1,200}$/;
@@ -130,10 +138,10 @@ export const listWorkflows = async (
   const response = await deps.temporal.workflowService.listWorkflowExecutions({
     namespace: deps.namespace,
     pageSize,
-    nextPageToken: openPage(page),
+    nextPageToken: openPage('workflows', page),
     query: conditions.join(' AND '),
   });
-  const next = sealPage(response.nextPageToken);
+  const next = sealPage('workflows', response.nextPageToken);
   return { items: (response.executions ?? []).map((e) => summaryOf(deps, e)), next };
 };
 
@@ -234,12 +242,27 @@ export const reviewPromotion = async (
     );
   }
   const promotionId = promotionIdOf(description.workflowId, description.type);
+  // An update waits for a worker to accept it, retrying for as long as it takes.
+  if (!(await hasWorker(deps, description.taskQueue))) {
+    throw new HttpError(
+      503,
+      'UNAVAILABLE',
+      `no worker polls task queue '${description.taskQueue}': the promotion cannot be decided now`,
+    );
+  }
   try {
-    const promotion = await deps.temporal.workflow
-      .getHandle(promotionId)
-      .executeUpdate(decision, { args: [review] });
+    const promotion = await temporalWithin(deps.temporal, UPDATE_DEADLINE_MS, () =>
+      deps.temporal.workflow.getHandle(promotionId).executeUpdate(decision, { args: [review] }),
+    );
     return { promotion };
   } catch (error) {
+    if ((error as { code?: unknown }).code === 4 /* gRPC DEADLINE_EXCEEDED */) {
+      throw new HttpError(
+        504,
+        'DEADLINE_EXCEEDED',
+        `the worker did not take the ${decision} within ${UPDATE_DEADLINE_MS / 1000} s; check the workflow and retry`,
+      );
+    }
     if (error instanceof WorkflowNotFoundError || error instanceof WorkflowUpdateFailedError) {
       throw new HttpError(
         409,
