@@ -40,6 +40,25 @@ export const logInputs = async (
   const wire = datasets.map(toWire);
   for (let i = 0; i < wire.length; i += LIMITS.datasetsPerBatch) {
     const chunk = wire.slice(i, i + LIMITS.datasetsPerBatch);
-    await http.call('POST', 'runs/log-inputs', { run_id: runId, datasets: chunk });
+    await logChunk(http, runId, chunk);
+  }
+};
+
+/**
+ * MLflow inserts a new (name, digest) without a lock: two runs logging the same dataset at
+ * once (two pipelines on one view and cut) race, and the loser gets a unique-constraint error.
+ * The winner's row is there by then, so a second try links to it.
+ */
+const RACED = /UNIQUE constraint failed: datasets\.|duplicate key value violates unique constraint/;
+
+const logChunk = async (http: MlflowHttp, runId: string, chunk: unknown[]): Promise<void> => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await http.call('POST', 'runs/log-inputs', { run_id: runId, datasets: chunk });
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !RACED.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
   }
 };

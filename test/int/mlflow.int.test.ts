@@ -152,6 +152,26 @@ describe('MLflow client', () => {
       expect(run.datasetInputs).toEqual([input]);
     });
 
+    it('links one new dataset to many runs logging it at once (MLflow inserts it racily)', async () => {
+      const runs = await Promise.all(Array.from({ length: 6 }, (_, i) => newRun(`race-${i}`)));
+      const input = {
+        dataset: {
+          name: `raced-${randomBytes(4).toString('hex')}`,
+          digest: 'b4e2d8f1a0c3e579',
+          sourceType: 'hindsight-cut',
+          source: '{}',
+        },
+        tags: {},
+      };
+      await Promise.all(
+        runs.map(({ info }) => client.logInputs({ runId: info.runId, datasets: [input] })),
+      );
+      for (const { info } of runs) {
+        const run = await client.getRun(info.runId);
+        expect(run.datasetInputs.map((d) => d.dataset.name)).toEqual([input.dataset.name]);
+      }
+    });
+
     it('sets a tag, overwriting its value', async () => {
       const { info } = await newRun('tags');
       await client.setTag({ runId: info.runId, key: 'hindsight.git_commit', value: 'abc' });
