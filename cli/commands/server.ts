@@ -98,6 +98,15 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
     applicationName: 'hindsight-console',
     statementTimeoutMs: 5_000,
   });
+  // What the console runs on, stopped in this order (after the console, or when it fails to start).
+  const stopBelowConsole = async (): Promise<void> => {
+    await consolePool.end();
+    await grpc.shutdown();
+    await serving.close();
+    await temporal.close();
+    await eventStore.close();
+    await database.stop();
+  };
   const webConsole = await startConsoleServer({
     deps: {
       sql: consolePool,
@@ -119,12 +128,7 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
     apiToken: config.HINDSIGHT_API_TOKEN,
     version: packageVersion,
   }).catch(async (error: unknown) => {
-    await consolePool.end();
-    await grpc.shutdown();
-    await serving.close();
-    await temporal.close();
-    await eventStore.close();
-    await database.stop();
+    await stopBelowConsole();
     throw error;
   });
   return {
@@ -134,12 +138,7 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
     console: webConsole,
     stop: async () => {
       await webConsole.close();
-      await consolePool.end();
-      await grpc.shutdown();
-      await serving.close();
-      await temporal.close();
-      await eventStore.close();
-      await database.stop();
+      await stopBelowConsole();
     },
   };
 };

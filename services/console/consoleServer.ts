@@ -1,12 +1,12 @@
 // The console's HTTP server: the JSON API (routes.ts) and the browser assets (web/, and the
 // bundle make builds into dist/web/). Every answer to bad input is a 4xx with a JSON error;
 // only a fault of ours is a 500, and it is logged.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { projectRoot } from '../../config/paths.js';
+import { createTokenCheck } from '../bearerToken.js';
 import type { Meta } from './api.js';
 import type { ConsoleDeps } from './deps.js';
 import { HttpError, toHttpError } from './httpError.js';
@@ -44,8 +44,6 @@ const SECURITY_HEADERS = {
   'content-security-policy':
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
 };
-
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 const readBody = (request: http.IncomingMessage): Promise<Record<string, unknown>> =>
   new Promise((resolve, reject) => {
@@ -98,29 +96,12 @@ export const startConsoleServer = async ({
 }: ConsoleServerOptions): Promise<RunningConsole> => {
   const meta: Meta = { tokenRequired: Boolean(apiToken), links: deps.links, version };
   const routes = createRoutes(meta);
-  const expected = apiToken ? digest(apiToken) : null;
+  const checkToken = apiToken ? createTokenCheck(apiToken, 'header') : null;
 
   const authorize = (request: http.IncomingMessage, route: Route): void => {
-    if (!expected || route.open) return;
-    const header = request.headers.authorization;
-    if (header === undefined) {
-      throw new HttpError(
-        401,
-        'UNAUTHENTICATED',
-        'missing Authorization header: send "Authorization: Bearer <token>"',
-      );
-    }
-    const match = /^Bearer (.+)$/i.exec(header);
-    if (!match?.[1]) {
-      throw new HttpError(
-        401,
-        'UNAUTHENTICATED',
-        'malformed Authorization: expected "Bearer <token>"',
-      );
-    }
-    if (!timingSafeEqual(digest(match[1]), expected)) {
-      throw new HttpError(401, 'UNAUTHENTICATED', 'invalid API token');
-    }
+    if (!checkToken || route.open) return;
+    const problem = checkToken(request.headers.authorization);
+    if (problem !== null) throw new HttpError(401, 'UNAUTHENTICATED', problem);
   };
 
   const send = (

@@ -2,8 +2,7 @@
 // history (promotion events), and its live evaluation (ModelEvaluated events) with calibration.
 import { NotFoundError } from '../../eventstore/errors.js';
 import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
-import { modelStreamOf } from '../../activities/promotion/recordPromotion.js';
-import type { RecordPromotionInput } from '../../activities/promotion/types.js';
+import { readAliasHistory } from '../aliasHistory.js';
 import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
 import {
   MODEL_EVALUATED,
@@ -16,7 +15,6 @@ import { MODEL_NAME } from '../../ml/names.js';
 import type { StoredEvent } from '../../eventstore/types.js';
 import { liveEvaluationIdOf } from '../grpc/modelWorkflowCalls.js';
 import type {
-  AliasChangeView,
   CalibrationPoint,
   LiveWindowPoint,
   ModelDetail,
@@ -84,26 +82,6 @@ const readOrNone = async (
   }
 };
 
-export const aliasHistoryOf = async (
-  deps: ConsoleDeps,
-  name: string,
-  limit = 500,
-): Promise<AliasChangeView[]> =>
-  (await readOrNone(deps, modelStreamOf(name), limit)).map((event) => {
-    const data = JSON.parse(event.data) as RecordPromotionInput;
-    return {
-      at: event.recordedAt,
-      outcome: data.outcome,
-      decidedBy: data.decidedBy,
-      fromVersion: data.championVersion,
-      toVersion: data.challengerVersion,
-      reviewer: data.reviewer,
-      reason: data.reason,
-      datasetDigest: data.datasetDigest,
-      pipelineId: data.workflowId.replace(/\/promotion$/, ''),
-    };
-  });
-
 interface EvaluatedData extends Omit<VersionWindowMetrics, 'calibration'> {
   window: { index: number; start: number; end: number };
   calibration: CalibrationBin[] | null;
@@ -156,7 +134,7 @@ export const getModel = async (deps: ConsoleDeps, rawName: string): Promise<Mode
       orderBy: ['version_number DESC'],
       maxResults: VERSIONS_SHOWN,
     }),
-    aliasHistoryOf(deps, name),
+    readAliasHistory(deps.store, name),
     readOrNone(deps, evaluationStreamOf(name), LIVE_EVENTS_READ),
     liveStatus(deps, name),
   ]);

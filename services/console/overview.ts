@@ -4,7 +4,7 @@ import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
 import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
 import type { ComponentHealth, Overview, RatePoint, WorkflowSummary, Champion } from './api.js';
 import type { ConsoleDeps } from './deps.js';
-import { aliasHistoryOf } from './models.js';
+import { readAliasHistory } from '../aliasHistory.js';
 import { headPosition } from './eventStoreViews.js';
 import { listWorkflows } from './workflows.js';
 import { temporalWithin, withDeadline } from './deadline.js';
@@ -101,7 +101,7 @@ const champions = async (deps: ConsoleDeps): Promise<Champion[]> => {
       if (version === null) return { model: model.name, version, since: null, rocAuc: null };
       const [details, history] = await Promise.all([
         deps.mlflow.getModelVersion({ name: model.name, version }),
-        aliasHistoryOf(deps, model.name, 50),
+        readAliasHistory(deps.store, model.name, 50),
       ]);
       const moved = history.filter((c) => c.outcome === 'promoted' && c.toVersion === version);
       const auc = Number(details.tags[MODEL_TAGS.validationRocAuc]);

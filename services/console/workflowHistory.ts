@@ -2,17 +2,7 @@
 // updates, each from its scheduled (or initiated) event to the event that closed it.
 import type { Client } from '@temporalio/client';
 import type { TimelineEntry } from './api.js';
-
-interface Timestamp {
-  seconds?: { toNumber(): number } | number | null;
-  nanos?: number | null;
-}
-
-export const millisOf = (time: Timestamp | null | undefined): number | null =>
-  time
-    ? (typeof time.seconds === 'number' ? time.seconds : (time.seconds?.toNumber() ?? 0)) * 1000 +
-      Math.floor((time.nanos ?? 0) / 1e6)
-    : null;
+import { millisOf } from '../temporalVisibility.js';
 
 interface Payload {
   metadata?: Record<string, Uint8Array> | null;

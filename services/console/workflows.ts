@@ -27,7 +27,8 @@ import {
   type Query,
 } from './params.js';
 import { temporalWithin } from './deadline.js';
-import { millisOf, readRunHistory } from './workflowHistory.js';
+import { readRunHistory } from './workflowHistory.js';
+import { keywordOf, millisOf, visibilityStatusName } from '../temporalVisibility.js';
 
 /** How long a detail page waits for a workflow's query (a worker answers in milliseconds). */
 const QUERY_DEADLINE_MS = 800;
@@ -71,21 +72,8 @@ const RUN_ID = /^[0-9a-f-]{36}$/;
 // temporal.api.enums.v1.WorkflowExecutionStatus, by number.
 const STATUS_BY_NUMBER: WorkflowStatus[] = ['UNKNOWN', ...WORKFLOW_STATUSES];
 
-/** Visibility names statuses in CamelCase (and Canceled with one l). */
-const visibilityStatus = (name: string): string =>
-  name
-    .toLowerCase()
-    .split('_')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('')
-    .replace('Cancelled', 'Canceled');
-
-const keyword = (payload: { data?: Uint8Array | null } | null | undefined): string | null => {
-  if (!payload?.data) return null;
-  const value = JSON.parse(Buffer.from(payload.data).toString('utf8')) as unknown;
-  const first: unknown = Array.isArray(value) ? (value as unknown[])[0] : value;
-  return typeof first === 'string' && first !== '' ? first : null;
-};
+const keyword = (payload: { data?: Uint8Array | null } | null | undefined): string | null =>
+  keywordOf(payload) || null;
 
 export const checkWorkflowId = (id: string): string => {
   if (!WORKFLOW_ID.test(id)) throw badRequest('id', `'${id}' is not a workflow id`);
@@ -114,8 +102,8 @@ const summaryOf = (deps: ConsoleDeps, execution: ListedExecution): WorkflowSumma
     status: STATUS_BY_NUMBER[execution.status ?? 0] ?? 'UNKNOWN',
     stage: keyword(fields.HindsightStage),
     view: keyword(fields.HindsightView),
-    startedAt: millisOf(execution.startTime as Parameters<typeof millisOf>[0]) ?? 0,
-    closedAt: millisOf(execution.closeTime as Parameters<typeof millisOf>[0]),
+    startedAt: millisOf(execution.startTime) ?? 0,
+    closedAt: millisOf(execution.closeTime),
     temporalUrl: temporalRunUrl(deps.links, workflowId, runId),
   };
 };
@@ -132,7 +120,7 @@ export const listWorkflows = async (
   const page = pageParam(query);
   const conditions: string[] = [];
   if (type) conditions.push(`WorkflowType = '${type}'`);
-  if (status) conditions.push(`ExecutionStatus = '${visibilityStatus(status)}'`);
+  if (status) conditions.push(`ExecutionStatus = '${visibilityStatusName(status)}'`);
   if (stage) conditions.push(`HindsightStage = '${stage}'`);
   if (view) conditions.push(`HindsightView = '${view}'`);
   const response = await deps.temporal.workflowService.listWorkflowExecutions({

@@ -1,5 +1,4 @@
 // Bearer-token authentication for every call but the health check, as a server interceptor.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   ResponderBuilder,
   ServerInterceptingCall,
@@ -8,20 +7,15 @@ import {
   type Metadata,
   type ServerInterceptor,
 } from '@grpc/grpc-js';
+import { createTokenCheck } from '../bearerToken.js';
 
 const OPEN_METHODS = new Set(['/grpc.health.v1.Health/Check', '/grpc.health.v1.Health/Watch']);
 
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
-
 export const tokenAuthInterceptor = (token: string): ServerInterceptor => {
-  const expected = digest(token);
+  const checkToken = createTokenCheck(token, 'metadata');
   const check = (metadata: Metadata): string | null => {
     const header = metadata.get('authorization')[0];
-    if (header === undefined)
-      return 'missing authorization metadata: send "authorization: Bearer <token>"';
-    const match = /^Bearer (.+)$/.exec(String(header));
-    if (!match?.[1]) return 'malformed authorization metadata: expected "Bearer <token>"';
-    return timingSafeEqual(digest(match[1]), expected) ? null : 'invalid API token';
+    return checkToken(header === undefined ? undefined : String(header));
   };
   return (descriptor, call) => {
     if (OPEN_METHODS.has(descriptor.path)) return new ServerInterceptingCall(call);

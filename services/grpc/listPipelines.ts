@@ -10,6 +10,7 @@ import {
 } from '../../gen/hindsight/v1/pipelines.js';
 import { statusQueryName } from './pipelinesCodec.js';
 import { VIEW_NAME } from '../../ml/names.js';
+import { keywordOf, millisOf } from '../temporalVisibility.js';
 
 // temporal.api.enums.v1.WorkflowExecutionStatus, by number.
 const STATUS_BY_NUMBER: PipelineStatus[] = [
@@ -22,24 +23,6 @@ const STATUS_BY_NUMBER: PipelineStatus[] = [
   PipelineStatus.PIPELINE_STATUS_CONTINUED_AS_NEW,
   PipelineStatus.PIPELINE_STATUS_TIMED_OUT,
 ];
-
-interface Timestamp {
-  seconds?: { toNumber(): number } | number | null;
-  nanos?: number | null;
-}
-
-const millis = (time: Timestamp | null | undefined): number =>
-  time
-    ? (typeof time.seconds === 'number' ? time.seconds : (time.seconds?.toNumber() ?? 0)) * 1000 +
-      Math.floor((time.nanos ?? 0) / 1e6)
-    : 0;
-
-/** A keyword search attribute's value: its payload is JSON, a string or a list of them. */
-const keyword = (payload: { data?: Uint8Array | null } | undefined): string => {
-  if (!payload?.data) return '';
-  const value = JSON.parse(Buffer.from(payload.data).toString('utf8')) as unknown;
-  return Array.isArray(value) ? String(value[0] ?? '') : String(value);
-};
 
 export const listPipelines = async (
   client: Client,
@@ -65,10 +48,10 @@ export const listPipelines = async (
     pipelineId: execution.execution?.workflowId ?? '',
     runId: execution.execution?.runId ?? '',
     status: STATUS_BY_NUMBER[execution.status ?? 0] ?? PipelineStatus.PIPELINE_STATUS_UNSPECIFIED,
-    stage: keyword(execution.searchAttributes?.indexedFields?.HindsightStage ?? undefined),
-    view: keyword(execution.searchAttributes?.indexedFields?.HindsightView ?? undefined),
-    startedAtMs: millis(execution.startTime as Timestamp | null),
-    closedAtMs: millis(execution.closeTime as Timestamp | null),
+    stage: keywordOf(execution.searchAttributes?.indexedFields?.HindsightStage ?? undefined),
+    view: keywordOf(execution.searchAttributes?.indexedFields?.HindsightView ?? undefined),
+    startedAtMs: millisOf(execution.startTime) ?? 0,
+    closedAtMs: millisOf(execution.closeTime) ?? 0,
     percent: 0,
     progressJson: Buffer.alloc(0),
     resultJson: Buffer.alloc(0),

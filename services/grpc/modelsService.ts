@@ -2,11 +2,10 @@
 // lineage, the champion, and the alias history — read from the promotion events in the log,
 // since MLflow keeps only where an alias points now.
 import type { EventStore } from '../../eventstore/eventStore.js';
-import { NotFoundError, ValidationError } from '../../eventstore/errors.js';
+import { ValidationError } from '../../eventstore/errors.js';
+import { readAliasHistory } from '../aliasHistory.js';
 import type { AliasChange, ModelsServer, ModelVersionInfo } from '../../gen/hindsight/v1/models.js';
 import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
-import { modelStreamOf } from '../../activities/promotion/recordPromotion.js';
-import type { RecordPromotionInput } from '../../activities/promotion/types.js';
 import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import { jsonBytes } from './pipelinesCodec.js';
@@ -39,28 +38,18 @@ const MAX_VERSIONS = 100;
 const aliasHistory = async (
   store: Pick<EventStore, 'readStream'>,
   name: string,
-): Promise<AliasChange[]> => {
-  try {
-    const { events } = await store.readStream(modelStreamOf(name), { limit: 10_000 });
-    return events.map((event) => {
-      const data = JSON.parse(event.data) as RecordPromotionInput;
-      return {
-        atMs: event.recordedAt,
-        outcome: data.outcome,
-        decidedBy: data.decidedBy,
-        fromVersion: data.championVersion ?? '',
-        toVersion: data.challengerVersion,
-        reviewer: data.reviewer ?? '',
-        reason: data.reason,
-        datasetDigest: data.datasetDigest,
-        pipelineId: data.workflowId.replace(/\/promotion$/, ''),
-      };
-    });
-  } catch (error) {
-    if (error instanceof NotFoundError) return [];
-    throw error;
-  }
-};
+): Promise<AliasChange[]> =>
+  (await readAliasHistory(store, name, 10_000)).map((change) => ({
+    atMs: change.at,
+    outcome: change.outcome,
+    decidedBy: change.decidedBy,
+    fromVersion: change.fromVersion ?? '',
+    toVersion: change.toVersion,
+    reviewer: change.reviewer ?? '',
+    reason: change.reason,
+    datasetDigest: change.datasetDigest,
+    pipelineId: change.pipelineId,
+  }));
 
 const needWorkflows = (deps: ModelWorkflowDeps | undefined): ModelWorkflowDeps => {
   if (!deps) throw statusError(status.UNIMPLEMENTED, 'this server runs no workflows for models');

@@ -1,4 +1,5 @@
 // The Pipelines service's requests as the workflow's plain inputs, and back.
+import { visibilityStatusName } from '../temporalVisibility.js';
 import { ValidationError } from '../../eventstore/errors.js';
 import {
   Approval,
@@ -71,13 +72,7 @@ export const statusQueryName = (status: PipelineStatus): string | undefined => {
   const entry = Object.entries(STATUS_NAMES).find(([, value]) => value === status);
   const name = entry?.[0];
   if (!name) return undefined;
-  // Visibility names the statuses in CamelCase.
-  return name
-    .toLowerCase()
-    .split('_')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('')
-    .replace('Cancelled', 'Canceled');
+  return visibilityStatusName(name);
 };
 
 export const jsonBytes = (value: unknown): Buffer =>
