@@ -21,7 +21,7 @@ import type {
   StoredEvent,
   StreamInfo,
 } from './types.js';
-import { validateFilter, validatePosition } from './validation.js';
+import { categoryOf, validateFilter, validatePosition } from './validation.js';
 import {
   loadAggregate,
   type LoadAggregateOptions,
@@ -155,8 +155,15 @@ export const createEventStore = ({
       if (upcast) checkSchemaVersions(upcasters, events);
       const result = await appendToStream(pool, streamId, events, expected);
       if (!result.duplicate) {
-        notifier.wakeLocal();
-        announce();
+        const appended = {
+          eventTypes: events.map((event) => event.type),
+          category: categoryOf(streamId),
+        };
+        notifier.wakeLocal({
+          eventTypes: new Set(appended.eventTypes),
+          categories: new Set([appended.category]),
+        });
+        announce(appended);
       }
       return result;
     },

@@ -98,6 +98,8 @@ export interface DatasetDigest {
    * the caller vouches for the order, which this cannot check.
    */
   addRowHash: (rowHash: Uint8Array) => void;
+  /** Adds the next rows by their 32-byte hashes laid end to end (one update, not one a row). */
+  addRowHashes: (rowHashes: Uint8Array) => void;
   readonly rows: number;
   /** sha256 hex of the header and the rows added so far. */
   digest: () => string;
@@ -122,6 +124,16 @@ export const createDatasetDigest = (featureNames: readonly string[]): DatasetDig
     hash.update(rowHash);
     rows += 1;
   };
+  const addRowHashes = (rowHashes: Uint8Array): void => {
+    if (rowHashes.length % 32 !== 0) {
+      throw new FeatureViewError(
+        'INVALID_OBSERVATION',
+        `rows from ${rows} have ${rowHashes.length} bytes of hashes, not a multiple of 32`,
+      );
+    }
+    hash.update(rowHashes);
+    rows += rowHashes.length / 32;
+  };
   return {
     add: (row) => {
       if (previous && compareRows(previous, row) >= 0) {
@@ -135,6 +147,7 @@ export const createDatasetDigest = (featureNames: readonly string[]): DatasetDig
       previous = row;
     },
     addRowHash,
+    addRowHashes,
     get rows() {
       return rows;
     },

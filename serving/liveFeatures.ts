@@ -99,6 +99,9 @@ export const createLiveFeatures = async <State>({
   let failure: unknown = null;
   let waiters: Waiter[] = [];
   const abort = new AbortController();
+  // The follower sleeps through appends of other types: a call that needs it past a newer cut
+  // wakes it.
+  let readNow = (): void => undefined;
 
   const release = (): void => {
     const ready = waiters.filter((w) => w.transactionId <= horizon || failure !== null);
@@ -113,6 +116,9 @@ export const createLiveFeatures = async <State>({
         after: start.position,
         eventTypes: view.eventTypes,
         signal: abort.signal,
+        readNow: (poke) => {
+          readNow = poke;
+        },
       })) {
         if (item.kind === 'events') {
           for (const event of item.events) {
@@ -156,6 +162,7 @@ export const createLiveFeatures = async <State>({
         );
       }, maxWaitMs);
       waiters.push(waiter);
+      readNow();
     });
   };
 

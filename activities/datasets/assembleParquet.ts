@@ -163,10 +163,7 @@ export const assembleParquet = async (
       if (!chunk || chunk.rowCount === 0) break;
       const blocks = chunk.getColumnVector(0);
       for (let i = 0; i < chunk.rowCount; i += 1) {
-        const hashes = Buffer.from(String(blocks.getItem(i)), 'hex');
-        for (let at = 0; at < hashes.length; at += 32) {
-          digest.addRowHash(hashes.subarray(at, at + 32));
-        }
+        digest.addRowHashes(Buffer.from(String(blocks.getItem(i)), 'hex'));
       }
     }
   }

@@ -79,11 +79,16 @@ const buildManifest = async (
   const events = input.events + (base?.events ?? 0);
   const view = views.get(ref.name, ref.codeHash);
   const files = await datasetFiles(mlflow, workDir, runId);
-  const batchFiles: string[] = [];
-  for (const artifact of rowsArtifacts) batchFiles.push(await files.fetch(artifact));
-  const baseFile = base
-    ? (await fetchPublishedDataset(mlflow, workDir, ref.name, base.digest)).parquetFile
-    : undefined;
+  // The base's cached file is read at once and checked meanwhile: nothing goes up before the
+  // check has passed (see afterWrite).
+  const [batchFiles, baseDataset] = await Promise.all([
+    Promise.all(rowsArtifacts.map((artifact) => files.fetch(artifact))),
+    base
+      ? fetchPublishedDataset(mlflow, workDir, ref.name, base.digest, {
+          checkCacheMeanwhile: true,
+        })
+      : undefined,
+  ]);
   const parquet = parquetArtifact(view.name);
   const local = files.local(parquet);
   const db = await openDuckDb(files.dir, {
@@ -98,10 +103,11 @@ const buildManifest = async (
       outFile: local,
       validationFraction: input.validationFraction,
       purge: input.purge,
-      baseFile,
+      baseFile: baseDataset?.parquetFile,
       // The upload overlaps the digest's read-back; the manifest, which vouches for the file,
       // goes up only after both.
       afterWrite: async () => {
+        await baseDataset?.cacheChecked;
         const [sha256, { size }] = await Promise.all([
           fileSha256(local),
           stat(local),
@@ -189,65 +195,78 @@ export const publishDataset = async (
 ): Promise<PublishedDataset> => {
   const { mlflow } = deps;
   const { runId } = input;
-  const run = await mlflow.getRun(runId);
-  const manifest = (await uploadedManifest(mlflow, runId)) ?? (await buildManifest(deps, input));
+  const [run, uploaded] = await Promise.all([
+    mlflow.getRun(runId),
+    uploadedManifest(mlflow, runId),
+  ]);
+  const manifest = uploaded ?? (await buildManifest(deps, input));
   const { view, cut, labelBalance, split } = manifest;
-  await mlflow.logBatch({
-    runId,
-    params: {
-      view: view.name,
-      view_version: view.version,
-      view_code_hash: view.codeHash,
-      cut: cut.transactionId,
-      validation_fraction: split.validationFraction,
-      purge: split.purge,
-    },
-    metrics: [
-      ['events', manifest.events],
-      ['rows', manifest.rows],
-      ['labelled_rows', labelBalance.labelled],
-      ['train_rows', split.train],
-      ['validation_rows', split.validation],
-      ['purged_rows', split.purged],
-      ['parquet_bytes', manifest.file.bytes],
-      ...(labelBalance.positiveRate === null ? [] : [['positive_rate', labelBalance.positiveRate]]),
-    ].map(([key, value]) => ({
-      key: key as string,
-      value: value as number,
-      timestamp: manifest.generatedAt,
-    })),
-  });
-  await mlflow.logInputs({
-    runId,
-    datasets: [
-      {
-        dataset: {
-          name: `${view.name}_v${view.version}`,
-          digest: mlflowDigest(manifest.digest),
-          sourceType: DATASET_SOURCE_TYPE,
-          source: JSON.stringify({
-            view: view.name,
-            version: view.version,
-            code_hash: view.codeHash,
-            cut: cut.transactionId,
-          }),
-          schema: mlflowSchema(manifest.columns),
-          profile: JSON.stringify({
-            digest: manifest.digest,
-            num_rows: manifest.rows,
-            events: manifest.events,
-            label_balance: labelBalance,
-            manifest: MANIFEST_ARTIFACT,
-            parquet: manifest.file.path,
-          }),
-        },
-        tags: { 'mlflow.data.context': 'generated' },
+  // The tracking calls go one by one (MLflow's SQLite store takes one writer); the view's state
+  // (PostgreSQL) and then the work files' removal (the artifact store) go beside them.
+  const logged = async (): Promise<void> => {
+    await mlflow.logBatch({
+      runId,
+      params: {
+        view: view.name,
+        view_version: view.version,
+        view_code_hash: view.codeHash,
+        cut: cut.transactionId,
+        validation_fraction: split.validationFraction,
+        purge: split.purge,
       },
-    ],
-  });
-  await keepViewState(deps, input, manifest);
-  await mlflow.deleteArtifact({ runId, path: WORK_ARTIFACTS });
-  await mlflow.setTag({ runId, key: LINEAGE_TAGS.digest, value: manifest.digest });
+      metrics: [
+        ['events', manifest.events],
+        ['rows', manifest.rows],
+        ['labelled_rows', labelBalance.labelled],
+        ['train_rows', split.train],
+        ['validation_rows', split.validation],
+        ['purged_rows', split.purged],
+        ['parquet_bytes', manifest.file.bytes],
+        ...(labelBalance.positiveRate === null
+          ? []
+          : [['positive_rate', labelBalance.positiveRate]]),
+      ].map(([key, value]) => ({
+        key: key as string,
+        value: value as number,
+        timestamp: manifest.generatedAt,
+      })),
+    });
+    await mlflow.logInputs({
+      runId,
+      datasets: [
+        {
+          dataset: {
+            name: `${view.name}_v${view.version}`,
+            digest: mlflowDigest(manifest.digest),
+            sourceType: DATASET_SOURCE_TYPE,
+            source: JSON.stringify({
+              view: view.name,
+              version: view.version,
+              code_hash: view.codeHash,
+              cut: cut.transactionId,
+            }),
+            schema: mlflowSchema(manifest.columns),
+            profile: JSON.stringify({
+              digest: manifest.digest,
+              num_rows: manifest.rows,
+              events: manifest.events,
+              label_balance: labelBalance,
+              manifest: MANIFEST_ARTIFACT,
+              parquet: manifest.file.path,
+            }),
+          },
+          tags: { 'mlflow.data.context': 'generated' },
+        },
+      ],
+    });
+    await mlflow.setTag({ runId, key: LINEAGE_TAGS.digest, value: manifest.digest });
+  };
+  await Promise.all([
+    logged(),
+    keepViewState(deps, input, manifest).then(() =>
+      mlflow.deleteArtifact({ runId, path: WORK_ARTIFACTS }),
+    ),
+  ]);
   if (run.info.status !== 'FINISHED') await mlflow.updateRun({ runId, status: 'FINISHED' });
   const files = await datasetFiles(mlflow, deps.workDir, runId);
   await cacheByDigest(deps.workDir, files.local(manifest.file.path), manifest.digest);

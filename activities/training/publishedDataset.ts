@@ -60,13 +60,31 @@ export const findDatasetRun = async (
   return run;
 };
 
+export interface FetchOptions {
+  /**
+   * A cached file is used at once and checked against the manifest's sha256 meanwhile:
+   * `cacheChecked` settles with the check, and rejects (removing the file, so that a retry
+   * downloads it afresh) when the file is not the published one. Whatever was derived from the
+   * file must wait for it before it is published.
+   */
+  checkCacheMeanwhile?: boolean;
+}
+
+const corrupt = (digest: string, artifact: string, sha256: string, expected: string) =>
+  ApplicationFailure.nonRetryable(
+    `dataset ${digest}: ${artifact} has sha256 ${sha256}, its manifest says ${expected}: ` +
+      'the artifact was changed after publication',
+    'DATASET_CORRUPT',
+  );
+
 /** Fetches the dataset's manifest and Parquet file (or finds them cached), checked. */
 export const fetchPublishedDataset = async (
   mlflow: MlflowClient,
   workDir: string,
   view: string,
   digest: string,
-): Promise<PublishedDatasetFile> => {
+  { checkCacheMeanwhile = false }: FetchOptions = {},
+): Promise<PublishedDatasetFile & { cacheChecked: Promise<void> }> => {
   const run = await findDatasetRun(mlflow, view, digest);
   const runId = run.info.runId;
   const manifest = JSON.parse(
@@ -75,21 +93,31 @@ export const fetchPublishedDataset = async (
   const dir = path.join(workDir, 'datasets', 'by-digest');
   await mkdir(dir, { recursive: true });
   const parquetFile = path.join(dir, `${digest}.parquet`);
-  if (!(await exists(parquetFile)) || (await sha256Of(parquetFile)) !== manifest.file.sha256) {
+  const expected = manifest.file.sha256;
+  if (checkCacheMeanwhile && (await exists(parquetFile))) {
+    const cacheChecked = sha256Of(parquetFile).then(async (sha256) => {
+      if (sha256 === expected) return;
+      await rm(parquetFile, { force: true });
+      // Retryable: the next attempt downloads the published file.
+      throw new Error(
+        `the cached copy of dataset ${digest} has sha256 ${sha256}, not ${expected}: removed`,
+      );
+    });
+    // Awaited by the caller; until then a failure must not count as unhandled.
+    cacheChecked.catch(() => undefined);
+    return { run, manifest, parquetFile, cacheChecked };
+  }
+  if (!(await exists(parquetFile)) || (await sha256Of(parquetFile)) !== expected) {
     // Its own partial file: trainers running at once on this worker download side by side, and
     // the rename puts a complete, checked file in place atomically.
     const partial = `${parquetFile}.${randomUUID()}.download`;
     await mlflow.downloadArtifactToFile({ runId, path: manifest.file.path, filePath: partial });
     const sha256 = await sha256Of(partial);
-    if (sha256 !== manifest.file.sha256) {
+    if (sha256 !== expected) {
       await rm(partial, { force: true });
-      throw ApplicationFailure.nonRetryable(
-        `dataset ${digest}: ${manifest.file.path} has sha256 ${sha256}, its manifest says ` +
-          `${manifest.file.sha256}: the artifact was changed after publication`,
-        'DATASET_CORRUPT',
-      );
+      throw corrupt(digest, manifest.file.path, sha256, expected);
     }
     await rename(partial, parquetFile);
   }
-  return { run, manifest, parquetFile };
+  return { run, manifest, parquetFile, cacheChecked: Promise.resolve() };
 };

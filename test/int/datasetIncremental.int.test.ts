@@ -1,6 +1,8 @@
 // Incremental datasets: a dataset builds on the view's state stored with an earlier dataset of
 // the same code, reads only the events after that dataset's cut, and still has the digest of a
 // full replay from the start of the log.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoHistory, type DemoEvent } from '../../demo/workOrders.js';
 import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
@@ -96,6 +98,25 @@ describe('incremental datasets', () => {
     expect(again.progress.base?.cut).toBe(firstCut);
     expect(again.progress.events.read).toBe(0);
     expect(again.result.digest).toBe(first.result.digest);
+  });
+
+  it('refuses a cached base file that changed, and builds on the published one instead', async () => {
+    const cached = path.join(
+      temporal.workDir,
+      'datasets',
+      'by-digest',
+      `${first.result.digest}.parquet`,
+    );
+    const published = await readFile(cached);
+    const changed = Buffer.from(published);
+    const middle = Math.floor(changed.length / 2);
+    changed[middle] = (changed[middle] ?? 0) ^ 0xff;
+    await writeFile(cached, changed);
+    const again = await generate({ cut: firstCut });
+    expect(again.progress.base?.cut).toBe(firstCut);
+    expect(again.result.digest).toBe(first.result.digest);
+    // The changed copy was removed and the published file fetched again.
+    expect((await readFile(cached)).equals(published)).toBe(true);
   });
 
   it('a cut below every stored state builds from the start', async () => {

@@ -224,6 +224,65 @@ describe('subscriptions', () => {
     await polling.close();
   });
 
+  it('sleeps through appends of other types and categories, and reads at once when poked', async () => {
+    // Its own pool, so that every read of the log shows as one checkout; no polling to speak of.
+    const reads = new pg.Pool({ connectionString: t.db.url, max: 2 });
+    let checkouts = 0;
+    reads.on('acquire', () => (checkouts += 1));
+    const store = createEventStore({
+      pool: t.db.pool,
+      logReadPool: reads,
+      listenClient: () => createClient(t.db.url),
+      pollIntervalMs: 60_000,
+    });
+    const other = createEventStore({
+      pool: t.db.pool,
+      listenClient: () => createClient(t.db.url),
+    });
+    const got: string[] = [];
+    let poke = (): void => undefined;
+    const controller = new AbortController();
+    const running = (async () => {
+      for await (const item of store.follow({
+        after: { transactionId: 0, globalPosition: 0 },
+        categories: ['quiet'],
+        eventTypes: ['Ticked'],
+        signal: controller.signal,
+        readNow: (readNow) => (poke = readNow),
+      })) {
+        if (item.kind === 'events') got.push(...item.events.map((e) => e.eventId));
+      }
+    })();
+    await sleep(300); // caught up and waiting
+
+    const before = checkouts;
+    // Another category through this store (woken locally) and through another (NOTIFY), and
+    // this category with another type.
+    for (let i = 0; i < 10; i++) {
+      await store.append(`noisy-${i}`, batch(1, 'local'));
+      await other.append(`noisy-${i}`, batch(1, 'notified'));
+      await other.append('quiet-1', [{ type: 'Tocked', data: { i } }]);
+    }
+    await sleep(300);
+    expect(checkouts).toBe(before);
+    expect(got).toEqual([]);
+
+    poke();
+    await waitFor(() => checkouts > before, 2_000, 'the poked reader to read');
+
+    const started = Date.now();
+    const { eventIds } = await other.append('quiet-2', batch(1, 'wanted'));
+    await waitFor(() => got.includes(eventIds[0]!), 5_000, 'the reader woken by its own type');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(got).toEqual(eventIds);
+
+    controller.abort();
+    await running;
+    await store.close();
+    await other.close();
+    await reads.end();
+  });
+
   it('re-reads soon when an announced commit is still hidden behind an older open transaction', async () => {
     // Polls once a minute: only the re-read after an announcement can deliver in time.
     const store = createEventStore({

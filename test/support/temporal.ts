@@ -21,6 +21,8 @@ export interface TestTemporal {
   client: Client;
   taskQueue: string;
   mlflow: MlflowClient;
+  /** The workers' work folder (datasets, cached files). */
+  workDir: string;
   /** Starts a worker on this file's task queue (or another); `close` stops them all. */
   startWorker(overrides?: Partial<ActivityDeps>, queue?: string): Promise<Worker>;
   close(): Promise<void>;
@@ -41,6 +43,7 @@ export const createTestTemporal = async (db: TestDatabase): Promise<TestTemporal
     client,
     taskQueue,
     mlflow,
+    workDir,
     startWorker: async (overrides = {}, queue = taskQueue) => {
       const connection = await NativeConnection.connect({ address });
       const worker = await createHindsightWorker({

@@ -209,6 +209,20 @@ describe('datasetDigest', () => {
     expect(() => createDatasetDigest(names).addRowHash(new Uint8Array(31))).toThrow('not a sha256');
   });
 
+  it('takes blocks of row hashes laid end to end, refusing a block that splits a hash', () => {
+    const sorted = [...rows].sort(compareRows);
+    const hashes = sorted.map((r) => rowSha256(names, r));
+    const builder = createDatasetDigest(names);
+    builder.addRowHashes(Buffer.concat(hashes.slice(0, 3)));
+    builder.addRowHashes(new Uint8Array(0));
+    builder.addRowHashes(Buffer.concat(hashes.slice(3)));
+    expect(builder.rows).toBe(rows.length);
+    expect(builder.digest()).toBe(digest);
+    expect(() => createDatasetDigest(names).addRowHashes(new Uint8Array(65))).toThrow(
+      '65 bytes of hashes, not a multiple of 32',
+    );
+  });
+
   it('can be built row by row in canonical order, and refuses rows out of order', () => {
     const sorted = [...rows].sort(compareRows);
     const builder = createDatasetDigest(names);
