@@ -22,27 +22,34 @@ export interface ArtifactRef {
   path: string;
   /** The deadline of one attempt of the whole transfer; tens of MB need more than a JSON call. */
   timeoutMs?: number;
+  /** The run's `info.artifactUri`, when the caller has it: spares looking the run up. */
+  artifactUri?: string;
 }
 
 export const ARTIFACT_TIMEOUT_MS = 10 * 60_000;
+const UPLOAD_CHUNK_BYTES = 1 << 20;
 
 // One small GET per transfer: the run's artifact_uri never changes, but a cache of it would need
 // eviction in a long-lived worker, which a tens-of-MB transfer does not justify.
-const proxyPathOf = async (http: MlflowHttp, runId: string, path: string): Promise<string> =>
-  artifactProxyPath((await getRun(http, runId)).info.artifactUri, path);
+const proxyPathOf = async (
+  http: MlflowHttp,
+  { runId, path, artifactUri }: ArtifactRef,
+): Promise<string> =>
+  artifactProxyPath(artifactUri ?? (await getRun(http, runId)).info.artifactUri, path);
 
 export const uploadArtifact = async (
   http: MlflowHttp,
   {
     runId,
     path,
+    artifactUri,
     content,
     contentType = 'application/octet-stream',
     timeoutMs = ARTIFACT_TIMEOUT_MS,
   }: ArtifactRef & { content: ArtifactContent; contentType?: string },
 ): Promise<void> => {
   if (checkArtifactPath(path).length === 0) throw invalidParameter('artifact path is empty');
-  const target = await proxyPathOf(http, runId, path);
+  const target = await proxyPathOf(http, { runId, path, artifactUri });
   const headers: Record<string, string> = { 'content-type': contentType };
   let body: () => RequestBody;
   if (content instanceof Uint8Array) {
@@ -51,16 +58,21 @@ export const uploadArtifact = async (
     // Fails here on a missing file, rather than as a network error that would be retried;
     // the length spares the server a chunked upload.
     headers['content-length'] = String((await stat(content.filePath)).size);
-    body = () => Readable.toWeb(createReadStream(content.filePath));
+    // A Node stream in 1 MiB chunks: fetch iterates it directly, at half the CPU of a web
+    // stream of 64 KiB chunks.
+    body = () =>
+      createReadStream(content.filePath, {
+        highWaterMark: UPLOAD_CHUNK_BYTES,
+      }) as AsyncIterable<Uint8Array> as RequestBody;
   }
   await http.send({ method: 'PUT', path: target, body, headers, timeoutMs }, (r) => r.text());
 };
 
 export const downloadArtifact = async (
   http: MlflowHttp,
-  { runId, path, timeoutMs = ARTIFACT_TIMEOUT_MS }: ArtifactRef,
+  { runId, path, artifactUri, timeoutMs = ARTIFACT_TIMEOUT_MS }: ArtifactRef,
 ): Promise<Buffer> => {
-  const source = await proxyPathOf(http, runId, path);
+  const source = await proxyPathOf(http, { runId, path, artifactUri });
   return http.send({ method: 'GET', path: source, timeoutMs }, async (response) =>
     Buffer.from(await response.arrayBuffer()),
   );
@@ -72,9 +84,15 @@ export const downloadArtifact = async (
  */
 export const downloadArtifactToFile = async (
   http: MlflowHttp,
-  { runId, path, filePath, timeoutMs = ARTIFACT_TIMEOUT_MS }: ArtifactRef & { filePath: string },
+  {
+    runId,
+    path,
+    artifactUri,
+    filePath,
+    timeoutMs = ARTIFACT_TIMEOUT_MS,
+  }: ArtifactRef & { filePath: string },
 ): Promise<{ bytes: number }> => {
-  const source = await proxyPathOf(http, runId, path);
+  const source = await proxyPathOf(http, { runId, path, artifactUri });
   return http.send({ method: 'GET', path: source, timeoutMs }, async (response) => {
     if (!response.body) throw new Error(`GET ${source}: answer without a body`);
     const partial = `${filePath}.${randomUUID()}.partial`;
@@ -98,10 +116,10 @@ export const downloadArtifactToFile = async (
  */
 export const deleteArtifact = async (
   http: MlflowHttp,
-  { runId, path, timeoutMs = ARTIFACT_TIMEOUT_MS }: ArtifactRef,
+  { runId, path, artifactUri, timeoutMs = ARTIFACT_TIMEOUT_MS }: ArtifactRef,
 ): Promise<void> => {
   if (checkArtifactPath(path).length === 0) throw invalidParameter('artifact path is empty');
-  const target = await proxyPathOf(http, runId, path);
+  const target = await proxyPathOf(http, { runId, path, artifactUri });
   await http.send({ method: 'DELETE', path: target, timeoutMs }, (r) => r.text());
 };
 

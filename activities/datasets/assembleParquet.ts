@@ -4,6 +4,7 @@
 import { ROW_HASH_COLUMN, createDatasetDigest, type LabelBalance } from '../../ml/dataset.js';
 import { FeatureViewError } from '../../ml/errors.js';
 import {
+  PARQUET_OPTIONS,
   datasetColumnTypes,
   literal,
   parquetSource,
@@ -62,8 +63,10 @@ const firstMisplacedRow = async (
   db: DuckDb,
   file: string,
 ): Promise<{ entityId: string; transactionId: number; globalPosition: number } | null> => {
+  // Its own connection: it runs beside the digest's read-back rather than after it.
+  const connection = await db.connect();
   const [row] = (
-    await db.connection.runAndReadAll(
+    await connection.runAndReadAll(
       `select entity_id, transaction_id, global_position from (
          select entity_id, transaction_id, global_position,
                 (transaction_id, global_position, entity_id) <=
@@ -130,7 +133,7 @@ export const assembleParquet = async (
   await connection.run(
     `copy (select ${columns.join(', ')}, ${splitExpression} as split, ${quoted(ROW_HASH_COLUMN)}
             from dataset_rows ${ORDER})
-       to ${literal(outFile)} (format parquet, compression zstd, row_group_size 100000)`,
+       to ${literal(outFile)} (${PARQUET_OPTIONS}, row_group_size 100000)`,
   );
   const sideWork = afterWrite?.() ?? Promise.resolve();
   // Surfaced below, after the read-back; meanwhile a failure must not go unhandled.

@@ -41,22 +41,38 @@ export const datasetFiles = async (
   await mkdir(path.join(dir, WORK_ARTIFACTS), { recursive: true });
   await mkdir(path.join(dir, 'dataset'), { recursive: true });
   const local = (artifact: string): string => path.join(dir, ...artifact.split('/'));
+  // Looked up once for all of this run's transfers (a failed look-up is tried again).
+  let artifactUri: Promise<string> | undefined;
+  const runArtifactUri = (): Promise<string> =>
+    (artifactUri ??= mlflow
+      .getRun(runId)
+      .then((run) => run.info.artifactUri)
+      .catch((error: unknown) => {
+        artifactUri = undefined;
+        throw error;
+      }));
   return {
     dir,
     local,
     fetch: async (artifact) => {
       const file = local(artifact);
       if (!(await exists(file))) {
-        await mlflow.downloadArtifactToFile({ runId, path: artifact, filePath: file });
+        await mlflow.downloadArtifactToFile({
+          runId,
+          path: artifact,
+          filePath: file,
+          artifactUri: await runArtifactUri(),
+        });
       }
       return file;
     },
-    upload: (artifact, contentType) =>
+    upload: async (artifact, contentType) =>
       mlflow.uploadArtifact({
         runId,
         path: artifact,
         content: { filePath: local(artifact) },
         contentType,
+        artifactUri: await runArtifactUri(),
       }),
     remove: () => rm(dir, { recursive: true, force: true }),
   };

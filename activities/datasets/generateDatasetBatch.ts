@@ -95,9 +95,11 @@ export const generateDatasetBatch = async (
   } finally {
     db.close();
   }
-  await files.upload(rowsArtifact(batch));
   const state = finalState ?? (await promisify(gzip)(JSON.stringify(run.snapshot())));
   await writeFile(files.local(stateArtifact(batch)), state);
-  await files.upload(stateArtifact(batch), 'application/gzip');
+  await Promise.all([
+    files.upload(rowsArtifact(batch)),
+    files.upload(stateArtifact(batch), 'application/gzip'),
+  ]);
   return { batch, checkpoint, events, rows: rowCount, done, rowsArtifact: rowsArtifact(batch) };
 };

@@ -50,8 +50,16 @@ export const literal = (text: string): string => `'${text.replaceAll("'", "''")}
 
 export interface DuckDb {
   connection: DuckDBConnection;
+  /** Another connection to the same database, for a query beside the main connection's. */
+  connect: () => Promise<DuckDBConnection>;
   close: () => void;
 }
+
+/**
+ * How dataset files are written: Parquet 2 pages and encodings (smaller, and cheaper to write
+ * than version 1's), zstd-compressed.
+ */
+export const PARQUET_OPTIONS = 'format parquet, compression zstd, parquet_version v2';
 
 /**
  * A private in-memory DuckDB with bounded memory: what does not fit spills to `tempDir`, so
@@ -69,9 +77,16 @@ export const openDuckDb = async (
     preserve_insertion_order: 'true',
   });
   const connection = await instance.connect();
+  const others: DuckDBConnection[] = [];
   return {
     connection,
+    connect: async () => {
+      const other = await instance.connect();
+      others.push(other);
+      return other;
+    },
     close: () => {
+      for (const other of others) other.closeSync();
       connection.closeSync();
       instance.closeSync();
     },
@@ -154,9 +169,7 @@ export const createRowWriter = async (db: DuckDb, schema: DatasetSchema): Promis
       } finally {
         appender.closeSync();
       }
-      await connection.run(
-        `copy batch_rows to ${literal(filePath)} (format parquet, compression zstd)`,
-      );
+      await connection.run(`copy batch_rows to ${literal(filePath)} (${PARQUET_OPTIONS})`);
       await connection.run('drop table batch_rows');
     },
   };

@@ -264,7 +264,7 @@ export const publishDataset = async (
   await Promise.all([
     logged(),
     keepViewState(deps, input, manifest).then(() =>
-      mlflow.deleteArtifact({ runId, path: WORK_ARTIFACTS }),
+      mlflow.deleteArtifact({ runId, path: WORK_ARTIFACTS, artifactUri: run.info.artifactUri }),
     ),
   ]);
   if (run.info.status !== 'FINISHED') await mlflow.updateRun({ runId, status: 'FINISHED' });

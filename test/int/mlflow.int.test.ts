@@ -232,6 +232,8 @@ describe('MLflow client', () => {
         path: 'notes.txt',
         content: { filePath: textPath },
         contentType: 'text/plain',
+        // The run's artifact URI given: no look-up of the run.
+        artifactUri: info.artifactUri,
       });
       await client.uploadArtifact({ runId: info.runId, path: 'data/train.bin', content: big });
 
@@ -252,6 +254,7 @@ describe('MLflow client', () => {
         runId: info.runId,
         path: 'data/train.bin',
         filePath: file,
+        artifactUri: info.artifactUri,
       });
       expect(bytes).toBe(big.length);
       expect(sha256(await readFile(file))).toBe(sha256(big));
