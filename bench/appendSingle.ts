@@ -11,6 +11,7 @@ import {
   toNewEventMessage,
   type BenchEvent,
 } from './payload.js';
+import { concurrently, measure, printMeasured, rate } from './measure.js';
 import { figure, ratioAtLeast, type Figure } from './report.js';
 
 const APPENDS_PER_CLIENT = 300;
@@ -56,7 +57,29 @@ export const insertOne = (client: pg.Client, { streamId, version, event }: Singl
     event.metadataJson,
   ]);
 
-export const appendSingles = async (env: BenchEnvironment): Promise<Figure> => {
+const HEALTH_CHECK = '/grpc.health.v1.Health/Check';
+const raw = (bytes: Buffer): Buffer => bytes;
+
+/**
+ * The same server's health check (answered from memory, no database, no auth) from every
+ * client, as many calls as the appends: what grpc-js alone costs a unary call on this machine,
+ * client and server. An append cannot go faster than this plus its PostgreSQL transaction.
+ */
+const healthChecks = (env: BenchEnvironment, perClient: number) =>
+  concurrently(env.grpc.length, async (c) => {
+    const client = env.grpc[c]?.client;
+    if (!client) throw new Error(`no client ${c}`);
+    for (let i = 0; i < perClient; i += 1) {
+      await new Promise<void>((resolve, reject) =>
+        // An empty HealthCheckRequest (all services) is zero bytes.
+        client.makeUnaryRequest(HEALTH_CHECK, raw, raw, Buffer.alloc(0), (error) =>
+          error ? reject(error) : resolve(),
+        ),
+      );
+    }
+  });
+
+export const appendSingles = async (env: BenchEnvironment): Promise<Figure[]> => {
   const clients = env.grpc.length;
   console.log(
     `(b) append 1 event/call: ${clients} clients x ${APPENDS_PER_CLIENT} appends, ` +
@@ -73,11 +96,23 @@ export const appendSingles = async (env: BenchEnvironment): Promise<Figure> => {
     grpcUnit: 'appends',
     baselineUnit: 'inserts',
   });
-  return figure(
-    `(b) append 1 event/call, ${clients} clients`,
-    'appends/s',
-    grpc,
-    baseline,
-    ratioAtLeast(0.7),
-  );
+  await healthChecks(env, WARM_UP_PER_CLIENT);
+  const health = await measure(env.cpu, () => healthChecks(env, APPENDS_PER_CLIENT));
+  const calls = clients * APPENDS_PER_CLIENT;
+  printMeasured('gRPC health checks (no database)', rate(calls, health.seconds, 'calls'), health);
+  return [
+    figure(
+      `(b) append 1 event/call, ${clients} clients`,
+      'appends/s',
+      grpc,
+      baseline,
+      ratioAtLeast(0.7),
+    ),
+    figure(
+      `(b) gRPC alone: Health/Check, ${clients} clients (baseline: the same pg single-row inserts)`,
+      'calls/s',
+      calls / health.seconds,
+      baseline,
+    ),
+  ];
 };
