@@ -156,13 +156,10 @@ export const createEventStore = ({
       const result = await appendToStream(pool, streamId, events, expected);
       if (!result.duplicate) {
         const appended = {
-          eventTypes: events.map((event) => event.type),
-          category: categoryOf(streamId),
+          eventTypes: new Set(events.map((event) => event.type)),
+          categories: new Set([categoryOf(streamId)]),
         };
-        notifier.wakeLocal({
-          eventTypes: new Set(appended.eventTypes),
-          categories: new Set([appended.category]),
-        });
+        notifier.wakeLocal(appended);
         announce(appended);
       }
       return result;

@@ -9,22 +9,25 @@ import type { LogFilter } from './types.js';
 
 export const EVENTS_CHANNEL = 'hindsight_events';
 
-/** What committed appends wrote; null when unknown, which concerns every reader. */
-export type LogChange = {
+/** What committed appends wrote, by event type and category. */
+export interface AppendedChange {
   eventTypes: ReadonlySet<string>;
   categories: ReadonlySet<string>;
-} | null;
+}
 
-/** True when a reader of `filter` may have new events after `change`. */
+/** An appended change, or null when unknown, which concerns every reader. */
+export type LogChange = AppendedChange | null;
+
+/**
+ * True when a reader of `filter` may have new events after `change`. As for reads, a missing
+ * or empty list of types or categories means all of them.
+ */
 export const concerns = (filter: LogFilter, change: LogChange): boolean => {
   if (change === null) return true;
   const { eventTypes, categories } = filter;
-  const some = (wanted: readonly string[], written: ReadonlySet<string>) =>
-    wanted.some((name) => written.has(name));
-  return (
-    (eventTypes === undefined || some(eventTypes, change.eventTypes)) &&
-    (categories === undefined || some(categories, change.categories))
-  );
+  const matches = (wanted: readonly string[] | undefined, written: ReadonlySet<string>) =>
+    !wanted?.length || wanted.some((name) => written.has(name));
+  return matches(eventTypes, change.eventTypes) && matches(categories, change.categories);
 };
 
 /** NOTIFY's payload limit is 8000 bytes; a longer list says "anything" (an empty payload). */
@@ -161,12 +164,6 @@ export const createLogNotifier = (
 // microseconds instead of through a WAL flush. Losing it in a crash loses only a wake-up.
 const ANNOUNCE = `select set_config('synchronous_commit', 'off', true), pg_notify('${EVENTS_CHANNEL}', $1)`;
 
-/** What one append wrote, for its announcement. */
-export interface AppendedChange {
-  eventTypes: readonly string[];
-  category: string;
-}
-
 /**
  * Announces committed appends to other processes' readers. Concurrent announcements coalesce:
  * at most one NOTIFY is in flight, and one more follows (at most every `minIntervalMs`) naming
@@ -201,7 +198,7 @@ export const createCommitAnnouncer = (
   };
   return (appended) => {
     for (const type of appended.eventTypes) eventTypes.add(type);
-    categories.add(appended.category);
+    for (const category of appended.categories) categories.add(category);
     if (!inFlight) void send();
   };
 };

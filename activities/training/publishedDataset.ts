@@ -70,13 +70,6 @@ export interface FetchOptions {
   checkCacheMeanwhile?: boolean;
 }
 
-const corrupt = (digest: string, artifact: string, sha256: string, expected: string) =>
-  ApplicationFailure.nonRetryable(
-    `dataset ${digest}: ${artifact} has sha256 ${sha256}, its manifest says ${expected}: ` +
-      'the artifact was changed after publication',
-    'DATASET_CORRUPT',
-  );
-
 /** Fetches the dataset's manifest and Parquet file (or finds them cached), checked. */
 export const fetchPublishedDataset = async (
   mlflow: MlflowClient,
@@ -115,7 +108,11 @@ export const fetchPublishedDataset = async (
     const sha256 = await sha256Of(partial);
     if (sha256 !== expected) {
       await rm(partial, { force: true });
-      throw corrupt(digest, manifest.file.path, sha256, expected);
+      throw ApplicationFailure.nonRetryable(
+        `dataset ${digest}: ${manifest.file.path} has sha256 ${sha256}, its manifest says ` +
+          `${expected}: the artifact was changed after publication`,
+        'DATASET_CORRUPT',
+      );
     }
     await rename(partial, parquetFile);
   }

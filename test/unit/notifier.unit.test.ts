@@ -19,6 +19,10 @@ describe('log change notifications', () => {
     expect(concerns({ eventTypes: ['OrderPlaced'], categories: ['invoice'] }, appended)).toBe(
       false,
     );
+    // An empty list reads everything, as it does for readAll (gRPC sends empty lists).
+    expect(concerns({ eventTypes: [], categories: ['order'] }, appended)).toBe(true);
+    expect(concerns({ eventTypes: [], categories: [] }, appended)).toBe(true);
+    expect(concerns({ eventTypes: [], categories: ['invoice'] }, appended)).toBe(false);
     // An unknown change (another format, a lost connection) concerns everyone.
     expect(concerns({ eventTypes: ['Ticked'], categories: ['x'] }, null)).toBe(true);
   });
