@@ -1,16 +1,31 @@
 // A dataset's rows in canonical form and its digest, its split by time, its label balance.
 import { createHash } from 'node:crypto';
-import { comparePositions } from '../eventstore/types.js';
+import { comparePositions, type Position } from '../eventstore/types.js';
 import { FeatureViewError } from './errors.js';
 import type { FeatureRow, FeatureValue, Features } from './featureView.js';
 
+/** What places a row among the observations. */
+export type ObservationKey = Pick<FeatureRow, 'entityId' | 'position'>;
 /** What places a row in the canonical order. */
-export type RowKey = Pick<FeatureRow, 'entityId' | 'position'>;
+export type RowKey = ObservationKey & Pick<FeatureRow, 'labelPosition'>;
 
-/** The canonical order of rows: log order of the observations, then entity id. */
-export const compareRows = (a: RowKey, b: RowKey): number =>
+/** An outcome's position, or none yet (after every position). */
+const compareLabelPositions = (a: Position | null, b: Position | null): number =>
+  a === null ? (b === null ? 0 : 1) : b === null ? -1 : comparePositions(a, b);
+
+/** Log order of the observations, then entity id: each row's place among the observations. */
+export const compareObservations = (a: ObservationKey, b: ObservationKey): number =>
   comparePositions(a.position, b.position) ||
   (a.entityId < b.entityId ? -1 : a.entityId > b.entityId ? 1 : 0);
+
+/**
+ * The canonical order of rows: the order in which they became final. Labelled rows by the log
+ * position of their outcome, then rows still waiting for one; within each, log order of the
+ * observations, then entity id. It is the order a feature run emits rows in, and it makes a
+ * later dataset of the same view the earlier one's labelled rows followed by what is new.
+ */
+export const compareRows = (a: RowKey, b: RowKey): number =>
+  compareLabelPositions(a.labelPosition, b.labelPosition) || compareObservations(a, b);
 
 /** A dataset's columns, in order: the row's identity, the features, then the outcome. */
 export const datasetColumns = (featureNames: readonly string[]): string[] => [

@@ -4,7 +4,12 @@ import type { LabelBalance } from './dataset.js';
 import { ROW_HASH_COLUMN, datasetColumns } from './dataset.js';
 import type { FeatureType } from './featureView.js';
 
-export const MANIFEST_FORMAT = 'hindsight.dataset/2';
+/**
+ * 3: rows in the order they became final (see `compareRows`); 2 had them in observation order.
+ * Readers take both; an incremental dataset on a format 2 base sorts its rows.
+ */
+export const MANIFEST_FORMAT = 'hindsight.dataset/3';
+export type ManifestFormat = typeof MANIFEST_FORMAT | 'hindsight.dataset/2';
 
 /** Column types in MLflow's schema vocabulary (`mlflow_colspec`). */
 export type ColumnType = 'string' | 'long' | 'double' | 'boolean' | 'integer' | 'binary';
@@ -18,7 +23,7 @@ export interface ManifestColumn {
 }
 
 export interface DatasetManifest {
-  format: typeof MANIFEST_FORMAT;
+  format: ManifestFormat;
   /** sha256 hex over the header and the rows' sha256s in canonical order: equal digests, equal datasets. */
   digest: string;
   view: { name: string; version: number; codeHash: string };

@@ -1,7 +1,15 @@
 // Turns the batch files of a dataset into its one Parquet file: rows in canonical order, a
 // split column by observation time, and the digest over the rows' hashes, all without
-// holding the rows in memory (DuckDB sorts them, spilling to disk when it must).
-import { ROW_HASH_COLUMN, createDatasetDigest, type LabelBalance } from '../../ml/dataset.js';
+// holding the rows in memory. The batches hold their rows in canonical order already (a feature
+// run emits them so), one after another, so the file is written in one streaming pass; a check
+// on the written file proves the order.
+import type { DuckDBBlobVector, DuckDBConnection } from '@duckdb/node-api';
+import {
+  ROW_HASH_COLUMN,
+  createDatasetDigest,
+  type DatasetDigest,
+  type LabelBalance,
+} from '../../ml/dataset.js';
 import { FeatureViewError } from '../../ml/errors.js';
 import {
   PARQUET_OPTIONS,
@@ -41,8 +49,13 @@ export interface AssembleOptions {
   validationFraction: number;
   /** Marks training rows labelled at or after the boundary `purged` (see `splitByTime`). */
   purge: boolean;
-  /** A published dataset built on: its labelled rows join the batches' rows. */
+  /** A published dataset built on: its labelled rows come before the batches' rows. */
   baseFile?: string;
+  /**
+   * Sorts the rows instead of trusting the inputs' order: for a base published in an earlier
+   * format, whose file has another order (DuckDB sorts, spilling to disk when it must).
+   */
+  sort?: boolean;
   /**
    * Started once the file is written, beside the digest's read-back, and awaited before the
    * result (e.g. the upload): it may run before the file's checks have passed.
@@ -50,10 +63,14 @@ export interface AssembleOptions {
   afterWrite?: () => Promise<void>;
 }
 
-const ORDER = 'order by transaction_id, global_position, entity_id';
-/** Row hashes joined into one value, and rows read back per query (bounding its memory). */
-const HASH_BLOCK_ROWS = 2048;
-const HASH_READ_ROWS = 1 << 20;
+/** `compareRows` in SQL: outcome's position (none last), observation's position, entity id. */
+const ORDER =
+  'order by label_transaction_id nulls last, label_global_position nulls last, ' +
+  'transaction_id, global_position, entity_id';
+/** The same order as one comparable value per row. */
+const ROW_KEY =
+  '(label_transaction_id is null, coalesce(label_transaction_id, 0), ' +
+  'coalesce(label_global_position, 0), transaction_id, global_position, entity_id)';
 
 const asNumber = (value: unknown): number | null =>
   value === null ? null : typeof value === 'bigint' ? Number(value) : (value as number);
@@ -69,9 +86,7 @@ const firstMisplacedRow = async (
     await connection.runAndReadAll(
       `select entity_id, transaction_id, global_position from (
          select entity_id, transaction_id, global_position,
-                (transaction_id, global_position, entity_id) <=
-                  lag((transaction_id, global_position, entity_id)) over (order by file_row_number)
-                  as misplaced
+                ${ROW_KEY} <= lag(${ROW_KEY}) over (order by file_row_number) as misplaced
            from read_parquet(${literal(file)}, file_row_number = true))
         where misplaced limit 1`,
     )
@@ -79,6 +94,32 @@ const firstMisplacedRow = async (
   return row
     ? { entityId: row[0] as string, transactionId: Number(row[1]), globalPosition: Number(row[2]) }
     : null;
+};
+
+/** Adds the hashes a query returns (one blob column), chunk by chunk, to the digest. */
+const addRowHashes = async (
+  connection: DuckDBConnection,
+  sql: string,
+  digest: DatasetDigest,
+): Promise<void> => {
+  const result = await connection.stream(sql);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const hashes = chunk.getColumnVector(0) as DuckDBBlobVector;
+    const block = Buffer.allocUnsafe(chunk.rowCount * 32);
+    for (let i = 0; i < chunk.rowCount; i += 1) {
+      const hash = hashes.getItemBytes(i);
+      if (hash?.length !== 32) {
+        throw new FeatureViewError(
+          'INVALID_OBSERVATION',
+          `row ${digest.rows + i} has ${hash ? `a ${hash.length}-byte` : 'no'} row hash`,
+        );
+      }
+      block.set(hash, i * 32);
+    }
+    digest.addRowHashes(block);
+  }
 };
 
 const single = async (db: DuckDb, sql: string): Promise<unknown[]> => {
@@ -89,21 +130,20 @@ const single = async (db: DuckDb, sql: string): Promise<unknown[]> => {
 export const assembleParquet = async (
   db: DuckDb,
   schema: DatasetSchema,
-  { batchFiles, outFile, validationFraction, purge, baseFile, afterWrite }: AssembleOptions,
+  { batchFiles, outFile, validationFraction, purge, baseFile, sort, afterWrite }: AssembleOptions,
 ): Promise<AssembledDataset> => {
   const columns = [...datasetColumnTypes(schema).map((column) => quoted(column.name))];
   const fileColumns = [...columns, quoted(ROW_HASH_COLUMN)];
   const { connection } = db;
-  // Typed by the batch files, which all have the schema's columns and types. The base's open
-  // observations (label null) are not taken: the batches, resumed from its state, emit them.
+  // The base's labelled rows, then the batches' rows, each part in its files' order (`union
+  // all`, `where` and a scan of a file list keep it). The base's open observations (label null)
+  // are not taken: the batches, resumed from its state, emit them, labelled or still open.
   const base = baseFile
-    ? ` union all select ${fileColumns.join(', ')} from read_parquet(${literal(baseFile)})
-         where label is not null`
+    ? `select ${fileColumns.join(', ')} from read_parquet(${literal(baseFile)})
+        where label is not null union all `
     : '';
-  await connection.run(
-    `create or replace temp view dataset_rows as
-       select ${fileColumns.join(', ')} from ${parquetSource(batchFiles)}${base}`,
-  );
+  const source = `(${base}select ${fileColumns.join(', ')} from ${parquetSource(batchFiles)})`;
+  await connection.run(`create or replace temp view dataset_rows as select * from ${source}`);
   const [count, positives, negatives, from, until] = await single(
     db,
     `select count(*), count(*) filter (where label = 1), count(*) filter (where label = 0),
@@ -130,45 +170,51 @@ export const assembleParquet = async (
       : `case when observed_at >= ${boundary} then 'validation'
               ${purge ? `when labelled_at is not null and labelled_at >= ${boundary} then 'purged'` : ''}
               else 'train' end`;
-  await connection.run(
+  const copy = connection.run(
     `copy (select ${columns.join(', ')}, ${splitExpression} as split, ${quoted(ROW_HASH_COLUMN)}
-            from dataset_rows ${ORDER})
+            from dataset_rows ${sort ? ORDER : ''})
        to ${literal(outFile)} (${PARQUET_OPTIONS}, row_group_size 100000)`,
   );
+  // The digest takes the rows' hashes in the order the file gets them: without a sort, the
+  // inputs' own order, read beside the copy on another connection (the check of the written
+  // file below proves that the copy kept it); after a sort, read back from the file.
+  const digest = createDatasetDigest(schema.featureNames);
+  const hashColumn = quoted(ROW_HASH_COLUMN);
+  const hashed = sort
+    ? copy.then(() =>
+        addRowHashes(
+          connection,
+          `select ${hashColumn} from read_parquet(${literal(outFile)})`,
+          digest,
+        ),
+      )
+    : db
+        .connect()
+        .then((other) => addRowHashes(other, `select ${hashColumn} from ${source}`, digest));
+  // Surfaced below, once the copy has ended; meanwhile a failure must not go unhandled.
+  hashed.catch(() => undefined);
+  try {
+    await copy;
+  } catch (error) {
+    await hashed.catch(() => undefined);
+    throw error;
+  }
   const sideWork = afterWrite?.() ?? Promise.resolve();
-  // Surfaced below, after the read-back; meanwhile a failure must not go unhandled.
   sideWork.catch(() => undefined);
   const [train, validation, purged] = await single(
     db,
     `select count(*) filter (where split = 'train'), count(*) filter (where split = 'validation'),
             count(*) filter (where split = 'purged') from read_parquet(${literal(outFile)})`,
   );
-
   // No row twice and none out of canonical order, checked on the written file: an incremental
-  // build that both kept a base row and emitted it again would show here.
+  // build that both kept a base row and emitted it again would show here, and so would a copy
+  // that did not keep its input's order (the keys are unique, so one order has them ascending).
   const misplaced = firstMisplacedRow(db, outFile);
-  // The digest reads the written file's row hashes back, in file order, which is canonical
-  // order (the rows' hashes came with them from the batches, or from the base's file); the
-  // manifest's file sha256 covers the rest of the bytes.
-  const digest = createDatasetDigest(schema.featureNames);
-  for (let from = 0; from < rows; from += HASH_READ_ROWS) {
-    // DuckDB joins each block's hashes into one hex text: one value per block crosses into
-    // JavaScript rather than one per row.
-    const result = await connection.stream(
-      `select string_agg(hex(${quoted(ROW_HASH_COLUMN)}), '' order by file_row_number)
-         from read_parquet(${literal(outFile)}, file_row_number = true)
-        where file_row_number >= ${from} and file_row_number < ${from + HASH_READ_ROWS}
-        group by file_row_number // ${HASH_BLOCK_ROWS}
-        order by file_row_number // ${HASH_BLOCK_ROWS}`,
-    );
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const blocks = chunk.getColumnVector(0);
-      for (let i = 0; i < chunk.rowCount; i += 1) {
-        digest.addRowHashes(Buffer.from(String(blocks.getItem(i)), 'hex'));
-      }
-    }
+  misplaced.catch(() => undefined);
+  try {
+    await hashed;
+  } finally {
+    await Promise.allSettled([misplaced, sideWork]);
   }
   if (digest.rows !== rows) {
     throw new Error(`${outFile} gave ${digest.rows} row hashes for its ${rows} rows`);

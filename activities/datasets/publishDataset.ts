@@ -41,13 +41,21 @@ export interface PublishDatasetDeps {
 /** MLflow's dataset source type for datasets cut from the log. */
 export const DATASET_SOURCE_TYPE = 'hindsight-event-store';
 /**
- * DuckDB's memory while it sorts a dataset into its file. Fixed-width columns spill to disk,
- * but the 32-byte row hashes stay in memory during the sort (about 40 bytes a row), so this
- * bounds a dataset to some 20 million rows.
+ * DuckDB's memory while it writes a dataset's file. The rows stream from the inputs to the file
+ * in one pass, so a little does, whatever the dataset's size.
  */
-export const ASSEMBLY_MEMORY = '1GB';
-/** Sorting is the assembly's largest part, and DuckDB sorts in parallel. */
-export const ASSEMBLY_THREADS = 2;
+export const ASSEMBLY_MEMORY = '256MB';
+/**
+ * DuckDB's memory when it must sort (a base published in format 2): fixed-width columns spill
+ * to disk, but the 32-byte row hashes stay in memory (about 40 bytes a row), so this bounds
+ * such a dataset to some 20 million rows.
+ */
+export const SORTING_MEMORY = '1GB';
+/**
+ * One thread: the digest reads the inputs' hashes on the other core meanwhile, and a second
+ * thread's write buffers cost more memory than they save time.
+ */
+export const ASSEMBLY_THREADS = 1;
 
 /** MLflow keeps at most 36 characters of a dataset digest; the manifest has all 64. */
 export const mlflowDigest = (digest: string): string => digest.slice(0, 32);
@@ -91,8 +99,9 @@ const buildManifest = async (
   ]);
   const parquet = parquetArtifact(view.name);
   const local = files.local(parquet);
+  const sort = baseDataset !== undefined && baseDataset.manifest.format !== MANIFEST_FORMAT;
   const db = await openDuckDb(files.dir, {
-    memoryLimit: ASSEMBLY_MEMORY,
+    memoryLimit: sort ? SORTING_MEMORY : ASSEMBLY_MEMORY,
     threads: ASSEMBLY_THREADS,
   });
   let assembled;
@@ -104,6 +113,7 @@ const buildManifest = async (
       validationFraction: input.validationFraction,
       purge: input.purge,
       baseFile: baseDataset?.parquetFile,
+      sort,
       // The upload overlaps the digest's read-back; the manifest, which vouches for the file,
       // goes up only after both.
       afterWrite: async () => {

@@ -1,6 +1,6 @@
 // The labelled rows of a dataset's Parquet file, split as the dataset split them: the train rows
 // to fit on, the validation rows to evaluate on (purged and unlabelled rows are left out), each
-// in canonical order, as the row-major sets trainers take.
+// in observation order, as the row-major sets trainers take.
 import type { DatasetManifest } from '../../ml/datasetManifest.js';
 import type { FeatureValue } from '../../ml/featureView.js';
 import { literal, openDuckDb, quoted } from '../datasets/parquet.js';

@@ -10,6 +10,7 @@ import { generateDemoLog } from '../../demo/demoLog.js';
 import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
 import {
   ROW_HASH_COLUMN,
+  compareObservations,
   compareRows,
   datasetColumns,
   datasetDigest,
@@ -50,7 +51,7 @@ describe('a dataset through Parquet', () => {
   it('has the in-memory digest, split and balance, however the rows were batched', async () => {
     const expectedSplit = splitByTime([...rows].sort(compareRows), 0.25, { purge: true });
     for (const size of [97, 1000, rows.length]) {
-      // Batches hold rows in release order (labelled ones first), not in canonical order.
+      // Batches hold rows in the order a feature run releases them, which is canonical order.
       const assembled = await assembleParquet(db, view, {
         batchFiles: await writeBatches(rows, size),
         outFile: path.join(dir, `dataset-${size}.parquet`),
@@ -122,6 +123,60 @@ describe('a dataset through Parquet', () => {
     expect(error).toBeInstanceOf(FeatureViewError);
     expect((error as FeatureViewError).code).toBe('OUT_OF_ORDER');
     expect((error as Error).message).toContain(`row of '${rows[7]?.entityId}'`);
+  });
+
+  it('refuses batches out of canonical order, naming the first row out of place', async () => {
+    const files = await writeBatches(rows, 300);
+    const error = await assembleParquet(db, view, {
+      batchFiles: [...files].reverse(),
+      outFile: path.join(dir, 'reversed.parquet'),
+      validationFraction: 0.2,
+      purge: false,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FeatureViewError);
+    expect((error as FeatureViewError).code).toBe('OUT_OF_ORDER');
+    // The first row of the second file read, which comes before the last file's rows.
+    const misplaced = rows[(files.length - 2) * 300] as FeatureRow;
+    expect((error as Error).message).toContain(
+      `row of '${misplaced.entityId}' at (${misplaced.position.transactionId}, ` +
+        `${misplaced.position.globalPosition})`,
+    );
+  });
+
+  it("builds on a base's labelled rows, and sorts a base of observation order when asked", async () => {
+    // The base: a dataset cut at 60% of the log; the batches resumed from its state emit the
+    // rows labelled after it and those still open at the end, which are the full run's rows
+    // other than the base's labelled ones.
+    const log = [...generateDemoLog({ workOrders: 400, seed: 11 })];
+    const baseRows = runFeatureView(view, log.slice(0, Math.floor(log.length * 0.6)));
+    const key = (r: FeatureRow): string => `${r.entityId}@${r.position.globalPosition}`;
+    const kept = new Set(baseRows.filter((r) => r.label !== null).map(key));
+    const newRows = rows.filter((r) => !kept.has(key(r)));
+    expect(kept.size).toBeGreaterThan(100);
+    expect(newRows.some((r) => r.label !== null)).toBe(true);
+    const batchFiles = await writeBatches(newRows, 200);
+    const assemble = async (base: FeatureRow[], name: string, sort: boolean) => {
+      const baseFile = path.join(dir, `base-${name}.parquet`);
+      await writeRowsToParquet(db, view, base, baseFile);
+      return assembleParquet(db, view, {
+        batchFiles,
+        baseFile,
+        sort,
+        outFile: path.join(dir, `on-${name}-${sort}.parquet`),
+        validationFraction: 0.2,
+        purge: true,
+      });
+    };
+    const digest = datasetDigest(view.featureNames, rows);
+    expect((await assemble(baseRows, 'canonical', false)).digest).toBe(digest);
+    // Format 2 published rows in observation order.
+    const observationOrder = [...baseRows].sort(compareObservations);
+    expect(observationOrder).not.toEqual(baseRows);
+    expect((await assemble(observationOrder, 'observation', true)).digest).toBe(digest);
+    const unsorted = await assemble(observationOrder, 'observation', false).catch(
+      (e: unknown) => e,
+    );
+    expect((unsorted as FeatureViewError).code).toBe('OUT_OF_ORDER');
   });
 
   it('assembles an empty dataset into an empty, typed file', async () => {

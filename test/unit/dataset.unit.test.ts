@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalRow,
+  compareObservations,
   compareRows,
   createDatasetDigest,
   datasetColumns,
@@ -244,6 +245,47 @@ describe('datasetDigest', () => {
     const b = row({ entityId: 'B' });
     expect([b, a].sort(compareRows)).toEqual([a, b]);
     expect(datasetDigest(toyNames, [b, a])).toBe(datasetDigest(toyNames, [a, b]));
+  });
+
+  it('orders rows by when they became final: by the position of their outcome, open ones last', () => {
+    const labelledLate = row({
+      entityId: 'observed-first',
+      position: { transactionId: 5, globalPosition: 1 },
+      labelPosition: { transactionId: 20, globalPosition: 40 },
+    });
+    const labelledEarly = row({
+      entityId: 'observed-second',
+      position: { transactionId: 8, globalPosition: 2 },
+      labelPosition: { transactionId: 10, globalPosition: 15 },
+    });
+    const open = row({
+      entityId: 'observed-before-both',
+      position: { transactionId: 1, globalPosition: 0 },
+      label: null,
+      labelPosition: null,
+      labelledAt: null,
+    });
+    for (const seed of [1, 2, 3]) {
+      expect(shuffled([labelledLate, labelledEarly, open], seed).sort(compareRows)).toEqual([
+        labelledEarly,
+        labelledLate,
+        open,
+      ]);
+    }
+    expect([open, labelledEarly, labelledLate].sort(compareObservations)).toEqual([
+      open,
+      labelledLate,
+      labelledEarly,
+    ]);
+  });
+
+  it('is the order a feature run emits rows in, unlike observation order', () => {
+    // Cut midway, so that some work orders are still open.
+    const log = [...recordDemoLog(generateDemoHistory({ workOrders: 150, seed: 5 }))];
+    const emitted = runFeatureView(view, log.slice(0, Math.floor(log.length * 0.6)));
+    expect(emitted.some((r) => r.label === null)).toBe(true);
+    expect([...emitted].sort(compareRows)).toEqual(emitted);
+    expect([...emitted].sort(compareObservations)).not.toEqual(emitted);
   });
 });
 

@@ -1,7 +1,7 @@
 // Unit tests of the demo domain's feature view: the one-pass run against the slow oracle,
 // the trigger rule, and a check that lateness is learnable from its features.
 import { describe, expect, it } from 'vitest';
-import { compareRows, labelBalance } from '../../ml/dataset.js';
+import { compareObservations, labelBalance } from '../../ml/dataset.js';
 import { runFeatureView } from '../../ml/featureRun.js';
 import type { FeatureRow, LogEvent } from '../../ml/featureView.js';
 import { generateDemoLog } from '../../demo/demoLog.js';
@@ -13,7 +13,7 @@ import {
 import { commitDemoLog, oracleRows, withCrossEntityEvents } from './workOrderOverrunOracle.js';
 
 const view = workOrderOverrunView;
-const sorted = (rows: FeatureRow[]): FeatureRow[] => [...rows].sort(compareRows);
+const sorted = (rows: FeatureRow[]): FeatureRow[] => [...rows].sort(compareObservations);
 
 const event = (
   n: number,

@@ -3,7 +3,7 @@
 // still waits for an outcome.
 import { describe, expect, it } from 'vitest';
 import { comparePositions, type Position } from '../../eventstore/types.js';
-import { compareRows } from '../../ml/dataset.js';
+import { compareObservations } from '../../ml/dataset.js';
 import { createFeatureRun, runFeatureView } from '../../ml/featureRun.js';
 import type { FeatureRow, LogEvent } from '../../ml/featureView.js';
 import { generateDemoLog, recordDemoLog } from '../../demo/demoLog.js';
@@ -102,7 +102,7 @@ describe('a future canary never reaches an earlier observation', () => {
       expect(key(positionOf(log[i] as LogEvent))).toBe(key(positionOf(trigger)));
       const upTo = (rows: FeatureRow[]): object[] =>
         [...rows]
-          .sort(compareRows)
+          .sort(compareObservations)
           .filter((row) => comparePositions(row.position, positionOf(trigger)) <= 0)
           .map(observation);
       const rows = runFeatureView(view, log);
