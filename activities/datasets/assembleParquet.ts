@@ -143,11 +143,10 @@ export const assembleParquet = async (
         where label is not null union all `
     : '';
   const source = `(${base}select ${fileColumns.join(', ')} from ${parquetSource(batchFiles)})`;
-  await connection.run(`create or replace temp view dataset_rows as select * from ${source}`);
   const [count, positives, negatives, from, until] = await single(
     db,
     `select count(*), count(*) filter (where label = 1), count(*) filter (where label = 0),
-            min(observed_at), max(observed_at) from dataset_rows`,
+            min(observed_at), max(observed_at) from ${source}`,
   );
   const rows = asNumber(count) ?? 0;
   // The same boundary as `splitByTime`: the observation time of the first validation row.
@@ -159,7 +158,7 @@ export const assembleParquet = async (
           (
             await single(
               db,
-              `select observed_at from dataset_rows order by observed_at
+              `select observed_at from ${source} order by observed_at
                 limit 1 offset ${rows - validationRows}`,
             )
           )[0],
@@ -172,7 +171,7 @@ export const assembleParquet = async (
               else 'train' end`;
   const copy = connection.run(
     `copy (select ${columns.join(', ')}, ${splitExpression} as split, ${quoted(ROW_HASH_COLUMN)}
-            from dataset_rows ${sort ? ORDER : ''})
+            from ${source} ${sort ? ORDER : ''})
        to ${literal(outFile)} (${PARQUET_OPTIONS}, row_group_size 100000)`,
   );
   // The digest takes the rows' hashes in the order the file gets them: without a sort, the
