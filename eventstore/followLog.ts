@@ -21,9 +21,18 @@ export interface FollowOptions extends LogFilter {
   upcast?: (event: StoredEvent) => StoredEvent;
   /**
    * Called once with a function that makes the reader read again at once, whatever the
-   * notifications say: for a caller that needs it past a cut (see serving/liveFeatures.ts).
+   * notifications say, and resolves with the checkpoint of the first read begun after the call
+   * that reached the end of the log, once that read's items were taken (the next one asked
+   * for): everything below the horizon at the call is then in the caller's hands. It rejects
+   * when the reader stops first. For a caller that must answer as of now (see
+   * serving/liveFeatures.ts); concurrent calls share reads.
    */
-  readNow?: (poke: () => void) => void;
+  readNow?: (read: () => Promise<Position>) => void;
+}
+
+interface ReadRequest {
+  resolve: (checkpoint: Position) => void;
+  reject: (error: Error) => void;
 }
 
 const FIRST_RETRY_MS = 2;
@@ -43,7 +52,22 @@ export async function* followLog(
 ): AsyncGenerator<FollowItem> {
   // Woken only by appends of the filter's types and categories, and by pokes.
   const watch = notifier.watch(filter);
-  readNow?.(() => watch.poke());
+  // Requests not yet covered by a read, and those the reads since the last end cover.
+  let requested: ReadRequest[] = [];
+  let covered: ReadRequest[] = [];
+  let stopped: Error | null = null;
+  let ended = false;
+  readNow?.(
+    () =>
+      new Promise<Position>((resolve, reject) => {
+        if (ended) {
+          reject(stopped ?? new Error('the log reader stopped'));
+          return;
+        }
+        requested.push({ resolve, reject });
+        watch.poke();
+      }),
+  );
   let checkpoint = after;
   let caughtUp = false;
   // After an announced commit that a read did not show yet, re-read soon, backing off.
@@ -52,6 +76,10 @@ export async function* followLog(
     while (!signal?.aborted) {
       // Read the generation before the page, so a commit during the read is never waited out.
       const generation = watch.generation();
+      if (requested.length > 0) {
+        covered = covered.concat(requested);
+        requested = [];
+      }
       const page = await readAll(sql, { ...filter, after: checkpoint, limit: batchSize });
       const moved =
         page.checkpoint.transactionId !== checkpoint.transactionId ||
@@ -69,6 +97,13 @@ export async function* followLog(
         caughtUp = true;
         yield { kind: 'caught-up', checkpoint };
       }
+      if (covered.length > 0) {
+        const done = covered;
+        covered = [];
+        for (const request of done) request.resolve(checkpoint);
+      }
+      // Asked for while this page was read: read again at once.
+      if (requested.length > 0) continue;
       if (page.events.length > 0) retryMs = 0;
       await watch.waitForChange(generation, retryMs || pollIntervalMs, signal);
       // An announced commit can stay below the horizon while an older transaction is still
@@ -76,7 +111,13 @@ export async function* followLog(
       if (watch.generation() !== generation) retryMs = FIRST_RETRY_MS;
       else if (retryMs > 0) retryMs = retryMs * 2 >= pollIntervalMs ? 0 : retryMs * 2;
     }
+  } catch (error) {
+    stopped = error instanceof Error ? error : new Error(String(error));
+    throw error;
   } finally {
     watch.close();
+    ended = true;
+    const why = stopped ?? new Error('the log reader stopped');
+    for (const request of [...covered, ...requested]) request.reject(why);
   }
 }

@@ -36,8 +36,12 @@ export const readAll = async (sql: Sql, options: ReadAllOptions): Promise<ReadAl
     params.push(categories);
     conditions.push(`e.category = any($${params.length}::text[])`);
   }
-  const { rows } = await sql.query<StoredEvent & { bound: number }>(
-    /* sql */ `
+  // A named statement, one per shape of filter: parsed once per connection. Parsing is most of
+  // the cost of a live reader's read, which usually finds nothing new (about 240 µs of the
+  // server's CPU unnamed, 55 named).
+  const { rows } = await sql.query<StoredEvent & { bound: number }>({
+    name: `hindsight_read_all${eventTypes?.length ? '_types' : ''}${categories?.length ? '_categories' : ''}`,
+    text: /* sql */ `
     with h as (
       select case when $4::text is null then pg_snapshot_xmin(pg_current_snapshot())
                   else least(pg_snapshot_xmin(pg_current_snapshot()), $4::text::xid8) end as bound
@@ -51,8 +55,8 @@ export const readAll = async (sql: Sql, options: ReadAllOptions): Promise<ReadAl
          order by e.tx_id, e.global_position
          limit $3
       ) ev on true`,
-    params,
-  );
+    values: params,
+  });
   const bound = rows[0]?.bound ?? 0;
   const events = rows[0]?.eventId === null ? [] : rows.map(({ bound: _bound, ...event }) => event);
   const last = events.at(-1);

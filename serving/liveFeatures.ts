@@ -16,7 +16,7 @@ import {
 import { ServingError } from './servingError.js';
 
 export interface LiveFeaturesOptions<State> {
-  store: Pick<EventStore, 'follow' | 'cut' | 'viewSnapshots' | 'upcasters'>;
+  store: Pick<EventStore, 'follow' | 'viewSnapshots' | 'upcasters'>;
   view: FeatureView<State>;
   /** Longest a call waits for the log to be applied up to its start; default 2 s. */
   maxWaitMs?: number;
@@ -53,11 +53,6 @@ const describeFailure = (error: unknown): string =>
 
 const NO_EMIT: FeatureEmitter = { observe: () => undefined, label: () => undefined };
 
-interface Waiter {
-  transactionId: number;
-  resolve: () => void;
-}
-
 /**
  * The view's state stored with the latest dataset of this very view code and upcasters whose
  * cut is at or below `atOrBelow`; the initial state at the log's start when there is none.
@@ -93,22 +88,13 @@ export const createLiveFeatures = async <State>({
   }
   const start = await storedViewState(store, view);
   const { state } = start;
-  // Below this transaction id every committed event of the view's types is applied.
+  // Every committed event of the view's types below this position is applied.
   let applied: Position = start.position;
-  let horizon = start.position.transactionId;
   let failure: unknown = null;
-  let waiters: Waiter[] = [];
   const abort = new AbortController();
-  // The follower sleeps through appends of other types: a call that needs it past a newer cut
-  // wakes it.
-  let readNow = (): void => undefined;
-
-  const release = (): void => {
-    const ready = waiters.filter((w) => w.transactionId <= horizon || failure !== null);
-    if (ready.length === 0) return;
-    waiters = waiters.filter((w) => !ready.includes(w));
-    for (const waiter of ready) waiter.resolve();
-  };
+  // The follower sleeps through appends of other types: a call asks it to read the log to its
+  // end as of the call, and waits for that (calls in the meantime share the read).
+  let readNow = (): Promise<Position> => Promise.reject(new Error('the follower has not started'));
 
   const follower = (async () => {
     try {
@@ -116,8 +102,8 @@ export const createLiveFeatures = async <State>({
         after: start.position,
         eventTypes: view.eventTypes,
         signal: abort.signal,
-        readNow: (poke) => {
-          readNow = poke;
+        readNow: (read) => {
+          readNow = read;
         },
       })) {
         if (item.kind === 'events') {
@@ -126,73 +112,47 @@ export const createLiveFeatures = async <State>({
           }
         }
         if (comparePositions(item.checkpoint, applied) > 0) applied = item.checkpoint;
-        // Reads go in (transaction, position) order, so every transaction below the
-        // checkpoint's is in, whether it is a page's last event or its end (horizon, 0).
-        horizon = applied.transactionId;
-        release();
       }
     } catch (error) {
       if (abort.signal.aborted) return;
       failure = error;
       onError?.(error);
-      release();
     }
   })();
 
-  const waitFor = (transactionId: number): Promise<void> => {
-    if (failure !== null)
-      return Promise.reject(unavailable(`it stopped: ${describeFailure(failure)}`));
-    if (transactionId <= horizon) return Promise.resolve();
+  const unavailable = (why: string): ServingError =>
+    new ServingError('UNAVAILABLE', `the live features of view '${view.name}' lag: ${why}`);
+  const stoppedError = (error: unknown): ServingError =>
+    unavailable(`it stopped: ${describeFailure(failure ?? error)}`);
+
+  /** Resolves once the state holds every event below the log's horizon at the call. */
+  const upToNow = (): Promise<void> => {
+    if (failure !== null) return Promise.reject(stoppedError(failure));
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        transactionId,
-        resolve: () => {
-          clearTimeout(timer);
-          if (failure !== null) reject(unavailable(`it stopped: ${describeFailure(failure)}`));
-          else resolve();
-        },
-      };
       const timer = setTimeout(() => {
-        waiters = waiters.filter((w) => w !== waiter);
         reject(
           unavailable(
-            `it has applied the log up to transaction ${horizon}, not yet ${transactionId}, ` +
-              `after ${maxWaitMs} ms`,
+            `it has not read the log to its end within ${maxWaitMs} ms (applied up to ` +
+              `transaction ${applied.transactionId})`,
           ),
         );
       }, maxWaitMs);
-      waiters.push(waiter);
-      readNow();
+      readNow().then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(stoppedError(error));
+        },
+      );
     });
   };
 
-  // Concurrent calls share cut queries: a call joins the next query not yet sent (sent after
-  // it arrived, so it sees everything committed before the call), never the one in flight.
-  let inFlight: Promise<number> | null = null;
-  let queued: Promise<number> | null = null;
-  const send = (): Promise<number> => {
-    queued = null;
-    const query = store.cut().then((cut) => cut.transactionId);
-    inFlight = query;
-    const clear = (): void => {
-      if (inFlight === query) inFlight = null;
-    };
-    query.then(clear, clear);
-    return query;
-  };
-  const freshCut = (): Promise<number> => {
-    if (queued) return queued;
-    if (!inFlight) return send();
-    queued = inFlight.then(send, send);
-    return queued;
-  };
-
-  const unavailable = (why: string): ServingError =>
-    new ServingError('UNAVAILABLE', `the live features of view '${view.name}' lag: ${why}`);
-
   return {
     featuresNow: async (entityId, at = Date.now()) => {
-      await waitFor(await freshCut());
+      await upToNow();
       // No await from here on: the state cannot move while the features are read.
       const features = featuresNow(state, entityId, at);
       return {
@@ -209,13 +169,12 @@ export const createLiveFeatures = async <State>({
           `feature view '${view.name}' has no openEntities: it cannot list what to score`,
         );
       }
-      await waitFor(await freshCut());
+      await upToNow();
       return { entities: openEntities(state), position: { ...applied } };
     },
     close: async () => {
-      abort.abort();
       failure ??= new Error('closed');
-      release();
+      abort.abort();
       await follower;
     },
   };

@@ -8,8 +8,8 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { SubscribeResponse } from '../../gen/hindsight/v1/eventstore.js';
 import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';
-import { createClient } from '../../eventstore/pool.js';
-import type { NewEvent } from '../../eventstore/types.js';
+import { createClient, createPool } from '../../eventstore/pool.js';
+import type { NewEvent, Position } from '../../eventstore/types.js';
 import type { TestDatabase } from '../support/database.js';
 import { useDatabaseAndServer } from '../support/grpcServer.js';
 import { sleep, waitFor } from '../support/wait.js';
@@ -31,6 +31,15 @@ const committedIds = async (db: TestDatabase): Promise<string[]> =>
       'select event_id::text as id from hindsight.events order by tx_id, global_position',
     )
   ).rows.map((r) => r.id);
+
+/** The transaction ids of these events. */
+const lastTransactions = async (db: TestDatabase, ids: readonly string[]): Promise<number[]> =>
+  (
+    await db.pool.query<{ tx: string }>(
+      'select tx_id::text as tx from hindsight.events where event_id = any($1::uuid[])',
+      [ids],
+    )
+  ).rows.map((r) => Number(r.tx));
 
 describe('subscriptions', () => {
   const t = useDatabaseAndServer({ pollIntervalMs: 100 });
@@ -226,7 +235,7 @@ describe('subscriptions', () => {
 
   it('sleeps through appends of other types and categories, and reads at once when poked', async () => {
     // Its own pool, so that every read of the log shows as one checkout; no polling to speak of.
-    const reads = new pg.Pool({ connectionString: t.db.url, max: 2 });
+    const reads = createPool({ connectionString: t.db.url, max: 2 });
     let checkouts = 0;
     reads.on('acquire', () => (checkouts += 1));
     const store = createEventStore({
@@ -240,7 +249,7 @@ describe('subscriptions', () => {
       listenClient: () => createClient(t.db.url),
     });
     const got: string[] = [];
-    let poke = (): void => undefined;
+    let readNow = (): Promise<Position> => Promise.reject(new Error('not started'));
     const controller = new AbortController();
     const running = (async () => {
       for await (const item of store.follow({
@@ -248,7 +257,7 @@ describe('subscriptions', () => {
         categories: ['quiet'],
         eventTypes: ['Ticked'],
         signal: controller.signal,
-        readNow: (readNow) => (poke = readNow),
+        readNow: (read) => (readNow = read),
       })) {
         if (item.kind === 'events') got.push(...item.events.map((e) => e.eventId));
       }
@@ -267,8 +276,11 @@ describe('subscriptions', () => {
     expect(checkouts).toBe(before);
     expect(got).toEqual([]);
 
-    poke();
-    await waitFor(() => checkouts > before, 2_000, 'the poked reader to read');
+    // Asked to, it reads at once, up to the horizon as of the call.
+    const horizon = (await store.cut()).transactionId;
+    const read = await readNow();
+    expect(checkouts).toBeGreaterThan(before);
+    expect(read.transactionId).toBeGreaterThanOrEqual(horizon);
 
     const started = Date.now();
     const { eventIds } = await other.append('quiet-2', batch(1, 'wanted'));
@@ -278,9 +290,56 @@ describe('subscriptions', () => {
 
     controller.abort();
     await running;
+    await expect(readNow()).rejects.toThrow('the log reader stopped');
     await store.close();
     await other.close();
     await reads.end();
+  });
+
+  it('answers a read-now only once the events committed before it were taken', async () => {
+    // Polls once a minute; the appends' announcements may wake it too, but an answer must not
+    // come before a read begun after the call, and its events taken by a slow consumer.
+    const store = createEventStore({
+      pool: t.db.pool,
+      listenClient: () => createClient(t.db.url),
+      pollIntervalMs: 60_000,
+    });
+    const taken: string[] = [];
+    let readNow = (): Promise<Position> => Promise.reject(new Error('not started'));
+    const controller = new AbortController();
+    const running = (async () => {
+      for await (const item of store.follow({
+        after: { transactionId: 0, globalPosition: 0 },
+        categories: ['asked'],
+        signal: controller.signal,
+        batchSize: 7,
+        readNow: (read) => (readNow = read),
+      })) {
+        if (item.kind === 'events') {
+          await sleep(5); // a slow consumer: the answer must wait for it
+          taken.push(...item.events.map((e) => e.eventId));
+        }
+      }
+    })();
+    await readNow();
+    for (let round = 0; round < 5; round++) {
+      // Several pages' worth, through another store.
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        ids.push(...(await t.db.store.append(`asked-${round}`, batch(5, `r${round}`))).eventIds);
+      }
+      // Concurrent calls share reads; each sees everything committed before it.
+      const answers = await Promise.all([readNow(), readNow(), readNow()]);
+      expect(taken).toEqual(expect.arrayContaining(ids));
+      for (const answer of answers) {
+        expect(answer.transactionId).toBeGreaterThan(
+          Math.max(...(await lastTransactions(t.db, ids))),
+        );
+      }
+    }
+    controller.abort();
+    await running;
+    await store.close();
   });
 
   it('re-reads soon when an announced commit is still hidden behind an older open transaction', async () => {
