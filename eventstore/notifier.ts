@@ -185,7 +185,9 @@ export const createCommitAnnouncer = (
         eventTypes = new Set();
         categories = new Set();
         const started = Date.now();
-        await sql.query(ANNOUNCE, [payload]).catch((error: Error) => onError(error));
+        await sql
+          .query({ name: 'hindsight_announce', text: ANNOUNCE, values: [payload] })
+          .catch((error: Error) => onError(error));
         // Under load, one announcement covers every append of the last few milliseconds.
         const rest = minIntervalMs - (Date.now() - started);
         if (eventTypes.size > 0 && rest > 0) {
