@@ -296,6 +296,42 @@ describe('subscriptions', () => {
     await reads.end();
   });
 
+  it('reads once per read-now, without the re-reads that follow an announced commit', async () => {
+    const reads = createPool({ connectionString: t.db.url, max: 2 });
+    let checkouts = 0;
+    reads.on('acquire', () => (checkouts += 1));
+    const store = createEventStore({
+      pool: t.db.pool,
+      logReadPool: reads,
+      listenClient: () => createClient(t.db.url),
+      pollIntervalMs: 60_000,
+    });
+    let readNow = (): Promise<Position> => Promise.reject(new Error('not started'));
+    const controller = new AbortController();
+    const running = (async () => {
+      for await (const item of store.follow({
+        after: { transactionId: 0, globalPosition: 0 },
+        categories: ['unread'],
+        signal: controller.signal,
+        readNow: (read) => (readNow = read),
+      })) {
+        void item;
+      }
+    })();
+    await readNow();
+    await sleep(600); // past any backoff of the first reads
+    for (let i = 0; i < 3; i++) {
+      const before = checkouts;
+      await readNow();
+      await sleep(600);
+      expect(checkouts - before).toBe(1);
+    }
+    controller.abort();
+    await running;
+    await store.close();
+    await reads.end();
+  });
+
   it('answers a read-now only once the events committed before it were taken', async () => {
     // Polls once a minute; the appends' announcements may wake it too, but an answer must not
     // come before a read begun after the call, and its events taken by a slow consumer.
