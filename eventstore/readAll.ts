@@ -37,8 +37,8 @@ export const readAll = async (sql: Sql, options: ReadAllOptions): Promise<ReadAl
     conditions.push(`e.category = any($${params.length}::text[])`);
   }
   // A named statement, one per shape of filter: parsed once per connection. Parsing is most of
-  // the cost of a live reader's read, which usually finds nothing new (about 240 µs of the
-  // server's CPU unnamed, 55 named).
+  // the cost of a live reader's read, which usually finds nothing new (about 240 µs of
+  // PostgreSQL's CPU unnamed, 55 named).
   const { rows } = await sql.query<StoredEvent & { bound: number }>({
     name: `hindsight_read_all${eventTypes?.length ? '_types' : ''}${categories?.length ? '_categories' : ''}`,
     text: /* sql */ `

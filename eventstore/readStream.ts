@@ -34,7 +34,7 @@ export const readStream = async (
     throw new ValidationError('from_version', `must be a non-negative integer, got ${fromVersion}`);
   }
   const forwards = direction === 'forwards';
-  // Named, one per direction: parsed once per connection (220 µs of the server's CPU unnamed).
+  // Named, one per direction: parsed once per connection (220 µs of PostgreSQL's CPU unnamed).
   const { rows } = await sql.query<StoredEvent & { version: number }>({
     name: `hindsight_read_stream_${forwards ? 'forwards' : 'backwards'}`,
     text: /* sql */ `
