@@ -57,8 +57,6 @@ export async function* followLog(
   let covered: ReadRequest[] = [];
   let stopped: Error | null = null;
   let ended = false;
-  // Pokes count in the watch's generation too, but announce no commit: told apart by number.
-  let pokes = 0;
   readNow?.(
     () =>
       new Promise<Position>((resolve, reject) => {
@@ -67,7 +65,6 @@ export async function* followLog(
           return;
         }
         requested.push({ resolve, reject });
-        pokes += 1;
         watch.poke();
       }),
   );
@@ -79,7 +76,6 @@ export async function* followLog(
     while (!signal?.aborted) {
       // Read the generation before the page, so a commit during the read is never waited out.
       const generation = watch.generation();
-      const poked = pokes;
       if (requested.length > 0) {
         covered = covered.concat(requested);
         requested = [];
@@ -107,15 +103,15 @@ export async function* followLog(
         for (const request of done) request.resolve(checkpoint);
       }
       if (page.events.length > 0) retryMs = 0;
-      // Asked for while this page was read: read again at once.
+      // Asked for while this page was read: read again at once. (A request during the wait
+      // ends it through `poke`, which is no announcement.)
       if (requested.length === 0) {
         await watch.waitForChange(generation, retryMs || pollIntervalMs, signal);
       }
       // An announced commit can stay below the horizon while an older transaction is still
       // open (another append, or an autovacuum ANALYZE, which announces nothing when it ends):
-      // re-read soon after one. A read asked for is not one: it reads once.
-      const announced = watch.generation() - generation > pokes - poked;
-      if (announced) retryMs = FIRST_RETRY_MS;
+      // re-read soon after one.
+      if (watch.generation() !== generation) retryMs = FIRST_RETRY_MS;
       else if (retryMs > 0) retryMs = retryMs * 2 >= pollIntervalMs ? 0 : retryMs * 2;
     }
   } catch (error) {

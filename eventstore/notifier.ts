@@ -56,11 +56,11 @@ export const decodeChange = (payload: string | undefined): LogChange => {
 
 /** One live reader's view of the notifications: the changes that concern its filter. */
 export interface LogWatch {
-  /** Changes whenever an append the reader may want may have committed, or on `poke`. */
+  /** Changes whenever an append the reader may want may have committed. */
   generation(): number;
   /** Resolves once the generation differs from `since`, after `timeoutMs`, or on abort. */
   waitForChange(since: number, timeoutMs: number, signal?: AbortSignal): Promise<void>;
-  /** Counts as a change: e.g. a caller needs the reader to read again now. */
+  /** Ends a wait at once without counting as a change: a caller needs a read now. */
   poke(): void;
   close(): void;
 }
@@ -115,18 +115,21 @@ export const createLogNotifier = (
     watch: (filter) => {
       let generation = 0;
       const waiters = new Set<() => void>();
+      const wakeAll = (): void => {
+        for (const wake of waiters) wake();
+        waiters.clear();
+      };
       const entry = {
         filter,
         bump: () => {
           generation += 1;
-          for (const wake of waiters) wake();
-          waiters.clear();
+          wakeAll();
         },
       };
       watches.add(entry);
       return {
         generation: () => generation,
-        poke: entry.bump,
+        poke: wakeAll,
         waitForChange: (since, timeoutMs, signal) => {
           ensureListening();
           if (generation !== since || signal?.aborted || closed) return Promise.resolve();

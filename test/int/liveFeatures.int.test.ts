@@ -2,12 +2,20 @@
 // call, concurrent calls share the follower's reads, and a follower that lags or stops makes
 // calls fail with UNAVAILABLE (naming why) instead of answering from a stale state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';
-import { createClient, createPool } from '../../eventstore/pool.js';
 import { defineFeatureView } from '../../ml/featureView.js';
-import { createLiveFeatures, type LiveFeatures } from '../../serving/liveFeatures.js';
+import {
+  createLiveFeatures,
+  type LiveFeatures,
+  type LiveFeaturesOptions,
+} from '../../serving/liveFeatures.js';
 import { ServingError } from '../../serving/servingError.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import {
+  createTestDatabase,
+  storeCountingReads,
+  type StoreCountingReads,
+  type TestDatabase,
+} from '../support/database.js';
+import { rejectionOf } from '../support/thrown.js';
 
 /** Counts each entity's `Counted` events; `Closed` forgets the entity. */
 const countingView = defineFeatureView<{ counts: Map<string, number> }>({
@@ -31,20 +39,25 @@ const countingView = defineFeatureView<{ counts: Map<string, number> }>({
 const counted = (entity: string, n: number) =>
   Array.from({ length: n }, () => ({ type: 'Counted', data: { entity } }));
 
-/** A store of its own whose log reads go through `reads`, never woken by polling. */
-const storeReadingThrough = (db: TestDatabase, reads: ReturnType<typeof createPool>): EventStore =>
-  createEventStore({
-    pool: db.pool,
-    logReadPool: reads,
-    listenClient: () => createClient(db.url),
-    pollIntervalMs: 60_000,
-  });
-
-const thrown = async (promise: Promise<unknown>): Promise<unknown> =>
-  promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
+/**
+ * Live features over a store of their own whose log reads go through a pool of `connections`,
+ * closed after `body` whatever it does to them.
+ */
+const withLiveFeatures = async (
+  db: TestDatabase,
+  connections: number,
+  options: Omit<LiveFeaturesOptions<unknown>, 'store' | 'view'>,
+  body: (following: StoreCountingReads & { live: LiveFeatures }) => Promise<void>,
+): Promise<void> => {
+  const counting = storeCountingReads(db, connections);
+  const live = await createLiveFeatures({ ...options, store: counting.store, view: countingView });
+  try {
+    await body({ ...counting, live });
+  } finally {
+    await live.close();
+    await counting.close();
+  }
+};
 
 describe('live features', () => {
   let db: TestDatabase;
@@ -56,16 +69,11 @@ describe('live features', () => {
   });
 
   it('answers every call with every event committed before it, sharing reads', async () => {
-    const reads = createPool({ connectionString: db.url, max: 2 });
-    let checkouts = 0;
-    reads.on('acquire', () => (checkouts += 1));
-    const store = storeReadingThrough(db, reads);
-    const live = await createLiveFeatures({ store, view: countingView });
-    try {
+    await withLiveFeatures(db, 2, {}, async ({ live, checkouts }) => {
       // Noise of other types between the counted events: the follower sleeps through it.
       let expected = 0;
       let calls = 0;
-      const before = checkouts;
+      const before = checkouts();
       for (let round = 0; round < 15; round++) {
         await db.store.append(`count-${round % 3}`, counted('a', 3));
         await db.store.append(`noise-${round}`, [{ type: 'Other', data: { round } }]);
@@ -80,24 +88,17 @@ describe('live features', () => {
         }
       }
       // 8 concurrent calls share reads: far fewer reads than calls.
-      expect(checkouts - before).toBeLessThan(calls / 2);
+      expect(checkouts() - before).toBeLessThan(calls / 2);
 
       await db.store.append('count-0', [{ type: 'Closed', data: { entity: 'a' } }]);
       expect((await live.featuresNow('a')).features).toBeNull();
       await db.store.append('count-1', counted('b', 2));
       expect(await live.openEntities()).toMatchObject({ entities: ['b'] });
-    } finally {
-      await live.close();
-      await store.close();
-      await reads.end();
-    }
+    });
   });
 
   it('fails with UNAVAILABLE while its follower cannot read, and answers once it can', async () => {
-    const reads = createPool({ connectionString: db.url, max: 1 });
-    const store = storeReadingThrough(db, reads);
-    const live = await createLiveFeatures({ store, view: countingView, maxWaitMs: 300 });
-    try {
+    await withLiveFeatures(db, 1, { maxWaitMs: 300 }, async ({ live, reads }) => {
       await db.store.append('count-9', counted('c', 1));
       expect((await live.featuresNow('c')).features).toEqual({ count: 1 });
 
@@ -105,56 +106,43 @@ describe('live features', () => {
       const held = await reads.connect();
       await db.store.append('count-9', counted('c', 1));
       const started = Date.now();
-      const error = await thrown(live.featuresNow('c'));
-      expect(error).toBeInstanceOf(ServingError);
+      const error = await rejectionOf(ServingError, live.featuresNow('c'));
       expect(error).toMatchObject({ code: 'UNAVAILABLE' });
-      expect((error as Error).message).toMatch(
+      expect(error.message).toMatch(
         /live features of view 'live_counting' lag: it has not read the log to its end within 300 ms/,
       );
       expect(Date.now() - started).toBeGreaterThanOrEqual(290);
 
       held.release();
       expect((await live.featuresNow('c')).features).toEqual({ count: 2 });
-    } finally {
-      await live.close();
-      await store.close();
-      await reads.end();
-    }
+    });
   });
 
   it('fails with UNAVAILABLE naming the cause once its follower stops', async () => {
-    const reads = createPool({ connectionString: db.url, max: 1 });
-    const store = storeReadingThrough(db, reads);
     const failures: unknown[] = [];
-    let live: LiveFeatures | undefined;
-    try {
-      live = await createLiveFeatures({
-        store,
-        view: countingView,
-        onError: (error) => failures.push(error),
-      });
+    const onError = (error: unknown): void => {
+      failures.push(error);
+    };
+    await withLiveFeatures(db, 1, { onError }, async ({ live, reads }) => {
       expect((await live.featuresNow('b')).features).toEqual({ count: 2 });
       await reads.end(); // its next read fails
       for (let i = 0; i < 2; i++) {
         // The first call's read meets the failure; the second comes after it.
-        const error = await thrown(live.featuresNow('b'));
+        const error = await rejectionOf(ServingError, live.featuresNow('b'));
         expect(error).toMatchObject({ code: 'UNAVAILABLE' });
-        expect((error as Error).message).toMatch(
+        expect(error.message).toMatch(
           /live features of view 'live_counting' lag: it stopped: .*pool/i,
         );
       }
       expect(failures).toHaveLength(1);
-    } finally {
-      await live?.close();
-      await store.close();
-    }
+    });
   });
 
   it('refuses calls once closed', async () => {
     const live = await createLiveFeatures({ store: db.store, view: countingView });
     await live.close();
-    const error = await thrown(live.featuresNow('b'));
+    const error = await rejectionOf(ServingError, live.featuresNow('b'));
     expect(error).toMatchObject({ code: 'UNAVAILABLE' });
-    expect((error as Error).message).toContain('it stopped: closed');
+    expect(error.message).toContain('it stopped: closed');
   });
 });

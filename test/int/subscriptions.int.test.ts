@@ -8,9 +8,9 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { SubscribeResponse } from '../../gen/hindsight/v1/eventstore.js';
 import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';
-import { createClient, createPool } from '../../eventstore/pool.js';
-import type { NewEvent, Position } from '../../eventstore/types.js';
-import type { TestDatabase } from '../support/database.js';
+import { createClient } from '../../eventstore/pool.js';
+import type { NewEvent, Position, StoredEvent } from '../../eventstore/types.js';
+import { storeCountingReads, type TestDatabase } from '../support/database.js';
 import { useDatabaseAndServer } from '../support/grpcServer.js';
 import { sleep, waitFor } from '../support/wait.js';
 
@@ -40,6 +40,33 @@ const lastTransactions = async (db: TestDatabase, ids: readonly string[]): Promi
       [ids],
     )
   ).rows.map((r) => Number(r.tx));
+
+/** Follows the log from its start, handing each page of events to `take` before the next. */
+const startFollowing = (
+  store: EventStore,
+  filter: Omit<Parameters<EventStore['follow']>[0], 'after' | 'signal' | 'readNow'>,
+  take: (events: StoredEvent[]) => unknown = () => undefined,
+): { readNow: () => Promise<Position>; stop: () => Promise<void> } => {
+  let readNow = (): Promise<Position> => Promise.reject(new Error('not started'));
+  const controller = new AbortController();
+  const running = (async () => {
+    for await (const item of store.follow({
+      ...filter,
+      after: { transactionId: 0, globalPosition: 0 },
+      signal: controller.signal,
+      readNow: (read) => (readNow = read),
+    })) {
+      if (item.kind === 'events') await take(item.events);
+    }
+  })();
+  return {
+    readNow: () => readNow(),
+    stop: async () => {
+      controller.abort();
+      await running;
+    },
+  };
+};
 
 describe('subscriptions', () => {
   const t = useDatabaseAndServer({ pollIntervalMs: 100 });
@@ -234,37 +261,22 @@ describe('subscriptions', () => {
   });
 
   it('sleeps through appends of other types and categories, and reads at once when poked', async () => {
-    // Its own pool, so that every read of the log shows as one checkout; no polling to speak of.
-    const reads = createPool({ connectionString: t.db.url, max: 2 });
-    let checkouts = 0;
-    reads.on('acquire', () => (checkouts += 1));
-    const store = createEventStore({
-      pool: t.db.pool,
-      logReadPool: reads,
-      listenClient: () => createClient(t.db.url),
-      pollIntervalMs: 60_000,
-    });
+    const { store, checkouts, close } = storeCountingReads(t.db);
     const other = createEventStore({
       pool: t.db.pool,
       listenClient: () => createClient(t.db.url),
     });
     const got: string[] = [];
-    let readNow = (): Promise<Position> => Promise.reject(new Error('not started'));
-    const controller = new AbortController();
-    const running = (async () => {
-      for await (const item of store.follow({
-        after: { transactionId: 0, globalPosition: 0 },
-        categories: ['quiet'],
-        eventTypes: ['Ticked'],
-        signal: controller.signal,
-        readNow: (read) => (readNow = read),
-      })) {
-        if (item.kind === 'events') got.push(...item.events.map((e) => e.eventId));
-      }
-    })();
+    const follower = startFollowing(
+      store,
+      { categories: ['quiet'], eventTypes: ['Ticked'] },
+      (events) => {
+        got.push(...events.map((e) => e.eventId));
+      },
+    );
     await sleep(300); // caught up and waiting
 
-    const before = checkouts;
+    const before = checkouts();
     // Another category through this store (woken locally) and through another (NOTIFY), and
     // this category with another type.
     for (let i = 0; i < 10; i++) {
@@ -273,13 +285,13 @@ describe('subscriptions', () => {
       await other.append('quiet-1', [{ type: 'Tocked', data: { i } }]);
     }
     await sleep(300);
-    expect(checkouts).toBe(before);
+    expect(checkouts()).toBe(before);
     expect(got).toEqual([]);
 
     // Asked to, it reads at once, up to the horizon as of the call.
     const horizon = (await store.cut()).transactionId;
-    const read = await readNow();
-    expect(checkouts).toBeGreaterThan(before);
+    const read = await follower.readNow();
+    expect(checkouts()).toBeGreaterThan(before);
     expect(read.transactionId).toBeGreaterThanOrEqual(horizon);
 
     const started = Date.now();
@@ -288,76 +300,41 @@ describe('subscriptions', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(got).toEqual(eventIds);
 
-    controller.abort();
-    await running;
-    await expect(readNow()).rejects.toThrow('the log reader stopped');
-    await store.close();
+    await follower.stop();
+    await expect(follower.readNow()).rejects.toThrow('the log reader stopped');
+    await close();
     await other.close();
-    await reads.end();
   });
 
   it('reads once per read-now, without the re-reads that follow an announced commit', async () => {
-    const reads = createPool({ connectionString: t.db.url, max: 2 });
-    let checkouts = 0;
-    reads.on('acquire', () => (checkouts += 1));
-    const store = createEventStore({
-      pool: t.db.pool,
-      logReadPool: reads,
-      listenClient: () => createClient(t.db.url),
-      pollIntervalMs: 60_000,
-    });
-    let readNow = (): Promise<Position> => Promise.reject(new Error('not started'));
-    const controller = new AbortController();
-    const running = (async () => {
-      for await (const item of store.follow({
-        after: { transactionId: 0, globalPosition: 0 },
-        categories: ['unread'],
-        signal: controller.signal,
-        readNow: (read) => (readNow = read),
-      })) {
-        void item;
-      }
-    })();
-    await readNow();
+    const { store, checkouts, close } = storeCountingReads(t.db);
+    const follower = startFollowing(store, { categories: ['unread'] });
+    await follower.readNow();
     await sleep(600); // past any backoff of the first reads
     for (let i = 0; i < 3; i++) {
-      const before = checkouts;
-      await readNow();
+      const before = checkouts();
+      await follower.readNow();
       await sleep(600);
-      expect(checkouts - before).toBe(1);
+      expect(checkouts() - before).toBe(1);
     }
-    controller.abort();
-    await running;
-    await store.close();
-    await reads.end();
+    await follower.stop();
+    await close();
   });
 
   it('answers a read-now only once the events committed before it were taken', async () => {
-    // Polls once a minute; the appends' announcements may wake it too, but an answer must not
-    // come before a read begun after the call, and its events taken by a slow consumer.
-    const store = createEventStore({
-      pool: t.db.pool,
-      listenClient: () => createClient(t.db.url),
-      pollIntervalMs: 60_000,
-    });
+    // The appends' announcements may wake it too, but an answer must not come before a read
+    // begun after the call, and its events taken by a slow consumer.
+    const { store, close } = storeCountingReads(t.db);
     const taken: string[] = [];
-    let readNow = (): Promise<Position> => Promise.reject(new Error('not started'));
-    const controller = new AbortController();
-    const running = (async () => {
-      for await (const item of store.follow({
-        after: { transactionId: 0, globalPosition: 0 },
-        categories: ['asked'],
-        signal: controller.signal,
-        batchSize: 7,
-        readNow: (read) => (readNow = read),
-      })) {
-        if (item.kind === 'events') {
-          await sleep(5); // a slow consumer: the answer must wait for it
-          taken.push(...item.events.map((e) => e.eventId));
-        }
-      }
-    })();
-    await readNow();
+    const follower = startFollowing(
+      store,
+      { categories: ['asked'], batchSize: 7 },
+      async (events) => {
+        await sleep(5); // a slow consumer: the answer must wait for it
+        taken.push(...events.map((e) => e.eventId));
+      },
+    );
+    await follower.readNow();
     for (let round = 0; round < 5; round++) {
       // Several pages' worth, through another store.
       const ids: string[] = [];
@@ -365,7 +342,11 @@ describe('subscriptions', () => {
         ids.push(...(await t.db.store.append(`asked-${round}`, batch(5, `r${round}`))).eventIds);
       }
       // Concurrent calls share reads; each sees everything committed before it.
-      const answers = await Promise.all([readNow(), readNow(), readNow()]);
+      const answers = await Promise.all([
+        follower.readNow(),
+        follower.readNow(),
+        follower.readNow(),
+      ]);
       expect(taken).toEqual(expect.arrayContaining(ids));
       for (const answer of answers) {
         expect(answer.transactionId).toBeGreaterThan(
@@ -373,9 +354,8 @@ describe('subscriptions', () => {
         );
       }
     }
-    controller.abort();
-    await running;
-    await store.close();
+    await follower.stop();
+    await close();
   });
 
   it('re-reads soon when an announced commit is still hidden behind an older open transaction', async () => {

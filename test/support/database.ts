@@ -66,3 +66,37 @@ export const createTestDatabase = async (
     },
   };
 };
+
+export interface StoreCountingReads {
+  store: EventStore;
+  /** Its own pool for reads of the log: every read is one checkout of it. */
+  reads: pg.Pool;
+  checkouts: () => number;
+  close: () => Promise<void>;
+}
+
+/**
+ * An event store on `db` whose log reads go through a pool of their own (`connections`), so
+ * that every read shows as one checkout; it polls once a minute, so only notifications and
+ * requests make it read.
+ */
+export const storeCountingReads = (db: TestDatabase, connections = 2): StoreCountingReads => {
+  const reads = createPool({ connectionString: db.url, max: connections });
+  let checkouts = 0;
+  reads.on('acquire', () => (checkouts += 1));
+  const store = createEventStore({
+    pool: db.pool,
+    logReadPool: reads,
+    listenClient: () => createClient(db.url),
+    pollIntervalMs: 60_000,
+  });
+  return {
+    store,
+    reads,
+    checkouts: () => checkouts,
+    close: async () => {
+      await store.close();
+      if (!reads.ended) await reads.end();
+    },
+  };
+};

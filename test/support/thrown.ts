@@ -15,3 +15,16 @@ export const thrownBy = <E extends Error>(
   expect(thrown).toBeInstanceOf(kind);
   return thrown as E;
 };
+
+/** Awaits `promise`, which must reject with an instance of `kind`, and returns that error. */
+export const rejectionOf = async <E extends Error>(
+  kind: new (...args: never[]) => E,
+  promise: Promise<unknown>,
+): Promise<E> => {
+  const rejected = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(rejected).toBeInstanceOf(kind);
+  return rejected as E;
+};
