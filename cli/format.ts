@@ -1,4 +1,5 @@
 // Parsing and printing for the events commands.
+import { shownPayloadOfText } from '../eventstore/index.js';
 import type { Position, RecordedEvent } from '../gen/hindsight/v1/eventstore.js';
 import { UsageError } from './errors.js';
 
@@ -46,8 +47,9 @@ export const eventToJson = (event: RecordedEvent): Record<string, unknown> => ({
   schemaVersion: event.schemaVersion,
   occurredAt: new Date(event.occurredAtMs).toISOString(),
   recordedAt: new Date(event.recordedAtMs).toISOString(),
-  data: JSON.parse(decoder.decode(event.data)) as unknown,
-  metadata: JSON.parse(decoder.decode(event.metadata)) as unknown,
+  // A payload too deeply nested to print as JSON (stored before the limit) shows as a marker.
+  data: shownPayloadOfText(decoder.decode(event.data)),
+  metadata: shownPayloadOfText(decoder.decode(event.metadata)),
 });
 
 export const printEvent = (event: RecordedEvent, json: boolean): void => {

@@ -73,6 +73,7 @@ export const openEventStore = async (
     logReadPool,
     listenClient: () => createClient(url, 'hindsight-listen'),
     pollIntervalMs: config.HINDSIGHT_POLL_INTERVAL_MS,
+    maxJsonDepth: config.HINDSIGHT_MAX_JSON_DEPTH,
     upcasters: builtInUpcasters(),
     onError: (error) =>
       logger.warn({ err: error }, 'event notification connection failed; polling'),

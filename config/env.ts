@@ -39,6 +39,8 @@ export const configSchema = z
     ),
     HINDSIGHT_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
     HINDSIGHT_POLL_INTERVAL_MS: positiveInt.max(60_000).default(500),
+    // Deeper is refused at append (INVALID_ARGUMENT); JSON tools recurse, so keep it modest.
+    HINDSIGHT_MAX_JSON_DEPTH: positiveInt.max(1000).default(64),
     HINDSIGHT_LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),

@@ -11,6 +11,7 @@ import {
   prepareEvents,
   validateExpectedVersion,
   validateStreamId,
+  type AppendLimits,
   type PreparedEvent,
 } from './validation.js';
 
@@ -48,10 +49,11 @@ export const appendToStream = async (
   streamId: string,
   events: readonly NewEvent[],
   expected: ExpectedVersion = { kind: 'any' },
+  limits: AppendLimits = {},
 ): Promise<AppendResult> => {
   validateStreamId(streamId);
   validateExpectedVersion(expected);
-  const prepared = prepareEvents(events);
+  const prepared = prepareEvents(events, limits);
   let row: AppendRow | undefined;
   const batch = encodeBatch(prepared);
   try {

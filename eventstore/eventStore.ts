@@ -103,6 +103,8 @@ export interface EventStoreDeps {
   onError?: (error: Error) => void;
   /** Upcasters for reads and for checking appended schema versions; default none. */
   upcasters?: UpcasterRegistry;
+  /** How deeply appended data and metadata may nest; default DEFAULT_MAX_JSON_DEPTH (64). */
+  maxJsonDepth?: number;
 }
 
 export interface SnapshotTaken {
@@ -134,6 +136,7 @@ export const createEventStore = ({
   pollIntervalMs = 500,
   onError,
   upcasters = NO_UPCASTERS,
+  maxJsonDepth,
 }: EventStoreDeps): EventStore => {
   const notifier: LogNotifier = createLogNotifier(listenClient, onError);
   const announce = createCommitAnnouncer(pool, onError);
@@ -153,7 +156,7 @@ export const createEventStore = ({
     upcasters,
     append: async (streamId, events, expected) => {
       if (upcast) checkSchemaVersions(upcasters, events);
-      const result = await appendToStream(pool, streamId, events, expected);
+      const result = await appendToStream(pool, streamId, events, expected, { maxJsonDepth });
       if (!result.duplicate) {
         const appended = {
           eventTypes: new Set(events.map((event) => event.type)),

@@ -4,6 +4,7 @@ export { createEventStore, type EventStore, type EventStoreDeps } from './eventS
 export { createPool, createClient } from './pool.js';
 export { migrate } from './schema/migrate.js';
 export { categoryOf } from './validation.js';
+export { shownPayload, shownPayloadOfText, type PayloadNotShown } from './shownPayload.js';
 export * from './aggregates/index.js';
 export * from './upcasting/index.js';
 export { stateFromJson, stateToJson } from './stateJson.js';

@@ -22,6 +22,8 @@ const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
 const MIN_TIME = Date.UTC(1900, 0, 1);
 const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const MAX_METADATA_STRING = 200;
+/** How deeply event data and metadata may nest (objects and arrays); deeper is refused. */
+export const DEFAULT_MAX_JSON_DEPTH = 64;
 
 /** A decoding error (U+FFFD) means the client sent bytes that are not UTF-8. */
 const checkText = (field: string, value: string): void => {
@@ -126,6 +128,34 @@ export const validateExpectedVersion = (expected: ExpectedVersion): ExpectedVers
 const isPlainObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * The first nesting level of a JSON value beyond `maxDepth` (the top object is level 1), or
+ * null. Walks with its own stack, never recursion: hostile nesting cannot exhaust the call stack,
+ * and a cycle stops at the limit.
+ */
+export const nestingBeyond = (value: unknown, maxDepth: number): number | null => {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 1 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (typeof item.value !== 'object' || item.value === null) continue;
+    if (item.depth > maxDepth) return item.depth;
+    const children = Array.isArray(item.value) ? item.value : Object.values(item.value);
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null)
+        stack.push({ value: child, depth: item.depth + 1 });
+    }
+  }
+  return null;
+};
+
+const checkDepth = (value: unknown, field: string, maxDepth: number): void => {
+  if (nestingBeyond(value, maxDepth) !== null) {
+    throw new ValidationError(
+      field,
+      `nests objects and arrays more than ${maxDepth} levels deep (HINDSIGHT_MAX_JSON_DEPTH)`,
+    );
+  }
+};
+
 /** Parses JSON text that must hold an object. */
 export const parseJsonObject = (text: string, field: string): JsonObject => {
   // The text was decoded strictly by the caller: U+FFFD here is a real character, not a decoding error.
@@ -155,9 +185,14 @@ export interface PreparedEvent {
   occurredAt: number | null;
 }
 
-const validateMetadata = (metadata: EventMetadata | undefined, field: string): string => {
+const validateMetadata = (
+  metadata: EventMetadata | undefined,
+  field: string,
+  maxDepth: number,
+): string => {
   if (metadata === undefined) return '{}';
   if (!isPlainObject(metadata)) throw new ValidationError(field, 'must be an object');
+  checkDepth(metadata, field, maxDepth);
   for (const key of ['correlation_id', 'causation_id', 'actor'] as const) {
     const value = metadata[key];
     if (value === undefined) continue;
@@ -176,14 +211,15 @@ const validateMetadata = (metadata: EventMetadata | undefined, field: string): s
   return text;
 };
 
-const validateDataJson = (event: NewEvent, field: string): string => {
+const validateDataJson = (event: NewEvent, field: string, maxDepth: number): string => {
   if (event.dataJson !== undefined) {
     if (event.data !== undefined)
       throw new ValidationError(field, 'give data or dataJson, not both');
-    parseJsonObject(event.dataJson, field);
+    checkDepth(parseJsonObject(event.dataJson, field), field, maxDepth);
     return event.dataJson;
   }
   if (!isPlainObject(event.data)) throw new ValidationError(field, 'must be a JSON object');
+  checkDepth(event.data, field, maxDepth);
   const text = JSON.stringify(event.data);
   if (text.includes('\\u0000') && ESCAPED_NUL.test(text)) {
     throw new ValidationError(field, 'contains the character U+0000, which cannot be stored');
@@ -191,7 +227,17 @@ const validateDataJson = (event: NewEvent, field: string): string => {
   return text;
 };
 
-export const prepareEvent = (event: NewEvent, index: number): PreparedEvent => {
+/** Limits on appended events that the operator configures. */
+export interface AppendLimits {
+  /** How deeply data and metadata may nest; default DEFAULT_MAX_JSON_DEPTH. */
+  maxJsonDepth?: number;
+}
+
+export const prepareEvent = (
+  event: NewEvent,
+  index: number,
+  { maxJsonDepth = DEFAULT_MAX_JSON_DEPTH }: AppendLimits = {},
+): PreparedEvent => {
   const at = `events[${index}]`;
   const schemaVersion = event.schemaVersion ?? 1;
   if (!Number.isInteger(schemaVersion) || schemaVersion < 1 || schemaVersion > 1_000_000) {
@@ -217,13 +263,16 @@ export const prepareEvent = (event: NewEvent, index: number): PreparedEvent => {
         : validateEventId(event.eventId, `${at}.event_id`),
     type: validateEventType(event.type, `${at}.type`),
     schemaVersion,
-    dataJson: validateDataJson(event, `${at}.data`),
-    metadataJson: validateMetadata(event.metadata, `${at}.metadata`),
+    dataJson: validateDataJson(event, `${at}.data`, maxJsonDepth),
+    metadataJson: validateMetadata(event.metadata, `${at}.metadata`, maxJsonDepth),
     occurredAt,
   };
 };
 
-export const prepareEvents = (events: readonly NewEvent[]): PreparedEvent[] => {
+export const prepareEvents = (
+  events: readonly NewEvent[],
+  limits: AppendLimits = {},
+): PreparedEvent[] => {
   if (!Array.isArray(events) || events.length === 0) {
     throw new ValidationError('events', 'at least one event is required');
   }
@@ -233,7 +282,7 @@ export const prepareEvents = (events: readonly NewEvent[]): PreparedEvent[] => {
       `at most ${MAX_EVENTS_PER_APPEND} events per append, got ${events.length}`,
     );
   }
-  const prepared = events.map(prepareEvent);
+  const prepared = events.map((event: NewEvent, i) => prepareEvent(event, i, limits));
   const seen = new Set<string>();
   prepared.forEach((event, i) => {
     if (seen.has(event.id)) {

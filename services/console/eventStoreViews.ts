@@ -1,6 +1,7 @@
 // The event store as the console shows it: categories, streams, a stream's events, the latest
 // events and how far each subscription and live evaluation is behind. Every query is bounded by
 // a page size and walks an index (keyset pages, never OFFSET).
+import { shownPayload, shownPayloadOfText } from '../../eventstore/index.js';
 import { validateStreamId } from '../../eventstore/validation.js';
 import type { StoredEvent } from '../../eventstore/types.js';
 import type {
@@ -26,14 +27,6 @@ import {
 const CATEGORY = /^[^\s]{1,200}$/;
 const EVENT_TYPE = /^[A-Za-z0-9_.:-]{1,200}$/;
 
-const parseJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-};
-
 export const eventViewOf = (event: StoredEvent): EventView => ({
   globalPosition: event.globalPosition,
   streamId: event.streamId,
@@ -43,8 +36,8 @@ export const eventViewOf = (event: StoredEvent): EventView => ({
   schemaVersion: event.schemaVersion,
   occurredAt: event.occurredAt,
   recordedAt: event.recordedAt,
-  data: parseJson(event.data),
-  metadata: parseJson(event.metadata),
+  data: shownPayloadOfText(event.data),
+  metadata: shownPayloadOfText(event.metadata),
 });
 
 const isString = (value: unknown): string => {
@@ -220,8 +213,8 @@ export const recentEvents = async (
     schemaVersion: row.schema_version,
     occurredAt: row.occurred_at.getTime(),
     recordedAt: row.recorded_at.getTime(),
-    data: row.data,
-    metadata: row.metadata,
+    data: shownPayload(row.data),
+    metadata: shownPayload(row.metadata),
   }));
   const last = rows[pageSize - 1];
   return {

@@ -378,12 +378,27 @@ describe('gRPC API: bad input is refused with a precise status and writes nothin
       );
     });
 
-    it('refuses JSON nested too deeply for the database, naming the events', async () => {
-      const deep = `{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
-      await refusedAppend(
-        appendRequest({ events: [newEvent({ data: Buffer.from(deep) })] }),
-        'events: cannot be stored',
+    it('refuses data and metadata nested deeper than 64 levels, naming the field', async () => {
+      const nested = (levels: number): Buffer =>
+        Buffer.from(`{"a":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`);
+      for (const levels of [65, 5_000, 20_000]) {
+        await refusedAppend(
+          appendRequest({ events: [newEvent(), newEvent({ data: nested(levels) })] }),
+          'events[1].data: nests objects and arrays more than 64 levels deep',
+        );
+        // Metadata was JSON.stringify'd without a check: a stack overflow, answered INTERNAL.
+        await refusedAppend(
+          appendRequest({ events: [newEvent({ metadata: nested(levels) })] }),
+          'events[0].metadata: nests objects and arrays more than 64 levels deep',
+        );
+      }
+      const result = await calls.append(
+        appendRequest({
+          streamId: 'edge-deep',
+          events: [newEvent({ data: nested(64), metadata: nested(64) })],
+        }),
       );
+      expect(result.streamVersion).toBe(1);
     });
 
     it('accepts a real U+FFFD character and a literal backslash-u0000 text', async () => {

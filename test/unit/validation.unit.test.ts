@@ -12,6 +12,7 @@ import {
   MAX_EVENTS_PER_APPEND,
   MAX_STREAM_ID_LENGTH,
   categoryOf,
+  nestingBeyond,
   parseJsonObject,
   prepareEvents,
   validateEventId,
@@ -490,6 +491,56 @@ describe('prepareEvents', () => {
       const [prepared] = prepareEvents([event({ metadata: { note: '\\u0000' } })]);
       expect(JSON.parse(prepared?.metadataJson ?? '')).toEqual({ note: '\\u0000' });
     });
+  });
+});
+
+describe('nesting depth', () => {
+  const event = (overrides: Partial<NewEvent> = {}): NewEvent => ({
+    type: 'ThingHappened',
+    data: { n: 1 },
+    ...overrides,
+  });
+  /** `{ a: { a: … 1 } }` with `levels` objects, built without recursion. */
+  const nested = (levels: number): JsonObject => {
+    let value: JsonObject = { a: 1 };
+    for (let i = 1; i < levels; i += 1) value = { a: value };
+    return value;
+  };
+
+  it('finds the first level beyond the limit without recursion, even 1,000,000 deep', () => {
+    expect(nestingBeyond(nested(64), 64)).toBeNull();
+    expect(nestingBeyond(nested(65), 64)).toBe(65);
+    expect(nestingBeyond(nested(1_000_000), 64)).toBe(65);
+    expect(nestingBeyond({ a: [[[1]]], b: 'x' }, 3)).toBe(4);
+    expect(nestingBeyond({ a: [1, 'two', null] }, 2)).toBeNull();
+  });
+
+  it('stops at the limit on a cycle', () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(nestingBeyond(cycle, 64)).toBe(65);
+  });
+
+  it.each([
+    ['data', { data: nested(65) }],
+    ['data', { data: undefined, dataJson: JSON.stringify(nested(65)) }],
+    ['data', { data: undefined, dataJson: `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}` }],
+    ['metadata', { metadata: nested(65) }],
+    ['metadata', { metadata: nested(200_000) }],
+  ])('refuses %s nested deeper than 64 levels by default', (field, overrides) => {
+    const error = validationError(() => prepareEvents([event(), event(overrides)]));
+    expect(error.field).toBe(`events[1].${field}`);
+    expect(error.message).toContain('more than 64 levels deep');
+  });
+
+  it('accepts 64 levels, and follows a configured limit', () => {
+    expect(() => prepareEvents([event({ data: nested(64), metadata: nested(64) })])).not.toThrow();
+    expect(() => prepareEvents([event({ data: nested(11) })], { maxJsonDepth: 10 })).toThrow(
+      'more than 10 levels deep',
+    );
+    expect(() =>
+      prepareEvents([event({ data: nested(100) })], { maxJsonDepth: 100 }),
+    ).not.toThrow();
   });
 });
 
