@@ -18,8 +18,8 @@ import type {
   NewEvent,
   Position,
   ReadAllPage,
-  StoredEvent,
   StreamInfo,
+  UpcastFailureOption,
 } from './types.js';
 import { categoryOf, validateFilter, validatePosition } from './validation.js';
 import {
@@ -36,7 +36,6 @@ import {
   type DueStream,
   type SnapshotStats,
 } from './aggregates/snapshots.js';
-import { ValidationError } from './errors.js';
 import {
   latestViewSnapshot,
   loadViewSnapshotState,
@@ -46,6 +45,17 @@ import {
   type ViewSnapshotRecord,
 } from './viewSnapshots.js';
 import { NO_UPCASTERS, type UpcasterRegistry } from './upcasting/upcasters.js';
+import { createReadUpcaster, skipUpcastFailures } from './upcasting/upcastForReads.js';
+import { checkUpcastable } from './upcasting/checkUpcastable.js';
+import {
+  countQuarantined,
+  listQuarantined,
+  recordQuarantined,
+  type ListQuarantinedOptions,
+  type QuarantineKey,
+  type QuarantinedEventEntry,
+  type QuarantinedEventRecord,
+} from './quarantine.js';
 
 export interface EventStore {
   append(
@@ -53,9 +63,15 @@ export interface EventStore {
     events: readonly NewEvent[],
     expected?: ExpectedVersion,
   ): Promise<AppendResult>;
-  readStream(streamId: string, options?: ReadStreamOptions): Promise<StreamSlice>;
-  readAll(options: ReadAllOptions): Promise<ReadAllPage>;
-  follow(options: Omit<FollowOptions, 'pollIntervalMs'>): AsyncGenerator<FollowItem>;
+  /** Reads never fail on a poison event: see `UpcastFailureOption`. */
+  readStream(
+    streamId: string,
+    options?: ReadStreamOptions & UpcastFailureOption,
+  ): Promise<StreamSlice>;
+  readAll(options: ReadAllOptions & UpcastFailureOption): Promise<ReadAllPage>;
+  follow(
+    options: Omit<FollowOptions, 'pollIntervalMs' | 'upcast'> & UpcastFailureOption,
+  ): AsyncGenerator<FollowItem>;
   subscribe(options: Omit<SubscriptionOptions, 'pollIntervalMs'>): Subscription;
   cut(): Promise<Cut>;
   countEvents(options: CountEventsOptions): Promise<number>;
@@ -67,6 +83,12 @@ export interface EventStore {
   saveCheckpoint(name: string, position: Position): Promise<void>;
   /** The upcasters every read applies: events come back at their type's latest version. */
   readonly upcasters: UpcasterRegistry;
+  /** Events feature views went on without (see quarantine.ts). */
+  quarantine: {
+    record(key: QuarantineKey, events: readonly QuarantinedEventRecord[]): Promise<number>;
+    count(key: QuarantineKey, belowTransactionId: number): Promise<number>;
+    list(options?: ListQuarantinedOptions): Promise<QuarantinedEventEntry[]>;
+  };
   loadAggregate<State>(
     aggregate: Aggregate<State>,
     streamId: string,
@@ -115,20 +137,6 @@ export interface SnapshotTaken {
   eventsReplayed: number;
 }
 
-/** An appended version above the latest its type knows is refused: no reader could upcast it. */
-const checkSchemaVersions = (upcasters: UpcasterRegistry, events: readonly NewEvent[]): void => {
-  events.forEach((event, index) => {
-    const latest = upcasters.latestVersion(event.type);
-    const version = event.schemaVersion ?? 1;
-    if (latest !== undefined && version > latest) {
-      throw new ValidationError(
-        `events[${index}].schema_version`,
-        `${event.type} has no schema version ${version}: its latest is ${latest}`,
-      );
-    }
-  });
-};
-
 export const createEventStore = ({
   pool,
   logReadPool = pool,
@@ -141,11 +149,12 @@ export const createEventStore = ({
   const notifier: LogNotifier = createLogNotifier(listenClient, onError);
   const announce = createCommitAnnouncer(pool, onError);
   const upcast = upcasters.eventTypes.length > 0 ? upcasters.upcastStored : undefined;
-  const upcastAll = (events: StoredEvent[]): StoredEvent[] =>
-    upcast ? events.map(upcast) : events;
+  // Reads flag (or skip) a poison event; aggregates stay strict: a snapshot must never cache a
+  // state that left an event out.
+  const forReads = upcast && createReadUpcaster(upcasters);
   const readStreamUpcast = async (streamId: string, options?: ReadStreamOptions) => {
     const slice = await readStream(pool, streamId, options);
-    return { ...slice, events: upcastAll(slice.events) };
+    return upcast ? { ...slice, events: slice.events.map(upcast) } : slice;
   };
   const load = <State>(
     aggregate: Aggregate<State>,
@@ -155,7 +164,7 @@ export const createEventStore = ({
   return {
     upcasters,
     append: async (streamId, events, expected) => {
-      if (upcast) checkSchemaVersions(upcasters, events);
+      if (upcast) checkUpcastable(upcasters, streamId, events);
       const result = await appendToStream(pool, streamId, events, expected, { maxJsonDepth });
       if (!result.duplicate) {
         const appended = {
@@ -167,19 +176,28 @@ export const createEventStore = ({
       }
       return result;
     },
-    readStream: readStreamUpcast,
-    readAll: async (options) => {
+    readStream: async (streamId, { skipUpcastFailures: skip, ...options } = {}) => {
+      const slice = await readStream(pool, streamId, options);
+      return forReads ? { ...slice, events: forReads.page(slice.events, skip) } : slice;
+    },
+    readAll: async ({ skipUpcastFailures: skip, ...options }) => {
       validatePosition(options.after, 'after');
       const page = await readAll(logReadPool, validateFilter(options) as ReadAllOptions);
-      return upcast ? { ...page, events: page.events.map(upcast) } : page;
+      return forReads ? { ...page, events: forReads.page(page.events, skip) } : page;
     },
     follow: (options) => {
       validatePosition(options.after, 'after');
       validateFilter(options);
-      return followLog(logReadPool, notifier, { ...options, pollIntervalMs, upcast });
+      const { skipUpcastFailures: skip, ...rest } = options;
+      const items = followLog(logReadPool, notifier, {
+        ...rest,
+        pollIntervalMs,
+        upcast: forReads?.one,
+      });
+      return forReads && skip ? skipUpcastFailures(items) : items;
     },
     subscribe: (options) =>
-      subscribe(logReadPool, notifier, { ...options, pollIntervalMs, upcast }),
+      subscribe(logReadPool, notifier, { ...options, pollIntervalMs, upcast: forReads?.one }),
     loadAggregate: load,
     snapshots: {
       take: async (aggregate, streamId) => {
@@ -202,6 +220,11 @@ export const createEventStore = ({
       save: (key, record) => saveViewSnapshot(pool, key, record),
       latest: (key, atOrBelow) => latestViewSnapshot(pool, key, atOrBelow),
       loadState: (key, cut) => loadViewSnapshotState(pool, key, cut),
+    },
+    quarantine: {
+      record: (key, events) => recordQuarantined(pool, key, events),
+      count: (key, below) => countQuarantined(logReadPool, key, below),
+      list: (options) => listQuarantined(pool, options),
     },
     cut: () => takeCut(pool),
     latestEventTime: (eventTypes) => latestEventTime(logReadPool, eventTypes),

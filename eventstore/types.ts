@@ -75,6 +75,17 @@ export interface StoredEvent {
   metadata: string;
   occurredAt: number;
   recordedAt: number;
+  /**
+   * Set when the upcasters failed on this event (a poison event): it is returned as stored, at
+   * its stored schema version, and this says why. Absent on every event read as usual.
+   */
+  upcastError?: string;
+}
+
+/** What a read does with an event its upcasters fail on. */
+export interface UpcastFailureOption {
+  /** Leave such events out; by default they are returned as stored, with `upcastError` set. */
+  skipUpcastFailures?: boolean;
 }
 
 /** An event as stored, with its payloads parsed. */
