@@ -6,6 +6,7 @@ import { countEvents, type CountEventsOptions } from './countEvents.js';
 import { latestEventTime } from './latestEventTime.js';
 import { takeCut } from './cut.js';
 import { followLog, type FollowItem, type FollowOptions } from './followLog.js';
+import { followLogResiliently } from './followLogResiliently.js';
 import { createCommitAnnouncer, createLogNotifier, type LogNotifier } from './notifier.js';
 import { readAll, type ReadAllOptions } from './readAll.js';
 import { readStream, type ReadStreamOptions, type StreamSlice } from './readStream.js';
@@ -189,7 +190,8 @@ export const createEventStore = ({
       validatePosition(options.after, 'after');
       validateFilter(options);
       const { skipUpcastFailures: skip, ...rest } = options;
-      const items = followLog(logReadPool, notifier, {
+      // A live reader waits out a database outage and goes on from where it was.
+      const items = followLogResiliently((o) => followLog(logReadPool, notifier, o), {
         ...rest,
         pollIntervalMs,
         upcast: forReads?.one,

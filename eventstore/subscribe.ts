@@ -2,6 +2,8 @@
 // checkpoint that is stored after each batch the handler has finished.
 import { loadCheckpoint, saveCheckpoint } from './checkpoints.js';
 import { followLog } from './followLog.js';
+import { followLogResiliently } from './followLogResiliently.js';
+import { retryTransient } from './retryTransient.js';
 import type { LogNotifier } from './notifier.js';
 import type { Sql } from './sql.js';
 import {
@@ -50,9 +52,14 @@ export const subscribe = (
   const abort = new AbortController();
 
   const run = async (): Promise<void> => {
-    const stored = await loadCheckpoint(sql, name);
+    // A database outage pauses the subscription; it goes on from where it was, never
+    // handing the handler an event twice or skipping one.
+    const retry = { signal: abort.signal };
+    const stored = await retryTransient(() => loadCheckpoint(sql, name), retry);
+    const save = (position: Position) =>
+      retryTransient(() => saveCheckpoint(sql, name, position), retry);
     let lastSaved = Date.now();
-    const follow = followLog(sql, notifier, {
+    const follow = followLogResiliently((o) => followLog(sql, notifier, o), {
       ...filter,
       after: stored?.position ?? START,
       batchSize,
@@ -66,12 +73,12 @@ export const subscribe = (
           item.events.map((event) => parseStoredEvent(event)),
           item.checkpoint,
         );
-        await saveCheckpoint(sql, name, item.checkpoint);
+        await save(item.checkpoint);
         lastSaved = Date.now();
       } else if (item.kind === 'caught-up') {
         onCaughtUp?.(item.checkpoint);
       } else if (Date.now() - lastSaved >= idleCheckpointIntervalMs) {
-        await saveCheckpoint(sql, name, item.checkpoint);
+        await save(item.checkpoint);
         lastSaved = Date.now();
       }
     }

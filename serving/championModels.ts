@@ -1,6 +1,7 @@
 // The champion of each registered model, loaded once per version and kept in memory. Where the
 // alias points is looked up again after `aliasTtlMs`, or at once after `invalidate` (the server
 // calls it when a ModelPromoted event shows in the log); concurrent callers share one lookup.
+// While MLflow cannot be reached, the champion last seen (and loaded) goes on serving.
 import { currentChampion } from '../activities/promotion/moveChampion.js';
 import { MODEL_TAGS, readModelArtifact } from '../activities/training/modelLineage.js';
 import { loadModel } from '../ml/trainers/registry.js';
@@ -54,6 +55,9 @@ export const createChampionModels = ({
   now = Date.now,
 }: ChampionModelsOptions): ChampionModels => {
   const aliases = new Map<string, AliasEntry>();
+  // The version each alias was last seen at. While MLflow cannot be reached the alias cannot
+  // move (promotion moves it there), so predictions go on with it.
+  const lastSeen = new Map<string, string>();
   const models = new Map<string, Promise<ChampionModel>>();
 
   const championVersion = async (modelName: string): Promise<string> => {
@@ -119,10 +123,20 @@ export const createChampionModels = ({
           if (aliases.get(modelName) === current) aliases.delete(modelName);
         });
       }
-      return modelOf(modelName, await entry.version);
+      let version: string;
+      try {
+        version = await entry.version;
+      } catch (error) {
+        const last = lastSeen.get(modelName);
+        if (last === undefined || !isMlflowError(error) || !error.retryable) throw error;
+        version = last;
+      }
+      lastSeen.set(modelName, version);
+      return modelOf(modelName, version);
     },
     invalidate: (modelName) => {
       aliases.delete(modelName);
+      lastSeen.delete(modelName);
     },
   };
 };

@@ -13,6 +13,7 @@ import {
   type FeatureView,
   type Features,
 } from '../ml/featureView.js';
+import { isTransientDatabaseError } from '../eventstore/transientErrors.js';
 import { ServingError } from './servingError.js';
 
 export interface LiveFeaturesOptions<State> {
@@ -20,7 +21,10 @@ export interface LiveFeaturesOptions<State> {
   view: FeatureView<State>;
   /** Longest a call waits for the log to be applied up to its start; default 2 s. */
   maxWaitMs?: number;
-  /** A failure of the follower (it stops; calls then fail with it). */
+  /**
+   * A failure of the follower other than a database outage, which it waits out (it stops; calls
+   * then fail with it).
+   */
   onError?: (error: unknown) => void;
 }
 
@@ -144,7 +148,12 @@ export const createLiveFeatures = async <State>({
         },
         (error: unknown) => {
           clearTimeout(timer);
-          reject(stoppedError(error));
+          // The follower waits out a database outage and goes on; only another failure stops it.
+          reject(
+            failure === null && isTransientDatabaseError(error)
+              ? unavailable(`it cannot read the log now: ${describeFailure(error)}`)
+              : stoppedError(error),
+          );
         },
       );
     });

@@ -3,6 +3,8 @@
 // a follower of the promotion events that moves the cache at once, and the predictor.
 import { MODEL_PROMOTED } from '../activities/promotion/recordPromotion.js';
 import type { EventStore } from '../eventstore/eventStore.js';
+import { backoffDelay, retryTransient } from '../eventstore/retryTransient.js';
+import { isTransientDatabaseError } from '../eventstore/transientErrors.js';
 import type { FeatureView } from '../ml/featureView.js';
 import type { MlflowClient } from '../mlflow/index.js';
 import { createChampionModels } from './championModels.js';
@@ -28,18 +30,30 @@ export const startServing = (options: ServingOptions): Serving => {
   const { store, mlflow, onError } = options;
   const models = createChampionModels({ mlflow });
   const lives = new Map<string, { view: FeatureView<unknown>; live: Promise<LiveFeatures> }>();
-  for (const view of options.views) {
-    if (!view.featuresNow) continue;
+  const abort = new AbortController();
+  const restarts = new Set<NodeJS.Timeout>();
+  // A start that failed because the database could not be reached is tried again (capped
+  // backoff) while predictions fail with its error; any other failure stands.
+  const startLive = (view: FeatureView<unknown>, attempt: number): void => {
     const live = createLiveFeatures({ store, view, maxWaitMs: options.maxWaitMs, onError });
-    // A failed start fails each prediction with it; it is reported once here.
-    live.catch(onError);
     lives.set(view.name, { view, live });
+    live.catch((error: unknown) => {
+      onError(error);
+      if (abort.signal.aborted || !isTransientDatabaseError(error)) return;
+      const timer = setTimeout(() => {
+        restarts.delete(timer);
+        if (!abort.signal.aborted) startLive(view, attempt + 1);
+      }, backoffDelay(attempt));
+      restarts.add(timer);
+    });
+  };
+  for (const view of options.views) {
+    if (view.featuresNow) startLive(view, 0);
   }
 
   // A promotion moves the alias: the next prediction looks it up rather than wait out the TTL.
-  const abort = new AbortController();
   const promotions = (async () => {
-    const { transactionId } = await store.cut();
+    const { transactionId } = await retryTransient(() => store.cut(), { signal: abort.signal });
     for await (const item of store.follow({
       after: { transactionId, globalPosition: 0 },
       eventTypes: [MODEL_PROMOTED],
@@ -59,6 +73,7 @@ export const startServing = (options: ServingOptions): Serving => {
     predictor: createPredictor({ store, models, liveFeatures: (name) => lives.get(name) ?? null }),
     close: async () => {
       abort.abort();
+      for (const timer of restarts) clearTimeout(timer);
       await promotions;
       await Promise.all(
         [...lives.values()].map(async ({ live }) => {

@@ -18,6 +18,12 @@ import { builtInViewRegistry } from '../worker.js';
 import { createLogger, type Logger } from '../../config/logger.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../services/grpc/server.js';
 import { startServing } from '../../serving/serving.js';
+import {
+  mlflowProbe,
+  postgresProbe,
+  temporalProbe,
+  watchDependencies,
+} from '../../services/health/index.js';
 import { action } from '../errors.js';
 import {
   openDatabase,
@@ -41,10 +47,28 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
   const database = await openDatabase(config, logger);
   const eventStore = await openEventStore(database.url, config, logger);
   // Lazy: the server starts without Temporal; Pipelines calls answer UNAVAILABLE until it is up.
-  const temporal = Connection.lazy({ address: temporalAddressOf(config) });
+  const temporal = Connection.lazy({
+    address: temporalAddressOf(config),
+    // Back within seconds of Temporal restarting, whatever the length of the outage.
+    channelArgs: { 'grpc.max_reconnect_backoff_ms': 2_000 },
+  });
   const client = new Client({ connection: temporal, namespace: config.TEMPORAL_NAMESPACE });
   const mlflow = createMlflowClient({ trackingUri: mlflowUriOf(config) });
   const aggregates = builtInAggregates();
+  // Health checks get a connection of their own: busy appends never look like an outage.
+  const healthPool = createPool({
+    connectionString: database.url,
+    max: 1,
+    applicationName: 'hindsight-health',
+    statementTimeoutMs: 2_000,
+  });
+  const dependencies = watchDependencies({
+    probes: [postgresProbe(healthPool), temporalProbe(client), mlflowProbe(mlflowUriOf(config))],
+    onChange: (dependency, why) =>
+      why === null
+        ? logger.info({ dependency }, 'dependency is back: its services are SERVING')
+        : logger.warn({ dependency, why }, 'dependency is down: its services are NOT_SERVING'),
+  });
   const views = builtInViewRegistry();
   const serving = startServing({
     store: eventStore.store,
@@ -89,6 +113,7 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
         : undefined,
     shutdownGraceMs: config.HINDSIGHT_SHUTDOWN_GRACE_MS,
     onInternalError: (error) => logger.error({ err: error }, 'internal error in a gRPC call'),
+    dependencies,
   });
   // The console's reads get a pool of their own, with a statement timeout: a page can neither
   // take the appends' connections nor hold one for long.
@@ -103,6 +128,8 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
     await consolePool.end();
     await grpc.shutdown();
     await serving.close();
+    await dependencies.stop();
+    await healthPool.end();
     await temporal.close();
     await eventStore.close();
     await database.stop();

@@ -19,6 +19,8 @@ import { createEventStoreService, type EventStoreServiceDeps } from './eventStor
 import { createModelsService, type ModelsServiceDeps } from './modelsService.js';
 import { createOperationsService, type OperationsServiceDeps } from './operationsService.js';
 import { createPipelinesService, type PipelinesServiceDeps } from './pipelinesService.js';
+import { healthOf, type Dependency } from '../health/dependentServices.js';
+import type { DependencyWatch } from '../health/watchDependencies.js';
 
 export interface GrpcServerOptions {
   store: EventStore;
@@ -39,6 +41,8 @@ export interface GrpcServerOptions {
   /** How long shutdown waits for calls in flight before cancelling them. */
   shutdownGraceMs: number;
   onInternalError: (error: unknown) => void;
+  /** PostgreSQL, Temporal and MLflow as checked: the services needing one that is down are NOT_SERVING. */
+  dependencies?: Pick<DependencyWatch, 'down' | 'onChange'>;
 }
 
 export interface RunningGrpcServer {
@@ -113,6 +117,13 @@ export const startGrpcServer = async (options: GrpcServerOptions): Promise<Runni
   }
   const health = new HealthImplementation(served);
   health.addToServer(server);
+  const showDependencies = (): void => {
+    if (shutdownController.signal.aborted || !options.dependencies) return;
+    const down = new Set<Dependency>(options.dependencies.down().keys());
+    for (const service of Object.keys(served)) health.setStatus(service, healthOf(service, down));
+  };
+  const stopShowingDependencies = options.dependencies?.onChange(showDependencies);
+  showDependencies();
   const protos = loadSync([...protoFiles, healthProto], {
     includeDirs: [protoDir, path.dirname(healthProto)],
   });
@@ -129,6 +140,7 @@ export const startGrpcServer = async (options: GrpcServerOptions): Promise<Runni
     port,
     shutdown: () =>
       (stopping ??= new Promise<void>((resolve) => {
+        stopShowingDependencies?.();
         health.setStatus('', 'NOT_SERVING');
         health.setStatus('hindsight.v1.EventStore', 'NOT_SERVING');
         shutdownController.abort();

@@ -1,0 +1,3 @@
+export * from './dependentServices.js';
+export * from './watchDependencies.js';
+export * from './probes.js';
