@@ -30,6 +30,11 @@ export interface DatasetManifest {
   cut: { transactionId: number; takenAt: number | null };
   /** Events of the log below the cut that the view read. */
   events: number;
+  /**
+   * Of those, the events the view quarantined (upcasters failed, or its reducer threw) and went
+   * on without; `hindsight events quarantine` lists them. Absent in manifests written before.
+   */
+  quarantined?: number;
   rows: number;
   labelBalance: LabelBalance;
   split: {

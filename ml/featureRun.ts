@@ -7,8 +7,8 @@ import { START, comparePositions, type Position } from '../eventstore/types.js';
 import { compareRows } from './dataset.js';
 import { FeatureViewError } from './errors.js';
 import { stateFromJson, stateToJson } from '../eventstore/stateJson.js';
+import { applyOrQuarantine, type QuarantinedEventRecord } from './quarantine.js';
 import {
-  applyFailure,
   positionOf,
   type FeatureEmitter,
   type FeatureRow,
@@ -36,8 +36,14 @@ export interface FeatureRun<State> {
   /**
    * Applies the next event of the log; refuses one that is not after the previous one.
    * Returns the observations made at this event (unlabelled): what online serving scores.
+   * An event the view cannot take (flagged by the upcasters, or its `apply` throws) is
+   * quarantined: nothing it emitted stays, and the run goes on (see quarantine.ts).
    */
   push: (event: LogEvent) => readonly FeatureRow[];
+  /** The events quarantined since the last call, in log order. */
+  drainQuarantined: () => QuarantinedEventRecord[];
+  /** Events this run quarantined (since it was created or resumed). */
+  readonly quarantined: number;
   /**
    * The rows labelled since the last drain, ordered by label position, then position. All
    * drains together give the same sequence however often they are called.
@@ -152,6 +158,8 @@ export const createFeatureRun = <State>(
   const pending = new Map<string, FeatureRow[]>();
   let pendingCount = 0;
   let ready: FeatureRow[] = resume ? jsonCopy(resume.labelled) : [];
+  let quarantine: QuarantinedEventRecord[] = [];
+  let quarantinedCount = 0;
   const hold = (row: FeatureRow): void => {
     const rows = pending.get(row.entityId);
     if (rows) rows.push(row);
@@ -164,6 +172,8 @@ export const createFeatureRun = <State>(
   let current: LogEvent | undefined;
   let observedNow: FeatureRow[] = [];
   let labelledNow: FeatureRow[] = [];
+  // The observations the labels at this event took, to give back if the event is quarantined.
+  let takenNow: [string, FeatureRow[]][] = [];
   const during = (what: string): LogEvent => {
     if (!current) throw new FeatureViewError('INVALID_OBSERVATION', `${what} outside apply()`);
     return current;
@@ -197,6 +207,7 @@ export const createFeatureRun = <State>(
       if (!rows) return;
       pending.delete(entityId);
       pendingCount -= rows.length;
+      takenNow.push([entityId, rows]);
       const labelPosition = positionOf(event);
       for (const row of rows) {
         labelledNow.push({ ...row, label: value, labelPosition, labelledAt: event.occurredAt });
@@ -225,14 +236,25 @@ export const createFeatureRun = <State>(
       current = event;
       observedNow = [];
       labelledNow = [];
+      takenNow = [];
+      let poison: QuarantinedEventRecord | null;
       try {
-        view.apply(state, event, emit);
+        poison = applyOrQuarantine(view, state, event, emit);
       } catch (error) {
-        // The state may be half-updated: nothing after this event can be trusted.
+        // The view broke its contract: its state may be half-updated, nothing after is trusted.
         ended = `failed at event ${event.eventId}`;
-        throw applyFailure(view, event, error);
+        throw error;
       } finally {
         current = undefined;
+      }
+      if (poison) {
+        for (const [entityId, rows] of takenNow) {
+          pending.set(entityId, rows);
+          pendingCount += rows.length;
+        }
+        quarantine.push(poison);
+        quarantinedCount += 1;
+        return [];
       }
       if (labelledNow.length > 1) labelledNow.sort(compareRows);
       for (const row of labelledNow) ready.push(row);
@@ -243,6 +265,14 @@ export const createFeatureRun = <State>(
       const rows = ready;
       ready = [];
       return rows;
+    },
+    drainQuarantined: () => {
+      const events = quarantine;
+      quarantine = [];
+      return events;
+    },
+    get quarantined() {
+      return quarantinedCount;
     },
     finish: () => {
       refuseWhenEnded();

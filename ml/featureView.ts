@@ -20,6 +20,11 @@ export interface LogEvent {
   recordedAt: number;
   globalPosition: number;
   transactionId: number;
+  /**
+   * Set when the upcasters failed on the event: `data` is as stored, at `schemaVersion`. A run
+   * quarantines such an event instead of applying it (see quarantine.ts).
+   */
+  upcastError?: string;
 }
 
 export type FeatureValue = number | string | boolean | null;
@@ -170,6 +175,7 @@ export const logEventOf = (event: StoredEvent): LogEvent => ({
   recordedAt: event.recordedAt,
   globalPosition: event.globalPosition,
   transactionId: event.transactionId,
+  ...(event.upcastError === undefined ? {} : { upcastError: event.upcastError }),
 });
 
 /**

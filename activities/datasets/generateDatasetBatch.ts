@@ -16,7 +16,7 @@ import { readLogUntil } from './readLogUntil.js';
 import type { DatasetBase, DatasetBatchInput, DatasetBatchResult } from './types.js';
 
 export interface DatasetBatchDeps {
-  store: Pick<EventStore, 'readAll' | 'viewSnapshots'>;
+  store: Pick<EventStore, 'readAll' | 'viewSnapshots' | 'quarantine' | 'upcasters'>;
   mlflow: MlflowClient;
   views: FeatureViewRegistry;
   workDir: string;
@@ -63,6 +63,12 @@ export const generateDatasetBatch = async (
         : undefined;
   const resume = stored ? await readRunSnapshot(stored) : undefined;
   const run = createFeatureRun(view, { resume });
+  // Events the view goes on without are kept in the quarantine before the batch counts as done.
+  const quarantineKey = {
+    view: view.name,
+    codeHash: view.codeHash,
+    upcastersHash: store.upcasters.codeHash,
+  };
   let rowCount = 0;
   const db = await openDuckDb(files.dir);
   let done = false;
@@ -79,6 +85,7 @@ export const generateDatasetBatch = async (
     })) {
       for (const event of page.events) run.push(event);
       rows.add(run.drain());
+      await store.quarantine.record(quarantineKey, run.drainQuarantined());
       events += page.events.length;
       checkpoint = page.checkpoint;
       done = page.reachedEnd;
@@ -101,5 +108,13 @@ export const generateDatasetBatch = async (
     files.upload(rowsArtifact(batch)),
     files.upload(stateArtifact(batch), 'application/gzip'),
   ]);
-  return { batch, checkpoint, events, rows: rowCount, done, rowsArtifact: rowsArtifact(batch) };
+  return {
+    batch,
+    checkpoint,
+    events,
+    rows: rowCount,
+    quarantined: run.quarantined,
+    done,
+    rowsArtifact: rowsArtifact(batch),
+  };
 };

@@ -21,7 +21,7 @@ import type {
 export interface DatasetActivityDeps {
   store: Pick<
     EventStore,
-    'readAll' | 'cut' | 'countEvents' | 'append' | 'viewSnapshots' | 'upcasters'
+    'readAll' | 'cut' | 'countEvents' | 'append' | 'viewSnapshots' | 'upcasters' | 'quarantine'
   >;
   mlflow: MlflowClient;
   views: FeatureViewRegistry;

@@ -31,7 +31,7 @@ import { openDuckDb } from './parquet.js';
 import type { PublishDatasetInput, PublishedDataset } from './types.js';
 
 export interface PublishDatasetDeps {
-  store: Pick<EventStore, 'viewSnapshots'>;
+  store: Pick<EventStore, 'viewSnapshots' | 'quarantine' | 'upcasters'>;
   mlflow: MlflowClient;
   views: FeatureViewRegistry;
   workDir: string;
@@ -80,7 +80,7 @@ const uploadedManifest = async (
 };
 
 const buildManifest = async (
-  { mlflow, views, workDir, gitCommit }: PublishDatasetDeps,
+  { store, mlflow, views, workDir, gitCommit }: PublishDatasetDeps,
   input: PublishDatasetInput,
 ): Promise<DatasetManifest> => {
   const { runId, workflowId, view: ref, cut, rowsArtifacts, base } = input;
@@ -130,12 +130,22 @@ const buildManifest = async (
     db.close();
   }
   if (!written) throw new Error(`${parquet} was assembled but not uploaded`);
+  // The batches (and the base's, and live followers of the same code) recorded them.
+  const quarantined = await store.quarantine.count(
+    {
+      view: ref.name,
+      codeHash: ref.codeHash,
+      upcastersHash: input.upcastersHash ?? store.upcasters.codeHash,
+    },
+    cut.transactionId,
+  );
   const manifest: DatasetManifest = {
     format: MANIFEST_FORMAT,
     digest: assembled.digest,
     view: ref,
     cut,
     events,
+    quarantined,
     rows: assembled.rows,
     labelBalance: assembled.labelBalance,
     split: { column: 'split', ...assembled.split },
@@ -226,6 +236,7 @@ export const publishDataset = async (
       },
       metrics: [
         ['events', manifest.events],
+        ['quarantined_events', manifest.quarantined ?? 0],
         ['rows', manifest.rows],
         ['labelled_rows', labelBalance.labelled],
         ['train_rows', split.train],
@@ -260,6 +271,7 @@ export const publishDataset = async (
               digest: manifest.digest,
               num_rows: manifest.rows,
               events: manifest.events,
+              quarantined_events: manifest.quarantined ?? 0,
               label_balance: labelBalance,
               manifest: MANIFEST_ARTIFACT,
               parquet: manifest.file.path,

@@ -83,6 +83,8 @@ export interface DatasetBatchResult {
   checkpoint: Position;
   events: number;
   rows: number;
+  /** Events the view quarantined in this batch (see ml/quarantine.ts). */
+  quarantined?: number;
   /** The log below the cut is read to its end: this was the last batch. */
   done: boolean;
   /** The batch's rows, relative to the run's artifact root. */

@@ -178,21 +178,78 @@ describe('createFeatureRun: order', () => {
     expect(code(thrown(() => run.push(late)))).toBe('OUT_OF_ORDER');
   });
 
-  it('refuses every event after a failed apply or after finish', () => {
+  it('quarantines an event its apply throws on, gives back what that event took, and goes on', () => {
     const failing = defineFeatureView({
       ...tallyDefinition,
-      apply: (_state, event) => {
-        if (event.type === 'Boom') throw new Error('boom');
+      apply: (state, event, emit) => {
+        tallyDefinition.apply(state, event, emit);
+        if (event.type === 'Outcome' && event.data.boom === true) throw new Error('boom');
       },
     });
     const run = createFeatureRun(failing);
     run.push(ev('a', 'Tick'));
-    const failure = thrown(() => run.push(ev('a', 'Boom')));
-    expect(code(failure)).toBe('APPLY_FAILED');
-    expect((failure as Error).message).toMatch(
-      /^feature view 'tally' failed at event .* \(Boom of a\): boom$/,
+    const [observed] = run.push(ev('a', 'Observe'));
+    const poison = ev('a', 'Outcome', { value: 1, boom: true });
+    // The label it gave before it threw does not stay: the observation waits on.
+    expect(run.push(poison)).toEqual([]);
+    expect(run.drain()).toEqual([]);
+    expect(run.unlabelled).toBe(1);
+    expect(run.quarantined).toBe(1);
+    const [record] = run.drainQuarantined();
+    expect(record).toEqual({
+      eventId: poison.eventId,
+      streamId: 'a',
+      type: 'Outcome',
+      schemaVersion: 1,
+      position: { transactionId: poison.transactionId, globalPosition: poison.globalPosition },
+      stage: 'apply',
+      reason: expect.stringMatching(
+        /^feature view 'tally' failed at event .* \(Outcome of a\): boom$/,
+      ) as unknown,
+    });
+    expect(run.drainQuarantined()).toEqual([]);
+    // The run goes on: a later outcome labels the observation.
+    const outcome = ev('a', 'Outcome', { value: 0 });
+    run.push(outcome);
+    expect(run.drain()).toEqual([
+      {
+        ...observed,
+        label: 0,
+        labelPosition: {
+          transactionId: outcome.transactionId,
+          globalPosition: outcome.globalPosition,
+        },
+        labelledAt: outcome.occurredAt,
+      },
+    ]);
+  });
+
+  it('quarantines an event the upcasters could not read without applying it', () => {
+    let applied = 0;
+    const counting = defineFeatureView({
+      ...tallyDefinition,
+      apply: (state, event, emit) => {
+        applied += 1;
+        tallyDefinition.apply(state, event, emit);
+      },
+    });
+    const run = createFeatureRun(counting);
+    const poison = { ...ev('a', 'Tick'), upcastError: 'the upcaster of Tick from v1 to v2 failed' };
+    expect(run.push(poison)).toEqual([]);
+    expect(applied).toBe(0);
+    expect(run.state.ticks.size).toBe(0);
+    expect(run.drainQuarantined()).toMatchObject([
+      { eventId: poison.eventId, stage: 'upcast', reason: poison.upcastError },
+    ]);
+    // Its position is passed: the log goes on after it.
+    expect(code(thrown(() => run.push({ ...poison, upcastError: undefined })))).toBe(
+      'OUT_OF_ORDER',
     );
-    expect(code(thrown(() => run.push(ev('a', 'Tick'))))).toBe('RUN_FINISHED');
+    run.push(ev('a', 'Tick'));
+    expect(run.state.ticks.get('a')).toBe(1);
+  });
+
+  it('refuses every event after finish', () => {
     const done = createFeatureRun(tally);
     done.finish();
     expect(code(thrown(() => done.push(ev('a', 'Tick'))))).toBe('RUN_FINISHED');
