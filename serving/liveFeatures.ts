@@ -7,6 +7,7 @@ import { stateFromJson } from '../eventstore/stateJson.js';
 import { START, comparePositions, type Position } from '../eventstore/types.js';
 import { FeatureViewError } from '../ml/errors.js';
 import { checkedFeatures, readRunSnapshot } from '../ml/featureRun.js';
+import { applyOrQuarantine } from '../ml/quarantine.js';
 import {
   logEventOf,
   type FeatureEmitter,
@@ -17,7 +18,7 @@ import { isTransientDatabaseError } from '../eventstore/transientErrors.js';
 import { ServingError } from './servingError.js';
 
 export interface LiveFeaturesOptions<State> {
-  store: Pick<EventStore, 'follow' | 'viewSnapshots' | 'upcasters'>;
+  store: Pick<EventStore, 'follow' | 'viewSnapshots' | 'upcasters' | 'quarantine'>;
   view: FeatureView<State>;
   /** Longest a call waits for the log to be applied up to its start; default 2 s. */
   maxWaitMs?: number;
@@ -112,7 +113,16 @@ export const createLiveFeatures = async <State>({
       })) {
         if (item.kind === 'events') {
           for (const event of item.events) {
-            view.apply(state, logEventOf(event), NO_EMIT);
+            // A poison event is quarantined (in the background) and the follower goes on.
+            const poison = applyOrQuarantine(view, state, logEventOf(event), NO_EMIT);
+            if (poison) {
+              const key = {
+                view: view.name,
+                codeHash: view.codeHash,
+                upcastersHash: store.upcasters.codeHash,
+              };
+              store.quarantine.record(key, [poison]).catch((error: unknown) => onError?.(error));
+            }
           }
         }
         if (comparePositions(item.checkpoint, applied) > 0) applied = item.checkpoint;
