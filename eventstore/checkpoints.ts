@@ -1,3 +1,4 @@
+import { ValidationError } from './errors.js';
 import type { Sql } from './sql.js';
 import type { Position } from './types.js';
 import { validatePosition, validateSubscriptionName } from './validation.js';
@@ -23,16 +24,35 @@ export const loadCheckpoint = async (sql: Sql, name: string): Promise<StoredChec
     : null;
 };
 
-/** Stores a subscription's checkpoint; it only ever moves forwards. */
+/**
+ * Stores a subscription's checkpoint; it only ever moves forwards. A position beyond the head of
+ * the log is refused: its transaction id is above the visibility horizon, or at it past the
+ * horizon's start (`horizon:0`, where a subscription from the end begins).
+ */
 export const saveCheckpoint = async (sql: Sql, name: string, position: Position): Promise<void> => {
   validateSubscriptionName(name);
   validatePosition(position, 'position');
-  await sql.query(
-    `insert into hindsight.checkpoints as c (subscription_name, tx_id, global_position)
-     values ($1, $2::text::xid8, $3)
-     on conflict (subscription_name) do update
-        set tx_id = excluded.tx_id, global_position = excluded.global_position, updated_at = now()
-      where (c.tx_id, c.global_position) < (excluded.tx_id, excluded.global_position)`,
+  // One round trip: the horizon and the write in one statement; it writes only below the head.
+  const { rows } = await sql.query<{ horizon: string }>(
+    `with head as (select pg_snapshot_xmin(pg_current_snapshot()) as horizon),
+     saved as (
+       insert into hindsight.checkpoints as c (subscription_name, tx_id, global_position)
+       select $1, $2::text::xid8, $3::bigint from head
+        where $2::text::xid8 < head.horizon or ($2::text::xid8 = head.horizon and $3::bigint = 0)
+       on conflict (subscription_name) do update
+          set tx_id = excluded.tx_id, global_position = excluded.global_position, updated_at = now()
+        where (c.tx_id, c.global_position) < (excluded.tx_id, excluded.global_position)
+     )
+     select horizon::text as horizon from head`,
     [name, position.transactionId, position.globalPosition],
   );
+  const horizon = Number(rows[0]?.horizon);
+  const { transactionId, globalPosition } = position;
+  if (transactionId > horizon || (transactionId === horizon && globalPosition > 0)) {
+    throw new ValidationError(
+      'position',
+      `${transactionId}:${globalPosition} is beyond the head of the log (its horizon is ${horizon}): ` +
+        'a checkpoint is a position the subscriber has read up to',
+    );
+  }
 };

@@ -453,6 +453,28 @@ describe('gRPC API: bad input is refused with a precise status and writes nothin
         "categories[0]: 'order-1' is not a category",
       );
     });
+
+    it('refuses a checkpoint beyond the head of the log, keeps one at it', async () => {
+      const { rows } = await db.pool.query<{ horizon: string }>(
+        'select pg_snapshot_xmin(pg_current_snapshot())::text as horizon',
+      );
+      const horizon = Number(rows[0]?.horizon);
+      for (const position of [
+        { transactionId: horizon + 1_000_000, globalPosition: 0 },
+        { transactionId: horizon + 1, globalPosition: 0 },
+        { transactionId: horizon, globalPosition: 1 },
+      ]) {
+        await expectRefused(
+          () => calls.saveCheckpoint({ subscriptionName: 'projector', position }),
+          status.INVALID_ARGUMENT,
+          `position: ${position.transactionId}:${position.globalPosition} is beyond the head`,
+        );
+      }
+      const atHead = { transactionId: horizon, globalPosition: 0 };
+      await calls.saveCheckpoint({ subscriptionName: 'at-head', position: atHead });
+      const stored = await calls.getCheckpoint({ subscriptionName: 'at-head' });
+      expect(stored.position).toEqual(atHead);
+    });
   });
 
   describe('Optimistic concurrency', () => {
