@@ -4,6 +4,7 @@ import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError as TemporalScheduleNotFound,
 } from '@temporalio/client';
+import { checkScheduleRef } from './scheduleId.js';
 
 export class ScheduleNotFoundError extends Error {
   readonly code = 'NOT_FOUND';
@@ -21,8 +22,12 @@ export class ScheduleExistsError extends Error {
   }
 }
 
-/** Runs a Temporal schedule call, rethrowing its known failures as the errors above. */
+/**
+ * Runs a Temporal schedule call, rethrowing its known failures as the errors above. An empty id
+ * is bad input (the client would fail on it with an error of its own).
+ */
 export const mapScheduleErrors = async <T>(scheduleId: string, call: () => Promise<T>) => {
+  checkScheduleRef(scheduleId);
   try {
     return await call();
   } catch (error) {

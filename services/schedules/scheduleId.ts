@@ -14,3 +14,15 @@ export const checkScheduleId = (id: unknown): string => {
   }
   return id;
 };
+
+/**
+ * The id of a schedule to act on. Schedules made elsewhere (scoring, snapshots, other tools) may
+ * have ids beyond the pattern above, so only what no schedule can have is refused here.
+ */
+export const checkScheduleRef = (id: unknown): string => {
+  if (typeof id !== 'string' || id.trim() === '') {
+    throw new ValidationError('schedule_id', 'is required');
+  }
+  if (id.length > 1000) throw new ValidationError('schedule_id', 'is longer than 1000 characters');
+  return id;
+};

@@ -316,6 +316,28 @@ describe('Pipelines and Models over gRPC', () => {
     expect(await db.snapshot()).toBe(before);
   });
 
+  it('refuses an empty schedule id to Pause, Unpause, Trigger and DeleteSchedule', async () => {
+    // Temporal's client failed on it with an error of its own, answered INTERNAL.
+    const calls = [
+      () => call(pipelines.pauseSchedule.bind(pipelines), { scheduleId: '', note: '' }),
+      () => call(pipelines.unpauseSchedule.bind(pipelines), { scheduleId: '', note: '' }),
+      () => call(pipelines.triggerSchedule.bind(pipelines), { scheduleId: '' }),
+      () => call(pipelines.deleteSchedule.bind(pipelines), { scheduleId: '' }),
+      () => call(pipelines.deleteSchedule.bind(pipelines), { scheduleId: '  ' }),
+    ];
+    for (const request of calls) {
+      const error = await statusOf(request());
+      expect({ code: status[error.code], details: error.details }).toEqual({
+        code: 'INVALID_ARGUMENT',
+        details: 'schedule_id: is required',
+      });
+    }
+    const missing = await statusOf(
+      call(pipelines.triggerSchedule.bind(pipelines), { scheduleId: 'no-such-schedule' }),
+    );
+    expect(status[missing.code]).toBe('NOT_FOUND');
+  });
+
   it('is what the CLI shows: pipeline status and list, models show, precise exit codes', async () => {
     const env = { HINDSIGHT_SERVER: server.address };
     const status = await hindsight(['pipeline', 'status', approved, '--json'], env);
