@@ -44,6 +44,8 @@ export interface ComponentHealth {
   /** What was checked, or why it failed. */
   detail: string;
   latencyMs: number | null;
+  /** The gRPC services that need it: NOT_SERVING while it is down (empty while it is up). */
+  affects: string[];
 }
 
 export interface RatePoint {
@@ -63,6 +65,7 @@ export interface Champion {
 
 export interface Overview {
   components: ComponentHealth[];
+  /** Null while the database cannot be read. */
   events: {
     /** Global position of the newest event: the log's length, give or take rolled-back ids. */
     head: number;
@@ -71,7 +74,7 @@ export interface Overview {
     perMinute: RatePoint[];
     /** Events per second over the last minute. */
     ratePerSecond: number;
-  };
+  } | null;
   /** The newest workflow runs of the namespace (at most 8). */
   workflows: WorkflowSummary[];
   champions: Champion[];

@@ -8,11 +8,14 @@ import { readAliasHistory } from '../aliasHistory.js';
 import { headPosition } from './eventStoreViews.js';
 import { listWorkflows } from './workflows.js';
 import { temporalWithin, withDeadline } from './deadline.js';
+import { SERVICE_DEPENDENCIES, servicesNeeding } from '../health/index.js';
 
 const HEALTH_DEADLINE_MS = 2000;
 /** The rate chart reads at most this many of the newest events (an index range, bounded). */
 export const RATE_EVENTS_READ = 200_000;
 const CHAMPIONS_SHOWN = 20;
+
+const ALL_SERVICES = Object.keys(SERVICE_DEPENDENCIES);
 
 const check = async (
   name: ComponentHealth['name'],
@@ -21,9 +24,12 @@ const check = async (
   const started = performance.now();
   try {
     const detail = await withDeadline(probe(), HEALTH_DEADLINE_MS);
-    return { name, ok: true, detail, latencyMs: Math.round(performance.now() - started) };
+    const latencyMs = Math.round(performance.now() - started);
+    return { name, ok: true, detail, latencyMs, affects: [] };
   } catch (error) {
-    return { name, ok: false, detail: (error as Error).message, latencyMs: null };
+    // The worker runs workflows; the server's services need PostgreSQL, Temporal and MLflow.
+    const affects = name === 'worker' ? [] : servicesNeeding(name, ALL_SERVICES);
+    return { name, ok: false, detail: (error as Error).message, latencyMs: null, affects };
   }
 };
 
@@ -116,10 +122,13 @@ const champions = async (deps: ConsoleDeps): Promise<Champion[]> => {
 };
 
 export const overview = async (deps: ConsoleDeps): Promise<Overview> => {
-  const head = await headPosition(deps);
   const [components, events, workflows, championList] = await Promise.all([
     componentHealth(deps),
-    eventRate(deps, head),
+    // While PostgreSQL is down the page still says which services that affects.
+    headPosition(deps).then(
+      (head) => eventRate(deps, head),
+      () => null,
+    ),
     temporalWithin(deps.temporal, HEALTH_DEADLINE_MS, () =>
       listWorkflows(deps, new URLSearchParams({ pageSize: '8' })),
     ).then(

@@ -18,6 +18,12 @@ const COMPONENT_NAMES: Record<string, string> = {
 
 const coarseNow = (): number => Math.floor(Date.now() / 5000) * 5000;
 
+/** 'hindsight.v1.Models' → 'Models (Predict)': what an operator knows the service by. */
+const serviceName = (service: string): string => {
+  const name = service.replace(/^hindsight\.v1\./, '');
+  return name === 'Models' ? 'Models (Predict)' : name;
+};
+
 export const overviewPage: PageFactory = () => {
   const health = new Region(h('div', { class: 'cards' }));
   const events = new Region();
@@ -62,6 +68,13 @@ export const overviewPage: PageFactory = () => {
             badge(component.ok ? 'ok' : 'failed'),
           ),
           h('div', { class: 'card-detail', title: component.detail }, component.detail),
+          component.affects.length > 0
+            ? h(
+                'div',
+                { class: 'card-detail', 'data-testid': `affects-${component.name}` },
+                `Not serving: ${component.affects.map(serviceName).join(', ')}`,
+              )
+            : null,
           h(
             'div',
             { class: 'card-foot muted' },
@@ -70,29 +83,33 @@ export const overviewPage: PageFactory = () => {
         ),
       ),
     );
-    events.update({ events: data.events, now: coarseNow() }, ({ events: e }) => [
-      h(
-        'div',
-        { class: 'stats' },
-        stat('head position', count(e.head)),
-        stat('events / s (last minute)', num(e.ratePerSecond, 2)),
-        stat(
-          'last recorded',
-          e.lastRecordedAt === null ? '—' : ago(e.lastRecordedAt),
-          e.lastRecordedAt,
-        ),
-      ),
-      h('div', { class: 'chart-caption' }, 'Events recorded per minute, last hour'),
-      barChart(
-        e.perMinute.map((point) => ({ at: point.at, value: point.events })),
-        {
-          slotMs: 60_000,
-          yTitle: 'events / min',
-          unit: 'events',
-          attrs: { 'data-testid': 'rate-chart' },
-        },
-      ),
-    ]);
+    events.update({ events: data.events, now: coarseNow() }, ({ events: e }) =>
+      e === null
+        ? [muted('The event store cannot be read now.')]
+        : [
+            h(
+              'div',
+              { class: 'stats' },
+              stat('head position', count(e.head)),
+              stat('events / s (last minute)', num(e.ratePerSecond, 2)),
+              stat(
+                'last recorded',
+                e.lastRecordedAt === null ? '—' : ago(e.lastRecordedAt),
+                e.lastRecordedAt,
+              ),
+            ),
+            h('div', { class: 'chart-caption' }, 'Events recorded per minute, last hour'),
+            barChart(
+              e.perMinute.map((point) => ({ at: point.at, value: point.events })),
+              {
+                slotMs: 60_000,
+                yTitle: 'events / min',
+                unit: 'events',
+                attrs: { 'data-testid': 'rate-chart' },
+              },
+            ),
+          ],
+    );
     workflows.update({ list: data.workflows, now: coarseNow() }, ({ list, now }) =>
       workflowTable(list, now, 'No workflows yet.'),
     );
