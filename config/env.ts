@@ -38,7 +38,8 @@ export const configSchema = z
       z.url({ protocol: /^https?$/, message: 'an http(s) URL' }).optional(),
     ),
     HINDSIGHT_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
-    HINDSIGHT_POLL_INTERVAL_MS: positiveInt.max(60_000).default(500),
+    // Live readers wake on LISTEN; this is the process's safety net (one query, not per reader).
+    HINDSIGHT_POLL_INTERVAL_MS: positiveInt.max(60_000).default(5000),
     // Deeper is refused at append (INVALID_ARGUMENT); JSON tools recurse, so keep it modest.
     HINDSIGHT_MAX_JSON_DEPTH: positiveInt.max(1000).default(64),
     HINDSIGHT_LOG_LEVEL: z

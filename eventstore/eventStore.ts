@@ -70,10 +70,8 @@ export interface EventStore {
     options?: ReadStreamOptions & UpcastFailureOption,
   ): Promise<StreamSlice>;
   readAll(options: ReadAllOptions & UpcastFailureOption): Promise<ReadAllPage>;
-  follow(
-    options: Omit<FollowOptions, 'pollIntervalMs' | 'upcast'> & UpcastFailureOption,
-  ): AsyncGenerator<FollowItem>;
-  subscribe(options: Omit<SubscriptionOptions, 'pollIntervalMs'>): Subscription;
+  follow(options: Omit<FollowOptions, 'upcast'> & UpcastFailureOption): AsyncGenerator<FollowItem>;
+  subscribe(options: SubscriptionOptions): Subscription;
   cut(): Promise<Cut>;
   countEvents(options: CountEventsOptions): Promise<number>;
   /** Business time of the newest event of these types (the log's clock); null if none. */
@@ -121,8 +119,13 @@ export interface EventStoreDeps {
   logReadPool?: pg.Pool;
   /** A fresh client for the store's LISTEN connection. */
   listenClient: () => pg.Client;
-  /** Fallback polling interval of live reads, for wake-ups that no notification announces. */
+  /**
+   * How often the process looks for commits that no notification announced (one query for all
+   * live readers); default 5 s. Live readers themselves poll only while LISTEN is down.
+   */
   pollIntervalMs?: number;
+  /** How often each live reader polls while the LISTEN connection is down; default 500 ms. */
+  fallbackPollIntervalMs?: number;
   onError?: (error: Error) => void;
   /** Upcasters for reads and for checking appended schema versions; default none. */
   upcasters?: UpcasterRegistry;
@@ -142,12 +145,17 @@ export const createEventStore = ({
   pool,
   logReadPool = pool,
   listenClient,
-  pollIntervalMs = 500,
+  pollIntervalMs,
+  fallbackPollIntervalMs,
   onError,
   upcasters = NO_UPCASTERS,
   maxJsonDepth,
 }: EventStoreDeps): EventStore => {
-  const notifier: LogNotifier = createLogNotifier(listenClient, onError);
+  const notifier: LogNotifier = createLogNotifier(listenClient, {
+    pollIntervalMs,
+    fallbackPollIntervalMs,
+    onError,
+  });
   const announce = createCommitAnnouncer(pool, onError);
   const upcast = upcasters.eventTypes.length > 0 ? upcasters.upcastStored : undefined;
   // Reads flag (or skip) a poison event; aggregates stay strict: a snapshot must never cache a
@@ -193,13 +201,11 @@ export const createEventStore = ({
       // A live reader waits out a database outage and goes on from where it was.
       const items = followLogResiliently((o) => followLog(logReadPool, notifier, o), {
         ...rest,
-        pollIntervalMs,
         upcast: forReads?.one,
       });
       return forReads && skip ? skipUpcastFailures(items) : items;
     },
-    subscribe: (options) =>
-      subscribe(logReadPool, notifier, { ...options, pollIntervalMs, upcast: forReads?.one }),
+    subscribe: (options) => subscribe(logReadPool, notifier, { ...options, upcast: forReads?.one }),
     loadAggregate: load,
     snapshots: {
       take: async (aggregate, streamId) => {

@@ -1,5 +1,5 @@
 // Catch-up, then live: pages through the global log and, once at its end, waits for a
-// notification (or the polling interval) before reading again.
+// notification (see notifier.ts for what stands in for one) before reading again.
 import type { LogNotifier } from './notifier.js';
 import { readAll } from './readAll.js';
 import type { Sql } from './sql.js';
@@ -15,7 +15,6 @@ export type FollowItem =
 export interface FollowOptions extends LogFilter {
   after: Position;
   batchSize?: number;
-  pollIntervalMs?: number;
   signal?: AbortSignal;
   /** Turns each stored event into what readers see (the store passes its upcasters here). */
   upcast?: (event: StoredEvent) => StoredEvent;
@@ -36,19 +35,13 @@ interface ReadRequest {
 }
 
 const FIRST_RETRY_MS = 2;
+/** Re-reads after an announcement stop here (2, 4 … 256 ms); the process's poll takes over. */
+const RETRY_LIMIT_MS = 500;
 
 export async function* followLog(
   sql: Sql,
   notifier: LogNotifier,
-  {
-    after,
-    batchSize = 500,
-    pollIntervalMs = 500,
-    signal,
-    upcast,
-    readNow,
-    ...filter
-  }: FollowOptions,
+  { after, batchSize = 500, signal, upcast, readNow, ...filter }: FollowOptions,
 ): AsyncGenerator<FollowItem> {
   // Woken only by appends of the filter's types and categories, and by pokes.
   const watch = notifier.watch(filter);
@@ -76,6 +69,7 @@ export async function* followLog(
     while (!signal?.aborted) {
       // Read the generation before the page, so a commit during the read is never waited out.
       const generation = watch.generation();
+      const announced = watch.announced();
       if (requested.length > 0) {
         covered = covered.concat(requested);
         requested = [];
@@ -106,13 +100,17 @@ export async function* followLog(
       // Asked for while this page was read: read again at once. (A request during the wait
       // ends it through `poke`, which is no announcement.)
       if (requested.length === 0) {
-        await watch.waitForChange(generation, retryMs || pollIntervalMs, signal);
+        await watch.waitForChange(generation, {
+          at: checkpoint,
+          timeoutMs: retryMs || undefined,
+          signal,
+        });
       }
-      // An announced commit can stay below the horizon while an older transaction is still
+      // An announced commit can stay above the horizon while an older transaction is still
       // open (another append, or an autovacuum ANALYZE, which announces nothing when it ends):
-      // re-read soon after one.
-      if (watch.generation() !== generation) retryMs = FIRST_RETRY_MS;
-      else if (retryMs > 0) retryMs = retryMs * 2 >= pollIntervalMs ? 0 : retryMs * 2;
+      // re-read soon after one. Should it stay hidden longer, the process's poll finds it.
+      if (watch.announced() !== announced) retryMs = FIRST_RETRY_MS;
+      else if (retryMs > 0) retryMs = retryMs * 2 >= RETRY_LIMIT_MS ? 0 : retryMs * 2;
     }
   } catch (error) {
     stopped = error instanceof Error ? error : new Error(String(error));

@@ -1,11 +1,14 @@
 // One LISTEN connection per process wakes the live readers an append concerns when it commits.
-// Notifications are hints: readers still poll, so a lost connection only costs latency.
+// Readers do not poll while it listens: the process looks for unannounced commits every few
+// seconds with one query for all of them (idle readers cost nothing), and while the connection
+// is down each reader polls often, re-reading once when it is back.
 // Each announcement names the event types and categories appended, so a reader of some types
 // sleeps through the appends of others (a server full of appends would otherwise re-read the
 // log for every one of them, for each of its readers).
 import type pg from 'pg';
+import { logHasEventsAfter } from './logHasEventsAfter.js';
 import type { Sql } from './sql.js';
-import type { LogFilter } from './types.js';
+import { comparePositions, type LogFilter, type Position } from './types.js';
 
 export const EVENTS_CHANNEL = 'hindsight_events';
 
@@ -56,10 +59,25 @@ export const decodeChange = (payload: string | undefined): LogChange => {
 
 /** One live reader's view of the notifications: the changes that concern its filter. */
 export interface LogWatch {
-  /** Changes whenever an append the reader may want may have committed. */
+  /** Changes whenever the reader should read again: an append it may want may have committed. */
   generation(): number;
-  /** Resolves once the generation differs from `since`, after `timeoutMs`, or on abort. */
-  waitForChange(since: number, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Changes with each announced append (a subset of the generation's changes): the commit may
+   * still be hidden behind an older open transaction, so a read that does not show it yet is
+   * worth repeating soon. Other changes (the LISTEN connection was lost or is back, the
+   * process's poll found unread events) ask for one read.
+   */
+  announced(): number;
+  /**
+   * Resolves once the generation differs from `since`, on abort, or after `timeoutMs` if
+   * given. Without it, a wait ends only on a change while the LISTEN connection is up, and
+   * after the fallback interval while it is not. `at` is the reader's position: the process's
+   * poll looks for events after it.
+   */
+  waitForChange(
+    since: number,
+    wait: { at: Position; timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<void>;
   /** Ends a wait at once without counting as a change: a caller needs a read now. */
   poke(): void;
   close(): void;
@@ -72,89 +90,210 @@ export interface LogNotifier {
   close(): Promise<void>;
 }
 
+export interface LogNotifierOptions {
+  /**
+   * While listening, how often the process looks for commits that no notification announced
+   * (one query on the LISTEN connection for all its readers, which also proves that connection
+   * alive); its readers do not poll.
+   */
+  pollIntervalMs?: number;
+  /** How often each reader reads while the LISTEN connection is down or not listening yet. */
+  fallbackPollIntervalMs?: number;
+  onError?: (error: Error) => void;
+}
+
+export const DEFAULT_POLL_INTERVAL_MS = 5000;
+export const DEFAULT_FALLBACK_POLL_INTERVAL_MS = 500;
+/** A LISTEN connection that does not answer the poll within this is taken for dead. */
+const POLL_TIMEOUT_MS = 5000;
+/** After a lost connection or a failed attempt, the next attempt waits 100, 200 … 2000 ms. */
+const RECONNECT_FIRST_MS = 100;
+const RECONNECT_MAX_MS = 2000;
+
+interface WatchEntry {
+  filter: LogFilter;
+  /** The reader's position while it waits; null while it reads. */
+  waitingAt: Position | null;
+  bump(announced: boolean): void;
+}
+
+const withTimeout = <T>(promise: Promise<T>, ms: number, message: string): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+};
+
 export const createLogNotifier = (
   connect: () => pg.Client,
-  onError: (error: Error) => void = () => undefined,
+  {
+    pollIntervalMs = DEFAULT_POLL_INTERVAL_MS,
+    fallbackPollIntervalMs = DEFAULT_FALLBACK_POLL_INTERVAL_MS,
+    onError = () => undefined,
+  }: LogNotifierOptions = {},
 ): LogNotifier => {
+  const fallbackMs = Math.min(fallbackPollIntervalMs, pollIntervalMs);
+  // Set only while the connection is up and LISTENing.
   let client: pg.Client | undefined;
   let connecting: Promise<void> | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let reconnectMs = RECONNECT_FIRST_MS;
   let closed = false;
-  const watches = new Set<{ filter: LogFilter; bump: () => void }>();
+  const watches = new Set<WatchEntry>();
 
-  const changed = (change: LogChange): void => {
-    for (const watch of watches) if (concerns(watch.filter, change)) watch.bump();
+  const changed = (change: LogChange, announced: boolean): void => {
+    for (const watch of watches) if (concerns(watch.filter, change)) watch.bump(announced);
+  };
+
+  // Readers re-read once (a notification may have been lost) and poll until listening again.
+  const drop = (which: pg.Client, error: Error): void => {
+    if (client !== which) return;
+    client = undefined;
+    clearTimeout(pollTimer);
+    pollTimer = undefined;
+    onError(error);
+    which.end().catch(() => undefined);
+    changed(null, false);
+    scheduleReconnect();
+  };
+
+  const oldestWaitingPosition = (): Position | null => {
+    let oldest: Position | null = null;
+    for (const { waitingAt } of watches) {
+      if (waitingAt && (!oldest || comparePositions(waitingAt, oldest) < 0)) oldest = waitingAt;
+    }
+    return oldest;
+  };
+
+  const poll = async (): Promise<void> => {
+    pollTimer = undefined;
+    const current = client;
+    const oldest = oldestWaitingPosition();
+    if (!current) return;
+    if (oldest) {
+      try {
+        const unread = await withTimeout(
+          logHasEventsAfter(current, oldest),
+          POLL_TIMEOUT_MS,
+          `the LISTEN connection did not answer within ${POLL_TIMEOUT_MS} ms`,
+        );
+        if (unread) changed(null, false);
+      } catch (error) {
+        drop(current, error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+    }
+    schedulePoll();
+  };
+
+  const schedulePoll = (): void => {
+    if (pollTimer || !client || closed) return;
+    pollTimer = setTimeout(() => void poll(), pollIntervalMs);
+    pollTimer.unref();
   };
 
   const listen = async (): Promise<void> => {
     const next = connect();
-    next.on('notification', ({ payload }) => changed(decodeChange(payload)));
-    next.on('error', (error) => {
-      onError(error);
-      if (client === next) client = undefined;
-      changed(null); // readers re-poll; the next wait reconnects
-    });
-    await next.connect();
-    await next.query(`listen ${EVENTS_CHANNEL}`);
+    next.on('notification', ({ payload }) => changed(decodeChange(payload), true));
+    next.on('error', (error) => drop(next, error));
+    next.on('end', () => drop(next, new Error('the LISTEN connection closed')));
+    try {
+      await next.connect();
+      await next.query(`listen ${EVENTS_CHANNEL}`);
+    } catch (error) {
+      next.end().catch(() => undefined);
+      throw error;
+    }
     if (closed) {
       await next.end();
       return;
     }
     client = next;
+    reconnectMs = RECONNECT_FIRST_MS;
+    // What committed before LISTEN took effect announced itself to no one here.
+    changed(null, false);
+    schedulePoll();
   };
 
   const ensureListening = (): void => {
     if (client || connecting || closed) return;
     connecting = listen()
-      .catch((error: Error) => onError(error))
+      .catch((error: Error) => {
+        onError(error);
+        scheduleReconnect();
+      })
       .finally(() => {
         connecting = undefined;
       });
   };
 
+  // Readers poll meanwhile; reconnecting does not wait for one of them to.
+  function scheduleReconnect(): void {
+    if (reconnectTimer || closed || watches.size === 0) return;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      ensureListening();
+    }, reconnectMs);
+    reconnectTimer.unref();
+    reconnectMs = Math.min(reconnectMs * 2, RECONNECT_MAX_MS);
+  }
+
   return {
     watch: (filter) => {
       let generation = 0;
+      let announced = 0;
       const waiters = new Set<() => void>();
       const wakeAll = (): void => {
         for (const wake of waiters) wake();
         waiters.clear();
       };
-      const entry = {
+      const entry: WatchEntry = {
         filter,
-        bump: () => {
+        waitingAt: null,
+        bump: (isAnnouncement) => {
           generation += 1;
+          if (isAnnouncement) announced += 1;
           wakeAll();
         },
       };
       watches.add(entry);
       return {
         generation: () => generation,
+        announced: () => announced,
         poke: wakeAll,
-        waitForChange: (since, timeoutMs, signal) => {
+        waitForChange: (since, { at, timeoutMs, signal }) => {
           ensureListening();
           if (generation !== since || signal?.aborted || closed) return Promise.resolve();
+          const limitMs = timeoutMs ?? (client ? undefined : fallbackMs);
           return new Promise<void>((resolve) => {
             const done = (): void => {
               clearTimeout(timer);
               waiters.delete(done);
               signal?.removeEventListener('abort', done);
+              entry.waitingAt = null;
               resolve();
             };
-            const timer = setTimeout(done, timeoutMs);
+            const timer = limitMs === undefined ? undefined : setTimeout(done, limitMs);
+            entry.waitingAt = at;
             waiters.add(done);
             signal?.addEventListener('abort', done, { once: true });
           });
         },
         close: () => {
           watches.delete(entry);
-          entry.bump();
+          entry.bump(false);
         },
       };
     },
-    wakeLocal: changed,
+    wakeLocal: (change) => changed(change, true),
     close: async () => {
       closed = true;
-      changed(null);
+      clearTimeout(pollTimer);
+      clearTimeout(reconnectTimer);
+      pollTimer = undefined;
+      changed(null, false);
       await connecting;
       const current = client;
       client = undefined;

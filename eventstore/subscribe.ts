@@ -21,7 +21,6 @@ export interface SubscriptionOptions extends LogFilter {
   handler: (events: RecordedEvent[], checkpoint: Position) => Promise<void>;
   onCaughtUp?: (checkpoint: Position) => void;
   batchSize?: number;
-  pollIntervalMs?: number;
   /** How often progress past filtered-out events is stored; 0 stores every move. */
   idleCheckpointIntervalMs?: number;
   /** Turns each stored event into what the handler sees (the store passes its upcasters). */
@@ -39,14 +38,7 @@ export const subscribe = (
   notifier: LogNotifier,
   options: SubscriptionOptions,
 ): Subscription => {
-  const {
-    name,
-    handler,
-    onCaughtUp,
-    batchSize,
-    pollIntervalMs,
-    idleCheckpointIntervalMs = 5000,
-  } = options;
+  const { name, handler, onCaughtUp, batchSize, idleCheckpointIntervalMs = 5000 } = options;
   validateSubscriptionName(name);
   const filter = validateFilter({ eventTypes: options.eventTypes, categories: options.categories });
   const abort = new AbortController();
@@ -63,7 +55,6 @@ export const subscribe = (
       ...filter,
       after: stored?.position ?? START,
       batchSize,
-      pollIntervalMs,
       signal: abort.signal,
       upcast: options.upcast,
     });

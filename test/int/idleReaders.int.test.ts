@@ -1,0 +1,238 @@
+// Live readers wake on LISTEN and do not poll while it listens: idle, they read nothing; while
+// the LISTEN connection is down they poll, and once it is back they re-read and go idle again.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';
+import { createClient, createPool } from '../../eventstore/pool.js';
+import type { NewEvent } from '../../eventstore/types.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { sleep, waitFor } from '../support/wait.js';
+
+const event = (tag: string): NewEvent[] => [{ type: 'Ticked', data: { tag } }];
+
+/** `waitFor` for an asynchronous condition. */
+const waitForAsync = async (condition: () => Promise<boolean>, what: string): Promise<void> => {
+  const deadline = Date.now() + 10_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+};
+
+interface WatchedStore {
+  store: EventStore;
+  /** Reads of the log (checkouts of its own read pool). */
+  reads(): number;
+  /** Queries on its LISTEN connections (LISTEN itself and the process's polls). */
+  listenQueries(): number;
+  /** While down, its LISTEN connection cannot be opened again. */
+  setListenDown(down: boolean): void;
+  /** Ends its LISTEN connection from the server side, as a failover or an operator would. */
+  terminateListen(): Promise<void>;
+  listenBackends(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A store in a process of its own, as far as notifications go: its own LISTEN connection. */
+const watchedStore = (
+  db: TestDatabase,
+  options: { pollIntervalMs: number; fallbackPollIntervalMs: number },
+): WatchedStore => {
+  const reads = createPool({ connectionString: db.url, max: 4 });
+  let checkouts = 0;
+  reads.on('acquire', () => (checkouts += 1));
+  const applicationName = `idle-listen-${randomBytes(4).toString('hex')}`;
+  const unreachable = new URL(db.url);
+  unreachable.port = '1';
+  let down = false;
+  let queries = 0;
+  const store = createEventStore({
+    pool: db.pool,
+    logReadPool: reads,
+    listenClient: () => {
+      const client = createClient(down ? unreachable.toString() : db.url, applicationName);
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      client.query = ((...args: unknown[]) => {
+        queries += 1;
+        return query(...args);
+      }) as typeof client.query;
+      return client;
+    },
+    ...options,
+  });
+  const backends = `select pid from pg_stat_activity where application_name = $1`;
+  return {
+    store,
+    reads: () => checkouts,
+    listenQueries: () => queries,
+    setListenDown: (value) => (down = value),
+    terminateListen: async () => {
+      await db.pool.query(`select pg_terminate_backend(pid) from (${backends}) b`, [
+        applicationName,
+      ]);
+    },
+    listenBackends: async () => (await db.pool.query(backends, [applicationName])).rowCount ?? 0,
+    close: async () => {
+      await store.close();
+      await reads.end();
+    },
+  };
+};
+
+/** A live reader of some categories from the log's start, collecting the event ids it gets. */
+const follow = (store: EventStore, categories: string[]) => {
+  const got: string[] = [];
+  let caughtUp = false;
+  const controller = new AbortController();
+  const running = (async () => {
+    for await (const item of store.follow({
+      after: { transactionId: 0, globalPosition: 0 },
+      categories,
+      signal: controller.signal,
+    })) {
+      if (item.kind === 'caught-up') caughtUp = true;
+      if (item.kind === 'events') got.push(...item.events.map((e) => e.eventId));
+    }
+  })();
+  return {
+    got,
+    caughtUp: () => caughtUp,
+    stop: async () => {
+      controller.abort();
+      await running;
+    },
+  };
+};
+
+/** Appends through another store, so that only NOTIFY (or polling) can tell the reader. */
+const appendElsewhere = async (db: TestDatabase, streamId: string): Promise<string> => {
+  const { eventIds } = await db.store.append(streamId, event(streamId));
+  const [id] = eventIds;
+  if (!id) throw new Error('nothing appended');
+  return id;
+};
+
+/** Time from an append elsewhere to its delivery to `reader`. */
+const deliveryMs = async (
+  db: TestDatabase,
+  reader: { got: string[] },
+  streamId: string,
+): Promise<number> => {
+  const started = Date.now();
+  const id = await appendElsewhere(db, streamId);
+  await waitFor(() => reader.got.includes(id), 10_000, `delivery of ${streamId}`);
+  return Date.now() - started;
+};
+
+describe('idle live readers', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('read nothing while nothing is appended, and wake at once on NOTIFY', async () => {
+    // The process looks for unannounced commits every second, with one query on its LISTEN
+    // connection; before, each reader read the log every poll interval.
+    const watched = watchedStore(db, { pollIntervalMs: 1000, fallbackPollIntervalMs: 200 });
+    const readers = Array.from({ length: 30 }, (_, i) =>
+      follow(watched.store, [i % 2 ? 'quiet' : 'idle']),
+    );
+    await waitFor(() => readers.every((r) => r.caughtUp()), 10_000, 'the readers to catch up');
+    await waitFor(() => watched.listenQueries() > 0, 5_000, 'LISTEN');
+    await sleep(500); // the one re-read when LISTEN took effect
+
+    const reads = watched.reads();
+    const queries = watched.listenQueries();
+    await sleep(3000);
+    expect(watched.reads() - reads).toBe(0);
+    // About one poll a second for all 30 readers.
+    expect(watched.listenQueries() - queries).toBeLessThanOrEqual(4);
+
+    const [idle] = readers;
+    if (!idle) throw new Error('no reader');
+    expect(await deliveryMs(db, idle, 'idle-1')).toBeLessThan(500);
+    // The appended category's readers read; the others sleep through it.
+    await sleep(300);
+    expect(watched.reads() - reads).toBeLessThanOrEqual(15 * 3);
+
+    await Promise.all(readers.map((r) => r.stop()));
+    await watched.close();
+  });
+
+  it('finds by its poll a commit that no notification announced', async () => {
+    const watched = watchedStore(db, { pollIntervalMs: 1000, fallbackPollIntervalMs: 200 });
+    const reader = follow(watched.store, ['unannounced']);
+    await waitFor(() => reader.caughtUp(), 10_000, 'the reader to catch up');
+    await waitFor(() => watched.listenQueries() > 0, 5_000, 'LISTEN');
+    // Straight through SQL: no NOTIFY, no local wake-up.
+    const id = '0190aaaa-0000-7000-8000-0000000000a1';
+    const started = Date.now();
+    await db.pool.query(
+      `select positions from hindsight.append_to_stream('unannounced-1', 'unannounced', 'any', null, $1)`,
+      [
+        JSON.stringify([
+          { id, type: 'Silent', schema_version: 1, occurred_at: null, data: {}, metadata: {} },
+        ]),
+      ],
+    );
+    await waitFor(() => reader.got.includes(id), 5_000, 'the unannounced event');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await reader.stop();
+    await watched.close();
+  });
+
+  it('poll while LISTEN is down, and go back to LISTEN when it is back', async () => {
+    const watched = watchedStore(db, { pollIntervalMs: 60_000, fallbackPollIntervalMs: 200 });
+    const reader = follow(watched.store, ['outage']);
+    await waitFor(() => reader.caughtUp(), 10_000, 'the reader to catch up');
+    await waitFor(() => watched.listenQueries() > 0, 5_000, 'LISTEN');
+    expect(await deliveryMs(db, reader, 'outage-1')).toBeLessThan(500);
+
+    watched.setListenDown(true);
+    await watched.terminateListen();
+    await waitForAsync(async () => (await watched.listenBackends()) === 0, 'the termination');
+    await sleep(300);
+    // No notification reaches it now: polling every 200 ms delivers.
+    const reads = watched.reads();
+    expect(await deliveryMs(db, reader, 'outage-2')).toBeLessThan(1_000);
+    await sleep(1000);
+    expect(watched.reads() - reads).toBeGreaterThanOrEqual(4);
+
+    watched.setListenDown(false);
+    await waitForAsync(async () => (await watched.listenBackends()) === 1, 'LISTEN again');
+    await sleep(500);
+    const after = watched.reads();
+    await sleep(2000);
+    expect(watched.reads() - after).toBe(0); // idle again: the poll interval is a minute
+    expect(await deliveryMs(db, reader, 'outage-3')).toBeLessThan(500);
+
+    await reader.stop();
+    await watched.close();
+  });
+
+  it('re-read once when LISTEN is back, for what committed while it was down', async () => {
+    // Neither polls within the test: only the re-read after reconnecting delivers.
+    const watched = watchedStore(db, { pollIntervalMs: 60_000, fallbackPollIntervalMs: 60_000 });
+    const reader = follow(watched.store, ['gap']);
+    await waitFor(() => reader.caughtUp(), 10_000, 'the reader to catch up');
+    await waitFor(() => watched.listenQueries() > 0, 5_000, 'LISTEN');
+
+    watched.setListenDown(true);
+    await watched.terminateListen();
+    await waitForAsync(async () => (await watched.listenBackends()) === 0, 'the termination');
+    await sleep(300); // the re-read on losing the connection is over
+    const id = await appendElsewhere(db, 'gap-1');
+    await sleep(1000);
+    expect(reader.got).not.toContain(id); // its NOTIFY went to no one
+
+    watched.setListenDown(false);
+    const back = Date.now();
+    await waitFor(() => reader.got.includes(id), 10_000, 'the re-read after reconnecting');
+    expect(Date.now() - back).toBeLessThan(3_000); // reconnects within 2 s
+    await reader.stop();
+    await watched.close();
+  });
+});
