@@ -78,6 +78,7 @@ const viaGrpc = async (writers: BenchClient[], subscriber: BenchClient): Promise
     start: { $case: 'fromEnd', fromEnd: true },
     eventTypes: [],
     categories: [],
+    skipUpcastFailures: false,
   });
   let cancelled = false;
   const caughtUp = new Promise<void>((resolve, reject) => {

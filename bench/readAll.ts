@@ -17,6 +17,7 @@ const readAllGrpc = (client: EventStoreClient, limit = 0): Promise<number> =>
       after: undefined,
       eventTypes: [],
       categories: [],
+      skipUpcastFailures: false,
       limit,
       untilTransactionId: 0,
     });

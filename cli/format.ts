@@ -50,6 +50,8 @@ export const eventToJson = (event: RecordedEvent): Record<string, unknown> => ({
   // A payload too deeply nested to print as JSON (stored before the limit) shows as a marker.
   data: shownPayloadOfText(decoder.decode(event.data)),
   metadata: shownPayloadOfText(decoder.decode(event.metadata)),
+  // A poison event: the server's upcasters failed on it, so it is as stored.
+  ...(event.upcastError ? { upcastError: event.upcastError } : {}),
 });
 
 export const printEvent = (event: RecordedEvent, json: boolean): void => {
@@ -59,6 +61,6 @@ export const printEvent = (event: RecordedEvent, json: boolean): void => {
   }
   const when = new Date(event.occurredAtMs).toISOString();
   process.stdout.write(
-    `${formatPosition(event).padEnd(14)} ${`${event.streamId}@${event.streamVersion}`.padEnd(28)} ${event.type.padEnd(22)} ${when}  ${decoder.decode(event.data)}\n`,
+    `${formatPosition(event).padEnd(14)} ${`${event.streamId}@${event.streamVersion}`.padEnd(28)} ${event.type.padEnd(22)} ${when}  ${decoder.decode(event.data)}${event.upcastError ? `  [as stored: ${event.upcastError}]` : ''}\n`,
   );
 };

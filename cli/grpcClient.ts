@@ -17,6 +17,8 @@ import {
   type ArchiveStreamResponse,
   type CutRequest,
   type CutResponse,
+  type ListQuarantinedEventsRequest,
+  type ListQuarantinedEventsResponse,
   type GetCheckpointRequest,
   type GetCheckpointResponse,
   type GetStreamRequest,
@@ -113,12 +115,17 @@ export const unary = <Req, Res>(
 export const eventStoreCalls = (client: EventStoreClient) => ({
   append: (request: AppendRequest) =>
     unary<AppendRequest, AppendResponse>((r, cb) => client.append(r, cb), request),
-  // snapshot_aggregate is optional: reads written before it existed need not name it.
+  // snapshot_aggregate and skip_upcast_failures are optional: reads written before they existed
+  // need not name them.
   readStream: (
-    request: Omit<ReadStreamRequest, 'snapshotAggregate'> & { snapshotAggregate?: string },
+    request: Omit<ReadStreamRequest, 'snapshotAggregate' | 'skipUpcastFailures'> & {
+      snapshotAggregate?: string;
+      skipUpcastFailures?: boolean;
+    },
   ) =>
     unary<ReadStreamRequest, ReadStreamResponse>((r, cb) => client.readStream(r, cb), {
       snapshotAggregate: '',
+      skipUpcastFailures: false,
       ...request,
     }),
   getStream: (request: GetStreamRequest) =>
@@ -139,6 +146,11 @@ export const eventStoreCalls = (client: EventStoreClient) => ({
       request,
     ),
   cut: () => unary<CutRequest, CutResponse>((r, cb) => client.cut(r, cb), {}),
+  listQuarantinedEvents: (request: ListQuarantinedEventsRequest) =>
+    unary<ListQuarantinedEventsRequest, ListQuarantinedEventsResponse>(
+      (r, cb) => client.listQuarantinedEvents(r, cb),
+      request,
+    ),
 });
 
 export type EventStoreCalls = ReturnType<typeof eventStoreCalls>;

@@ -22,6 +22,7 @@ import {
 } from '../format.js';
 import { createEventStoreClient, eventStoreCalls } from '../grpcClient.js';
 import { examples, JSON_HELP, NDJSON_HELP, out, printJson } from '../output.js';
+import { registerQuarantineCommand } from './eventsQuarantine.js';
 
 const connect = (): EventStoreClient => {
   const config = loadConfig();
@@ -31,6 +32,9 @@ const connect = (): EventStoreClient => {
     caFile: config.HINDSIGHT_TLS_CA_FILE,
   });
 };
+
+const SKIP_UPCAST_FAILURES_HELP =
+  'leave out poison events (the upcasters fail on them) instead of printing them as stored';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -110,6 +114,7 @@ interface ReadOptions {
   type?: string[];
   category?: string[];
   snapshot?: string;
+  skipUpcastFailures?: boolean;
   json?: boolean;
 }
 
@@ -120,6 +125,7 @@ interface TailOptions {
   type?: string[];
   category?: string[];
   count?: string;
+  skipUpcastFailures?: boolean;
   json?: boolean;
 }
 
@@ -194,6 +200,7 @@ const read = async (stream: string | undefined, options: ReadOptions) => {
         categories: options.category ?? [],
         limit: options.limit ? parseNonNegativeInt(options.limit, '--limit') : 0,
         untilTransactionId: 0,
+        skipUpcastFailures: Boolean(options.skipUpcastFailures),
       });
       let checkpoint = '';
       for await (const page of call as AsyncIterable<ReadAllResponse>) {
@@ -214,6 +221,7 @@ const read = async (stream: string | undefined, options: ReadOptions) => {
       fromVersion: options.from ? parseNonNegativeInt(options.from, '--from') : 0,
       limit: options.limit ? parseNonNegativeInt(options.limit, '--limit') : 0,
       snapshotAggregate: options.snapshot ?? '',
+      skipUpcastFailures: Boolean(options.skipUpcastFailures),
     });
     if (slice.snapshot) printSnapshot(slice.snapshot, Boolean(options.json));
     else if (options.snapshot && !options.json) {
@@ -241,6 +249,7 @@ const tail = async (options: TailOptions) => {
     start,
     eventTypes: options.type ?? [],
     categories: options.category ?? [],
+    skipUpcastFailures: Boolean(options.skipUpcastFailures),
   });
   const stop = (): void => call.cancel();
   process.once('SIGINT', stop);
@@ -357,6 +366,7 @@ export const registerEventsCommands = (program: Command): void => {
         '--snapshot <aggregate-type>',
         "start from the stream's latest valid snapshot of this aggregate, e.g. work-order: print it, then only the events after it",
       )
+      .option('--skip-upcast-failures', SKIP_UPCAST_FAILURES_HELP)
       .option('--json', `${NDJSON_HELP} (a {"snapshot": …} line first with --snapshot)`)
       .action(action(read)),
     'hindsight events read workorder-WO-1 --json',
@@ -377,11 +387,13 @@ export const registerEventsCommands = (program: Command): void => {
       .option('-t, --type <type>', 'only this event type (repeatable)', collect)
       .option('-c, --category <category>', 'only this stream category (repeatable)', collect)
       .option('-n, --count <count>', 'exit after this many events')
+      .option('--skip-upcast-failures', SKIP_UPCAST_FAILURES_HELP)
       .option('--json', NDJSON_HELP)
       .action(action(tail)),
     'hindsight events tail --category technician --json | jq .type',
     'hindsight events tail --subscription billing --from-start --count 1000',
   );
+  registerQuarantineCommand(events);
   events
     .command('info')
     .description("show a stream's version, times and archive state")

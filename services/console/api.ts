@@ -313,6 +313,7 @@ export interface ModelDetail {
 // GET /api/events/streams/:streamId ?from=&limit=
 // GET /api/events/recent ?category=&type=&pageSize=&page=
 // GET /api/events/subscriptions
+// GET /api/events/quarantine ?view=&limit=
 
 export interface CategoryView {
   category: string;
@@ -359,4 +360,25 @@ export interface SubscriptionView {
 export interface Subscriptions {
   head: number;
   items: SubscriptionView[];
+}
+
+/** An event a feature view went on without: its upcasters failed on it, or its reducer threw. */
+export interface QuarantinedEventView {
+  view: string;
+  codeHash: string;
+  upcastersHash: string;
+  eventId: string;
+  streamId: string;
+  type: string;
+  schemaVersion: number;
+  transactionId: number;
+  globalPosition: number;
+  stage: 'upcast' | 'apply';
+  reason: string;
+  quarantinedAt: number;
+}
+
+/** Newest first. */
+export interface QuarantinedEvents {
+  items: QuarantinedEventView[];
 }

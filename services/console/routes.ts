@@ -13,6 +13,7 @@ import {
 import { badRequest } from './httpError.js';
 import { getModel, listModels } from './models.js';
 import { overview } from './overview.js';
+import { listQuarantinedEvents } from './quarantine.js';
 import { bodyText, type Query } from './params.js';
 import { actOnSchedule, listScheduleViews } from './schedules.js';
 import { getWorkflow, listWorkflows, reviewPromotion } from './workflows.js';
@@ -90,4 +91,5 @@ export const createRoutes = (meta: Meta): Route[] => [
   ),
   get(/^\/api\/events\/recent$/, (deps, { query }) => recentEvents(deps, query)),
   get(/^\/api\/events\/subscriptions$/, (deps) => listSubscriptions(deps)),
+  get(/^\/api\/events\/quarantine$/, (deps, { query }) => listQuarantinedEvents(deps, query)),
 ];

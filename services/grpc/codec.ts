@@ -13,8 +13,10 @@ import {
   type AppendRequest,
   type NewEvent as NewEventMessage,
   type Position as PositionMessage,
+  type QuarantinedEvent,
   type RecordedEvent,
 } from '../../gen/hindsight/v1/eventstore.js';
+import type { QuarantinedEventEntry } from '../../eventstore/quarantine.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -83,6 +85,7 @@ export const toRecordedEventMessage = (event: StoredEvent): RecordedEvent => ({
   metadata: Buffer.from(event.metadata, 'utf8'),
   occurredAtMs: event.occurredAt,
   recordedAtMs: event.recordedAt,
+  upcastError: event.upcastError ?? '',
 });
 
 /** Splits events into messages of at most `maxBytes` of payload (at least one event each). */
@@ -103,3 +106,17 @@ export const chunkBySize = (events: RecordedEvent[], maxBytes: number): Recorded
   if (current.length > 0) chunks.push(current);
   return chunks;
 };
+
+export const toQuarantinedEventMessage = (entry: QuarantinedEventEntry): QuarantinedEvent => ({
+  viewName: entry.view,
+  viewCodeHash: entry.codeHash,
+  upcastersHash: entry.upcastersHash,
+  eventId: entry.eventId,
+  streamId: entry.streamId,
+  type: entry.type,
+  schemaVersion: entry.schemaVersion,
+  position: entry.position,
+  stage: entry.stage,
+  reason: entry.reason,
+  quarantinedAtMs: entry.quarantinedAt,
+});

@@ -30,6 +30,7 @@ import {
   toExpectedVersion,
   toNewEvent,
   toPosition,
+  toQuarantinedEventMessage,
   toRecordedEventMessage,
 } from './codec.js';
 import { statusError, toStatusError } from './status.js';
@@ -130,6 +131,7 @@ export const createEventStoreService = ({
         after,
         until,
         limit: Math.min(READ_ALL_PAGE, remaining),
+        skipUpcastFailures: request.skipUpcastFailures,
       });
       after = page.checkpoint;
       remaining -= page.events.length;
@@ -169,7 +171,13 @@ export const createEventStoreService = ({
     });
     const after = await startOf(call.request);
     const controller = callSignal(call, shutdown);
-    for await (const item of store.follow({ ...filter, after, signal: controller.signal })) {
+    const skipUpcastFailures = call.request.skipUpcastFailures;
+    for await (const item of store.follow({
+      ...filter,
+      after,
+      signal: controller.signal,
+      skipUpcastFailures,
+    })) {
       if (item.kind === 'caught-up') {
         await send(
           call,
@@ -242,6 +250,7 @@ export const createEventStoreService = ({
         direction: backwards ? 'backwards' : 'forwards',
         fromVersion,
         limit: request.limit === 0 ? 1000 : request.limit,
+        skipUpcastFailures: request.skipUpcastFailures,
       });
       return {
         events: slice.events.map(toRecordedEventMessage),
@@ -288,6 +297,14 @@ export const createEventStoreService = ({
     cut: unary(onInternalError, async () => {
       const cut = await store.cut();
       return { transactionId: cut.transactionId, takenAtMs: cut.takenAt };
+    }),
+
+    listQuarantinedEvents: unary(onInternalError, async (request) => {
+      const entries = await store.quarantine.list({
+        view: request.viewName || undefined,
+        limit: request.limit || undefined,
+      });
+      return { events: entries.map(toQuarantinedEventMessage) };
     }),
   };
 };

@@ -99,6 +99,7 @@ describe('concurrent writers on one stream', () => {
         direction: 1,
         fromVersion: from,
         limit: 1000,
+        skipUpcastFailures: false,
       });
       slice.events.forEach((event) => stored.set(event.streamVersion, event.eventId));
     }

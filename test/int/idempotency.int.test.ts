@@ -64,6 +64,7 @@ describe('idempotent appends', () => {
       direction: 1,
       fromVersion: 2,
       limit: 10,
+      skipUpcastFailures: false,
     });
     expect(slice.events.map((e) => e.eventId)).toEqual(ids);
     expect(retry.globalPositions).toEqual(slice.events.map((e) => e.globalPosition));

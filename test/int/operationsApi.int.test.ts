@@ -114,6 +114,7 @@ const readStream = (
     fromVersion: extra.fromVersion ?? 0,
     limit: 0,
     snapshotAggregate: extra.snapshotAggregate ?? '',
+    skipUpcastFailures: false,
   });
 
 beforeAll(async () => {

@@ -90,6 +90,7 @@ describe('global order with transactions committing out of order', () => {
       start: { $case: 'after', after: { transactionId: 0, globalPosition: 0 } },
       eventTypes: [],
       categories: [],
+      skipUpcastFailures: false,
     });
     stream.on('data', (response: SubscribeResponse) => {
       if (response.message?.$case === 'events')
@@ -119,6 +120,7 @@ describe('global order with transactions committing out of order', () => {
           categories: [],
           limit: 0,
           untilTransactionId: 0,
+          skipUpcastFailures: false,
         });
         for await (const page of call as AsyncIterable<ReadAllResponse>) {
           viaReadAll.push(...page.events.map(toSeen));

@@ -20,6 +20,7 @@ const readAll = async (
     categories: [],
     limit: 0,
     untilTransactionId: 0,
+    skipUpcastFailures: false,
     ...request,
   });
   const pages: ReadAllResponse[] = [];

@@ -25,6 +25,7 @@ describe('graceful shutdown', () => {
       start: undefined,
       eventTypes: [],
       categories: [],
+      skipUpcastFailures: false,
     });
     const subscriptionEnded = new Promise<ServiceError>((resolve) =>
       subscription.on('error', resolve),

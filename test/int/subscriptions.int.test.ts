@@ -135,6 +135,7 @@ describe('subscriptions', () => {
       start: { $case: 'after', after: { transactionId: 0, globalPosition: 0 } },
       eventTypes: [],
       categories: ['switch'],
+      skipUpcastFailures: false,
     });
     call.on('data', (response: SubscribeResponse) => {
       if (response.message?.$case === 'caughtUp') caughtUp += 1;
@@ -166,6 +167,7 @@ describe('subscriptions', () => {
       start: { $case: 'subscriptionName', subscriptionName: 'grpc-named' },
       eventTypes: [],
       categories: ['named'],
+      skipUpcastFailures: false,
     });
     const got: SubscribeResponse[] = [];
     first.on('data', (r: SubscribeResponse) => got.push(r));
@@ -185,6 +187,7 @@ describe('subscriptions', () => {
       start: { $case: 'subscriptionName', subscriptionName: 'grpc-named' },
       eventTypes: [],
       categories: ['named'],
+      skipUpcastFailures: false,
     });
     const versions: number[] = [];
     second.on('data', (r: SubscribeResponse) => {

@@ -1,8 +1,10 @@
-// The event store: categories, recent events (filtered by category and type), subscriptions.
+// The event store: categories, recent events (filtered by category and type), subscriptions,
+// and the events feature views quarantined.
 import type {
   CategoryView,
   EventView,
   Page,
+  QuarantinedEvents,
   Subscriptions,
 } from '../../../services/console/api.js';
 import { apiPath, getJson } from '../api.js';
@@ -37,6 +39,7 @@ export const eventsPage: PageFactory = ({ route, refreshNow }) => {
   const recent = new Region();
   const recentPager = new Pager(refreshNow);
   const subscriptions = new Region();
+  const quarantine = new Region();
   const open = new Set<string>();
 
   const element = h(
@@ -66,10 +69,11 @@ export const eventsPage: PageFactory = ({ route, refreshNow }) => {
       ),
       recent.element,
     ),
+    section('Quarantined events', null, quarantine.element),
   );
 
   const refresh = async (): Promise<void> => {
-    const [categoryPage, recentPage, subs] = await Promise.all([
+    const [categoryPage, recentPage, subs, quarantined] = await Promise.all([
       getJson<Page<CategoryView>>(
         apiPath(['events', 'categories'], { pageSize: PAGE_SIZE, page: categoryPager.token }),
       ),
@@ -82,7 +86,30 @@ export const eventsPage: PageFactory = ({ route, refreshNow }) => {
         }),
       ),
       getJson<Subscriptions>(apiPath(['events', 'subscriptions'])),
+      getJson<QuarantinedEvents>(apiPath(['events', 'quarantine'], { limit: PAGE_SIZE })),
     ]);
+    quarantine.update(quarantined.items, (items) =>
+      table(
+        ['View', 'Event', { label: 'Position', numeric: true }, 'Stage', 'Reason', 'Since'],
+        items.map((item) =>
+          h(
+            'tr',
+            { 'data-testid': 'quarantine-row', 'data-event-id': item.eventId },
+            td(item.view),
+            td([
+              h('a', { href: href(['events', 'streams', item.streamId]) }, item.streamId),
+              ' ',
+              h('span', { class: 'muted small' }, `${item.type} v${item.schemaVersion}`),
+            ]),
+            td(count(item.globalPosition), 'num'),
+            td(item.stage),
+            td(h('span', { class: 'small' }, item.reason)),
+            td(time(item.quarantinedAt)),
+          ),
+        ),
+        'No quarantined events: every view read every event.',
+      ),
+    );
     categories.update(categoryPage.items, (items) =>
       table(
         ['Category', { label: 'Streams', numeric: true }, ''],
