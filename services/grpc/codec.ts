@@ -88,13 +88,17 @@ export const toRecordedEventMessage = (event: StoredEvent): RecordedEvent => ({
   upcastError: event.upcastError ?? '',
 });
 
+/** An event's weight in a message: its payloads and an allowance for the other fields. */
+export const messageBytes = (event: RecordedEvent): number =>
+  event.data.length + event.metadata.length + 160;
+
 /** Splits events into messages of at most `maxBytes` of payload (at least one event each). */
 export const chunkBySize = (events: RecordedEvent[], maxBytes: number): RecordedEvent[][] => {
   const chunks: RecordedEvent[][] = [];
   let current: RecordedEvent[] = [];
   let size = 0;
   for (const event of events) {
-    const eventSize = event.data.length + event.metadata.length + 160;
+    const eventSize = messageBytes(event);
     if (current.length > 0 && size + eventSize > maxBytes) {
       chunks.push(current);
       current = [];

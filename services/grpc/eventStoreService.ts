@@ -24,6 +24,8 @@ import {
   type SubscribeRequest,
   type SubscribeResponse,
 } from '../../gen/hindsight/v1/eventstore.js';
+import { nextPageSize, type ReadSoFar } from './pageBudget.js';
+import { readStreamPage } from './readStreamPage.js';
 import { unary } from './unary.js';
 import {
   chunkBySize,
@@ -49,6 +51,8 @@ export interface EventStoreServiceDeps {
 const NO_AGGREGATES = createAggregateRegistry([]);
 
 const READ_ALL_PAGE = 1000;
+/** What a ReadAll call holds in memory at a time, in messages' worth of payload. */
+const READ_ALL_PAGE_MESSAGES = 4;
 
 /** Writes with flow control: waits for 'drain' when the client reads slower than we send. */
 const send = async <T>(
@@ -124,17 +128,24 @@ export const createEventStoreService = ({
     const until = request.untilTransactionId || (await store.cut()).transactionId;
     let after: Position = toPosition(request.after) ?? START;
     let remaining = request.limit || Number.POSITIVE_INFINITY;
+    // Pages shrink to fit large events: the server never holds 1000 events of megabytes each.
+    let lastPage: ReadSoFar = { events: 0, bytes: 0 };
+    const pageBudget = READ_ALL_PAGE_MESSAGES * maxPayloadBytesPerMessage;
     const controller = callSignal(call);
     while (!controller.signal.aborted) {
       const page = await store.readAll({
         ...filter,
         after,
         until,
-        limit: Math.min(READ_ALL_PAGE, remaining),
+        limit: Math.min(nextPageSize(pageBudget, lastPage, READ_ALL_PAGE), remaining),
         skipUpcastFailures: request.skipUpcastFailures,
       });
       after = page.checkpoint;
       remaining -= page.events.length;
+      if (page.events.length > 0) {
+        const bytes = page.events.reduce((n, e) => n + e.data.length + e.metadata.length, 0);
+        lastPage = { events: page.events.length, bytes };
+      }
       const finished = page.reachedEnd || remaining <= 0;
       const messages = batches(page.events, page.checkpoint);
       // The last page says where to continue even when it holds no events.
@@ -246,17 +257,19 @@ export const createEventStoreService = ({
           };
         }
       }
-      const slice = await store.readStream(request.streamId, {
-        direction: backwards ? 'backwards' : 'forwards',
-        fromVersion,
-        limit: request.limit === 0 ? 1000 : request.limit,
-        skipUpcastFailures: request.skipUpcastFailures,
-      });
-      return {
-        events: slice.events.map(toRecordedEventMessage),
-        streamVersion: slice.streamVersion,
-        snapshot,
-      };
+      // Bounded by bytes as well as count: the client continues after the last event.
+      const page = await readStreamPage(
+        store,
+        request.streamId,
+        {
+          direction: backwards ? 'backwards' : 'forwards',
+          fromVersion,
+          limit: request.limit === 0 ? 1000 : request.limit,
+          skipUpcastFailures: request.skipUpcastFailures,
+        },
+        maxPayloadBytesPerMessage - (snapshot?.state.length ?? 0),
+      );
+      return { ...page, snapshot };
     }),
 
     readAll: (call) => {
