@@ -189,7 +189,11 @@ describe('DatasetWorkflow', () => {
     expect(JSON.parse(input?.dataset.profile ?? '{}')).toMatchObject({
       digest: first.digest,
       num_rows: first.manifest.rows,
+      quarantined_events: 0,
     });
+    // Every event was read: nothing quarantined, and MLflow says so.
+    expect(first.manifest.quarantined).toBe(0);
+    expect(run.metrics.find((m) => m.key === 'quarantined_events')?.value).toBe(0);
     expect(run.tags).toMatchObject({
       'hindsight.dataset_digest': first.digest,
       'hindsight.cut': String(first.manifest.cut.transactionId),
@@ -387,15 +391,59 @@ describe('DatasetWorkflow with bad input', () => {
     expect(await db.snapshot()).toBe(before);
   });
 
+  it('quarantines an event the view throws on and goes on: the manifest and MLflow count it', async () => {
+    // A view with a bug on one event: its reducer throws at one WorkOrderCompleted.
+    const { rows } = await db.pool.query<{ event_id: string }>(
+      `select event_id::text from hindsight.events where event_type = 'WorkOrderCompleted'
+        order by global_position limit 1 offset 3`,
+    );
+    const poisonId = rows[0]?.event_id ?? '';
+    const stumbling = defineFeatureView({
+      ...workOrderOverrunView,
+      name: 'stumbling_view',
+      apply: (state, event, emit) => {
+        if (event.eventId === poisonId) throw new Error('the view tripped over this event');
+        workOrderOverrunView.apply(state, event, emit);
+      },
+    });
+    const queue = uniqueId('stumbling');
+    await temporal.startWorker(
+      { views: createFeatureViewRegistry([stumbling as unknown as FeatureView<never>]) },
+      queue,
+    );
+    const result = await temporal.client.workflow.execute<
+      (input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>
+    >('DatasetWorkflow', {
+      taskQueue: queue,
+      workflowId: uniqueId('dataset-stumbling'),
+      args: [{ view: 'stumbling_view', eventsPerBatch: 100, pageSize: 50 }],
+      workflowExecutionTimeout: '5 minutes',
+    });
+    expect(result.manifest.quarantined).toBe(1);
+    expect(result.manifest.rows).toBeGreaterThan(0);
+    const run = await temporal.mlflow.getRun(result.runId);
+    expect(run.metrics.find((m) => m.key === 'quarantined_events')?.value).toBe(1);
+    const [quarantined, ...others] = await db.store.quarantine.list({ view: 'stumbling_view' });
+    expect(others).toEqual([]);
+    expect(quarantined).toMatchObject({
+      eventId: poisonId,
+      type: 'WorkOrderCompleted',
+      stage: 'apply',
+      codeHash: stumbling.codeHash,
+    });
+    expect(quarantined?.reason).toContain('the view tripped over this event');
+  });
+
   it('leaves a run that failed midway FAILED, with no dataset input, digest or DatasetGenerated', async () => {
-    // A view with a bug: it throws at the 300th event it reads, after batches were written.
+    // A view that breaks its contract (a label that is not 0 or 1) at the 300th event it reads,
+    // after batches were written: a bug in its code, not in one event.
     let seen = 0;
     const exploding = defineFeatureView({
       ...workOrderOverrunView,
       name: 'exploding_view',
       apply: (state, event, emit) => {
         seen += 1;
-        if (seen === 300) throw new Error('the view tripped over its own feet');
+        if (seen === 300) emit.label('the view tripped over its own feet', 2 as never);
         workOrderOverrunView.apply(state, event, emit);
       },
     });
@@ -418,8 +466,8 @@ describe('DatasetWorkflow with bad input', () => {
       );
     const cause = applicationFailureOf(error);
     // A bug in a view fails the same way every time: not retried.
-    expect(cause).toMatchObject({ type: 'FEATURE_VIEW_APPLY_FAILED', nonRetryable: true });
-    expect(cause?.message).toContain('tripped over its own feet');
+    expect(cause).toMatchObject({ type: 'FEATURE_VIEW_INVALID_OBSERVATION', nonRetryable: true });
+    expect(cause?.message).toContain('label 2 is not 0 or 1');
 
     const experiment = await temporal.mlflow.getExperimentByName('hindsight/exploding_view');
     const { items: runs } = await temporal.mlflow.searchRuns({
@@ -429,7 +477,7 @@ describe('DatasetWorkflow with bad input', () => {
     expect(runs).toHaveLength(1);
     const [run] = runs;
     expect(run?.info.status).toBe('FAILED');
-    expect(run?.tags['hindsight.failure']).toContain('tripped over its own feet');
+    expect(run?.tags['hindsight.failure']).toContain('label 2 is not 0 or 1');
     expect(run?.tags['hindsight.dataset_digest']).toBeUndefined();
     expect(run?.datasetInputs).toEqual([]);
     expect(await temporal.mlflow.listArtifacts({ runId: run?.info.runId ?? '' })).toEqual([]);
