@@ -38,6 +38,11 @@ export const printDataset = (result: DatasetWorkflowResult, trackingUri: string)
   );
   out(`cut         ${manifest.cut.transactionId}`);
   out(`events      ${manifest.events}`);
+  if (manifest.quarantined) {
+    out(
+      `quarantined ${manifest.quarantined} events the view went on without (hindsight events quarantine)`,
+    );
+  }
   out(
     `rows        ${manifest.rows} (${balance.labelled} labelled, ${balance.positives} late, ` +
       `positive rate ${balance.positiveRate === null ? 'n/a' : balance.positiveRate.toFixed(3)})`,

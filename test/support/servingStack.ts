@@ -14,6 +14,7 @@ import { createPipelineSchedules } from '../../services/schedules/index.js';
 import { startServing, type Serving } from '../../serving/serving.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
 import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
+import type { UpcasterRegistry } from '../../eventstore/upcasting/upcasters.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { startTestServer, type TestServer } from './grpcServer.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from './temporal.js';
@@ -43,14 +44,17 @@ export interface ServingStackOptions {
   demo: DemoOptions;
   /** Appends the history up to this business time; default 85% of its events. */
   until?: number;
+  /** The upcasters of the stack's event store (its worker, serving and server); default none. */
+  upcasters?: UpcasterRegistry;
 }
 
 export const startServingStack = async ({
   prefix,
   demo,
   until,
+  upcasters,
 }: ServingStackOptions): Promise<ServingStack> => {
-  const db = await createTestDatabase();
+  const db = await createTestDatabase({ upcasters });
   const temporal = await createTestTemporal(db);
   await temporal.startWorker();
   const view = workOrderOverrunView;
