@@ -44,8 +44,15 @@ const round = (value: number, digits: number): number => {
   return Math.round(value * scale) / scale;
 };
 
+/** Units whose values are small: shown with two decimals, stored with three. */
+const fractional = (unit: string): boolean => unit === 'ms' || unit === '% core';
+
 const show = (value: number, unit: string): string =>
-  Number.isFinite(value) ? (unit === 'ms' ? value.toFixed(2) : String(Math.round(value))) : 'n/a';
+  Number.isFinite(value)
+    ? fractional(unit)
+      ? value.toFixed(2)
+      : String(Math.round(value))
+    : 'n/a';
 
 export const printTable = (figures: readonly Figure[]): void => {
   const header = ['figure', 'value', 'unit', 'baseline', 'ratio', 'target', ''];
@@ -108,7 +115,7 @@ export const writeResults = (figures: readonly Figure[]): string => {
   const file = path.join(projectRoot, 'bench', 'results.json');
   const measuredAt = new Date().toISOString();
   const fresh = figures.map((f): StoredResult => {
-    const digits = f.unit === 'ms' ? 3 : 0;
+    const digits = fractional(f.unit) ? 3 : 0;
     return {
       name: f.name,
       value: round(f.value, digits),

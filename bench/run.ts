@@ -8,6 +8,7 @@ import { appendSingles } from './appendSingle.js';
 import { measureConsolePages } from './console.js';
 import { generateDatasets } from './datasets.js';
 import { setUpEnvironment, type BenchEnvironment } from './environment.js';
+import { idleSubscribers } from './idleSubscribers.js';
 import { generateIncrementalDatasets } from './incremental.js';
 import { subscriberLatency } from './latency.js';
 import { migrateWhileAppending } from './migrations.js';
@@ -31,6 +32,7 @@ const benchmarks: [string, (env: BenchEnvironment) => Promise<Figure | Figure[]>
   ['i', migrateWhileAppending],
   ['j', predictOnline],
   ['k', measureConsolePages],
+  ['l', idleSubscribers],
 ];
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
