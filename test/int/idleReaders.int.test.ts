@@ -30,6 +30,8 @@ interface WatchedStore {
   /** Ends its LISTEN connection from the server side, as a failover or an operator would. */
   terminateListen(): Promise<void>;
   listenBackends(): Promise<number>;
+  /** The process id of its LISTEN connection's backend. */
+  listenPid(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,8 @@ const watchedStore = (
       ]);
     },
     listenBackends: async () => (await db.pool.query(backends, [applicationName])).rowCount ?? 0,
+    listenPid: async () =>
+      (await db.pool.query<{ pid: number }>(backends, [applicationName])).rows[0]?.pid,
     close: async () => {
       await store.close();
       await reads.end();
@@ -203,10 +207,14 @@ describe('idle live readers', () => {
 
     watched.setListenDown(false);
     await waitForAsync(async () => (await watched.listenBackends()) === 1, 'LISTEN again');
-    await sleep(500);
+    const back = watched.reads();
+    await sleep(2500);
+    // One re-read on listening again (and at most one poll before LISTEN took effect), not the
+    // re-reads that follow an announcement; then idle: the poll interval is a minute.
+    expect(watched.reads() - back).toBeLessThanOrEqual(2);
     const after = watched.reads();
-    await sleep(2000);
-    expect(watched.reads() - after).toBe(0); // idle again: the poll interval is a minute
+    await sleep(1000);
+    expect(watched.reads() - after).toBe(0);
     expect(await deliveryMs(db, reader, 'outage-3')).toBeLessThan(500);
 
     await reader.stop();
@@ -232,6 +240,33 @@ describe('idle live readers', () => {
     const back = Date.now();
     await waitFor(() => reader.got.includes(id), 10_000, 'the re-read after reconnecting');
     expect(Date.now() - back).toBeLessThan(3_000); // reconnects within 2 s
+    await reader.stop();
+    await watched.close();
+  });
+  it('take a LISTEN connection that stops answering for dead, and poll meanwhile', async () => {
+    // A frozen backend (as behind a half-open TCP connection) reports no error: only the
+    // process's poll, which times out after 5 s, finds out.
+    const watched = watchedStore(db, { pollIntervalMs: 500, fallbackPollIntervalMs: 200 });
+    const reader = follow(watched.store, ['frozen']);
+    await waitFor(() => reader.caughtUp(), 10_000, 'the reader to catch up');
+    await waitFor(() => watched.listenQueries() > 0, 5_000, 'LISTEN');
+    const pid = await watched.listenPid();
+    if (pid === undefined) throw new Error('no LISTEN backend');
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      const id = await appendElsewhere(db, 'frozen-1');
+      await sleep(1000);
+      expect(reader.got).not.toContain(id); // its NOTIFY waits in a frozen backend
+      await waitFor(() => reader.got.includes(id), 10_000, 'delivery without the frozen backend');
+      expect(Date.now() - started).toBeLessThan(500 + 5000 + 1500);
+      // A new LISTEN connection is up beside the frozen one, and it wakes the reader at once.
+      await waitForAsync(async () => (await watched.listenBackends()) === 2, 'a new LISTEN');
+      await sleep(300);
+      expect(await deliveryMs(db, reader, 'frozen-2')).toBeLessThan(500);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
     await reader.stop();
     await watched.close();
   });
