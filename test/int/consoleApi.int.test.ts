@@ -16,6 +16,7 @@ import type {
   StreamEvents,
   StreamView,
   CategoryView,
+  QuarantinedEvents,
   Subscriptions,
   WorkflowDetail,
   WorkflowSummary,
@@ -281,6 +282,34 @@ describe('console API: a pipeline from start to champion', () => {
       globalPosition: 5,
       lag: subscriptions.head - 5,
     });
+
+    const [event] = (await db.store.readStream('workorder-WO-010001', { limit: 1 })).events;
+    await db.store.quarantine.record(
+      { view: 'console_view', codeHash: 'code', upcastersHash: 'upcasters' },
+      [
+        {
+          eventId: event?.eventId ?? '',
+          streamId: 'workorder-WO-010001',
+          type: event?.type ?? '',
+          schemaVersion: 1,
+          position: { transactionId: event?.transactionId ?? 0, globalPosition: 1 },
+          stage: 'apply',
+          reason: 'the reducer threw',
+        },
+      ],
+    );
+    const quarantined = await ok<QuarantinedEvents>('/api/events/quarantine?view=console_view');
+    expect(quarantined.items).toEqual([
+      expect.objectContaining({
+        view: 'console_view',
+        streamId: 'workorder-WO-010001',
+        stage: 'apply',
+        reason: 'the reducer threw',
+      }),
+    ]);
+    expect((await ok<QuarantinedEvents>('/api/events/quarantine?view=other_view')).items).toEqual(
+      [],
+    );
   });
 
   it('shows a running workflow whose worker is away at once, without its progress', async () => {
@@ -379,6 +408,7 @@ describe('console API: bad input never gets a 500 and writes nothing', () => {
     '/api/events/streams?category={}&page={}',
     '/api/events/streams/workorder-WO-010001?from={}&limit={}',
     '/api/events/recent?type={}&category={}&page={}',
+    '/api/events/quarantine?view={}&limit={}',
     '/api/nope/{}',
   ];
   const POST_ROUTES = [
