@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type pg from 'pg';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { stateFromJson, stateToJson } from '../../eventstore/stateJson.js';
+import type { QuarantinedEventRecord } from '../../eventstore/quarantine.js';
 import type { Position } from '../../eventstore/types.js';
 import type { FeatureView } from '../../ml/featureView.js';
 import {
@@ -22,7 +23,7 @@ import { readLogUntil } from '../datasets/readLogUntil.js';
 import { heartbeat } from '../heartbeat.js';
 
 export interface LiveEvaluationDeps {
-  store: Pick<EventStore, 'readAll' | 'cut' | 'viewSnapshots' | 'upcasters'>;
+  store: Pick<EventStore, 'readAll' | 'cut' | 'viewSnapshots' | 'upcasters' | 'quarantine'>;
   pool: pg.Pool;
   views: FeatureViewRegistry;
 }
@@ -282,11 +283,18 @@ export const advanceLiveEvaluation = async (
     batchSize: 2000,
     eventTypes: view.eventTypes ? [...view.eventTypes, PREDICTION_MADE] : undefined,
   })) {
+    const quarantined: QuarantinedEventRecord[] = [];
     for (const event of page.events) {
       const joined = join.push(event);
       if (joined.predicted) predicted.push(joined.predicted);
       outcomes.push(...joined.outcomes);
+      if (joined.quarantined) quarantined.push(joined.quarantined);
     }
+    // The view went on without these (see ml/quarantine.ts): the quarantine says so.
+    await store.quarantine.record(
+      { view: view.name, codeHash: view.codeHash, upcastersHash: store.upcasters.codeHash },
+      quarantined,
+    );
     events += page.events.length;
     position = page.checkpoint;
     reachedEnd = page.reachedEnd;

@@ -3,6 +3,7 @@
 // the label a training row observed at the prediction's log position would get.
 import { START, comparePositions, type Position } from '../../eventstore/types.js';
 import { FeatureViewError } from '../errors.js';
+import { applyOrQuarantine, type QuarantinedEventRecord } from '../quarantine.js';
 import {
   applyFailure,
   positionOf,
@@ -52,6 +53,8 @@ export interface JoinStep {
    * a store of earlier predictions applies them itself (the first outcome after a prediction).
    */
   outcomes: JoinedOutcome[];
+  /** Set when the view could not take this event: the join went on without it. */
+  quarantined?: QuarantinedEventRecord;
 }
 
 export interface PendingPrediction {
@@ -199,6 +202,8 @@ export const createPredictionJoin = <State>(
   let current: LogEvent | undefined;
   let labelledNow: { prediction: PendingPrediction; label: Label }[] = [];
   let outcomesNow: { entityId: string; label: Label }[] = [];
+  // The predictions the labels at this event took, to give back if the event is quarantined.
+  let takenNow: [string, PendingPrediction[]][] = [];
   const emit: FeatureEmitter = {
     // Features are the serving side's business: the join only wants outcomes.
     observe: () => undefined,
@@ -213,6 +218,7 @@ export const createPredictionJoin = <State>(
       if (!predictions) return;
       pending.delete(entityId);
       pendingCount -= predictions.length;
+      takenNow.push([entityId, predictions]);
       for (const prediction of predictions) labelledNow.push({ prediction, label: value });
     },
   };
@@ -221,14 +227,24 @@ export const createPredictionJoin = <State>(
     current = event;
     labelledNow = [];
     outcomesNow = [];
+    takenNow = [];
+    let quarantined: QuarantinedEventRecord | null;
     try {
-      view.apply(state, event, emit);
+      // A poison event is quarantined (see ml/quarantine.ts); a broken contract stops the join.
+      quarantined = applyOrQuarantine(view, state, event, emit);
     } catch (error) {
       // The state may be half-updated: nothing after this event can be trusted.
       failedAt = event.eventId;
       throw applyFailure(view, event, error);
     } finally {
       current = undefined;
+    }
+    if (quarantined) {
+      for (const [entityId, predictions] of takenNow) {
+        pending.set(entityId, predictions);
+        pendingCount += predictions.length;
+      }
+      return { labelled: [], outcomes: [], quarantined };
     }
     if (labelledNow.length > 1) {
       labelledNow.sort((a, b) => comparePositions(a.prediction.position, b.prediction.position));

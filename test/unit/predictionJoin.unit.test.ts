@@ -565,20 +565,28 @@ describe('prediction join semantics on a toy view', () => {
     expect(join.push(predictionMade(9, 'A', [101, 1])).predicted?.predictionId).toBe(uuid(9));
   });
 
-  it('wraps a failing apply, naming the view, event type and event id, and stops', () => {
+  it('quarantines an event its apply throws on, naming the view, event type and id, and goes on', () => {
     const join = createPredictionJoin(toy, { modelName: MODEL });
     join.push(predictionMade(1, 'A', [10, 1]));
     const boom = toyEvent('Boom', 'A', [11, 2]);
-    const error = thrownBy(FeatureViewError, () => join.push(boom));
-    expect(error.code).toBe('APPLY_FAILED');
+    const step = join.push(boom);
+    expect(step).toMatchObject({ predicted: null, labelled: [], outcomes: [] });
+    expect(step.quarantined).toMatchObject({ eventId: boom.eventId, stage: 'apply' });
     for (const part of ['toy_outcomes', 'Boom', boom.eventId, 'kaboom']) {
-      expect(error.message).toContain(part);
+      expect(step.quarantined?.reason).toContain(part);
     }
-    expect(error.cause).toBeInstanceOf(Error);
-    const after = thrownBy(FeatureViewError, () =>
-      join.push(toyEvent('Outcome', 'A', [12, 3], { value: 1 })),
-    );
-    expect(after.code).toBe('RUN_FINISHED');
+    // The prediction still waits, and a later outcome labels it.
+    expect(join.pending).toBe(1);
+    const outcome = join.push(toyEvent('Outcome', 'A', [12, 3], { value: 1 }));
+    expect(outcome.labelled.map((l) => l.predictionId)).toEqual([uuid(1)]);
+  });
+
+  it('quarantines an event the upcasters could not read without applying it', () => {
+    const join = createPredictionJoin(toy, { modelName: MODEL });
+    join.push(predictionMade(1, 'A', [10, 1]));
+    const poison = { ...toyEvent('Outcome', 'A', [11, 2], { value: 1 }), upcastError: 'no' };
+    expect(join.push(poison).quarantined).toMatchObject({ stage: 'upcast', reason: 'no' });
+    expect(join.pending).toBe(1);
   });
 
   it('refuses a label that is not 0 or 1', () => {
