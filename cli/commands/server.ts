@@ -24,7 +24,7 @@ import {
   temporalProbe,
   watchDependencies,
 } from '../../services/health/index.js';
-import { action } from '../errors.js';
+import { EXIT, action } from '../errors.js';
 import {
   openDatabase,
   openEventStore,
@@ -164,7 +164,8 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
     grpc,
     console: webConsole,
     stop: async () => {
-      await webConsole.close();
+      // Both drain within the same grace, not one grace after the other.
+      await Promise.all([webConsole.close(), grpc.shutdown()]);
       await stopBelowConsole();
     },
   };
@@ -192,6 +193,12 @@ export const registerServerCommand = (program: Command): void => {
         );
         const signal = await untilSignal();
         logger.info({ signal }, 'shutting down: draining calls in flight');
+        // Calls and connections end within the grace; should closing the rest hang (a pool
+        // waiting on a lost database), the process still ends soon after it.
+        setTimeout(() => {
+          logger.error('shutdown overran its grace by 5 s: exiting');
+          process.exit(EXIT.failure);
+        }, config.HINDSIGHT_SHUTDOWN_GRACE_MS + 5_000).unref();
         await platform.stop();
         logger.info('stopped');
       }),

@@ -16,6 +16,7 @@ import { PipelinesService } from '../../gen/hindsight/v1/pipelines.js';
 import { tokenAuthInterceptor } from './auth.js';
 import { guardDecoding } from './decodeGuard.js';
 import { createEventStoreService, type EventStoreServiceDeps } from './eventStoreService.js';
+import { listen } from './listener.js';
 import { createModelsService, type ModelsServiceDeps } from './modelsService.js';
 import { createOperationsService, type OperationsServiceDeps } from './operationsService.js';
 import { createPipelinesService, type PipelinesServiceDeps } from './pipelinesService.js';
@@ -47,7 +48,10 @@ export interface GrpcServerOptions {
 
 export interface RunningGrpcServer {
   port: number;
-  /** Stops accepting calls, ends live subscriptions, waits for unary calls to finish. */
+  /**
+   * Stops accepting calls, ends live subscriptions, waits for unary calls to finish; at the end
+   * of the grace closes every connection, whatever its client does.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -129,22 +133,25 @@ export const startGrpcServer = async (options: GrpcServerOptions): Promise<Runni
   });
   new ReflectionService(protos).addToServer(server);
 
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${options.host}:${options.port}`, credentials(options.tls), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
+  const listener = await listen(server, credentials(options.tls), options.host, options.port);
 
   let stopping: Promise<void> | undefined;
   return {
-    port,
+    port: listener.port,
     shutdown: () =>
       (stopping ??= new Promise<void>((resolve) => {
         stopShowingDependencies?.();
         health.setStatus('', 'NOT_SERVING');
         health.setStatus('hindsight.v1.EventStore', 'NOT_SERVING');
         shutdownController.abort();
-        const force = setTimeout(() => server.forceShutdown(), options.shutdownGraceMs);
+        listener.stopAccepting();
+        // Past the grace, calls still open are cut off with their connections, whatever the
+        // clients do: a stream whose client stopped reading cannot even take its status.
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          listener.destroyConnections();
+          resolve();
+        }, options.shutdownGraceMs);
         server.tryShutdown(() => {
           clearTimeout(force);
           resolve();
