@@ -14,6 +14,13 @@ import type {
   RecordedEvent,
   SubscribeResponse,
 } from '../../gen/hindsight/v1/eventstore.js';
+import { snapshotStreams } from '../../activities/operations/snapshots.js';
+import {
+  createAggregateRegistry,
+  defineAggregate,
+  type Aggregate,
+} from '../../eventstore/aggregates/aggregate.js';
+import { UpcastError } from '../../eventstore/upcasting/upcastError.js';
 import { defineFeatureView } from '../../ml/featureView.js';
 import { createLiveFeatures } from '../../serving/liveFeatures.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -266,5 +273,29 @@ describe('a live view past a poison event', () => {
     } finally {
       await live.close();
     }
+  });
+});
+
+describe('snapshots past a poison event', () => {
+  const orders = defineAggregate<{ blocked: number }>({
+    type: 'order',
+    category: 'order',
+    stateSchemaVersion: 1,
+    initialState: () => ({ blocked: 0 }),
+    evolve: (state) => ({ blocked: state.blocked + 1 }),
+    policy: { everyEvents: 1 },
+  }) as unknown as Aggregate<never>;
+
+  it('loading its stream still fails, and a snapshot run goes on to the other streams', async () => {
+    // An aggregate never skips an event: its state would be wrong, and a snapshot would keep it.
+    await rejectionWith(UpcastError, store.loadAggregate(orders, 'order-relx'));
+    const result = await snapshotStreams(
+      { store, aggregates: createAggregateRegistry([orders]) },
+      { aggregateType: 'order', after: null, pageSize: 100, maxStreams: 1000 },
+    );
+    expect(result).toMatchObject({ unreadable: 1, done: true });
+    expect(result.written).toBe(result.due - 1);
+    const loaded = await store.loadAggregate(orders, 'order-ok');
+    expect(loaded.snapshotVersion).toBe(loaded.version);
   });
 });
