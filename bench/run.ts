@@ -7,6 +7,7 @@ import { appendBatches } from './appendBatch.js';
 import { appendSingles } from './appendSingle.js';
 import { measureConsolePages } from './console.js';
 import { generateDatasets } from './datasets.js';
+import { durableHorizon } from './durableHorizon.js';
 import { setUpEnvironment, type BenchEnvironment } from './environment.js';
 import { idleSubscribers } from './idleSubscribers.js';
 import { generateIncrementalDatasets } from './incremental.js';
@@ -33,6 +34,7 @@ const benchmarks: [string, (env: BenchEnvironment) => Promise<Figure | Figure[]>
   ['j', predictOnline],
   ['k', measureConsolePages],
   ['l', idleSubscribers],
+  ['m', durableHorizon],
 ];
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());

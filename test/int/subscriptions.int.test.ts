@@ -351,8 +351,10 @@ describe('subscriptions', () => {
         follower.readNow(),
       ]);
       expect(taken).toEqual(expect.arrayContaining(ids));
+      // At or past the last one: a read that ends with events, before its horizon is durable,
+      // ends at its last event (see readAll).
       for (const answer of answers) {
-        expect(answer.transactionId).toBeGreaterThan(
+        expect(answer.transactionId).toBeGreaterThanOrEqual(
           Math.max(...(await lastTransactions(t.db, ids))),
         );
       }
