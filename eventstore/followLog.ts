@@ -100,11 +100,7 @@ export async function* followLog(
       // Asked for while this page was read: read again at once. (A request during the wait
       // ends it through `poke`, which is no announcement.)
       if (requested.length === 0) {
-        await watch.waitForChange(generation, {
-          at: checkpoint,
-          timeoutMs: retryMs || undefined,
-          signal,
-        });
+        await watch.waitForChange(generation, { timeoutMs: retryMs || undefined, signal });
       }
       // An announced commit can stay above the horizon while an older transaction is still
       // open (another append, or an autovacuum ANALYZE, which announces nothing when it ends):

@@ -6,9 +6,9 @@
 // sleeps through the appends of others (a server full of appends would otherwise re-read the
 // log for every one of them, for each of its readers).
 import type pg from 'pg';
-import { logHasEventsAfter } from './logHasEventsAfter.js';
 import type { Sql } from './sql.js';
-import { comparePositions, type LogFilter, type Position } from './types.js';
+import type { LogFilter } from './types.js';
+import { readHorizon, visibleSince } from './visibleSince.js';
 
 export const EVENTS_CHANNEL = 'hindsight_events';
 
@@ -71,13 +71,9 @@ export interface LogWatch {
   /**
    * Resolves once the generation differs from `since`, on abort, or after `timeoutMs` if
    * given. Without it, a wait ends only on a change while the LISTEN connection is up, and
-   * after the fallback interval while it is not. `at` is the reader's position: the process's
-   * poll looks for events after it.
+   * after the fallback interval while it is not.
    */
-  waitForChange(
-    since: number,
-    wait: { at: Position; timeoutMs?: number; signal?: AbortSignal },
-  ): Promise<void>;
+  waitForChange(since: number, wait?: { timeoutMs?: number; signal?: AbortSignal }): Promise<void>;
   /** Ends a wait at once without counting as a change: a caller needs a read now. */
   poke(): void;
   close(): void;
@@ -92,9 +88,9 @@ export interface LogNotifier {
 
 export interface LogNotifierOptions {
   /**
-   * While listening, how often the process looks for commits that no notification announced
-   * (one query on the LISTEN connection for all its readers, which also proves that connection
-   * alive); its readers do not poll.
+   * While listening, how often the process looks for commits that no notification announced:
+   * one query on the LISTEN connection, for all its readers, for the events that went below the
+   * horizon since the last look (which also proves the connection alive). Readers do not poll.
    */
   pollIntervalMs?: number;
   /** How often each reader reads while the LISTEN connection is down or not listening yet. */
@@ -112,8 +108,6 @@ const RECONNECT_MAX_MS = 2000;
 
 interface WatchEntry {
   filter: LogFilter;
-  /** The reader's position while it waits; null while it reads. */
-  waitingAt: Position | null;
   bump(announced: boolean): void;
 }
 
@@ -136,6 +130,8 @@ export const createLogNotifier = (
   const fallbackMs = Math.min(fallbackPollIntervalMs, pollIntervalMs);
   // Set only while the connection is up and LISTENing.
   let client: pg.Client | undefined;
+  // The horizon at the last look: readers have had the chance to read everything below it.
+  let horizon = 0;
   let connecting: Promise<void> | undefined;
   let pollTimer: NodeJS.Timeout | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
@@ -159,27 +155,25 @@ export const createLogNotifier = (
     scheduleReconnect();
   };
 
-  const oldestWaitingPosition = (): Position | null => {
-    let oldest: Position | null = null;
-    for (const { waitingAt } of watches) {
-      if (waitingAt && (!oldest || comparePositions(waitingAt, oldest) < 0)) oldest = waitingAt;
-    }
-    return oldest;
-  };
-
+  // Any reader that read after the last look saw everything below its horizon; what went
+  // below the horizon since is what it may have missed. A horizon that fell (transaction ids
+  // handed out again after a crash) concerns everyone.
   const poll = async (): Promise<void> => {
     pollTimer = undefined;
     const current = client;
-    const oldest = oldestWaitingPosition();
     if (!current) return;
-    if (oldest) {
+    if (watches.size > 0) {
       try {
-        const unread = await withTimeout(
-          logHasEventsAfter(current, oldest),
+        const seen = await withTimeout(
+          visibleSince(current, horizon),
           POLL_TIMEOUT_MS,
           `the LISTEN connection did not answer within ${POLL_TIMEOUT_MS} ms`,
         );
-        if (unread) changed(null, false);
+        if (client !== current) return;
+        const fell = seen.horizon < horizon;
+        horizon = seen.horizon;
+        if (fell || !seen.change) changed(null, false);
+        else if (seen.change.eventTypes.size > 0) changed(seen.change, false);
       } catch (error) {
         drop(current, error instanceof Error ? error : new Error(String(error)));
         return;
@@ -199,9 +193,11 @@ export const createLogNotifier = (
     next.on('notification', ({ payload }) => changed(decodeChange(payload), true));
     next.on('error', (error) => drop(next, error));
     next.on('end', () => drop(next, new Error('the LISTEN connection closed')));
+    let listening: number;
     try {
       await next.connect();
       await next.query(`listen ${EVENTS_CHANNEL}`);
+      listening = await readHorizon(next);
     } catch (error) {
       next.end().catch(() => undefined);
       throw error;
@@ -211,8 +207,10 @@ export const createLogNotifier = (
       return;
     }
     client = next;
+    horizon = listening;
     reconnectMs = RECONNECT_FIRST_MS;
-    // What committed before LISTEN took effect announced itself to no one here.
+    // What committed before LISTEN took effect announced itself to no one here: every reader
+    // reads once, after the horizon the polls start from was taken.
     changed(null, false);
     schedulePoll();
   };
@@ -251,7 +249,6 @@ export const createLogNotifier = (
       };
       const entry: WatchEntry = {
         filter,
-        waitingAt: null,
         bump: (isAnnouncement) => {
           generation += 1;
           if (isAnnouncement) announced += 1;
@@ -263,7 +260,7 @@ export const createLogNotifier = (
         generation: () => generation,
         announced: () => announced,
         poke: wakeAll,
-        waitForChange: (since, { at, timeoutMs, signal }) => {
+        waitForChange: (since, { timeoutMs, signal } = {}) => {
           ensureListening();
           if (generation !== since || signal?.aborted || closed) return Promise.resolve();
           const limitMs = timeoutMs ?? (client ? undefined : fallbackMs);
@@ -272,11 +269,9 @@ export const createLogNotifier = (
               clearTimeout(timer);
               waiters.delete(done);
               signal?.removeEventListener('abort', done);
-              entry.waitingAt = null;
               resolve();
             };
             const timer = limitMs === undefined ? undefined : setTimeout(done, limitMs);
-            entry.waitingAt = at;
             waiters.add(done);
             signal?.addEventListener('abort', done, { once: true });
           });

@@ -1,6 +1,7 @@
 // Live readers wake on LISTEN and do not poll while it listens: idle, they read nothing; while
 // the LISTEN connection is down they poll, and once it is back they re-read and go idle again.
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';
 import { createClient, createPool } from '../../eventstore/pool.js';
@@ -161,6 +162,11 @@ describe('idle live readers', () => {
     // The appended category's readers read; the others sleep through it.
     await sleep(300);
     expect(watched.reads() - reads).toBeLessThanOrEqual(15 * 3);
+    // The next poll sees the event too and wakes the 15 readers of its category once more (it
+    // cannot tell who read it); the others sleep on, and then everyone does.
+    const afterAppend = watched.reads();
+    await sleep(2500);
+    expect(watched.reads() - afterAppend).toBeLessThanOrEqual(15);
 
     await Promise.all(readers.map((r) => r.stop()));
     await watched.close();
@@ -184,6 +190,33 @@ describe('idle live readers', () => {
     );
     await waitFor(() => reader.got.includes(id), 5_000, 'the unannounced event');
     expect(Date.now() - started).toBeLessThan(2_000);
+    await reader.stop();
+    await watched.close();
+  });
+
+  it('find by the poll an announced commit hidden longer than the re-reads after it', async () => {
+    const watched = watchedStore(db, { pollIntervalMs: 1000, fallbackPollIntervalMs: 200 });
+    const reader = follow(watched.store, ['hidden']);
+    await waitFor(() => reader.caughtUp(), 10_000, 'the reader to catch up');
+    await waitFor(() => watched.listenQueries() > 0, 5_000, 'LISTEN');
+    await sleep(300);
+
+    // An open transaction with an id holds the horizon back, and announces nothing when it ends.
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    await holder.query('begin');
+    await holder.query('select pg_current_xact_id()');
+    const reads = watched.reads();
+    const { eventIds } = await watched.store.append('hidden-1', event('hidden'));
+    await sleep(2000);
+    expect(reader.got).toEqual([]);
+    // The re-reads after the announcement (2, 4 … 256 ms), then nothing: no reader polls.
+    expect(watched.reads() - reads).toBeLessThanOrEqual(10);
+    const released = Date.now();
+    await holder.query('commit');
+    await holder.end();
+    await waitFor(() => reader.got.includes(eventIds[0] ?? ''), 5_000, 'the hidden commit');
+    expect(Date.now() - released).toBeLessThan(2_000); // within about one poll
     await reader.stop();
     await watched.close();
   });
