@@ -340,6 +340,8 @@ export interface EventView {
   recordedAt: number;
   data: unknown;
   metadata: unknown;
+  /** A poison event on a stream's page: the upcasters failed on it, so it shows as stored. */
+  upcastError?: string;
 }
 
 export interface StreamEvents {

@@ -38,6 +38,7 @@ export const eventViewOf = (event: StoredEvent): EventView => ({
   recordedAt: event.recordedAt,
   data: shownPayloadOfText(event.data),
   metadata: shownPayloadOfText(event.metadata),
+  ...(event.upcastError === undefined ? {} : { upcastError: event.upcastError }),
 });
 
 const isString = (value: unknown): string => {

@@ -10,6 +10,7 @@ import {
   skipUpcastFailures,
 } from '../../eventstore/upcasting/upcastForReads.js';
 import { defineUpcasters } from '../../eventstore/upcasting/upcasters.js';
+import { eventViewOf } from '../../services/console/eventStoreViews.js';
 import { thrownBy } from '../support/thrown.js';
 
 const upcasters = defineUpcasters({
@@ -129,5 +130,17 @@ describe('checkUpcastable', () => {
         { type: 'Blocked', schemaVersion: 1, dataJson: '[1]' },
       ]),
     ).not.toThrow();
+  });
+});
+
+describe("the console's stream page", () => {
+  it('shows a poison event as stored, with why', () => {
+    const poison = createReadUpcaster(upcasters).one(stored('Blocked', 1, { reason: 42 }));
+    expect(eventViewOf(poison)).toMatchObject({
+      schemaVersion: 1,
+      data: { reason: 42 },
+      upcastError: poison.upcastError,
+    });
+    expect(eventViewOf(stored('Created', 1, {})).upcastError).toBeUndefined();
   });
 });

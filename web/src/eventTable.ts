@@ -42,6 +42,13 @@ export const eventTable = (
         td([
           h('span', { class: 'event-type' }, event.type),
           event.schemaVersion > 1 ? muted(` v${event.schemaVersion}`) : null,
+          event.upcastError
+            ? h(
+                'div',
+                { class: 'small', 'data-testid': 'upcast-error', title: event.upcastError },
+                `as stored: ${event.upcastError}`,
+              )
+            : null,
         ]),
         td(time(event.occurredAt)),
         td(time(event.recordedAt)),
