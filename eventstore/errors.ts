@@ -2,7 +2,12 @@
 // Temporal ApplicationFailure types, HTTP statuses).
 
 export type EventStoreErrorCode =
-  'VALIDATION' | 'WRONG_EXPECTED_VERSION' | 'NOT_FOUND' | 'STREAM_ARCHIVED' | 'EVENT_ID_CONFLICT';
+  | 'VALIDATION'
+  | 'WRONG_EXPECTED_VERSION'
+  | 'NOT_FOUND'
+  | 'STREAM_ARCHIVED'
+  | 'EVENT_ID_CONFLICT'
+  | 'RESERVED';
 
 export abstract class EventStoreError extends Error {
   abstract readonly code: EventStoreErrorCode;
@@ -60,5 +65,17 @@ export class EventIdConflictError extends EventStoreError {
   ) {
     super(`event id ${eventId} ${detail}`);
     this.name = 'EventIdConflictError';
+  }
+}
+
+/** A name (stream, event type) that only the platform may write; the caller may not. */
+export class ReservedNameError extends EventStoreError {
+  readonly code = 'RESERVED';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'ReservedNameError';
   }
 }

@@ -9,6 +9,7 @@ import { NotFoundError, ValidationError } from '../../eventstore/errors.js';
 import type { Sql } from '../../eventstore/sql.js';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { START, type Position, type StoredEvent } from '../../eventstore/types.js';
+import { refuseReservedNames } from '../../platform/reserved.js';
 import {
   validateFilter,
   validateStreamId,
@@ -221,6 +222,10 @@ export const createEventStoreService = ({
   return {
     append: unary(onInternalError, async (request) => {
       validateStreamId(request.streamId);
+      refuseReservedNames(
+        request.streamId,
+        request.events.map((event) => event.type),
+      );
       const result = await store.append(
         request.streamId,
         request.events.map(toNewEvent),

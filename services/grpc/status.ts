@@ -10,6 +10,7 @@ import {
   EventIdConflictError,
   EventStoreError,
   NotFoundError,
+  ReservedNameError,
   StreamArchivedError,
   ValidationError,
   WrongExpectedVersionError,
@@ -124,6 +125,8 @@ export const toStatusError = (
       return statusError(status.FAILED_PRECONDITION, error.message);
     if (error instanceof EventIdConflictError)
       return statusError(status.ALREADY_EXISTS, error.message);
+    if (error instanceof ReservedNameError)
+      return statusError(status.PERMISSION_DENIED, error.message);
   }
   if (error instanceof ServingError) return statusError(SERVING_STATUS[error.code], error.message);
   const operations = operationsStatus(error);
