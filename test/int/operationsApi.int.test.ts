@@ -10,6 +10,8 @@ import { builtInAggregates } from '../../cli/builtIns.js';
 import { operationsCalls, type OperationsCalls } from '../../cli/grpcClient.js';
 import { builtInViewRegistry } from '../../cli/worker.js';
 import { demoUpcasters } from '../../demo/demoUpcasters.js';
+import { createEventStore } from '../../eventstore/eventStore.js';
+import { createClient } from '../../eventstore/pool.js';
 import type { NewEvent } from '../../eventstore/types.js';
 import {
   MigrationStatus,
@@ -384,10 +386,19 @@ describe('Operations over gRPC', () => {
   });
 
   it('a migration blocked on a failing upcast waits for resume or abort', async () => {
-    // v1 with a number for a reason: the demo upcaster refuses it.
-    await db.store.append(BAD_STREAM, [
-      { type: 'WorkOrderBlocked', schemaVersion: 1, data: { workOrderId: 'BAD-1', reason: 42 } },
-    ]);
+    // v1 with a number for a reason: the demo upcaster refuses it, so this server refuses to
+    // append it; an older one, without the upcaster, let it in.
+    const older = createEventStore({
+      pool: db.pool,
+      listenClient: () => createClient(db.url, 'older-server-listen'),
+    });
+    try {
+      await older.append(BAD_STREAM, [
+        { type: 'WorkOrderBlocked', schemaVersion: 1, data: { workOrderId: 'BAD-1', reason: 42 } },
+      ]);
+    } finally {
+      await older.close();
+    }
     const stuckId = uniqueId('stuck');
     await start({ migrationId: stuckId, batchSize: 5 });
     const stuck = await until('the migration to block', async () => {
