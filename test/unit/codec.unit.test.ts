@@ -219,8 +219,13 @@ describe('toRecordedEventMessage', () => {
       metadata: '{"actor":"ada"}',
       occurredAtMs: 1000,
       recordedAtMs: 2000,
+      upcastError: '',
     });
     expect(out.data.length).toBe(Buffer.byteLength('{"note":"🧀"}', 'utf8'));
+    // A poison event carries why the upcasters failed on it.
+    expect(toRecordedEventMessage({ ...stored, upcastError: 'no v1 reason' }).upcastError).toBe(
+      'no v1 reason',
+    );
   });
 });
 
