@@ -20,3 +20,18 @@ export const cancellationSignal = (): AbortSignal | undefined => context()?.canc
  * a later one starts only once this one's result can no longer count. False outside one.
  */
 export const firstAttempt = (): boolean => context()?.info.attempt === 1;
+
+/**
+ * Awaits `work`, heartbeating every `everyMs` meanwhile: an activity waiting on one long
+ * statement shows it is alive, so its heartbeat timeout can be short. Nothing outside one.
+ */
+export const beatingWhile = async <T>(work: Promise<T>, everyMs = 2_000): Promise<T> => {
+  const activity = context();
+  if (!activity) return work;
+  const timer = setInterval(() => activity.heartbeat(), everyMs);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+};

@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { DatasetActivities } from '../activities/datasets/index.js';
 import type { PublishedDataset, RecordedDataset } from '../activities/datasets/types.js';
+import { SCANNING_ACTIVITY, SHORT_ACTIVITY } from './activityTimeouts.js';
 import { parseDatasetInput, type DatasetWorkflowInput } from './datasetInput.js';
 import { failureMessage } from './failureMessage.js';
 
@@ -67,7 +68,12 @@ export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<Data
   setHandler(datasetProgressQuery, () => progress);
 
   const short = proxyActivities<DatasetActivities>({
-    startToCloseTimeout: '2 minutes',
+    ...SHORT_ACTIVITY,
+    retry: retrying(request.activityAttempts),
+  });
+  // Counts the events below the cut: as long as the log makes it, beating meanwhile.
+  const scanning = proxyActivities<DatasetActivities>({
+    ...SCANNING_ACTIVITY,
     retry: retrying(request.activityAttempts),
   });
   const long = proxyActivities<DatasetActivities>({
@@ -84,7 +90,7 @@ export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<Data
       events: total,
       base = null,
       upcastersHash,
-    } = await short.resolveDataset({
+    } = await scanning.resolveDataset({
       view: request.view,
       cut: request.cut,
       incremental: request.incremental,

@@ -1,13 +1,19 @@
 // The activities of the operations workflows (migrations, undo, snapshots): `short` for quick
-// steps, `long` for batch loops that heartbeat and are retried until they finish.
+// steps, `scanning` for one statement over many rows, `long` for batch loops that heartbeat and
+// are retried until they finish.
 import { proxyActivities } from '@temporalio/workflow';
 import type { OperationsActivities } from '../activities/operations/index.js';
+import { SCANNING_ACTIVITY, SHORT_ACTIVITY } from './activityTimeouts.js';
 
 const RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
 
 export const operationsActivities = (heartbeatTimeoutMs: number) => ({
   short: proxyActivities<OperationsActivities>({
-    startToCloseTimeout: '2 minutes',
+    ...SHORT_ACTIVITY,
+    retry: { ...RETRY, maximumAttempts: 10 },
+  }),
+  scanning: proxyActivities<OperationsActivities>({
+    ...SCANNING_ACTIVITY,
     retry: { ...RETRY, maximumAttempts: 10 },
   }),
   long: proxyActivities<OperationsActivities>({

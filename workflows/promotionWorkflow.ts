@@ -24,6 +24,7 @@ import {
   type PromotionWorkflowInput,
   type Review,
 } from './promotionInput.js';
+import { SHORT_ACTIVITY } from './activityTimeouts.js';
 import { markStage } from './searchAttributes.js';
 
 export type PromotionStage = 'judging' | 'awaiting_approval' | 'promoting' | 'recording' | 'done';
@@ -53,7 +54,7 @@ export const approveUpdate = defineUpdate<PromotionStatus, [Review]>('approve');
 export const rejectUpdate = defineUpdate<PromotionStatus, [Review]>('reject');
 
 const activities = proxyActivities<PromotionActivities>({
-  startToCloseTimeout: '2 minutes',
+  ...SHORT_ACTIVITY,
   retry: {
     initialInterval: '1s',
     backoffCoefficient: 2,

@@ -12,6 +12,7 @@ import type { TrainingActivities } from '../activities/training/index.js';
 import type { Evaluation, TrainedVersion } from '../activities/training/types.js';
 import { METRIC_DIRECTIONS } from '../ml/promotion/metricDirections.js';
 import { DEFAULT_PROMOTION_RULES } from '../ml/promotion/promotionRules.js';
+import { SHORT_ACTIVITY } from './activityTimeouts.js';
 import { DatasetWorkflow, type DatasetWorkflowResult } from './datasetWorkflow.js';
 import { parsePipelineInput, type PipelineInput } from './pipelineInput.js';
 import { PromotionWorkflow, type PromotionResult } from './promotionWorkflow.js';
@@ -65,7 +66,7 @@ const retry = {
   maximumInterval: '30s',
   maximumAttempts: 10,
 };
-const quick = proxyActivities<TrainingActivities>({ startToCloseTimeout: '2 minutes', retry });
+const quick = proxyActivities<TrainingActivities>({ ...SHORT_ACTIVITY, retry });
 const heavy = proxyActivities<TrainingActivities>({
   startToCloseTimeout: '2 hours',
   // Training runs in a thread and the activity beats every 2 s: a lost worker shows in 30 s.

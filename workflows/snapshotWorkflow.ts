@@ -40,7 +40,7 @@ export async function SnapshotWorkflow(
     error: null,
   };
   setHandler(snapshotProgressQuery, () => progress);
-  const { short, long } = operationsActivities(request.heartbeatTimeoutMs);
+  const { short, scanning, long } = operationsActivities(request.heartbeatTimeoutMs);
   try {
     const known = await short.listAggregateTypes();
     const unknown = (request.aggregateTypes ?? []).filter((type) => !known.includes(type));
@@ -79,7 +79,7 @@ export async function SnapshotWorkflow(
         after = step.lastStreamId;
         if (step.done) break;
       }
-      entry.pruned = await short.pruneSnapshots({ aggregateType: entry.aggregateType });
+      entry.pruned = await scanning.pruneSnapshots({ aggregateType: entry.aggregateType });
       await short.recordSnapshotRun({
         workflowId,
         aggregateType: entry.aggregateType,

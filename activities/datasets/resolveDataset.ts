@@ -2,6 +2,7 @@
 // cut, checked against the log's horizon.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { EventStore } from '../../eventstore/eventStore.js';
+import { beatingWhile } from '../heartbeat.js';
 import type { FeatureViewRegistry } from './featureViewRegistry.js';
 import type { DatasetBase, ResolveDatasetInput, ResolvedDataset } from './types.js';
 
@@ -40,11 +41,13 @@ export const resolveDataset = async (
     runId: stored.datasetRunId,
     upcastersHash,
   };
-  const events = await store.countEvents({
-    until: cut.transactionId,
-    after: base?.position,
-    eventTypes: view.eventTypes,
-  });
+  const events = await beatingWhile(
+    store.countEvents({
+      until: cut.transactionId,
+      after: base?.position,
+      eventTypes: view.eventTypes,
+    }),
+  );
   return {
     view: { name, version: view.version, codeHash: view.codeHash },
     cut,

@@ -4,7 +4,7 @@ import type { AggregateRegistry } from '../../eventstore/aggregates/aggregate.js
 import type { SnapshotStats } from '../../eventstore/aggregates/snapshots.js';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { UpcastError } from '../../eventstore/upcasting/upcastError.js';
-import { cancellationSignal, heartbeat } from '../heartbeat.js';
+import { beatingWhile, cancellationSignal, heartbeat } from '../heartbeat.js';
 import { namedEventId } from '../namedEventId.js';
 
 export interface SnapshotActivityDeps {
@@ -104,7 +104,7 @@ export const snapshotStatsOf = async (
 export const pruneSnapshots = async (
   { store, aggregates }: SnapshotActivityDeps,
   { aggregateType }: { aggregateType: string },
-): Promise<number> => store.snapshots.prune(aggregates.get(aggregateType));
+): Promise<number> => beatingWhile(store.snapshots.prune(aggregates.get(aggregateType)));
 
 export const listAggregateTypes = ({ aggregates }: SnapshotActivityDeps): Promise<string[]> =>
   Promise.resolve([...aggregates.types]);
