@@ -1,6 +1,7 @@
 // Builds and runs the gRPC server: EventStore (and with the platform Pipelines, Models and
 // Operations), health, reflection, auth, TLS, message limits, and a shutdown that drains calls
 // in flight.
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Server, ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
@@ -74,6 +75,8 @@ export const startGrpcServer = async (options: GrpcServerOptions): Promise<Runni
     interceptors,
   });
   const shutdownController = new AbortController();
+  // Every live Subscribe call listens for it: hundreds are normal, not a leak.
+  setMaxListeners(0, shutdownController.signal);
   server.addService(
     ...guardDecoding(
       EventStoreService,
