@@ -1,27 +1,45 @@
 // A model's alias history, read from its promotion events in the log (MLflow keeps only where an
-// alias points now). Shared by the Models gRPC service and the console.
+// alias points now). Shared by the Models gRPC service and the console. A promotion event that
+// does not fit its schema is skipped and reported, never a failed page or call.
 import { modelStreamOf } from '../activities/promotion/recordPromotion.js';
-import type { RecordPromotionInput } from '../activities/promotion/types.js';
 import { NotFoundError } from '../eventstore/errors.js';
 import type { EventStore } from '../eventstore/eventStore.js';
+import {
+  parsePlatformData,
+  promotionDecisionData,
+  type MalformedPlatformEvent,
+} from '../platform/platformEvents.js';
 import type { AliasChangeView } from './console/api.js';
+
+export interface AliasHistory {
+  /** Oldest first. */
+  changes: AliasChangeView[];
+  /** Events of the model's stream that were skipped. */
+  malformed: MalformedPlatformEvent[];
+}
 
 /** The model's newest `limit` promotion decisions, oldest first; none for an unknown model. */
 export const readAliasHistory = async (
   store: Pick<EventStore, 'readStream'>,
   name: string,
   limit = 500,
-): Promise<AliasChangeView[]> => {
+): Promise<AliasHistory> => {
   let events;
   try {
     ({ events } = await store.readStream(modelStreamOf(name), { direction: 'backwards', limit }));
   } catch (error) {
-    if (error instanceof NotFoundError) return [];
+    if (error instanceof NotFoundError) return { changes: [], malformed: [] };
     throw error;
   }
-  return events.reverse().map((event) => {
-    const data = JSON.parse(event.data) as RecordPromotionInput;
-    return {
+  const history: AliasHistory = { changes: [], malformed: [] };
+  for (const event of events.reverse()) {
+    const parsed = parsePlatformData(event, promotionDecisionData);
+    if (!parsed.ok) {
+      history.malformed.push(parsed.malformed);
+      continue;
+    }
+    const { data } = parsed;
+    history.changes.push({
       at: event.recordedAt,
       outcome: data.outcome,
       decidedBy: data.decidedBy,
@@ -31,6 +49,12 @@ export const readAliasHistory = async (
       reason: data.reason,
       datasetDigest: data.datasetDigest,
       pipelineId: data.workflowId.replace(/\/promotion$/, ''),
-    };
-  });
+    });
+  }
+  return history;
 };
+
+/** One log line for skipped platform events, naming each. */
+export const describeMalformed = (where: string, malformed: MalformedPlatformEvent[]): string =>
+  `${where}: skipped ${malformed.length} malformed platform event(s): ` +
+  malformed.map((m) => `${m.type} ${m.eventId} on ${m.streamId} (${m.problem})`).join('; ');

@@ -93,6 +93,7 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
         store: eventStore.store,
         mlflow,
         predictor: serving.predictor,
+        onWarning: (message) => logger.warn(message),
         workflows: { client, taskQueue: config.HINDSIGHT_TASK_QUEUE, views },
       },
       operations: {
@@ -149,6 +150,7 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
         temporalNamespace: config.TEMPORAL_NAMESPACE,
       },
       onInternalError: (error) => logger.error({ err: error }, 'internal error in a console route'),
+      onWarning: (message) => logger.warn(message),
     },
     host: config.HINDSIGHT_HTTP_HOST,
     port: config.HINDSIGHT_HTTP_PORT,

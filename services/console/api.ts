@@ -286,6 +286,15 @@ export interface CalibrationPoint {
   observedRate: number | null;
 }
 
+/** A platform event a page left out because it does not fit its schema. */
+export interface SkippedEventView {
+  eventId: string;
+  streamId: string;
+  type: string;
+  globalPosition: number;
+  problem: string;
+}
+
 export interface ModelDetail {
   name: string;
   championVersion: string | null;
@@ -293,6 +302,8 @@ export interface ModelDetail {
   versions: ModelVersionView[];
   /** Oldest first. */
   aliasHistory: AliasChangeView[];
+  /** The model's platform events that do not fit their schema: left out above, shown as a warning. */
+  skippedEvents: SkippedEventView[];
   /** Live evaluation windows, oldest first (the latest 500). */
   live: LiveWindowPoint[];
   /** The live evaluation workflow, if one was started. */

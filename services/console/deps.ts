@@ -17,6 +17,8 @@ export interface ConsoleDeps {
   views: FeatureViewRegistry;
   links: Links;
   onInternalError: (error: unknown) => void;
+  /** A log line about something skipped (e.g. a malformed platform event); default: none. */
+  onWarning?: (message: string) => void;
 }
 
 /** The Temporal UI page of a run. */

@@ -2,7 +2,12 @@
 // history (promotion events), and its live evaluation (ModelEvaluated events) with calibration.
 import { NotFoundError } from '../../eventstore/errors.js';
 import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
-import { readAliasHistory } from '../aliasHistory.js';
+import { describeMalformed, readAliasHistory } from '../aliasHistory.js';
+import {
+  modelEvaluatedData,
+  parsePlatformData,
+  retrainingTriggeredData,
+} from '../../platform/platformEvents.js';
 import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
 import {
   MODEL_EVALUATED,
@@ -10,7 +15,6 @@ import {
 } from '../../activities/evaluation/evaluateLiveWindows.js';
 import { RETRAINING_TRIGGERED } from '../../activities/evaluation/recordRetrainingTriggered.js';
 import type { CalibrationBin } from '../../ml/metrics/calibrationTable.js';
-import type { VersionWindowMetrics } from '../../ml/monitoring/liveWindows.js';
 import { MODEL_NAME } from '../../ml/names.js';
 import type { StoredEvent } from '../../eventstore/types.js';
 import { liveEvaluationIdOf } from '../grpc/modelWorkflowCalls.js';
@@ -81,11 +85,6 @@ const readOrNone = async (
     throw error;
   }
 };
-
-interface EvaluatedData extends Omit<VersionWindowMetrics, 'calibration'> {
-  window: { index: number; start: number; end: number };
-  calibration: CalibrationBin[] | null;
-}
 
 /** Bins summed over windows: counts add, means weigh by count. */
 const sumCalibration = (tables: CalibrationBin[][]): CalibrationPoint[] => {
@@ -166,13 +165,21 @@ export const getModel = async (deps: ConsoleDeps, rawName: string): Promise<Mode
   const live: LiveWindowPoint[] = [];
   const tablesByVersion = new Map<string, CalibrationBin[][]>();
   const retrainings: ModelDetail['retrainings'] = [];
+  const skippedEvents = [...aliasHistory.malformed];
   for (const event of evaluationEvents) {
     if (event.type === RETRAINING_TRIGGERED) {
-      retrainings.push({ at: event.occurredAt, reason: JSON.parse(event.data) as unknown });
+      const reason = parsePlatformData(event, retrainingTriggeredData);
+      if (reason.ok) retrainings.push({ at: event.occurredAt, reason: reason.data });
+      else skippedEvents.push(reason.malformed);
       continue;
     }
     if (event.type !== MODEL_EVALUATED) continue;
-    const data = JSON.parse(event.data) as EvaluatedData;
+    const parsed = parsePlatformData(event, modelEvaluatedData);
+    if (!parsed.ok) {
+      skippedEvents.push(parsed.malformed);
+      continue;
+    }
+    const { data } = parsed;
     live.push({
       version: data.modelVersion,
       windowIndex: data.window.index,
@@ -194,6 +201,8 @@ export const getModel = async (deps: ConsoleDeps, rawName: string): Promise<Mode
       tablesByVersion.set(data.modelVersion, tables);
     }
   }
+  if (skippedEvents.length > 0)
+    deps.onWarning?.(describeMalformed(`model page ${name}`, skippedEvents));
   // The champion's, or (a new champion without windows yet) the latest evaluated version's.
   const calibrated =
     championVersion && tablesByVersion.has(championVersion)
@@ -206,7 +215,8 @@ export const getModel = async (deps: ConsoleDeps, rawName: string): Promise<Mode
     name,
     championVersion,
     versions,
-    aliasHistory,
+    aliasHistory: aliasHistory.changes,
+    skippedEvents,
     live,
     liveEvaluation,
     retrainings,

@@ -4,7 +4,7 @@ import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
 import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
 import type { ComponentHealth, Overview, RatePoint, WorkflowSummary, Champion } from './api.js';
 import type { ConsoleDeps } from './deps.js';
-import { readAliasHistory } from '../aliasHistory.js';
+import { describeMalformed, readAliasHistory } from '../aliasHistory.js';
 import { headPosition } from './eventStoreViews.js';
 import { listWorkflows } from './workflows.js';
 import { temporalWithin, withDeadline } from './deadline.js';
@@ -109,7 +109,12 @@ const champions = async (deps: ConsoleDeps): Promise<Champion[]> => {
         deps.mlflow.getModelVersion({ name: model.name, version }),
         readAliasHistory(deps.store, model.name, 50),
       ]);
-      const moved = history.filter((c) => c.outcome === 'promoted' && c.toVersion === version);
+      if (history.malformed.length > 0) {
+        deps.onWarning?.(describeMalformed(`overview, ${model.name}`, history.malformed));
+      }
+      const moved = history.changes.filter(
+        (c) => c.outcome === 'promoted' && c.toVersion === version,
+      );
       const auc = Number(details.tags[MODEL_TAGS.validationRocAuc]);
       return {
         model: model.name,

@@ -3,7 +3,7 @@
 // since MLflow keeps only where an alias points now.
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { ValidationError } from '../../eventstore/errors.js';
-import { readAliasHistory } from '../aliasHistory.js';
+import { describeMalformed, readAliasHistory } from '../aliasHistory.js';
 import type { AliasChange, ModelsServer, ModelVersionInfo } from '../../gen/hindsight/v1/models.js';
 import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
 import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
@@ -30,6 +30,8 @@ export interface ModelsServiceDeps {
   /** Live evaluation and batch scoring (Temporal); without it their calls answer UNIMPLEMENTED. */
   workflows?: ModelWorkflowDeps;
   onInternalError: (error: unknown) => void;
+  /** A log line about something skipped (e.g. a malformed platform event); default: none. */
+  onWarning?: (message: string) => void;
 }
 
 /** Versions shown by GetModel, newest first. */
@@ -38,8 +40,11 @@ const MAX_VERSIONS = 100;
 const aliasHistory = async (
   store: Pick<EventStore, 'readStream'>,
   name: string,
-): Promise<AliasChange[]> =>
-  (await readAliasHistory(store, name, 10_000)).map((change) => ({
+  onWarning: (message: string) => void,
+): Promise<AliasChange[]> => {
+  const { changes, malformed } = await readAliasHistory(store, name, 10_000);
+  if (malformed.length > 0) onWarning(describeMalformed(`GetModel ${name}`, malformed));
+  return changes.map((change) => ({
     atMs: change.at,
     outcome: change.outcome,
     decidedBy: change.decidedBy,
@@ -50,6 +55,7 @@ const aliasHistory = async (
     datasetDigest: change.datasetDigest,
     pipelineId: change.pipelineId,
   }));
+};
 
 const needWorkflows = (deps: ModelWorkflowDeps | undefined): ModelWorkflowDeps => {
   if (!deps) throw statusError(status.UNIMPLEMENTED, 'this server runs no workflows for models');
@@ -62,6 +68,7 @@ export const createModelsService = ({
   predictor,
   workflows,
   onInternalError,
+  onWarning = () => undefined,
 }: ModelsServiceDeps): ModelsServer => ({
   startLiveEvaluation: unary(onInternalError, async (request) =>
     startLiveEvaluation(needWorkflows(workflows), request),
@@ -160,7 +167,7 @@ export const createModelsService = ({
       name,
       championVersion: model.aliases[CHAMPION_ALIAS] ?? '',
       versions,
-      aliasHistory: await aliasHistory(store, name),
+      aliasHistory: await aliasHistory(store, name, onWarning),
     };
   }),
 });

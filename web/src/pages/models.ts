@@ -189,6 +189,7 @@ export const modelDetailPage: PageFactory = ({ route }) => {
   const live = new Region(h('div', { class: 'chart-box' }));
   const calibration = new Region(h('div', { class: 'chart-box' }));
   const aliases = new Region();
+  const skipped = new Region();
   const retrainings = new Region();
   const openRetrainings = new Set<string>();
   const element = h(
@@ -196,6 +197,7 @@ export const modelDetailPage: PageFactory = ({ route }) => {
     { class: 'page model-detail' },
     h('div', { class: 'crumbs' }, h('a', { href: href(['models']) }, 'Models'), ' / ', name),
     header.element,
+    skipped.element,
     section('Versions', muted('newest first'), versions.element),
     h(
       'div',
@@ -250,6 +252,28 @@ export const modelDetailPage: PageFactory = ({ route }) => {
           ],
         ]),
       ],
+    );
+    // Platform events that do not fit their schema are left out of the page, never a failure.
+    skipped.update(data.skippedEvents, (events) =>
+      events.length === 0
+        ? []
+        : [
+            h(
+              'div',
+              { class: 'notice warn', 'data-testid': 'skipped-events' },
+              h(
+                'strong',
+                null,
+                `${events.length} malformed platform event${events.length === 1 ? '' : 's'} left out: `,
+              ),
+              events
+                .map(
+                  (event) =>
+                    `${event.type} ${event.eventId} on ${event.streamId} (${event.problem})`,
+                )
+                .join('; '),
+            ),
+          ],
     );
     versions.update({ versions: data.versions, champion: data.championVersion }, (d) =>
       versionsTable(d.versions, d.champion),

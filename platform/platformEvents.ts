@@ -1,0 +1,91 @@
+// The shapes of the platform's own events, checked wherever they are read. The log is
+// append-only, so a malformed one (written straight into the table, or by an older server) stays
+// forever: readers skip it and count it, and it never fails a workflow, a page or a command.
+import { z } from 'zod';
+import type { StoredEvent } from '../eventstore/types.js';
+
+const nullableNumber = z.number().nullable();
+
+/** `ModelPromoted` and `PromotionRejected` on `hindsight.models-<model>` (the fields readers use). */
+export const promotionDecisionData = z.object({
+  workflowId: z.string(),
+  modelName: z.string(),
+  outcome: z.enum(['promoted', 'rejected']),
+  decidedBy: z.enum(['rules', 'reviewer', 'timeout', 'champion_changed']),
+  challengerVersion: z.string().min(1),
+  championVersion: z.string().nullable(),
+  reviewer: z.string().nullable(),
+  reason: z.string(),
+  datasetDigest: z.string(),
+});
+export type PromotionDecisionData = z.infer<typeof promotionDecisionData>;
+
+const calibrationBin = z.object({
+  lower: z.number(),
+  upper: z.number(),
+  count: z.number().int().nonnegative(),
+  meanPredicted: nullableNumber,
+  observedRate: nullableNumber,
+});
+
+/** `ModelEvaluated` on `evaluation-<model>`: one live window of one model version. */
+export const modelEvaluatedData = z.object({
+  modelVersion: z.string(),
+  window: z.object({ index: z.number().int(), start: z.number(), end: z.number() }),
+  predictions: z.number().int().nonnegative(),
+  labelled: z.number().int().nonnegative(),
+  labelCoverage: z.number(),
+  positiveRate: nullableNumber,
+  meanScore: nullableNumber,
+  rocAuc: nullableNumber,
+  logLoss: nullableNumber,
+  brier: nullableNumber,
+  ece: nullableNumber,
+  calibration: z.array(calibrationBin).nullable(),
+});
+export type ModelEvaluatedData = z.infer<typeof modelEvaluatedData>;
+
+/** `RetrainingTriggered` on `evaluation-<model>`: why live evaluation started a pipeline. */
+export const retrainingTriggeredData = z.record(z.string(), z.unknown());
+
+/** A platform event a reader skipped, and why. */
+export interface MalformedPlatformEvent {
+  eventId: string;
+  streamId: string;
+  type: string;
+  globalPosition: number;
+  problem: string;
+}
+
+const describeIssues = (error: z.ZodError): string =>
+  error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || '(data)'}: ${issue.message}`)
+    .join('; ');
+
+/** The event's data checked against `schema`, or why it does not fit. */
+export const parsePlatformData = <T>(
+  event: StoredEvent,
+  schema: z.ZodType<T>,
+): { ok: true; data: T } | { ok: false; malformed: MalformedPlatformEvent } => {
+  const malformed = (problem: string) => ({
+    ok: false as const,
+    malformed: {
+      eventId: event.eventId,
+      streamId: event.streamId,
+      type: event.type,
+      globalPosition: event.globalPosition,
+      problem,
+    },
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(event.data);
+  } catch {
+    return malformed('data is not JSON');
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success
+    ? { ok: true, data: parsed.data }
+    : malformed(`${event.type} data does not fit its schema: ${describeIssues(parsed.error)}`);
+};
