@@ -66,7 +66,8 @@ const { advanceLiveEvaluation, evaluateLiveWindows, liveChampion, recordRetraini
   proxyActivities<EvaluationActivities>({
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout: '1 minute',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+    // Capped at 5 s: after PostgreSQL or MLflow come back, evaluation resumes within seconds.
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5s' },
   });
 
 export async function LiveEvaluationWorkflow(
