@@ -16,7 +16,7 @@ import {
 
 export type { QuarantinedEventRecord } from '../eventstore/quarantine.js';
 
-const quarantined = (
+export const quarantineRecord = (
   event: LogEvent,
   stage: QuarantinedEventRecord['stage'],
   reason: string,
@@ -37,12 +37,12 @@ export const applyOrQuarantine = <State>(
   event: LogEvent,
   emit: FeatureEmitter,
 ): QuarantinedEventRecord | null => {
-  if (event.upcastError !== undefined) return quarantined(event, 'upcast', event.upcastError);
+  if (event.upcastError !== undefined) return quarantineRecord(event, 'upcast', event.upcastError);
   try {
     view.apply(state, event, emit);
     return null;
   } catch (error) {
     if (error instanceof FeatureViewError) throw error;
-    return quarantined(event, 'apply', applyFailure(view, event, error).message);
+    return quarantineRecord(event, 'apply', applyFailure(view, event, error).message);
   }
 };

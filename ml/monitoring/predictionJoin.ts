@@ -3,7 +3,7 @@
 // the label a training row observed at the prediction's log position would get.
 import { START, comparePositions, type Position } from '../../eventstore/types.js';
 import { FeatureViewError } from '../errors.js';
-import { applyOrQuarantine, type QuarantinedEventRecord } from '../quarantine.js';
+import { applyOrQuarantine, quarantineRecord, type QuarantinedEventRecord } from '../quarantine.js';
 import {
   applyFailure,
   positionOf,
@@ -284,14 +284,28 @@ export const createPredictionJoin = <State>(
         );
       }
       if (event.type === PREDICTION_MADE) {
-        // Checked before anything changes: a refused event leaves the join as it was.
-        const predicted = predictionOf(event, modelName);
-        if (predicted && seen.has(predicted.predictionId)) {
-          throw new FeatureViewError(
-            'INVALID_OBSERVATION',
-            `${PREDICTION_MADE} event ${event.eventId}: data.predictionId ` +
-              `${predicted.predictionId} was made before`,
-          );
+        // Checked before anything changes. A malformed or repeated prediction (the platform's
+        // own event type, so only a broken writer or a hand-made insert makes one) is
+        // quarantined: the join goes on past it, and the live evaluation counts it.
+        let predicted: JoinedPrediction | null;
+        try {
+          predicted = predictionOf(event, modelName);
+          if (predicted && seen.has(predicted.predictionId)) {
+            throw new FeatureViewError(
+              'INVALID_OBSERVATION',
+              `${PREDICTION_MADE} event ${event.eventId}: data.predictionId ` +
+                `${predicted.predictionId} was made before`,
+            );
+          }
+        } catch (error) {
+          if (!(error instanceof FeatureViewError)) throw error;
+          position = at;
+          return {
+            predicted: null,
+            labelled: [],
+            outcomes: [],
+            quarantined: quarantineRecord(event, 'apply', error.message),
+          };
         }
         position = at;
         if (predicted) {

@@ -459,19 +459,19 @@ describe('prediction join semantics on a toy view', () => {
     ['score', 1.01],
   ];
   for (const [field, value] of malformed) {
-    it(`refuses a PredictionMade whose ${field} is ${String(value)}, naming it`, () => {
+    it(`quarantines a PredictionMade whose ${field} is ${String(value)}, naming it`, () => {
       const join = createPredictionJoin(toy, { modelName: MODEL });
       join.push(predictionMade(1, 'A', [10, 1]));
       const bad = predictionMade(2, 'A', [11, 2], { [field]: value });
       if (value === undefined) delete bad.data[field];
-      const error = thrownBy(FeatureViewError, () => join.push(bad));
-      expect(error.code).toBe('INVALID_OBSERVATION');
-      expect(error.message).toContain(bad.eventId);
-      expect(error.message).toContain(`data.${field}`);
-      // Refused before anything changed: the join goes on as if it never came.
-      expect(join.position).toEqual({ transactionId: 10, globalPosition: 1 });
+      const step = join.push(bad);
+      expect(step).toMatchObject({ predicted: null, labelled: [], outcomes: [] });
+      expect(step.quarantined).toMatchObject({ eventId: bad.eventId, stage: 'apply' });
+      expect(step.quarantined?.reason).toContain(`data.${field}`);
+      // Nothing else changed: the join goes on past it as if it never came.
+      expect(join.position).toEqual({ transactionId: 11, globalPosition: 2 });
       expect(join.pending).toBe(1);
-      expect(join.push(predictionMade(2, 'A', [11, 2])).predicted?.predictionId).toBe(uuid(2));
+      expect(join.push(predictionMade(2, 'A', [12, 3])).predicted?.predictionId).toBe(uuid(2));
     });
   }
 
@@ -481,24 +481,23 @@ describe('prediction join semantics on a toy view', () => {
     expect(join.push(predictionMade(2, 'A', [11, 2], { score: 1 })).predicted?.score).toBe(1);
   });
 
-  it('refuses a prediction id made twice, pending or already labelled', () => {
+  it('quarantines a prediction id made twice, pending or already labelled', () => {
     const join = createPredictionJoin(toy, { modelName: MODEL });
     join.push(predictionMade(1, 'A', [10, 1]));
     const again = predictionMade(1, 'B', [11, 2]);
-    const pendingTwice = thrownBy(FeatureViewError, () => join.push(again));
-    expect(pendingTwice.code).toBe('INVALID_OBSERVATION');
-    expect(pendingTwice.message).toContain(uuid(1));
-    expect(pendingTwice.message).toContain(again.eventId);
+    const pendingTwice = join.push(again).quarantined;
+    expect(pendingTwice?.reason).toContain(uuid(1));
+    expect(pendingTwice?.reason).toContain(again.eventId);
+    expect(join.pending).toBe(1);
     join.push(toyEvent('Outcome', 'A', [12, 3], { value: 1 }));
     expect(join.pending).toBe(0);
-    const labelledTwice = thrownBy(FeatureViewError, () =>
-      join.push(predictionMade(1, 'A', [13, 4])),
-    );
-    expect(labelledTwice.code).toBe('INVALID_OBSERVATION');
-    expect(labelledTwice.message).toContain(uuid(1));
+    const labelledTwice = join.push(predictionMade(1, 'A', [13, 4]));
+    expect(labelledTwice.predicted).toBeNull();
+    expect(labelledTwice.quarantined?.reason).toContain(uuid(1));
+    expect(join.pending).toBe(0);
   });
 
-  it('refuses a prediction id that is pending when it resumes, or pending twice', () => {
+  it('quarantines a prediction id that is pending when it resumes; refuses one pending twice', () => {
     const pending = [
       { predictionId: uuid(1), entityId: 'A', position: { transactionId: 10, globalPosition: 1 } },
     ];
@@ -507,9 +506,7 @@ describe('prediction join semantics on a toy view', () => {
       position: { transactionId: 10, globalPosition: 1 },
     };
     const join = createPredictionJoin(toy, { modelName: MODEL, ...resume, pending });
-    expect(thrownBy(FeatureViewError, () => join.push(predictionMade(1, 'B', [11, 2]))).code).toBe(
-      'INVALID_OBSERVATION',
-    );
+    expect(join.push(predictionMade(1, 'B', [11, 2])).quarantined?.reason).toContain(uuid(1));
     const twice = thrownBy(FeatureViewError, () =>
       createPredictionJoin(toy, { modelName: MODEL, ...resume, pending: [...pending, ...pending] }),
     );
