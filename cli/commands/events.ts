@@ -228,6 +228,12 @@ const read = async (stream: string | undefined, options: ReadOptions) => {
       process.stderr.write(`no valid ${options.snapshot} snapshot: every event follows\n`);
     }
     slice.events.forEach((event) => printEvent(event, Boolean(options.json)));
+    // A page ends at its limit or at the server's byte budget: say where the rest starts.
+    const last = slice.events.at(-1);
+    const next = last && (options.backwards ? last.streamVersion - 1 : last.streamVersion + 1);
+    if (!options.json && next !== undefined && next >= 1 && next <= slice.streamVersion) {
+      process.stderr.write(`more: continue with --from ${next}\n`);
+    }
   } finally {
     client.close();
   }

@@ -14,6 +14,7 @@ import {
 } from '../../gen/hindsight/v1/eventstore.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/grpcServer.js';
+import { hindsight } from '../support/processes.js';
 
 const MiB = 1024 * 1024;
 const BUDGET = MiB;
@@ -94,6 +95,19 @@ describe('ReadStream pages bounded by bytes', () => {
     );
     expect(numbers(page.events)).toEqual([3, 4]);
     expect(page.streamVersion).toBe(40);
+  });
+});
+
+describe('hindsight events read', () => {
+  it('says where the rest of the stream starts when a page ends at the budget', async () => {
+    const env = { HINDSIGHT_SERVER: server.address };
+    const first = await hindsight(['events', 'read', 'huge-1'], env);
+    expect(first.code).toBe(0);
+    expect(first.stdout.trim().split('\n')).toHaveLength(1);
+    expect(first.stderr).toContain('more: continue with --from 2');
+    const last = await hindsight(['events', 'read', 'huge-1', '--from', '6'], env);
+    expect(last.stdout.trim().split('\n')).toHaveLength(1);
+    expect(last.stderr).toBe('');
   });
 });
 
