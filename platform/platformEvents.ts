@@ -45,6 +45,21 @@ export const modelEvaluatedData = z.object({
 });
 export type ModelEvaluatedData = z.infer<typeof modelEvaluatedData>;
 
+/** `DatasetGenerated` on `hindsight.datasets-<view>`: a published dataset (the fields read). */
+export const datasetGeneratedData = z.object({
+  digest: z.string().regex(/^[0-9a-f]{64}$/),
+  view: z.object({ name: z.string(), codeHash: z.string() }),
+  cut: z.unknown(),
+  events: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(),
+  labelBalance: z.record(z.string(), z.number()),
+  split: z.unknown(),
+  observedFrom: z.union([z.number(), z.string()]).nullish(),
+  observedUntil: z.union([z.number(), z.string()]).nullish(),
+  mlflow: z.object({ experimentId: z.string(), runId: z.string() }),
+});
+export type DatasetGeneratedData = z.infer<typeof datasetGeneratedData>;
+
 /** `RetrainingTriggered` on `evaluation-<model>`: why live evaluation started a pipeline. */
 export const retrainingTriggeredData = z.record(z.string(), z.unknown());
 
@@ -62,6 +77,21 @@ const describeIssues = (error: z.ZodError): string =>
     .slice(0, 3)
     .map((issue) => `${issue.path.join('.') || '(data)'}: ${issue.message}`)
     .join('; ');
+
+/** Parsed JSON checked against `schema`, or why it does not fit. */
+export const checkPlatformData = <T>(
+  type: string,
+  json: unknown,
+  schema: z.ZodType<T>,
+): { ok: true; data: T } | { ok: false; problem: string } => {
+  const parsed = schema.safeParse(json);
+  return parsed.success
+    ? { ok: true, data: parsed.data }
+    : {
+        ok: false,
+        problem: `${type} data does not fit its schema: ${describeIssues(parsed.error)}`,
+      };
+};
 
 /** The event's data checked against `schema`, or why it does not fit. */
 export const parsePlatformData = <T>(
@@ -84,8 +114,11 @@ export const parsePlatformData = <T>(
   } catch {
     return malformed('data is not JSON');
   }
-  const parsed = schema.safeParse(json);
-  return parsed.success
-    ? { ok: true, data: parsed.data }
-    : malformed(`${event.type} data does not fit its schema: ${describeIssues(parsed.error)}`);
+  const checked = checkPlatformData(event.type, json, schema);
+  return checked.ok ? checked : malformed(checked.problem);
 };
+
+/** One log line for skipped platform events, naming each. */
+export const describeMalformed = (where: string, malformed: MalformedPlatformEvent[]): string =>
+  `${where}: skipped ${malformed.length} malformed platform event(s): ` +
+  malformed.map((m) => `${m.type} ${m.eventId} on ${m.streamId} (${m.problem})`).join('; ');

@@ -53,8 +53,3 @@ export const readAliasHistory = async (
   }
   return history;
 };
-
-/** One log line for skipped platform events, naming each. */
-export const describeMalformed = (where: string, malformed: MalformedPlatformEvent[]): string =>
-  `${where}: skipped ${malformed.length} malformed platform event(s): ` +
-  malformed.map((m) => `${m.type} ${m.eventId} on ${m.streamId} (${m.problem})`).join('; ');

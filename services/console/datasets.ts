@@ -7,7 +7,12 @@ import {
 import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
 import { categoryOf } from '../../eventstore/validation.js';
 import { VIEW_NAME } from '../../ml/names.js';
-import type { DatasetDetail, DatasetView, Page } from './api.js';
+import {
+  checkPlatformData,
+  datasetGeneratedData,
+  describeMalformed,
+} from '../../platform/platformEvents.js';
+import type { DatasetDetail, DatasetView, Page, SkippedEventView } from './api.js';
 import { mlflowModelUrl, mlflowRunUrl, type ConsoleDeps } from './deps.js';
 import { badRequest, notFound } from './httpError.js';
 import {
@@ -23,43 +28,59 @@ const DATASETS_CATEGORY = categoryOf(datasetStreamOf('view'));
 const DIGEST = /^[0-9a-f]{64}$/;
 
 interface DatasetRow {
+  event_id: string;
+  stream_id: string;
   global_position: string;
   tx_text: string;
-  data: {
-    digest: string;
-    view: { name: string; codeHash: string };
-    cut: unknown;
-    events: number;
-    rows: number;
-    labelBalance: Record<string, number>;
-    split: unknown;
-    observedFrom: number | string | null;
-    observedUntil: number | string | null;
-    mlflow: { experimentId: string; runId: string };
-  };
-  metadata: { correlation_id?: string };
+  /** jsonb, checked against the DatasetGenerated schema before it is shown. */
+  data: unknown;
+  metadata: { correlation_id?: unknown } | null;
   occurred_at: Date;
 }
 
-const datasetViewOf = (deps: ConsoleDeps, row: DatasetRow): DatasetView => ({
-  digest: row.data.digest,
-  view: { name: row.data.view.name, codeHash: row.data.view.codeHash },
-  cut: row.data.cut,
-  events: row.data.events,
-  rows: row.data.rows,
-  labelBalance: row.data.labelBalance,
-  split: row.data.split,
-  observedFrom: row.data.observedFrom ?? null,
-  observedUntil: row.data.observedUntil ?? null,
-  generatedAt: row.occurred_at.getTime(),
-  mlflow: {
-    experimentId: row.data.mlflow.experimentId,
-    runId: row.data.mlflow.runId,
-    runUrl: mlflowRunUrl(deps.links, row.data.mlflow.experimentId, row.data.mlflow.runId),
-  },
-  position: Number(row.global_position),
-  workflowId: row.metadata.correlation_id ?? null,
-});
+/** The row's dataset, or (a malformed DatasetGenerated event) what is wrong with it. */
+const datasetViewOf = (
+  deps: ConsoleDeps,
+  row: DatasetRow,
+): { ok: true; view: DatasetView } | { ok: false; skipped: SkippedEventView } => {
+  const checked = checkPlatformData(DATASET_GENERATED, row.data, datasetGeneratedData);
+  if (!checked.ok) {
+    return {
+      ok: false,
+      skipped: {
+        eventId: row.event_id,
+        streamId: row.stream_id,
+        type: DATASET_GENERATED,
+        globalPosition: Number(row.global_position),
+        problem: checked.problem,
+      },
+    };
+  }
+  const { data } = checked;
+  const workflowId = row.metadata?.correlation_id;
+  return {
+    ok: true,
+    view: {
+      digest: data.digest,
+      view: { name: data.view.name, codeHash: data.view.codeHash },
+      cut: data.cut,
+      events: data.events,
+      rows: data.rows,
+      labelBalance: data.labelBalance,
+      split: data.split,
+      observedFrom: data.observedFrom ?? null,
+      observedUntil: data.observedUntil ?? null,
+      generatedAt: row.occurred_at.getTime(),
+      mlflow: {
+        experimentId: data.mlflow.experimentId,
+        runId: data.mlflow.runId,
+        runUrl: mlflowRunUrl(deps.links, data.mlflow.experimentId, data.mlflow.runId),
+      },
+      position: Number(row.global_position),
+      workflowId: typeof workflowId === 'string' ? workflowId : null,
+    },
+  };
+};
 
 const isPosition = (value: unknown): [string, number] => {
   if (!Array.isArray(value) || typeof value[0] !== 'string' || !/^\d{1,20}$/.test(value[0])) {
@@ -70,7 +91,9 @@ const isPosition = (value: unknown): [string, number] => {
 };
 
 // tx_id as text for page tokens (64-bit); every ORDER BY uses the real column (e.).
-const COLUMNS = 'e.global_position, e.tx_id::text as tx_text, e.data, e.metadata, e.occurred_at';
+const COLUMNS =
+  'e.event_id::text as event_id, e.stream_id, e.global_position, e.tx_id::text as tx_text, ' +
+  'e.data, e.metadata, e.occurred_at';
 
 export const listDatasets = async (deps: ConsoleDeps, query: Query): Promise<Page<DatasetView>> => {
   const view = textParam(query, 'view', { pattern: VIEW_NAME });
@@ -95,8 +118,17 @@ export const listDatasets = async (deps: ConsoleDeps, query: Query): Promise<Pag
     ],
   );
   const last = rows[pageSize - 1];
+  // A malformed DatasetGenerated event is left out of the page, with a warning in the log.
+  const items: DatasetView[] = [];
+  const skipped: SkippedEventView[] = [];
+  for (const row of rows.slice(0, pageSize)) {
+    const shown = datasetViewOf(deps, row);
+    if (shown.ok) items.push(shown.view);
+    else skipped.push(shown.skipped);
+  }
+  if (skipped.length > 0) deps.onWarning?.(describeMalformed('datasets page', skipped));
   return {
-    items: rows.slice(0, pageSize).map((row) => datasetViewOf(deps, row)),
+    items,
     next:
       rows.length > pageSize && last
         ? encodePage([last.tx_text, Number(last.global_position)])
@@ -116,7 +148,14 @@ export const getDataset = async (deps: ConsoleDeps, digest: string): Promise<Dat
   );
   const row = rows[0];
   if (!row) throw notFound(`no dataset with digest ${digest}`);
-  const dataset = datasetViewOf(deps, row);
+  const shown = datasetViewOf(deps, row);
+  if (!shown.ok) {
+    deps.onWarning?.(describeMalformed(`dataset ${digest}`, [shown.skipped]));
+    throw notFound(
+      `the DatasetGenerated event of dataset ${digest} is malformed: ${shown.skipped.problem}`,
+    );
+  }
+  const dataset = shown.view;
   const [manifest, versions] = await Promise.all([
     deps.mlflow
       .downloadArtifact({ runId: dataset.mlflow.runId, path: 'dataset/manifest.json' })

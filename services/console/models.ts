@@ -2,8 +2,9 @@
 // history (promotion events), and its live evaluation (ModelEvaluated events) with calibration.
 import { NotFoundError } from '../../eventstore/errors.js';
 import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
-import { describeMalformed, readAliasHistory } from '../aliasHistory.js';
+import { readAliasHistory } from '../aliasHistory.js';
 import {
+  describeMalformed,
   modelEvaluatedData,
   parsePlatformData,
   retrainingTriggeredData,

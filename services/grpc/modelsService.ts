@@ -3,7 +3,8 @@
 // since MLflow keeps only where an alias points now.
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { ValidationError } from '../../eventstore/errors.js';
-import { describeMalformed, readAliasHistory } from '../aliasHistory.js';
+import { describeMalformed } from '../../platform/platformEvents.js';
+import { readAliasHistory } from '../aliasHistory.js';
 import type { AliasChange, ModelsServer, ModelVersionInfo } from '../../gen/hindsight/v1/models.js';
 import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
 import { MODEL_TAGS } from '../../activities/training/modelLineage.js';

@@ -6,6 +6,7 @@ import { credentials, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelStreamOf } from '../../activities/promotion/recordPromotion.js';
 import { evaluationStreamOf } from '../../activities/evaluation/evaluateLiveWindows.js';
+import { datasetStreamOf } from '../../activities/datasets/recordDatasetGenerated.js';
 import { builtInViewRegistry } from '../../cli/worker.js';
 import {
   ModelsClient,
@@ -13,7 +14,7 @@ import {
   type GetModelResponse,
 } from '../../gen/hindsight/v1/models.js';
 import { readAliasHistory } from '../../services/aliasHistory.js';
-import type { ModelDetail, Overview } from '../../services/console/api.js';
+import type { DatasetView, ModelDetail, Overview, Page } from '../../services/console/api.js';
 import { createPipelineSchedules } from '../../services/schedules/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestConsole, type TestConsole } from '../support/consoleStack.js';
@@ -77,6 +78,9 @@ beforeAll(async () => {
     { type: 'PromotionRejected', data: promotion({ outcome: 'maybe' }) },
     { type: 'ModelPromoted', data: promotion({ challengerVersion: '2', championVersion: '1' }) },
   ]);
+  await db.store.append(datasetStreamOf('malformed_view'), [
+    { type: 'DatasetGenerated', data: { digest: 'b'.repeat(64), rows: 'many' } },
+  ]);
   await db.store.append(evaluationStreamOf(modelName), [
     { type: 'ModelEvaluated', data: { modelVersion: '1', window: 'yesterday' } },
   ]);
@@ -134,5 +138,14 @@ describe('malformed platform events', () => {
     expect(
       (overview.body as Overview).champions.find((c) => c.model === modelName)?.version,
     ).toBeNull(); // no champion alias in MLflow here: listed without one
+  });
+
+  it('leave the datasets pages answering without them', async () => {
+    const list = await web.call('/api/datasets?view=malformed_view');
+    expect(list.status).toBe(200);
+    expect((list.body as Page<DatasetView>).items).toEqual([]);
+    const one = await web.call(`/api/datasets/${'b'.repeat(64)}`);
+    expect(one.status).toBe(404);
+    expect(JSON.stringify(one.body)).toContain('is malformed');
   });
 });
