@@ -147,7 +147,12 @@ export const nestingBeyond = (value: unknown, maxDepth: number): number | null =
   return null;
 };
 
-const checkDepth = (value: unknown, field: string, maxDepth: number): void => {
+/** Refuses a JSON value nested deeper than `maxDepth`, naming the field. */
+export const checkJsonDepth = (
+  value: unknown,
+  field: string,
+  maxDepth = DEFAULT_MAX_JSON_DEPTH,
+): void => {
   if (nestingBeyond(value, maxDepth) !== null) {
     throw new ValidationError(
       field,
@@ -192,7 +197,7 @@ const validateMetadata = (
 ): string => {
   if (metadata === undefined) return '{}';
   if (!isPlainObject(metadata)) throw new ValidationError(field, 'must be an object');
-  checkDepth(metadata, field, maxDepth);
+  checkJsonDepth(metadata, field, maxDepth);
   for (const key of ['correlation_id', 'causation_id', 'actor'] as const) {
     const value = metadata[key];
     if (value === undefined) continue;
@@ -215,11 +220,11 @@ const validateDataJson = (event: NewEvent, field: string, maxDepth: number): str
   if (event.dataJson !== undefined) {
     if (event.data !== undefined)
       throw new ValidationError(field, 'give data or dataJson, not both');
-    checkDepth(parseJsonObject(event.dataJson, field), field, maxDepth);
+    checkJsonDepth(parseJsonObject(event.dataJson, field), field, maxDepth);
     return event.dataJson;
   }
   if (!isPlainObject(event.data)) throw new ValidationError(field, 'must be a JSON object');
-  checkDepth(event.data, field, maxDepth);
+  checkJsonDepth(event.data, field, maxDepth);
   const text = JSON.stringify(event.data);
   if (text.includes('\\u0000') && ESCAPED_NUL.test(text)) {
     throw new ValidationError(field, 'contains the character U+0000, which cannot be stored');

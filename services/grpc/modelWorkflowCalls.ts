@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ValidationError } from '../../eventstore/errors.js';
+import { checkJsonDepth } from '../../eventstore/validation.js';
 import type {
   GetLiveEvaluationResponse,
   StartBatchScoringRequest,
@@ -41,11 +42,15 @@ const checkedModel = (modelName: string): string => {
 
 const jsonField = (field: string, bytes: Uint8Array): unknown => {
   if (bytes.length === 0) return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
+    value = JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
   } catch (error) {
     throw new ValidationError(field, `is not JSON: ${(error as Error).message}`);
   }
+  // Refused before any check or serializer (which recurse) walks it.
+  checkJsonDepth(value, field);
+  return value;
 };
 
 export const startLiveEvaluation = async (

@@ -1,6 +1,7 @@
 // The Pipelines service's requests as the workflow's plain inputs, and back.
 import { visibilityStatusName } from '../temporalVisibility.js';
 import { ValidationError } from '../../eventstore/errors.js';
+import { checkJsonDepth } from '../../eventstore/validation.js';
 import {
   Approval,
   PipelineStatus,
@@ -10,11 +11,15 @@ import type { PipelineInput } from '../../workflows/pipelineInput.js';
 
 const parseJson = (field: string, bytes: Uint8Array): unknown => {
   if (bytes.length === 0) return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
+    value = JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
   } catch (error) {
     throw new ValidationError(field, `is not JSON (${(error as Error).message})`);
   }
+  // Refused before any check or serializer (which recurse) walks it.
+  checkJsonDepth(value, field);
+  return value;
 };
 
 const jsonObject = (field: string, bytes: Uint8Array): Record<string, unknown> | undefined => {

@@ -316,6 +316,27 @@ describe('Pipelines and Models over gRPC', () => {
     expect(await db.snapshot()).toBe(before);
   });
 
+  it('refuses JSON nested deeper than 64 levels in params and rules, starting nothing', async () => {
+    // Refused as soon as it is parsed, before any check or serializer (which recurse) walks it.
+    const deep = Buffer.from(`{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`);
+    const before = await db.snapshot();
+    const cases: [Partial<StartPipelineRequest>, string][] = [
+      [
+        { trainers: [{ name: 'logistic_regression', paramsJson: deep, seed: 0 }] },
+        'trainers[0].params_json',
+      ],
+      [{ rulesJson: deep }, 'rules_json'],
+    ];
+    for (const [request, field] of cases) {
+      const error = await statusOf(start(request));
+      expect({ code: status[error.code], details: error.details }).toEqual({
+        code: 'INVALID_ARGUMENT',
+        details: `${field}: nests objects and arrays more than 64 levels deep (HINDSIGHT_MAX_JSON_DEPTH)`,
+      });
+    }
+    expect(await db.snapshot()).toBe(before);
+  });
+
   it('refuses an empty schedule id to Pause, Unpause, Trigger and DeleteSchedule', async () => {
     // Temporal's client failed on it with an error of its own, answered INTERNAL.
     const calls = [
