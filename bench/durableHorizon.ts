@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { takeCut } from '../eventstore/cut.js';
 import { readAll } from '../eventstore/readAll.js';
+import { STORED_EVENT_COLUMNS } from '../eventstore/sql.js';
 import type { Position } from '../eventstore/types.js';
 import type { BenchEnvironment } from './environment.js';
 import { percentile } from './measure.js';
@@ -17,15 +18,17 @@ import { figure, type Figure } from './report.js';
 const CALLS = 2000;
 const WARM_UP = 200;
 
-/** The end-of-log read as it was before the check: the same query, the horizon taken as is. */
+/** The end-of-log read as it was before the check: the same statement, the horizon taken as is. */
 const UNCHECKED_READ = /* sql */ `
   with h as (select pg_snapshot_xmin(pg_current_snapshot()) as bound)
-  select h.bound::text as bound, ev.tx_id::text as tx_id, ev.global_position::text as global_position
+  select h.bound, ev.*
     from h
     left join lateral (
-      select e.tx_id, e.global_position from hindsight.events e
+      select ${STORED_EVENT_COLUMNS}
+        from hindsight.events e
        where (e.tx_id, e.global_position) > ($1::text::xid8, $2::bigint) and e.tx_id < h.bound
-       order by e.tx_id, e.global_position limit 1000
+       order by e.tx_id, e.global_position
+       limit 1000
     ) ev on true`;
 
 const UNCHECKED_CUT = `select pg_snapshot_xmin(pg_current_snapshot()) as horizon,
@@ -64,6 +67,13 @@ export const durableHorizon = async (env: BenchEnvironment): Promise<Figure[]> =
   );
   const client = new pg.Client({ connectionString: env.databaseUrl });
   await client.connect();
+  // Counts the WAL flushes our side makes (readAll's and the cut's).
+  let flushes = 0;
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args) => {
+    if ((args[0] as { name?: unknown } | undefined)?.name === 'hindsight_flush_wal') flushes += 1;
+    return query(...args);
+  };
   let writing = true;
   let appends = 0;
   const appending = (async () => {
@@ -97,30 +107,32 @@ export const durableHorizon = async (env: BenchEnvironment): Promise<Figure[]> =
         ours = page.checkpoint;
       },
       async () => {
+        // Named, as ours is: parsed once.
         const { rows } = await client.query<{
           bound: string;
-          tx_id: string | null;
-          global_position: string | null;
-        }>(UNCHECKED_READ, [raw.tx, raw.position]);
+          transactionId: string | null;
+          globalPosition: string | null;
+        }>({ name: 'bench_unchecked_read', text: UNCHECKED_READ, values: [raw.tx, raw.position] });
         const last = rows.at(-1);
         raw =
-          last?.tx_id && rows.length === 1000
-            ? { tx: last.tx_id, position: last.global_position ?? '0' }
+          last?.transactionId && rows.length === 1000
+            ? { tx: last.transactionId, position: last.globalPosition ?? '0' }
             : { tx: rows[0]?.bound ?? raw.tx, position: '0' };
       },
     );
+    const flushesOfReads = flushes;
     const cuts = await alternateCalls(
       () => takeCut(client),
-      () => client.query(UNCHECKED_CUT),
+      () => client.query({ name: 'bench_unchecked_cut', text: UNCHECKED_CUT }),
     );
     console.log(
       `  reads at the log's end: p50 ${p(reads.ours, 50)} vs ${p(reads.raw, 50)} ms unchecked, ` +
         `p99 ${p(reads.ours, 99)} vs ${p(reads.raw, 99)} ms; the checkpoint did not move up to a horizon ` +
-        `in ${held} of ${WARM_UP + CALLS} reads (none new, or not durable yet)`,
+        `in ${held} of ${WARM_UP + CALLS} reads (none new, or not durable yet); ${flushesOfReads} flushes`,
     );
     console.log(
       `  cuts: p50 ${p(cuts.ours, 50)} vs ${p(cuts.raw, 50)} ms unchecked, p99 ${p(cuts.ours, 99)} ` +
-        `vs ${p(cuts.raw, 99)} ms (${appends} appends meanwhile)`,
+        `vs ${p(cuts.raw, 99)} ms; ${flushes - flushesOfReads} flushes (${appends} appends meanwhile)`,
     );
     return [
       figure(
