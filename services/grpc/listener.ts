@@ -34,6 +34,9 @@ export const listen = async (
       resolve();
     });
   });
+  // Once listening, an error is one failed accept (e.g. out of file descriptors): that client
+  // retries, the server goes on.
+  listener.on('error', () => undefined);
   return {
     port: (listener.address() as net.AddressInfo).port,
     stopAccepting: () => listener.close(),
