@@ -30,7 +30,8 @@ export const batchScoringProgressQuery = defineQuery<BatchScoringProgress>('prog
 
 const { scoreOpenEntities } = proxyActivities<ScoringActivities>({
   startToCloseTimeout: '1 hour',
-  heartbeatTimeout: '2 minutes',
+  // The activity beats per entity scored, and every 2 s while it loads the model and the view.
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 

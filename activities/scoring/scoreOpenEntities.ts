@@ -10,7 +10,7 @@ import { createLiveFeatures } from '../../serving/liveFeatures.js';
 import { createPredictor } from '../../serving/predictor.js';
 import { ServingError } from '../../serving/servingError.js';
 import type { FeatureViewRegistry } from '../datasets/featureViewRegistry.js';
-import { cancellationSignal, heartbeat } from '../heartbeat.js';
+import { beatingWhile, cancellationSignal, heartbeat } from '../heartbeat.js';
 import { namedEventId } from '../namedEventId.js';
 
 export interface ScoringActivityDeps {
@@ -55,21 +55,23 @@ export const scoreOpenEntities = async (
   const models = createChampionModels({ mlflow, aliasTtlMs: Number.POSITIVE_INFINITY });
   let champion;
   try {
-    champion = await models.champion(modelName);
+    champion = await beatingWhile(models.champion(modelName));
   } catch (error) {
     if (error instanceof ServingError)
       throw ApplicationFailure.nonRetryable(error.message, error.code);
     throw error;
   }
   const view = views.get(champion.view, champion.viewCodeHash);
-  const live = await createLiveFeatures({ store, view, maxWaitMs: 60_000 });
+  // Loading the model and catching the view up with the log take as long as they take: beating
+  // meanwhile keeps the heartbeat timeout short, so a lost worker shows in seconds.
+  const live = await beatingWhile(createLiveFeatures({ store, view, maxWaitMs: 60_000 }));
   try {
     const predictor = createPredictor({
       store,
       models,
       liveFeatures: (name) => (name === view.name ? { view, live: Promise.resolve(live) } : null),
     });
-    const { entities } = await live.openEntities();
+    const { entities } = await beatingWhile(live.openEntities());
     const batch = entities.slice(0, maxEntities);
     // Read after the listing: the log's clock is then at least as late as the listed state.
     const asOf = clock === 'log' ? await store.latestEventTime(view.eventTypes) : undefined;
