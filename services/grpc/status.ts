@@ -19,6 +19,7 @@ import { UnknownAggregateError } from '../../eventstore/aggregates/aggregate.js'
 import { MigrationError } from '../../eventstore/upcasting/migrations.js';
 import { UpcastError } from '../../eventstore/upcasting/upcastError.js';
 import { isMlflowError } from '../../mlflow/errors.js';
+import { isTransientDatabaseError } from '../../eventstore/transientErrors.js';
 import { failureMessage } from '../../workflows/failureMessage.js';
 import { ScheduleExistsError, ScheduleNotFoundError } from '../schedules/errors.js';
 import { ServingError, type ServingErrorCode } from '../../serving/servingError.js';
@@ -143,7 +144,8 @@ export const toStatusError = (
     onInternal(error);
     return statusError(status.UNAVAILABLE, `MLflow is unavailable; retry later (${error.message})`);
   }
-  if (isConnectionError(error)) {
+  // A lost connection (e.g. PostgreSQL crashed mid-call) is UNAVAILABLE too: clients retry it.
+  if (isConnectionError(error) || isTransientDatabaseError(error)) {
     onInternal(error);
     return statusError(status.UNAVAILABLE, 'the event store database is unavailable; retry later');
   }
