@@ -5,7 +5,7 @@
 // (and '' for the server) and the console's overview names them; within 10 s of it accepting
 // connections again — the server never restarted — Predict answers from a live view that went on
 // from where it was (one more event shows as exactly one more), subscriptions have every event
-// once, and health is SERVING again.
+// once, the live evaluation (a workflow on a worker process) reads on, and health is SERVING.
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,7 @@ import { SubscribeRequest, type SubscribeResponse } from '../../gen/hindsight/v1
 import type { PredictResponse } from '../../gen/hindsight/v1/models.js';
 import { ListPipelinesRequest } from '../../gen/hindsight/v1/pipelines.js';
 import type { Overview } from '../../services/console/api.js';
+import type { LiveEvaluationInput } from '../../workflows/liveEvaluationInput.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
 import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
 import { createHealthClient, type HealthClient } from '../support/healthCheck.js';
@@ -64,6 +65,8 @@ let health: HealthClient;
 let models: ReturnType<typeof createModelsClient>;
 let modelName: string;
 let workDir: string;
+let worker: ChildProcess | undefined;
+const evaluation = uniqueId('fault-evaluation');
 /** An open work order only the tests append to, and one the load appends to. */
 let quiet: string;
 let busy: string;
@@ -80,6 +83,21 @@ const pollUntil = async (
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(50);
   }
+};
+
+/** How many events the live evaluation has read (its checkpointed count). */
+const evaluated = async (): Promise<number> => {
+  const { rows } = await pool.query<{ events: string }>(
+    'select events::text from hindsight.live_evaluations where name = $1',
+    [evaluation],
+  );
+  return Number(rows[0]?.events ?? 0);
+};
+
+/** Resolves once the live evaluation reads on past where it is now. */
+const evaluationReadsOn = async (timeoutMs: number): Promise<void> => {
+  const now = await evaluated();
+  await pollUntil(async () => (await evaluated()) > now, timeoutMs, 'live evaluation to read on');
 };
 
 const predict = (entityId: string): Promise<PredictResponse> =>
@@ -204,29 +222,41 @@ beforeAll(async () => {
   [quiet = '', busy = ''] = [...open];
 
   // A champion, from a real pipeline on a worker process (run from sources like the server, so
-  // that both compute the same code hash of the view), stopped once it is done.
+  // that both compute the same code hash of the view), which then runs the live evaluation.
   workDir = await mkdtemp(path.join(tmpdir(), 'hindsight-fault-'));
   const taskQueue = uniqueId('fault-pipeline');
-  const worker = await startWorkerProcess(postgres.url, taskQueue, workDir, {
+  worker = await startWorkerProcess(postgres.url, taskQueue, workDir, {
     TEMPORAL_ADDRESS: temporal.address,
     MLFLOW_TRACKING_URI: mlflow.address,
   });
   const clientConnection = await Connection.connect({ address: temporal.address });
   try {
     modelName = `fault-${Date.now().toString(36)}`;
-    const pipelineId = uniqueId('pipeline');
-    const result = await new Client({ connection: clientConnection }).workflow.execute<
-      (input: PipelineInput) => Promise<PipelineResult>
-    >('RetrainingPipeline', {
-      taskQueue,
-      workflowId: pipelineId,
-      args: [{ view: view.name, modelName }],
-      workflowExecutionTimeout: '10 minutes',
-    });
+    const client = new Client({ connection: clientConnection });
+    const result = await client.workflow.execute<(input: PipelineInput) => Promise<PipelineResult>>(
+      'RetrainingPipeline',
+      {
+        taskQueue,
+        workflowId: uniqueId('pipeline'),
+        args: [{ view: view.name, modelName }],
+        workflowExecutionTimeout: '10 minutes',
+      },
+    );
     expect(result.promotion?.outcome).toBe('promoted');
+    const input: LiveEvaluationInput = {
+      modelName,
+      view: view.name,
+      name: evaluation,
+      graceMs: 500,
+      pollMs: 200,
+      policy: null,
+    };
+    await client.workflow.start('LiveEvaluationWorkflow', {
+      taskQueue,
+      workflowId: evaluation,
+      args: [input],
+    });
   } finally {
-    worker.kill('SIGTERM');
-    await exited(worker);
     await clientConnection.close();
   }
 
@@ -246,6 +276,11 @@ beforeAll(async () => {
     throw new Error(`${error.message}: ${why}\n${serverLog.slice(-3000)}`);
   });
   load.start();
+  await pollUntil(
+    async () => (await evaluated()) > 0,
+    60_000,
+    'the live evaluation to read the log',
+  );
 }, 900_000);
 
 afterAll(async () => {
@@ -253,6 +288,10 @@ afterAll(async () => {
   await load.done;
   models?.close();
   health?.close();
+  if (worker && worker.exitCode === null) {
+    worker.kill('SIGTERM');
+    await exited(worker);
+  }
   if (server && server.exitCode === null) {
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('exit', resolve));
@@ -330,6 +369,9 @@ describe('self-healing: each dependency restarted under load, the server never',
       );
       expect(Date.now() - back).toBeLessThan(BACK_WITHIN_MS);
       console.info(`PostgreSQL back: all served again after ${Date.now() - back} ms`);
+      // Live evaluation (a workflow on the worker) reads on too.
+      await evaluationReadsOn(BACK_WITHIN_MS - (Date.now() - back));
+      console.info(`PostgreSQL back: live evaluation reads on after ${Date.now() - back} ms`);
 
       // The live view went on from where it was: nothing skipped, nothing applied twice.
       await store.append(`workorder-${quiet}`, [
@@ -389,6 +431,9 @@ describe('self-healing: each dependency restarted under load, the server never',
     await pollUntil(() => answers(quiet), BACK_WITHIN_MS - (Date.now() - back), 'Predict');
     expect(Date.now() - back).toBeLessThan(BACK_WITHIN_MS);
     console.info(`MLflow back: all served again after ${Date.now() - back} ms`);
+    // Live evaluation (a workflow on the worker) reads on too.
+    await evaluationReadsOn(BACK_WITHIN_MS - (Date.now() - back));
+    console.info(`MLflow back: live evaluation reads on after ${Date.now() - back} ms`);
   }, 240_000);
 
   it('Temporal stopped and started: Pipelines and Operations NOT_SERVING while down, Predict unaffected, all back within 10 s', async () => {
@@ -426,6 +471,9 @@ describe('self-healing: each dependency restarted under load, the server never',
       await pollUntil(listPipelines, BACK_WITHIN_MS - (Date.now() - back), 'ListPipelines');
       expect(Date.now() - back).toBeLessThan(BACK_WITHIN_MS);
       console.info(`Temporal back: all served again after ${Date.now() - back} ms`);
+      // Live evaluation (a workflow on the worker) reads on too.
+      await evaluationReadsOn(BACK_WITHIN_MS - (Date.now() - back));
+      console.info(`Temporal back: live evaluation reads on after ${Date.now() - back} ms`);
       expect(await answers(quiet)).toBe(true);
     } finally {
       pipelines.close();
