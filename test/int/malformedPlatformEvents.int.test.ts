@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelStreamOf } from '../../activities/promotion/recordPromotion.js';
 import { evaluationStreamOf } from '../../activities/evaluation/evaluateLiveWindows.js';
 import { datasetStreamOf } from '../../activities/datasets/recordDatasetGenerated.js';
-import { builtInViewRegistry } from '../../cli/worker.js';
 import {
   ModelsClient,
   type GetModelRequest,
@@ -15,10 +14,10 @@ import {
 } from '../../gen/hindsight/v1/models.js';
 import { readAliasHistory } from '../../services/aliasHistory.js';
 import type { DatasetView, ModelDetail, Overview, Page } from '../../services/console/api.js';
-import { createPipelineSchedules } from '../../services/schedules/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestConsole, type TestConsole } from '../support/consoleStack.js';
 import { startTestServer, type TestServer } from '../support/grpcServer.js';
+import { platformServices } from '../support/platformServices.js';
 import { createTestTemporal, type TestTemporal } from '../support/temporal.js';
 
 const modelName = `malformed-${Date.now().toString(36)}`;
@@ -50,24 +49,8 @@ beforeAll(async () => {
   db = await createTestDatabase();
   temporal = await createTestTemporal(db);
   await temporal.mlflow.getOrCreateRegisteredModel({ name: modelName });
-  const views = builtInViewRegistry();
   server = await startTestServer(db.store, {
-    platform: {
-      pipelines: {
-        client: temporal.client,
-        namespace: 'default',
-        taskQueue: temporal.taskQueue,
-        views,
-        schedules: createPipelineSchedules(temporal.client.schedule, {
-          taskQueue: temporal.taskQueue,
-        }),
-      },
-      models: {
-        store: db.store,
-        mlflow: temporal.mlflow,
-        onWarning: (message) => warnings.push(message),
-      },
-    },
+    platform: platformServices(db, temporal, { onWarning: (message) => warnings.push(message) }),
   });
   models = new ModelsClient(server.address, credentials.createInsecure());
   web = await startTestConsole(db, temporal);

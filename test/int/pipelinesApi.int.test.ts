@@ -4,7 +4,6 @@
 // precise statuses and start nothing.
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtInViewRegistry } from '../../cli/worker.js';
 import { generateDemoEvents } from '../../demo/workOrders.js';
 import {
   ModelsClient,
@@ -21,8 +20,8 @@ import {
   type StartPipelineRequest,
   type StartPipelineResponse,
 } from '../../gen/hindsight/v1/pipelines.js';
-import { createPipelineSchedules } from '../../services/schedules/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { platformServices } from '../support/platformServices.js';
 import { startTestServer, type TestServer } from '../support/grpcServer.js';
 import { createTestTemporal, type TestTemporal } from '../support/temporal.js';
 import { hindsight } from '../support/processes.js';
@@ -112,20 +111,7 @@ beforeAll(async () => {
   for (const { streamId, event } of generateDemoEvents({ seed: 5, workOrders: 300 })) {
     await db.store.append(streamId, [event]);
   }
-  server = await startTestServer(db.store, {
-    platform: {
-      pipelines: {
-        client: temporal.client,
-        namespace: 'default',
-        taskQueue: temporal.taskQueue,
-        views: builtInViewRegistry(),
-        schedules: createPipelineSchedules(temporal.client.schedule, {
-          taskQueue: temporal.taskQueue,
-        }),
-      },
-      models: { store: db.store, mlflow: temporal.mlflow },
-    },
-  });
+  server = await startTestServer(db.store, { platform: platformServices(db, temporal) });
   pipelines = new PipelinesClient(server.address, credentials.createInsecure());
   models = new ModelsClient(server.address, credentials.createInsecure());
 });

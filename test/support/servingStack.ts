@@ -10,13 +10,13 @@ import {
   type PredictRequest,
   type PredictResponse,
 } from '../../gen/hindsight/v1/models.js';
-import { createPipelineSchedules } from '../../services/schedules/index.js';
 import { startServing, type Serving } from '../../serving/serving.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
 import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
 import type { UpcasterRegistry } from '../../eventstore/upcasting/upcasters.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { startTestServer, type TestServer } from './grpcServer.js';
+import { platformServices } from './platformServices.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from './temporal.js';
 
 export interface ServingStack {
@@ -96,25 +96,15 @@ export const startServingStack = async ({
     views: [view as never],
     onError: (error) => console.error('serving failed', error),
   });
-  const views = builtInViewRegistry();
   const server = await startTestServer(db.store, {
-    platform: {
-      pipelines: {
+    platform: platformServices(db, temporal, {
+      predictor: serving.predictor,
+      workflows: {
         client: temporal.client,
-        namespace: 'default',
         taskQueue: temporal.taskQueue,
-        views,
-        schedules: createPipelineSchedules(temporal.client.schedule, {
-          taskQueue: temporal.taskQueue,
-        }),
+        views: builtInViewRegistry(),
       },
-      models: {
-        store: db.store,
-        mlflow: temporal.mlflow,
-        predictor: serving.predictor,
-        workflows: { client: temporal.client, taskQueue: temporal.taskQueue, views },
-      },
-    },
+    }),
   });
   const models = new ModelsClient(server.address, credentials.createInsecure());
   return {
