@@ -12,7 +12,12 @@ export interface QuarantineKey {
   upcastersHash: string;
 }
 
-export type QuarantineStage = 'upcast' | 'apply';
+/**
+ * 'upcast': the upcasters failed on it; 'apply': the view's reducer threw on it; 'schema': a
+ * platform event (e.g. a PredictionMade the live evaluation joins) does not fit its schema. A
+ * dataset counts only the first two: it never reads platform events.
+ */
+export type QuarantineStage = 'upcast' | 'apply' | 'schema';
 
 export interface QuarantinedEventRecord {
   eventId: string;
@@ -80,7 +85,7 @@ export const countQuarantined = async (
   const { rows } = await sql.query<{ n: string }>(
     /* sql */ `select count(*) as n from hindsight.quarantined_events
       where view_name = $1 and code_hash = $2 and upcasters_hash = $3
-        and tx_id < $4::text::xid8`,
+        and tx_id < $4::text::xid8 and stage <> 'schema'`,
     [key.view, key.codeHash, key.upcastersHash, String(belowTransactionId)],
   );
   return Number(rows[0]?.n ?? 0);

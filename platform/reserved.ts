@@ -7,7 +7,7 @@ import { categoryOf } from '../eventstore/validation.js';
 /** Streams of the platform's records: `hindsight.models-<model>`, `hindsight.datasets-<view>`, … */
 export const PLATFORM_STREAM_PREFIX = 'hindsight.';
 
-/** Categories of the platform's streams without the prefix (kept for the logs that have them). */
+/** Categories of platform streams without the prefix: Predict's `prediction-<id>`, live evaluation's `evaluation-<model>`. */
 export const PLATFORM_CATEGORIES: readonly string[] = ['prediction', 'evaluation'];
 
 /** Every event type the platform appends, whatever the stream. */

@@ -130,6 +130,11 @@ export const createChampionModels = ({
         const last = lastSeen.get(modelName);
         if (last === undefined || !isMlflowError(error) || !error.retryable) throw error;
         version = last;
+        // Until the next look-up is due, calls go on with it at once instead of each waiting
+        // out MLflow's retries.
+        if (!aliases.has(modelName)) {
+          aliases.set(modelName, { at: now(), version: Promise.resolve(last) });
+        }
       }
       lastSeen.set(modelName, version);
       return modelOf(modelName, version);

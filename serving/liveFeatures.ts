@@ -7,7 +7,7 @@ import { stateFromJson } from '../eventstore/stateJson.js';
 import { START, comparePositions, type Position } from '../eventstore/types.js';
 import { FeatureViewError } from '../ml/errors.js';
 import { checkedFeatures, readRunSnapshot } from '../ml/featureRun.js';
-import { applyOrQuarantine } from '../ml/quarantine.js';
+import { applyOrQuarantine, type QuarantinedEventRecord } from '../ml/quarantine.js';
 import {
   logEventOf,
   type FeatureEmitter,
@@ -101,6 +101,15 @@ export const createLiveFeatures = async <State>({
   // end as of the call, and waits for that (calls in the meantime share the read).
   let readNow = (): Promise<Position> => Promise.reject(new Error('the follower has not started'));
 
+  const quarantineKey = {
+    view: view.name,
+    codeHash: view.codeHash,
+    upcastersHash: store.upcasters.codeHash,
+  };
+  // Quarantine records go out one batch per page, one after another, in the background: a
+  // replay past many poison events never floods the pool the appends use.
+  let recording: Promise<unknown> = Promise.resolve();
+
   const follower = (async () => {
     try {
       for await (const item of store.follow({
@@ -112,17 +121,16 @@ export const createLiveFeatures = async <State>({
         },
       })) {
         if (item.kind === 'events') {
+          const poison: QuarantinedEventRecord[] = [];
           for (const event of item.events) {
-            // A poison event is quarantined (in the background) and the follower goes on.
-            const poison = applyOrQuarantine(view, state, logEventOf(event), NO_EMIT);
-            if (poison) {
-              const key = {
-                view: view.name,
-                codeHash: view.codeHash,
-                upcastersHash: store.upcasters.codeHash,
-              };
-              store.quarantine.record(key, [poison]).catch((error: unknown) => onError?.(error));
-            }
+            // A poison event is quarantined and the follower goes on.
+            const quarantined = applyOrQuarantine(view, state, logEventOf(event), NO_EMIT);
+            if (quarantined) poison.push(quarantined);
+          }
+          if (poison.length > 0) {
+            recording = recording
+              .then(() => store.quarantine.record(quarantineKey, poison))
+              .catch((error: unknown) => onError?.(error));
           }
         }
         if (comparePositions(item.checkpoint, applied) > 0) applied = item.checkpoint;
@@ -195,6 +203,7 @@ export const createLiveFeatures = async <State>({
       failure ??= new Error('closed');
       abort.abort();
       await follower;
+      await recording;
     },
   };
 };

@@ -14,6 +14,8 @@ export interface SnapshotTypeProgress {
   written: number;
   pruned: number;
   eventsReplayed: number;
+  /** Due streams left without a snapshot: their events hold one the upcasters fail on. */
+  unreadable: number;
   done: boolean;
 }
 
@@ -59,6 +61,7 @@ export async function SnapshotWorkflow(
       written: 0,
       pruned: 0,
       eventsReplayed: 0,
+      unreadable: 0,
       done: false,
     }));
     progress.stage = 'snapshotting';
@@ -76,6 +79,7 @@ export async function SnapshotWorkflow(
         entry.due += step.due;
         entry.written += step.written;
         entry.eventsReplayed += step.eventsReplayed;
+        entry.unreadable += step.unreadable ?? 0; // absent from runs recorded before it existed
         after = step.lastStreamId;
         if (step.done) break;
       }
@@ -87,6 +91,7 @@ export async function SnapshotWorkflow(
         written: entry.written,
         pruned: entry.pruned,
         eventsReplayed: entry.eventsReplayed,
+        unreadable: entry.unreadable,
       });
       entry.done = true;
     }

@@ -116,6 +116,7 @@ export interface RecordSnapshotRunInput {
   written: number;
   pruned: number;
   eventsReplayed: number;
+  unreadable: number;
 }
 
 export const SNAPSHOTS_TAKEN = 'SnapshotsTaken';

@@ -27,7 +27,11 @@ const printRun = (run: GetSnapshotRunResponse): void => {
   for (const a of progressOf(run)?.aggregates ?? []) {
     out(
       `${a.aggregateType.padEnd(20)} scanned ${a.scanned}  due ${a.due}  written ${a.written}` +
-        `  pruned ${a.pruned}  events replayed ${a.eventsReplayed}${a.done ? '' : '  (not finished)'}`,
+        `  pruned ${a.pruned}  events replayed ${a.eventsReplayed}` +
+        (a.unreadable
+          ? `  unreadable ${a.unreadable} (streams holding an event the upcasters fail on)`
+          : '') +
+        (a.done ? '' : '  (not finished)'),
     );
   }
   if (run.failure) out(`failure    ${run.failure}`);

@@ -16,7 +16,7 @@ create table hindsight.quarantined_events (
   event_type text not null,
   schema_version integer not null,
   -- 'upcast': the upcasters failed on it; 'apply': the view's reducer threw on it.
-  stage text not null check (stage in ('upcast', 'apply')),
+  stage text not null check (stage in ('upcast', 'apply', 'schema')),
   reason text not null,
   quarantined_at timestamptz not null default now(),
   primary key (view_name, code_hash, upcasters_hash, global_position)

@@ -32,10 +32,10 @@ export const checkUpcastable = (
         `${event.type} has no schema version ${version}: its latest is ${latest}`,
       );
     }
+    // An event at its latest version needs no upcaster: its data is not parsed again here.
+    if (version === latest) return;
     const data = dataOf(event);
-    if (version === latest || typeof data !== 'object' || data === null || Array.isArray(data)) {
-      return;
-    }
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
     try {
       upcasters.upcast({
         eventId: event.eventId || 'being appended',

@@ -304,7 +304,7 @@ export const createPredictionJoin = <State>(
             predicted: null,
             labelled: [],
             outcomes: [],
-            quarantined: quarantineRecord(event, 'apply', error.message),
+            quarantined: quarantineRecord(event, 'schema', error.message),
           };
         }
         position = at;

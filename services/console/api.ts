@@ -386,7 +386,7 @@ export interface QuarantinedEventView {
   schemaVersion: number;
   transactionId: number;
   globalPosition: number;
-  stage: 'upcast' | 'apply';
+  stage: 'upcast' | 'apply' | 'schema';
   reason: string;
   quarantinedAt: number;
 }

@@ -7,7 +7,7 @@ import type {
   Position,
   StoredEvent,
 } from '../../eventstore/types.js';
-import { parseJsonObject } from '../../eventstore/validation.js';
+import { checkJsonDepth, parseJsonObject } from '../../eventstore/validation.js';
 import {
   ExpectedState,
   type AppendRequest,
@@ -124,3 +124,17 @@ export const toQuarantinedEventMessage = (entry: QuarantinedEventEntry): Quarant
   reason: entry.reason,
   quarantinedAtMs: entry.quarantinedAt,
 });
+
+/** A request's JSON bytes field: undefined when empty; refused when not JSON or nested too deep. */
+export const parseJsonField = (field: string, bytes: Uint8Array): unknown => {
+  if (bytes.length === 0) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
+  } catch (error) {
+    throw new ValidationError(field, `is not JSON: ${(error as Error).message}`);
+  }
+  // Refused before any check or serializer (which recurse) walks it.
+  checkJsonDepth(value, field);
+  return value;
+};

@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ValidationError } from '../../eventstore/errors.js';
-import { checkJsonDepth } from '../../eventstore/validation.js';
+import { parseJsonField } from './codec.js';
 import type {
   GetLiveEvaluationResponse,
   StartBatchScoringRequest,
@@ -40,19 +40,6 @@ const checkedModel = (modelName: string): string => {
   return modelName;
 };
 
-const jsonField = (field: string, bytes: Uint8Array): unknown => {
-  if (bytes.length === 0) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
-  } catch (error) {
-    throw new ValidationError(field, `is not JSON: ${(error as Error).message}`);
-  }
-  // Refused before any check or serializer (which recurse) walks it.
-  checkJsonDepth(value, field);
-  return value;
-};
-
 export const startLiveEvaluation = async (
   { client, taskQueue, views }: ModelWorkflowDeps,
   request: StartLiveEvaluationRequest,
@@ -64,9 +51,9 @@ export const startLiveEvaluation = async (
     ...(request.windowMs ? { windowMs: request.windowMs } : {}),
     ...(request.labelHorizonMs ? { labelHorizonMs: request.labelHorizonMs } : {}),
   };
-  const policy = jsonField('policy_json', request.policyJson);
+  const policy = parseJsonField('policy_json', request.policyJson);
   if (policy !== undefined) input.policy = policy;
-  const retraining = jsonField('retraining_json', request.retrainingJson);
+  const retraining = parseJsonField('retraining_json', request.retrainingJson);
   if (retraining !== undefined) input.retraining = retraining as LiveEvaluationInput['retraining'];
   parseLiveEvaluationInput(input);
   if (!views.names.includes(input.view)) {

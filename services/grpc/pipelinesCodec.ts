@@ -1,7 +1,7 @@
 // The Pipelines service's requests as the workflow's plain inputs, and back.
 import { visibilityStatusName } from '../temporalVisibility.js';
 import { ValidationError } from '../../eventstore/errors.js';
-import { checkJsonDepth } from '../../eventstore/validation.js';
+import { parseJsonField } from './codec.js';
 import {
   Approval,
   PipelineStatus,
@@ -9,21 +9,8 @@ import {
 } from '../../gen/hindsight/v1/pipelines.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
 
-const parseJson = (field: string, bytes: Uint8Array): unknown => {
-  if (bytes.length === 0) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
-  } catch (error) {
-    throw new ValidationError(field, `is not JSON (${(error as Error).message})`);
-  }
-  // Refused before any check or serializer (which recurse) walks it.
-  checkJsonDepth(value, field);
-  return value;
-};
-
 const jsonObject = (field: string, bytes: Uint8Array): Record<string, unknown> | undefined => {
-  const value = parseJson(field, bytes);
+  const value = parseJsonField(field, bytes);
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ValidationError(field, 'must be a JSON object');

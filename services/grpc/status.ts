@@ -98,15 +98,6 @@ const operationsStatus = (error: unknown): StatusError | undefined => {
   return undefined;
 };
 
-const isConnectionError = (error: unknown): boolean => {
-  const code = (error as { code?: string }).code;
-  return (
-    typeof code === 'string' &&
-    (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03'].includes(code) ||
-      code.startsWith('08'))
-  );
-};
-
 export const toStatusError = (
   error: unknown,
   onInternal: (error: unknown) => void,
@@ -144,8 +135,9 @@ export const toStatusError = (
     onInternal(error);
     return statusError(status.UNAVAILABLE, `MLflow is unavailable; retry later (${error.message})`);
   }
-  // A lost connection (e.g. PostgreSQL crashed mid-call) is UNAVAILABLE too: clients retry it.
-  if (isConnectionError(error) || isTransientDatabaseError(error)) {
+  // The database unreachable, or its connection lost mid-call (e.g. PostgreSQL crashed):
+  // clients retry UNAVAILABLE.
+  if (isTransientDatabaseError(error)) {
     onInternal(error);
     return statusError(status.UNAVAILABLE, 'the event store database is unavailable; retry later');
   }

@@ -10,14 +10,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { demoUpcasters } from '../../demo/demoUpcasters.js';
 import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';
 import { createClient } from '../../eventstore/pool.js';
-import type {
-  ReadAllResponse,
-  RecordedEvent,
-  SubscribeResponse,
-} from '../../gen/hindsight/v1/eventstore.js';
+import type { RecordedEvent, SubscribeResponse } from '../../gen/hindsight/v1/eventstore.js';
 import type { DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
 import { newEvent } from '../support/events.js';
 import { hindsight } from '../support/processes.js';
+import { readAllPages } from '../support/grpcServer.js';
 import { startServingStack, type ServingStack } from '../support/servingStack.js';
 import { rejectionOf, waitFor } from '../support/wait.js';
 
@@ -73,16 +70,7 @@ describe('a WorkOrderBlocked v1 whose reason is 42, in the log', () => {
   });
 
   it('ReadAll returns the whole log, the poison event flagged as stored', async () => {
-    const call = stack.server.client.readAll({
-      after: undefined,
-      eventTypes: [],
-      categories: [],
-      limit: 0,
-      untilTransactionId: 0,
-      skipUpcastFailures: false,
-    });
-    const events: RecordedEvent[] = [];
-    for await (const page of call as AsyncIterable<ReadAllResponse>) events.push(...page.events);
+    const events = (await readAllPages(stack.server.client)).flatMap((page) => page.events);
     const poison = events.find(isPoison);
     expect(poison).toMatchObject({ streamId: STREAM, type: POISON.type, schemaVersion: 1 });
     expect(poison?.upcastError).toMatch(UPCAST_FAILED);

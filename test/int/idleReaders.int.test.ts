@@ -6,23 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';
 import { createClient, createPool } from '../../eventstore/pool.js';
 import type { NewEvent } from '../../eventstore/types.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { countLogReads, createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sleep, waitFor } from '../support/wait.js';
 
 const event = (tag: string): NewEvent[] => [{ type: 'Ticked', data: { tag } }];
 
-/** `waitFor` for an asynchronous condition. */
-const waitForAsync = async (condition: () => Promise<boolean>, what: string): Promise<void> => {
-  const deadline = Date.now() + 10_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-};
-
 interface WatchedStore {
   store: EventStore;
-  /** Reads of the log (checkouts of its own read pool). */
+  /** Reads of the log (through its own read pool). */
   reads(): number;
   /** Queries on its LISTEN connections (LISTEN itself and the process's polls). */
   listenQueries(): number;
@@ -42,8 +33,7 @@ const watchedStore = (
   options: { pollIntervalMs: number; fallbackPollIntervalMs: number },
 ): WatchedStore => {
   const reads = createPool({ connectionString: db.url, max: 4 });
-  let checkouts = 0;
-  reads.on('acquire', () => (checkouts += 1));
+  const logReads = countLogReads(reads);
   const applicationName = `idle-listen-${randomBytes(4).toString('hex')}`;
   const unreachable = new URL(db.url);
   unreachable.port = '1';
@@ -66,7 +56,7 @@ const watchedStore = (
   const backends = `select pid from pg_stat_activity where application_name = $1`;
   return {
     store,
-    reads: () => checkouts,
+    reads: logReads,
     listenQueries: () => queries,
     setListenDown: (value) => (down = value),
     terminateListen: async () => {
@@ -117,16 +107,17 @@ const appendElsewhere = async (db: TestDatabase, streamId: string): Promise<stri
   return id;
 };
 
-/** Time from an append elsewhere to its delivery to `reader`. */
-const deliveryMs = async (
+/**
+ * Appends elsewhere and waits for `reader` to get it. What may deliver it is up to the test's
+ * intervals (a poll of a minute cannot within the wait), never a measured time.
+ */
+const deliver = async (
   db: TestDatabase,
   reader: { got: string[] },
   streamId: string,
-): Promise<number> => {
-  const started = Date.now();
+): Promise<void> => {
   const id = await appendElsewhere(db, streamId);
   await waitFor(() => reader.got.includes(id), 10_000, `delivery of ${streamId}`);
-  return Date.now() - started;
 };
 
 describe('idle live readers', () => {
@@ -138,7 +129,7 @@ describe('idle live readers', () => {
     await db?.drop();
   });
 
-  it('read nothing while nothing is appended, and wake at once on NOTIFY', async () => {
+  it('read nothing while nothing is appended, and wake on an append', async () => {
     // The process looks for unannounced commits every second, with one query on its LISTEN
     // connection; before, each reader read the log every poll interval.
     const watched = watchedStore(db, { pollIntervalMs: 1000, fallbackPollIntervalMs: 200 });
@@ -158,7 +149,7 @@ describe('idle live readers', () => {
 
     const [idle] = readers;
     if (!idle) throw new Error('no reader');
-    expect(await deliveryMs(db, idle, 'idle-1')).toBeLessThan(500);
+    await deliver(db, idle, 'idle-1');
     // The appended category's readers read; the others sleep through it.
     await sleep(300);
     expect(watched.reads() - reads).toBeLessThanOrEqual(15 * 3);
@@ -179,7 +170,6 @@ describe('idle live readers', () => {
     await waitFor(() => watched.listenQueries() > 0, 5_000, 'LISTEN');
     // Straight through SQL: no NOTIFY, no local wake-up.
     const id = '0190aaaa-0000-7000-8000-0000000000a1';
-    const started = Date.now();
     await db.pool.query(
       `select positions from hindsight.append_to_stream('unannounced-1', 'unannounced', 'any', null, $1)`,
       [
@@ -188,8 +178,8 @@ describe('idle live readers', () => {
         ]),
       ],
     );
-    await waitFor(() => reader.got.includes(id), 5_000, 'the unannounced event');
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Nothing else can deliver it: no NOTIFY, and readers do not poll while LISTEN is up.
+    await waitFor(() => reader.got.includes(id), 10_000, 'the unannounced event');
     await reader.stop();
     await watched.close();
   });
@@ -212,11 +202,10 @@ describe('idle live readers', () => {
     expect(reader.got).toEqual([]);
     // The re-reads after the announcement (2, 4 … 256 ms), then nothing: no reader polls.
     expect(watched.reads() - reads).toBeLessThanOrEqual(10);
-    const released = Date.now();
     await holder.query('commit');
     await holder.end();
-    await waitFor(() => reader.got.includes(eventIds[0] ?? ''), 5_000, 'the hidden commit');
-    expect(Date.now() - released).toBeLessThan(2_000); // within about one poll
+    // Only the process's poll can deliver it now: the re-reads are over and nothing announces.
+    await waitFor(() => reader.got.includes(eventIds[0] ?? ''), 10_000, 'the hidden commit');
     await reader.stop();
     await watched.close();
   });
@@ -226,20 +215,20 @@ describe('idle live readers', () => {
     const reader = follow(watched.store, ['outage']);
     await waitFor(() => reader.caughtUp(), 10_000, 'the reader to catch up');
     await waitFor(() => watched.listenQueries() > 0, 5_000, 'LISTEN');
-    expect(await deliveryMs(db, reader, 'outage-1')).toBeLessThan(500);
+    // With a poll of a minute, only NOTIFY delivers within the wait.
+    await deliver(db, reader, 'outage-1');
 
     watched.setListenDown(true);
     await watched.terminateListen();
-    await waitForAsync(async () => (await watched.listenBackends()) === 0, 'the termination');
+    await waitFor(async () => (await watched.listenBackends()) === 0, 10_000, 'the termination');
     await sleep(300);
     // No notification reaches it now: polling every 200 ms delivers.
     const reads = watched.reads();
-    expect(await deliveryMs(db, reader, 'outage-2')).toBeLessThan(1_000);
-    await sleep(1000);
-    expect(watched.reads() - reads).toBeGreaterThanOrEqual(4);
+    await deliver(db, reader, 'outage-2');
+    await waitFor(() => watched.reads() - reads >= 4, 10_000, 'polling while LISTEN is down');
 
     watched.setListenDown(false);
-    await waitForAsync(async () => (await watched.listenBackends()) === 1, 'LISTEN again');
+    await waitFor(async () => (await watched.listenBackends()) === 1, 10_000, 'LISTEN again');
     const back = watched.reads();
     await sleep(2500);
     // One re-read on listening again (and at most one poll before LISTEN took effect), not the
@@ -248,7 +237,7 @@ describe('idle live readers', () => {
     const after = watched.reads();
     await sleep(1000);
     expect(watched.reads() - after).toBe(0);
-    expect(await deliveryMs(db, reader, 'outage-3')).toBeLessThan(500);
+    await deliver(db, reader, 'outage-3'); // by NOTIFY again: nothing polls
 
     await reader.stop();
     await watched.close();
@@ -263,16 +252,14 @@ describe('idle live readers', () => {
 
     watched.setListenDown(true);
     await watched.terminateListen();
-    await waitForAsync(async () => (await watched.listenBackends()) === 0, 'the termination');
+    await waitFor(async () => (await watched.listenBackends()) === 0, 10_000, 'the termination');
     await sleep(300); // the re-read on losing the connection is over
     const id = await appendElsewhere(db, 'gap-1');
     await sleep(1000);
     expect(reader.got).not.toContain(id); // its NOTIFY went to no one
 
     watched.setListenDown(false);
-    const back = Date.now();
     await waitFor(() => reader.got.includes(id), 10_000, 'the re-read after reconnecting');
-    expect(Date.now() - back).toBeLessThan(3_000); // reconnects within 2 s
     await reader.stop();
     await watched.close();
   });
@@ -287,16 +274,15 @@ describe('idle live readers', () => {
     if (pid === undefined) throw new Error('no LISTEN backend');
     process.kill(pid, 'SIGSTOP');
     try {
-      const started = Date.now();
       const id = await appendElsewhere(db, 'frozen-1');
       await sleep(1000);
       expect(reader.got).not.toContain(id); // its NOTIFY waits in a frozen backend
-      await waitFor(() => reader.got.includes(id), 10_000, 'delivery without the frozen backend');
-      expect(Date.now() - started).toBeLessThan(500 + 5000 + 1500);
+      // Only taking the frozen connection for dead (the poll's 5 s timeout) delivers it.
+      await waitFor(() => reader.got.includes(id), 30_000, 'delivery without the frozen backend');
       // A new LISTEN connection is up beside the frozen one, and it wakes the reader at once.
-      await waitForAsync(async () => (await watched.listenBackends()) === 2, 'a new LISTEN');
+      await waitFor(async () => (await watched.listenBackends()) === 2, 10_000, 'a new LISTEN');
       await sleep(300);
-      expect(await deliveryMs(db, reader, 'frozen-2')).toBeLessThan(500);
+      await deliver(db, reader, 'frozen-2');
     } finally {
       process.kill(pid, 'SIGCONT');
     }

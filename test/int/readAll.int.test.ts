@@ -1,32 +1,13 @@
 // ReadAll over gRPC: large pages are split into messages under the size budget, each with the
 // checkpoint after its last event; limits, filters and continuing from a checkpoint.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  Position,
-  ReadAllRequest,
-  ReadAllResponse,
-} from '../../gen/hindsight/v1/eventstore.js';
+import type { Position, ReadAllRequest } from '../../gen/hindsight/v1/eventstore.js';
 import { comparePositions } from '../../eventstore/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startTestServer, type TestServer } from '../support/grpcServer.js';
+import { readAllPages, startTestServer, type TestServer } from '../support/grpcServer.js';
 
-const readAll = async (
-  server: TestServer,
-  request: Partial<ReadAllRequest>,
-): Promise<ReadAllResponse[]> => {
-  const call = server.client.readAll({
-    after: undefined,
-    eventTypes: [],
-    categories: [],
-    limit: 0,
-    untilTransactionId: 0,
-    skipUpcastFailures: false,
-    ...request,
-  });
-  const pages: ReadAllResponse[] = [];
-  for await (const page of call as AsyncIterable<ReadAllResponse>) pages.push(page);
-  return pages;
-};
+const readAll = (server: TestServer, request: Partial<ReadAllRequest>) =>
+  readAllPages(server.client, request);
 
 describe('ReadAll over gRPC', () => {
   let db: TestDatabase;

@@ -7,13 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparePositions } from '../../eventstore/types.js';
 import {
   Direction,
-  ReadAllRequest,
   ReadStreamRequest,
-  type ReadAllResponse,
   type RecordedEvent,
 } from '../../gen/hindsight/v1/eventstore.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startTestServer, type TestServer } from '../support/grpcServer.js';
+import { readAllPages, startTestServer, type TestServer } from '../support/grpcServer.js';
 import { hindsight } from '../support/processes.js';
 
 const MiB = 1024 * 1024;
@@ -113,9 +111,7 @@ describe('hindsight events read', () => {
 
 describe('ReadAll messages bounded by bytes', () => {
   it('streams the 3.5 MiB events to a default client, one per message', async () => {
-    const call = server.client.readAll(ReadAllRequest.fromPartial({ eventTypes: ['Huge'] }));
-    const messages: ReadAllResponse[] = [];
-    for await (const message of call as AsyncIterable<ReadAllResponse>) messages.push(message);
+    const messages = await readAllPages(server.client, { eventTypes: ['Huge'] });
     const events = messages.flatMap((m) => m.events);
     expect(numbers(events)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(messages.every((message) => message.events.length <= 1)).toBe(true);

@@ -170,6 +170,7 @@ describe('SnapshotWorkflow', () => {
           due: due.length,
           written: due.length,
           pruned: 1,
+          unreadable: 0,
           eventsReplayed: due.reduce((sum, [, version]) => sum + version, 0),
           done: true,
         },

@@ -67,6 +67,21 @@ export const createTestDatabase = async (
   };
 };
 
+/**
+ * Counts the reads of the log (the store's named read statements) that go through `pool`; other
+ * queries on it, e.g. a WAL flush after an empty read, are not counted.
+ */
+export const countLogReads = (pool: pg.Pool): (() => number) => {
+  let reads = 0;
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args) => {
+    const name = (args[0] as { name?: unknown } | undefined)?.name;
+    if (typeof name === 'string' && name.startsWith('hindsight_read_all')) reads += 1;
+    return query(...args);
+  };
+  return () => reads;
+};
+
 export interface StoreCountingReads {
   store: EventStore;
   /** Its own pool for reads of the log. */
@@ -83,13 +98,7 @@ export interface StoreCountingReads {
  */
 export const storeCountingReads = (db: TestDatabase, connections = 2): StoreCountingReads => {
   const reads = createPool({ connectionString: db.url, max: connections });
-  let checkouts = 0;
-  const query = reads.query.bind(reads) as (...args: unknown[]) => unknown;
-  (reads as unknown as { query: (...args: unknown[]) => unknown }).query = (...args) => {
-    const name = (args[0] as { name?: unknown } | undefined)?.name;
-    if (typeof name === 'string' && name.startsWith('hindsight_read_all')) checkouts += 1;
-    return query(...args);
-  };
+  const checkouts = countLogReads(reads);
   const store = createEventStore({
     pool: db.pool,
     logReadPool: reads,
@@ -99,7 +108,7 @@ export const storeCountingReads = (db: TestDatabase, connections = 2): StoreCoun
   return {
     store,
     reads,
-    checkouts: () => checkouts,
+    checkouts,
     close: async () => {
       await store.close();
       if (!reads.ended) await reads.end();

@@ -6,7 +6,11 @@ import {
   eventStoreCalls,
   type EventStoreCalls,
 } from '../../cli/grpcClient.js';
-import type { EventStoreClient } from '../../gen/hindsight/v1/eventstore.js';
+import {
+  ReadAllRequest,
+  type EventStoreClient,
+  type ReadAllResponse,
+} from '../../gen/hindsight/v1/eventstore.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import {
   startGrpcServer,
@@ -77,4 +81,15 @@ export const useDatabaseAndServer = (
     await fixture.db?.drop();
   });
   return fixture;
+};
+
+/** Every message of one ReadAll call (the request's unset fields at their defaults). */
+export const readAllPages = async (
+  client: EventStoreClient,
+  request: Partial<ReadAllRequest> = {},
+): Promise<ReadAllResponse[]> => {
+  const pages: ReadAllResponse[] = [];
+  const call = client.readAll(ReadAllRequest.fromPartial(request));
+  for await (const page of call as AsyncIterable<ReadAllResponse>) pages.push(page);
+  return pages;
 };

@@ -4,14 +4,14 @@ import type { ServiceError } from '@grpc/grpc-js';
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `condition` every 20 ms; fails naming `what` after `timeoutMs`. */
+/** Polls `condition` (which may be asynchronous) every 20 ms; fails naming `what` after `timeoutMs`. */
 export const waitFor = async (
-  condition: () => boolean,
+  condition: () => boolean | Promise<boolean>,
   timeoutMs: number,
   what: string,
 ): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }

@@ -72,15 +72,17 @@ describe('followLogResiliently', () => {
 
   it('fails read-now requests at once while it reconnects, with the outage as their cause', async () => {
     let readNow: (() => Promise<Position>) | undefined;
+    let retrying = (): void => undefined;
+    const waitBegan = new Promise<void>((resolve) => (retrying = resolve));
     const { follow } = fakeReader([1]);
     const items = followLogResiliently(follow, {
       after: START,
-      retry: { firstDelayMs: 200, maxDelayMs: 200 },
+      retry: { firstDelayMs: 200, maxDelayMs: 200, onRetry: () => retrying() },
       readNow: (read) => (readNow = read),
     });
     await items.next(); // event 1
     const failing = items.next(); // the reader fails; the wait begins
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitBegan;
     const rejected = await readNow?.().then(
       () => null,
       (error: unknown) => error,

@@ -466,7 +466,7 @@ describe('prediction join semantics on a toy view', () => {
       if (value === undefined) delete bad.data[field];
       const step = join.push(bad);
       expect(step).toMatchObject({ predicted: null, labelled: [], outcomes: [] });
-      expect(step.quarantined).toMatchObject({ eventId: bad.eventId, stage: 'apply' });
+      expect(step.quarantined).toMatchObject({ eventId: bad.eventId, stage: 'schema' });
       expect(step.quarantined?.reason).toContain(`data.${field}`);
       // Nothing else changed: the join goes on past it as if it never came.
       expect(join.position).toEqual({ transactionId: 11, globalPosition: 2 });
