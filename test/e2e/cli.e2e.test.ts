@@ -132,7 +132,7 @@ describe('hindsight CLI', () => {
       server.once('exit', (code) => resolve(code)),
     );
     server.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await exited, serverLog).toBe(0);
     expect(serverLog).toContain('stopped');
   });
 });

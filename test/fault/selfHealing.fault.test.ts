@@ -45,6 +45,12 @@ import { exited, startWorkerProcess } from '../support/workerProcess.js';
 import { rejectionOf, sleep, waitFor } from '../support/wait.js';
 
 const BACK_WITHIN_MS = 10_000;
+/**
+ * Live evaluation is a workflow whose activities retry at most 5 s apart on a worker that
+ * reconnects to Temporal on its own: it reads on within seconds, not within Predict's 10 s
+ * when the machine is loaded.
+ */
+const EVALUATION_BACK_WITHIN_MS = 30_000;
 const view = workOrderOverrunView;
 const EVENT_STORE = 'hindsight.v1.EventStore';
 const MODELS = 'hindsight.v1.Models';
@@ -361,7 +367,7 @@ describe('self-healing: each dependency restarted under load, the server never',
       expect(Date.now() - back).toBeLessThan(BACK_WITHIN_MS);
       console.info(`PostgreSQL back: all served again after ${Date.now() - back} ms`);
       // Live evaluation (a workflow on the worker) reads on too.
-      await evaluationReadsOn(BACK_WITHIN_MS - (Date.now() - back));
+      await evaluationReadsOn(EVALUATION_BACK_WITHIN_MS - (Date.now() - back));
       console.info(`PostgreSQL back: live evaluation reads on after ${Date.now() - back} ms`);
 
       // The live view went on from where it was: nothing skipped, nothing applied twice.
@@ -419,7 +425,7 @@ describe('self-healing: each dependency restarted under load, the server never',
     expect(Date.now() - back).toBeLessThan(BACK_WITHIN_MS);
     console.info(`MLflow back: all served again after ${Date.now() - back} ms`);
     // Live evaluation (a workflow on the worker) reads on too.
-    await evaluationReadsOn(BACK_WITHIN_MS - (Date.now() - back));
+    await evaluationReadsOn(EVALUATION_BACK_WITHIN_MS - (Date.now() - back));
     console.info(`MLflow back: live evaluation reads on after ${Date.now() - back} ms`);
   }, 240_000);
 
@@ -459,7 +465,7 @@ describe('self-healing: each dependency restarted under load, the server never',
       expect(Date.now() - back).toBeLessThan(BACK_WITHIN_MS);
       console.info(`Temporal back: all served again after ${Date.now() - back} ms`);
       // Live evaluation (a workflow on the worker) reads on too.
-      await evaluationReadsOn(BACK_WITHIN_MS - (Date.now() - back));
+      await evaluationReadsOn(EVALUATION_BACK_WITHIN_MS - (Date.now() - back));
       console.info(`Temporal back: live evaluation reads on after ${Date.now() - back} ms`);
       expect(await answers(quiet)).toBe(true);
     } finally {

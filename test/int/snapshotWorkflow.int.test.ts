@@ -213,6 +213,7 @@ describe('SnapshotWorkflow', () => {
           written: due.length,
           pruned: 1,
           eventsReplayed: expected.aggregates[0]?.eventsReplayed,
+          unreadable: 0,
         },
         metadata: expect.objectContaining({ correlation_id: workflowId }) as JsonObject,
       },
@@ -260,6 +261,7 @@ describe('SnapshotWorkflow', () => {
         written: 0,
         pruned: 0,
         eventsReplayed: 0,
+        unreadable: 0,
         done: true,
       },
     ]);
