@@ -18,6 +18,7 @@ export interface HashedViewParts {
   apply: ViewCode;
   code?: readonly ViewCode[];
   constants?: JsonObject;
+  labelHorizon?: { within: number; otherwise: 0 | 1 | 'drop' };
 }
 
 /**
@@ -41,6 +42,8 @@ export const computeCodeHash = (view: HashedViewParts): string =>
           ...(view.openEntities ? [view.openEntities] : []),
           ...(view.code ?? []),
         ].map((fn) => fn.toString()),
+        // Only when declared, so views without one keep the hashes they had.
+        ...(view.labelHorizon ? { labelHorizon: view.labelHorizon } : {}),
       }),
     )
     .digest('hex');

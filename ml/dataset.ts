@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { comparePositions, type Position } from '../eventstore/types.js';
 import { FeatureViewError } from './errors.js';
-import type { FeatureRow, FeatureValue, Features } from './featureView.js';
+import type { FeatureRow, FeatureValue, Features, LabelHorizon } from './featureView.js';
 
 /** What places a row among the observations. */
 export type ObservationKey = Pick<FeatureRow, 'entityId' | 'position'>;
@@ -116,8 +116,11 @@ export interface DatasetDigest {
   /** Adds the next rows by their 32-byte hashes laid end to end (one update, not one a row). */
   addRowHashes: (rowHashes: Uint8Array) => void;
   readonly rows: number;
-  /** sha256 hex of the header and the rows added so far. */
-  digest: () => string;
+  /**
+   * sha256 hex of the header and the rows added so far, then the split's line when given: a
+   * published dataset's digest always has it (see `splitSpecLine`).
+   */
+  digest: (split?: SplitSpec) => string;
 }
 
 /**
@@ -166,81 +169,173 @@ export const createDatasetDigest = (featureNames: readonly string[]): DatasetDig
     get rows() {
       return rows;
     },
-    digest: () => hash.copy().digest('hex'),
+    digest: (split) => {
+      const copy = hash.copy();
+      if (split) copy.update(splitSpecLine(split));
+      return copy.digest('hex');
+    },
   };
 };
 
 /**
  * The dataset's digest: sha256 hex over its header line (the columns as a JSON array and a
- * newline) followed by the 32-byte `rowSha256` of each row in canonical order. The rows' order
- * in the input does not matter; their content and the features' names do. The view's code is
- * not part of it, so a refactoring that yields the same rows keeps it.
+ * newline) followed by the 32-byte `rowSha256` of each row in canonical order, then, given a
+ * split, its line (`splitSpecLine`). The rows' order in the input does not matter; their content,
+ * the features' names and the split do. The view's code is not part of it, so a refactoring that
+ * yields the same rows keeps it.
  */
 export const datasetDigest = (
   featureNames: readonly string[],
   rows: Iterable<FeatureRow>,
+  split?: SplitSpec,
 ): string => {
   const digest = createDatasetDigest(featureNames);
   for (const row of [...rows].sort(compareRows)) digest.add(row);
-  return digest.digest();
+  return digest.digest(split);
 };
 
-/** `purged`: a training row whose outcome became known only at or after the boundary. */
-export type Split = 'train' | 'validation' | 'purged';
-
-export interface TimeSplit {
-  /**
-   * Rows observed at or after this business time are validation, the others train; null for
-   * no rows. Rows observed at the same time always fall on the same side.
-   */
-  boundary: number | null;
-  /** The split of each input row, by index. */
-  splits: Split[];
-  train: number;
-  validation: number;
-  purged: number;
-}
-
-export interface SplitOptions {
-  /**
-   * Sets aside training rows labelled at or after the boundary: their outcomes come from the
-   * validation period. Off by default.
-   */
-  purge?: boolean;
-}
-
 /**
- * Splits rows by observation time, never at random: about the latest `validationFraction`
- * of the rows validate, the earlier ones train, so every validation row comes after every
- * training row, as a model meets the future after its training.
+ * A row's part of a dataset. Rows are split in the log's commit order, the order the features
+ * see: `train`, then `validation`, then `test`, each window after the previous one.
+ * `purged`: a train (validation) row whose outcome came only at or after the validation
+ * (test) window began. `immature`: a row whose label horizon had not passed at the cut
+ * (see `LabelHorizon`). `unlabelled`: a row of a view without a horizon, still waiting.
  */
-export const splitByTime = (
-  rows: readonly FeatureRow[],
-  validationFraction: number,
-  { purge = false }: SplitOptions = {},
-): TimeSplit => {
+export type Split = 'train' | 'validation' | 'test' | 'purged' | 'immature' | 'unlabelled';
+export const SPLITS: readonly Split[] = [
+  'train',
+  'validation',
+  'test',
+  'purged',
+  'immature',
+  'unlabelled',
+];
+
+/** What decides a dataset's split besides its rows: part of the dataset's identity and digest. */
+export interface SplitSpec {
+  /** The share of the usable rows (labelled and mature) in the validation window, in (0, 1). */
+  validationFraction: number;
+  /** The share of the usable rows in the test window, after the validation window; [0, 1). */
+  testFraction: number;
+  /** Sets aside rows whose outcome came from a later window (see `Split`). */
+  purge: boolean;
+  /** The view's horizon; null when it has none. */
+  labelHorizon: LabelHorizon | null;
+  /** The log's clock at the cut (see `FeatureRun.clock`): what has matured. */
+  clock: number | null;
+}
+
+export const checkSplitSpec = (spec: Pick<SplitSpec, 'validationFraction' | 'testFraction'>) => {
+  const { validationFraction, testFraction } = spec;
   if (!(validationFraction > 0 && validationFraction < 1)) {
     throw new FeatureViewError(
       'INVALID_ARGUMENT',
       `the validation fraction must be between 0 and 1, not ${validationFraction}`,
     );
   }
-  if (rows.length === 0) return { boundary: null, splits: [], train: 0, validation: 0, purged: 0 };
-  const times = rows.map((row) => row.observedAt).sort((a, b) => a - b);
-  const validationRows = Math.max(1, Math.round(rows.length * validationFraction));
-  const boundary = times[rows.length - validationRows] as number;
-  const counts = { train: 0, validation: 0, purged: 0 };
+  if (!(testFraction >= 0 && testFraction < 1)) {
+    throw new FeatureViewError(
+      'INVALID_ARGUMENT',
+      `the test fraction must be at least 0 and below 1, not ${testFraction}`,
+    );
+  }
+  if (!(validationFraction + testFraction < 1)) {
+    throw new FeatureViewError(
+      'INVALID_ARGUMENT',
+      `the validation and test fractions (${validationFraction} + ${testFraction}) must leave ` +
+        'rows to train on',
+    );
+  }
+};
+
+/**
+ * The line the digest ends with: the split's parameters, so that the same rows split another
+ * way are another dataset. The clock counts only with a horizon (it decides nothing without).
+ */
+export const splitSpecLine = (spec: SplitSpec): string =>
+  `${JSON.stringify({
+    split: {
+      order: 'commit',
+      validationFraction: spec.validationFraction,
+      testFraction: spec.testFraction,
+      purge: spec.purge,
+      labelHorizon: spec.labelHorizon,
+      clock: spec.labelHorizon ? spec.clock : null,
+    },
+  })}\n`;
+
+/** Whether a labelled row's horizon had passed at the clock; always true without a horizon. */
+export const isMature = (
+  observedAt: number,
+  horizon: LabelHorizon | null,
+  clock: number | null,
+): boolean => horizon === null || (clock !== null && observedAt + horizon.within < clock);
+
+export interface DatasetSplit {
+  /** The first position of the validation window; null when no row is usable. */
+  validationFrom: Position | null;
+  /** The first position of the test window; null without test rows. */
+  testFrom: Position | null;
+  /** The split of each input row, by index. */
+  splits: Split[];
+  counts: Record<Split, number>;
+}
+
+/**
+ * How many usable rows go to the validation and test windows: at least one each (the test
+ * window only with a fraction above 0), counted from the newest.
+ */
+export const windowSizes = (
+  usable: number,
+  { validationFraction, testFraction }: Pick<SplitSpec, 'validationFraction' | 'testFraction'>,
+): { validation: number; test: number } => {
+  if (usable === 0) return { validation: 0, test: 0 };
+  const test =
+    testFraction > 0 ? Math.min(usable, Math.max(1, Math.round(usable * testFraction))) : 0;
+  const validation = Math.min(usable - test, Math.max(1, Math.round(usable * validationFraction)));
+  return { validation, test };
+};
+
+/**
+ * Splits rows in commit order, never at random and never by business time: of the usable rows
+ * (labelled and, with a horizon, mature at the clock) the newest `testFraction` are the test
+ * window, the `validationFraction` before them validation, the earlier ones train. A window
+ * begins at a row's position, so rows observed at one event fall in one window, and a row's
+ * features, which saw only events before its position, never saw one of a later window.
+ */
+export const splitDataset = (rows: readonly FeatureRow[], spec: SplitSpec): DatasetSplit => {
+  checkSplitSpec(spec);
+  const counts = Object.fromEntries(SPLITS.map((split) => [split, 0])) as Record<Split, number>;
+  const usable = (row: FeatureRow): boolean =>
+    row.label !== null && isMature(row.observedAt, spec.labelHorizon, spec.clock);
+  const ordered = rows.filter(usable).sort(compareObservations);
+  const sizes = windowSizes(ordered.length, spec);
+  const at = (index: number): Position | null => ordered[index]?.position ?? null;
+  const testFrom = sizes.test > 0 ? at(ordered.length - sizes.test) : null;
+  const validationFrom = at(ordered.length - sizes.test - sizes.validation);
+  const from = (position: Position | null, boundary: Position | null): boolean =>
+    boundary !== null && position !== null && comparePositions(position, boundary) >= 0;
   const splits = rows.map((row): Split => {
     const split: Split =
-      row.observedAt >= boundary
-        ? 'validation'
-        : purge && row.labelledAt !== null && row.labelledAt >= boundary
-          ? 'purged'
-          : 'train';
+      row.label === null
+        ? spec.labelHorizon
+          ? 'immature'
+          : 'unlabelled'
+        : !usable(row)
+          ? 'immature'
+          : from(row.position, testFrom)
+            ? 'test'
+            : from(row.position, validationFrom)
+              ? spec.purge && from(row.labelPosition, testFrom)
+                ? 'purged'
+                : 'validation'
+              : spec.purge && from(row.labelPosition, validationFrom)
+                ? 'purged'
+                : 'train';
     counts[split] += 1;
     return split;
   });
-  return { boundary, splits, ...counts };
+  return { validationFrom, testFrom, splits, counts };
 };
 
 export interface LabelBalance {

@@ -1,15 +1,18 @@
 // The manifest that travels with a dataset's Parquet file: what it is (view, code, cut), what is
 // in it (columns, rows, label balance, split, time range) and how to check it (digests).
-import type { LabelBalance } from './dataset.js';
+import type { Position } from '../eventstore/types.js';
+import type { LabelBalance, Split, SplitSpec } from './dataset.js';
 import { ROW_HASH_COLUMN, datasetColumns } from './dataset.js';
 import type { FeatureType } from './featureView.js';
 
 /**
- * 3: rows in the order they became final (see `compareRows`); 2 had them in observation order.
- * Readers take both; an incremental dataset on a format 2 base sorts its rows.
+ * 4: split in commit order into train, validation and test windows, with label horizons, the
+ * split part of the digest; 3: rows in the order they became final (see `compareRows`), split
+ * by business time; 2 had them in observation order. Readers take all three; an incremental
+ * dataset on a format 2 base sorts its rows.
  */
-export const MANIFEST_FORMAT = 'hindsight.dataset/3';
-export type ManifestFormat = typeof MANIFEST_FORMAT | 'hindsight.dataset/2';
+export const MANIFEST_FORMAT = 'hindsight.dataset/4';
+export type ManifestFormat = typeof MANIFEST_FORMAT | 'hindsight.dataset/3' | 'hindsight.dataset/2';
 
 /** Column types in MLflow's schema vocabulary (`mlflow_colspec`). */
 export type ColumnType = 'string' | 'long' | 'double' | 'boolean' | 'integer' | 'binary';
@@ -37,16 +40,16 @@ export interface DatasetManifest {
   quarantined?: number;
   rows: number;
   labelBalance: LabelBalance;
-  split: {
+  /** How the rows were split (see `splitDataset`), and how many fell in each part. */
+  split: SplitSpec & {
     column: 'split';
-    /** Rows observed at or after it (ms since the epoch) are validation. */
-    boundary: number | null;
-    validationFraction: number;
-    purge: boolean;
-    train: number;
-    validation: number;
-    purged: number;
-  };
+    /** The clock the windows follow: the log's commit order. */
+    order: 'commit';
+    /** The first position of the validation window; null when no row is usable. */
+    validationFrom: Position | null;
+    /** The first position of the test window; null without test rows. */
+    testFrom: Position | null;
+  } & Record<Split, number>;
   columns: ManifestColumn[];
   /** Business time of the first and the last observation. */
   observedFrom: number | null;

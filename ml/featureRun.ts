@@ -29,6 +29,11 @@ export interface FeatureRunSnapshot {
   labelled: FeatureRow[];
   /** Observations still waiting for their outcome, in log order. */
   unlabelled: FeatureRow[];
+  /**
+   * The log's clock: the newest business time of the events the view read; null before any.
+   * Absent in snapshots written before label horizons.
+   */
+  clock?: number | null;
 }
 
 export interface FeatureRun<State> {
@@ -55,6 +60,10 @@ export interface FeatureRun<State> {
   readonly state: State;
   /** The last event pushed; `START` when none. */
   readonly position: Position;
+  /** The newest business time of the events the view read; null before any (see LabelHorizon). */
+  readonly clock: number | null;
+  /** Observations that matured without an outcome (given the default label or dropped). */
+  readonly matured: number;
   /** Rows held: the unlabelled observations plus labelled rows not drained yet. */
   readonly held: number;
   readonly unlabelled: number;
@@ -69,6 +78,54 @@ export interface FeatureRunOptions {
 /** A run snapshot as stored (gzipped JSON, see `view_snapshots` and the batches' state files). */
 export const readRunSnapshot = async (stored: Buffer): Promise<FeatureRunSnapshot> =>
   JSON.parse((await promisify(gunzip)(stored)).toString()) as FeatureRunSnapshot;
+
+interface MinHeap<T> {
+  push: (item: T) => void;
+  peek: () => T | undefined;
+  pop: () => T | undefined;
+}
+
+/** A binary heap: the pending observations in the order they mature. */
+const createMinHeap = <T>(compare: (a: T, b: T) => number): MinHeap<T> => {
+  const items: T[] = [];
+  const swap = (i: number, j: number): void => {
+    const item = items[i] as T;
+    items[i] = items[j] as T;
+    items[j] = item;
+  };
+  return {
+    push: (item) => {
+      items.push(item);
+      for (let i = items.length - 1; i > 0;) {
+        const parent = (i - 1) >> 1;
+        if (compare(items[i] as T, items[parent] as T) >= 0) break;
+        swap(i, parent);
+        i = parent;
+      }
+    },
+    peek: () => items[0],
+    pop: () => {
+      const top = items[0];
+      const last = items.pop();
+      if (items.length > 0 && last !== undefined) {
+        items[0] = last;
+        for (let i = 0; ;) {
+          const left = 2 * i + 1;
+          const right = left + 1;
+          let least = i;
+          if (left < items.length && compare(items[left] as T, items[least] as T) < 0) least = left;
+          if (right < items.length && compare(items[right] as T, items[least] as T) < 0) {
+            least = right;
+          }
+          if (least === i) break;
+          swap(i, least);
+          i = least;
+        }
+      }
+      return top;
+    },
+  };
+};
 
 const jsonCopy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -160,11 +217,48 @@ export const createFeatureRun = <State>(
   let ready: FeatureRow[] = resume ? jsonCopy(resume.labelled) : [];
   let quarantine: QuarantinedEventRecord[] = [];
   let quarantinedCount = 0;
+  const horizon = view.labelHorizon;
+  let clock: number | null = resume?.clock ?? null;
+  let maturedCount = 0;
+  /** With a horizon, the pending observations by the time they mature, soonest first. */
+  const maturing = createMinHeap<FeatureRow>((a, b) => a.observedAt - b.observedAt);
   const hold = (row: FeatureRow): void => {
     const rows = pending.get(row.entityId);
     if (rows) rows.push(row);
     else pending.set(row.entityId, [row]);
     pendingCount += 1;
+    if (horizon) maturing.push(row);
+  };
+  /**
+   * Moves the clock to the event's business time and settles every pending observation whose
+   * horizon it has passed: the default label at this event's position, or dropped. An outcome
+   * at exactly the horizon still counts, so only observations matured strictly before go.
+   */
+  const advanceClock = (event: LogEvent): FeatureRow[] => {
+    if (clock === null || event.occurredAt > clock) clock = event.occurredAt;
+    if (!horizon) return [];
+    const settled: FeatureRow[] = [];
+    for (;;) {
+      const next = maturing.peek();
+      if (next === undefined || next.observedAt + horizon.within >= clock) break;
+      maturing.pop();
+      const rows = pending.get(next.entityId);
+      const at = rows?.indexOf(next) ?? -1;
+      // Labelled by an outcome since it was held: nothing to settle.
+      if (!rows || at < 0) continue;
+      rows.splice(at, 1);
+      if (rows.length === 0) pending.delete(next.entityId);
+      pendingCount -= 1;
+      maturedCount += 1;
+      if (horizon.otherwise === 'drop') continue;
+      settled.push({
+        ...next,
+        label: horizon.otherwise,
+        labelPosition: positionOf(event),
+        labelledAt: next.observedAt + horizon.within,
+      });
+    }
+    return settled;
   };
   for (const row of resume ? jsonCopy(resume.unlabelled) : []) hold(row);
 
@@ -233,6 +327,8 @@ export const createFeatureRun = <State>(
       }
       position = at;
       if (eventTypes && !eventTypes.has(event.type)) return [];
+      // Before the event applies: an outcome after the horizon comes too late.
+      const settled = advanceClock(event);
       current = event;
       observedNow = [];
       labelledNow = [];
@@ -254,10 +350,13 @@ export const createFeatureRun = <State>(
         }
         quarantine.push(poison);
         quarantinedCount += 1;
+        if (settled.length > 1) settled.sort(compareRows);
+        for (const row of settled) ready.push(row);
         return [];
       }
-      if (labelledNow.length > 1) labelledNow.sort(compareRows);
-      for (const row of labelledNow) ready.push(row);
+      const released = settled.length === 0 ? labelledNow : settled.concat(labelledNow);
+      if (released.length > 1) released.sort(compareRows);
+      for (const row of released) ready.push(row);
       for (const row of observedNow) hold(row);
       return observedNow;
     },
@@ -293,6 +392,12 @@ export const createFeatureRun = <State>(
     get held() {
       return pendingCount + ready.length;
     },
+    get clock() {
+      return clock;
+    },
+    get matured() {
+      return maturedCount;
+    },
     get unlabelled() {
       return pendingCount;
     },
@@ -302,6 +407,7 @@ export const createFeatureRun = <State>(
       state: stateToJson(state),
       labelled: jsonCopy(ready),
       unlabelled: jsonCopy([...pending.values()].flat().sort(compareRows)),
+      clock,
     }),
   };
 };

@@ -61,6 +61,21 @@ export interface FeatureEmitter {
   label: (entityId: string, value: Label) => void;
 }
 
+/**
+ * When an observation's label is final. An observation made at business time t matures once the
+ * log's clock (the newest business time of the events the view has read, in commit order)
+ * passes t + `within`: an outcome the view gave it by then is its label; without one, it takes
+ * `otherwise` (a label, or `'drop'` to leave the observation out). An outcome that comes after
+ * maturity changes nothing. Rows not yet mature at a dataset's cut are `immature`: kept out of
+ * training and evaluation, because only the fast outcomes among them would be known.
+ */
+export interface LabelHorizon {
+  /** Milliseconds of business time after the observation; a positive integer. */
+  within: number;
+  /** The label of an observation that matured without an outcome, or `'drop'`. */
+  otherwise: Label | 'drop';
+}
+
 export interface FeatureViewDefinition<State> {
   /** Lower-case snake case: it names datasets, experiments and models. */
   name: string;
@@ -73,6 +88,11 @@ export interface FeatureViewDefinition<State> {
    * (a column is never guessed from its values), and an observation of another type is refused.
    */
   featureTypes?: Readonly<Record<string, FeatureType>>;
+  /**
+   * When labels are final (see `LabelHorizon`). Without one, an observation stays unlabelled
+   * until an outcome comes, however late, and unlabelled rows are left out of training.
+   */
+  labelHorizon?: LabelHorizon;
   /** The event types `apply` reads. Others are skipped, so readers may filter on these. */
   eventTypes?: readonly string[];
   /**
@@ -144,6 +164,19 @@ export const defineFeatureView = <State>(
     if (!FEATURE_TYPES.includes(type)) {
       throw invalid(
         `feature '${feature}' has type '${String(type)}', not number, string or boolean`,
+      );
+    }
+  }
+  const horizon = definition.labelHorizon;
+  if (horizon !== undefined) {
+    if (!Number.isSafeInteger(horizon.within) || horizon.within < 1) {
+      throw invalid(
+        `labelHorizon.within must be a positive whole number of milliseconds, not ${String(horizon.within)}`,
+      );
+    }
+    if (horizon.otherwise !== 0 && horizon.otherwise !== 1 && horizon.otherwise !== 'drop') {
+      throw invalid(
+        `labelHorizon.otherwise must be 0, 1 or 'drop', not ${JSON.stringify(horizon.otherwise)}`,
       );
     }
   }

@@ -8,9 +8,14 @@ export interface DatasetWorkflowInput {
   view: string;
   /** A cut (a transaction id, as a number or decimal text) to reproduce; none for a new cut. */
   cut?: number | string | null;
-  /** The latest fraction of the rows, by observation time, that validates; default 0.2. */
+  /**
+   * The share of the usable rows (labelled and mature) in the validation window, which comes
+   * after the train window in commit order; default 0.2.
+   */
   validationFraction?: number;
-  /** Marks training rows whose outcome arrived in the validation period `purged`; default true. */
+  /** The share in the test window, after the validation window; default 0.2, 0 for none. */
+  testFraction?: number;
+  /** Marks rows whose outcome arrived in a later window `purged`; default true. */
   purge?: boolean;
   /**
    * Builds on the view's state stored with the latest earlier dataset of the same code at or
@@ -56,6 +61,7 @@ export const parseDatasetInput = (raw: unknown): DatasetRequest => {
     'view',
     'cut',
     'validationFraction',
+    'testFraction',
     'purge',
     'incremental',
     'eventsPerBatch',
@@ -65,7 +71,13 @@ export const parseDatasetInput = (raw: unknown): DatasetRequest => {
   ]);
   const unknown = Object.keys(input).filter((key) => !known.has(key));
   if (unknown.length > 0) throw invalid(unknown[0] as string, 'is not an input of the workflow');
-  const { view, validationFraction = 0.2, purge = true, incremental = true } = input;
+  const {
+    view,
+    validationFraction = 0.2,
+    testFraction = 0.2,
+    purge = true,
+    incremental = true,
+  } = input;
   if (typeof view !== 'string' || !VIEW_NAME.test(view)) {
     throw invalid('view', `${JSON.stringify(view)} is not a feature view name (snake case)`);
   }
@@ -78,6 +90,19 @@ export const parseDatasetInput = (raw: unknown): DatasetRequest => {
       `must be between 0 and 1 (exclusive), not ${JSON.stringify(validationFraction)}`,
     );
   }
+  if (typeof testFraction !== 'number' || !(testFraction >= 0 && testFraction < 1)) {
+    throw invalid(
+      'testFraction',
+      `must be at least 0 and below 1, not ${JSON.stringify(testFraction)}`,
+    );
+  }
+  if (!(validationFraction + testFraction < 1)) {
+    throw invalid(
+      'testFraction',
+      `with validationFraction ${validationFraction} it leaves no rows to train on: the two ` +
+        'must add up to less than 1',
+    );
+  }
   if (typeof purge !== 'boolean') throw invalid('purge', 'must be true or false');
   if (typeof incremental !== 'boolean') throw invalid('incremental', 'must be true or false');
   return {
@@ -85,6 +110,7 @@ export const parseDatasetInput = (raw: unknown): DatasetRequest => {
     incremental,
     cut: parseCut(input.cut),
     validationFraction,
+    testFraction,
     purge,
     eventsPerBatch: integerIn(input, 'eventsPerBatch', 100_000, 1, 10_000_000),
     pageSize: integerIn(input, 'pageSize', 5000, 1, 100_000),

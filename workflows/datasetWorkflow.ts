@@ -109,6 +109,7 @@ export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<Data
     const rowsArtifacts: string[] = [];
     // On a base, reading starts after the last event its view state has seen.
     let after = base?.position ?? { transactionId: 0, globalPosition: 0 };
+    let clock: number | null = null;
     for (let batch = 1; ; batch += 1) {
       const result = await long.generateDatasetBatch({
         runId,
@@ -122,6 +123,7 @@ export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<Data
       });
       rowsArtifacts.push(result.rowsArtifact);
       after = result.checkpoint;
+      clock = result.clock ?? null;
       progress.batches = batch;
       progress.rows += result.rows;
       progress.events.read += result.events;
@@ -143,7 +145,9 @@ export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<Data
       base,
       upcastersHash,
       validationFraction: request.validationFraction,
+      testFraction: request.testFraction,
       purge: request.purge,
+      clock,
     });
     progress.digest = published.manifest.digest;
 

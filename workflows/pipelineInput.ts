@@ -15,8 +15,12 @@ export interface PipelineInput {
   rules?: unknown;
   approval?: 'none' | 'required';
   approvalTimeoutMs?: number;
-  /** The dataset's share of validation rows, by time; default 0.2. */
+  /** The dataset's validation window, as DatasetWorkflow takes it; default 0.2. */
   validationFraction?: number;
+  /** The dataset's test window, on which promotion decides; default 0.2 (0: none). */
+  testFraction?: number;
+  /** Sets aside rows whose outcome came in a later window; default true. */
+  purge?: boolean;
   /** Predict 1 at or above it, for accuracy, precision and recall; default 0.5. */
   threshold?: number;
   /** Train even when the dataset is the one the newest version learnt from. */
@@ -38,6 +42,8 @@ const KNOWN = new Set([
   'approval',
   'approvalTimeoutMs',
   'validationFraction',
+  'testFraction',
+  'purge',
   'threshold',
   'force',
   'eventsPerBatch',
@@ -80,6 +86,19 @@ export const parsePipelineInput = (raw: unknown): PipelineRequest => {
   ) {
     throw invalid('validationFraction', 'must be between 0 and 1 (exclusive)');
   }
+  const testFraction = input.testFraction ?? 0.2;
+  if (typeof testFraction !== 'number' || !(testFraction >= 0 && testFraction < 1)) {
+    throw invalid('testFraction', 'must be at least 0 and below 1');
+  }
+  if (!(validationFraction + testFraction < 1)) {
+    throw invalid(
+      'testFraction',
+      `with validationFraction ${validationFraction} it leaves no rows to train on: the two ` +
+        'must add up to less than 1',
+    );
+  }
+  const purge = input.purge ?? true;
+  if (typeof purge !== 'boolean') throw invalid('purge', 'must be true or false');
   const threshold = input.threshold ?? 0.5;
   if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) {
     throw invalid('threshold', 'must be between 0 and 1');
@@ -94,6 +113,8 @@ export const parsePipelineInput = (raw: unknown): PipelineRequest => {
     approval,
     approvalTimeoutMs: input.approvalTimeoutMs as number | undefined,
     validationFraction,
+    testFraction,
+    purge,
     threshold,
     force,
     eventsPerBatch: input.eventsPerBatch as number | undefined,

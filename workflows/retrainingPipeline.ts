@@ -1,6 +1,7 @@
 // RetrainingPipeline: check → cut and dataset (child DatasetWorkflow) → skip when the newest
-// model already learnt from this very dataset → train (trainers in parallel) → evaluate
-// challengers and champion on the same rows → promote the best (child PromotionWorkflow).
+// model already learnt from this very dataset → train (trainers in parallel, each on the exact
+// dataset the child published) → select the best challenger on the validation window → decide
+// on the test window's rows neither it nor the champion trained on (child PromotionWorkflow).
 import {
   defineQuery,
   executeChild,
@@ -10,8 +11,6 @@ import {
 } from '@temporalio/workflow';
 import type { TrainingActivities } from '../activities/training/index.js';
 import type { Evaluation, TrainedVersion } from '../activities/training/types.js';
-import { METRIC_DIRECTIONS } from '../ml/promotion/metricDirections.js';
-import { DEFAULT_PROMOTION_RULES } from '../ml/promotion/promotionRules.js';
 import { SHORT_ACTIVITY } from './activityTimeouts.js';
 import { DatasetWorkflow, type DatasetWorkflowResult } from './datasetWorkflow.js';
 import { parsePipelineInput, type PipelineInput } from './pipelineInput.js';
@@ -74,22 +73,6 @@ const heavy = proxyActivities<TrainingActivities>({
   retry,
 });
 
-/** The challenger best on the rules' primary metric (the first of equals). */
-const bestChallenger = (evaluation: Evaluation, rules: unknown) => {
-  const primary =
-    (rules as { primaryMetric?: string } | null)?.primaryMetric ??
-    DEFAULT_PROMOTION_RULES.primaryMetric;
-  const higher = METRIC_DIRECTIONS[primary as keyof typeof METRIC_DIRECTIONS] !== 'lower';
-  let best = evaluation.challengers[0];
-  for (const candidate of evaluation.challengers) {
-    const value = candidate.metrics[primary] ?? null;
-    const bestValue = best?.metrics[primary] ?? null;
-    if (value === null) continue;
-    if (bestValue === null || (higher ? value > bestValue : value < bestValue)) best = candidate;
-  }
-  return best;
-};
-
 export async function RetrainingPipeline(input: PipelineInput): Promise<PipelineResult> {
   const request = parsePipelineInput(input);
   const { workflowId } = workflowInfo();
@@ -130,6 +113,8 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
         {
           view: request.view,
           validationFraction: request.validationFraction,
+          testFraction: request.testFraction,
+          purge: request.purge,
           ...(request.eventsPerBatch === undefined
             ? {}
             : { eventsPerBatch: request.eventsPerBatch }),
@@ -137,6 +122,8 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
       ],
     });
     progress.datasetDigest = dataset.digest;
+    // The very dataset the child published: later stages fetch it by its run, checked.
+    const datasetRef = { runId: dataset.runId, digest: dataset.digest };
 
     if (!request.force) {
       const last = await quick.lastTrainedDigest({ modelName: request.modelName });
@@ -156,7 +143,7 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
             trainingId: `${i + 1}-${trainer.name}`,
             view: request.view,
             modelName: request.modelName,
-            datasetDigest: dataset.digest,
+            dataset: datasetRef,
             trainer,
           });
           progress.trainings[i] = {
@@ -177,25 +164,31 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
       workflowId,
       view: request.view,
       modelName: request.modelName,
-      datasetDigest: dataset.digest,
+      dataset: datasetRef,
       challengers: trained,
       threshold: request.threshold,
+      rules: request.rules,
     });
     progress.evaluation = evaluation;
 
+    if (evaluation.champion?.version === evaluation.selected) {
+      // `force` on a dataset and trainer the champion came from: its twin was not registered.
+      progress.note = `the selected version ${evaluation.selected} is the champion already`;
+      enter('done');
+      return { status: 'completed', progress, dataset, trained, promotion: null };
+    }
     enter('promoting');
-    const challenger = bestChallenger(evaluation, request.rules);
-    if (!challenger) throw new Error('no challenger was evaluated');
     progress.promotionWorkflowId = `${workflowId}/promotion`;
     const promotion = await executeChild(PromotionWorkflow, {
       workflowId: progress.promotionWorkflowId,
       args: [
         {
           modelName: request.modelName,
-          challenger,
+          challenger: evaluation.challenger,
           champion: evaluation.champion,
           baseline: evaluation.baseline,
-          validationRows: evaluation.validationRows,
+          validationRows: evaluation.decisionRows,
+          interval: evaluation.interval,
           datasetDigest: dataset.digest,
           rules: request.rules,
           approval: request.approval,

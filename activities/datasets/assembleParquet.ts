@@ -1,15 +1,21 @@
 // Turns the batch files of a dataset into its one Parquet file: rows in canonical order, a
-// split column by observation time, and the digest over the rows' hashes, all without
+// split column in commit order (see `splitDataset`), and the digest over the rows' hashes, all without
 // holding the rows in memory. The batches hold their rows in canonical order already (a feature
 // run emits them so), one after another, so the file is written in one streaming pass; a check
 // on the written file proves the order.
 import type { DuckDBBlobVector, DuckDBConnection } from '@duckdb/node-api';
 import {
   ROW_HASH_COLUMN,
+  SPLITS,
+  checkSplitSpec,
   createDatasetDigest,
+  windowSizes,
   type DatasetDigest,
   type LabelBalance,
+  type Split,
+  type SplitSpec,
 } from '../../ml/dataset.js';
+import type { Position } from '../../eventstore/types.js';
 import { FeatureViewError } from '../../ml/errors.js';
 import {
   PARQUET_OPTIONS,
@@ -21,14 +27,13 @@ import {
   type DuckDb,
 } from './parquet.js';
 
+/** The split as done (see `splitDataset`, which this does in SQL). */
 export interface SplitSummary {
-  /** Rows observed at or after it are validation; null when the dataset has no rows. */
-  boundary: number | null;
-  validationFraction: number;
-  purge: boolean;
-  train: number;
-  validation: number;
-  purged: number;
+  /** The first position of the validation window; null when no row is usable. */
+  validationFrom: Position | null;
+  /** The first position of the test window; null without test rows. */
+  testFrom: Position | null;
+  counts: Record<Split, number>;
 }
 
 export interface AssembledDataset {
@@ -45,10 +50,8 @@ export interface AssembledDataset {
 export interface AssembleOptions {
   batchFiles: readonly string[];
   outFile: string;
-  /** The latest fraction of the rows, by observation time, that validates. */
-  validationFraction: number;
-  /** Marks training rows labelled at or after the boundary `purged` (see `splitByTime`). */
-  purge: boolean;
+  /** How the rows are split (see `splitDataset`); part of the digest. */
+  split: SplitSpec;
   /** A published dataset built on: its labelled rows come before the batches' rows. */
   baseFile?: string;
   /**
@@ -130,8 +133,9 @@ const single = async (db: DuckDb, sql: string): Promise<unknown[]> => {
 export const assembleParquet = async (
   db: DuckDb,
   schema: DatasetSchema,
-  { batchFiles, outFile, validationFraction, purge, baseFile, sort, afterWrite }: AssembleOptions,
+  { batchFiles, outFile, split: spec, baseFile, sort, afterWrite }: AssembleOptions,
 ): Promise<AssembledDataset> => {
+  checkSplitSpec(spec);
   const columns = [...datasetColumnTypes(schema).map((column) => quoted(column.name))];
   const fileColumns = [...columns, quoted(ROW_HASH_COLUMN)];
   const { connection } = db;
@@ -149,26 +153,44 @@ export const assembleParquet = async (
             min(observed_at), max(observed_at) from ${source}`,
   );
   const rows = asNumber(count) ?? 0;
-  // The same boundary as `splitByTime`: the observation time of the first validation row.
-  const validationRows = Math.max(1, Math.round(rows * validationFraction));
-  const boundary =
-    rows === 0
-      ? null
-      : asNumber(
-          (
-            await single(
-              db,
-              `select observed_at from ${source} order by observed_at
-                limit 1 offset ${rows - validationRows}`,
-            )
-          )[0],
-        );
-  const splitExpression =
-    boundary === null
-      ? `'train'`
-      : `case when observed_at >= ${boundary} then 'validation'
-              ${purge ? `when labelled_at is not null and labelled_at >= ${boundary} then 'purged'` : ''}
-              else 'train' end`;
+  // The rows `splitDataset` calls usable: labelled and, with a horizon, mature at the clock.
+  const horizon = spec.labelHorizon;
+  const usable =
+    horizon === null
+      ? 'label is not null'
+      : spec.clock === null
+        ? 'false'
+        : `label is not null and observed_at + ${horizon.within} < ${spec.clock}`;
+  const [usableCount] = await single(db, `select count(*) from ${source} where ${usable}`);
+  const sizes = windowSizes(asNumber(usableCount) ?? 0, spec);
+  const usableTotal = asNumber(usableCount) ?? 0;
+  const positionAt = async (offset: number): Promise<Position | null> => {
+    if (offset < 0 || offset >= usableTotal) return null;
+    const [transactionId, globalPosition] = await single(
+      db,
+      `select transaction_id, global_position from ${source} where ${usable}
+        order by transaction_id, global_position, entity_id limit 1 offset ${offset}`,
+    );
+    return { transactionId: Number(transactionId), globalPosition: Number(globalPosition) };
+  };
+  const testFrom = sizes.test > 0 ? await positionAt(usableTotal - sizes.test) : null;
+  const validationFrom =
+    usableTotal > 0 ? await positionAt(usableTotal - sizes.test - sizes.validation) : null;
+  const atOrAfter = (prefix: string, at: Position | null): string =>
+    at === null
+      ? 'false'
+      : `(${prefix}transaction_id > ${at.transactionId} or (${prefix}transaction_id = ` +
+        `${at.transactionId} and ${prefix}global_position >= ${at.globalPosition}))`;
+  const purgedFrom = (at: Position | null): string =>
+    spec.purge ? `label_transaction_id is not null and ${atOrAfter('label_', at)}` : 'false';
+  const splitExpression = `case
+      when label is null then '${horizon ? 'immature' : 'unlabelled'}'
+      when not (${usable}) then 'immature'
+      when ${atOrAfter('', testFrom)} then 'test'
+      when ${atOrAfter('', validationFrom)} then
+        case when ${purgedFrom(testFrom)} then 'purged' else 'validation' end
+      when ${purgedFrom(validationFrom)} then 'purged'
+      else 'train' end`;
   const copy = connection.run(
     `copy (select ${columns.join(', ')}, ${splitExpression} as split, ${quoted(ROW_HASH_COLUMN)}
             from ${source} ${sort ? ORDER : ''})
@@ -200,10 +222,10 @@ export const assembleParquet = async (
   }
   const sideWork = afterWrite?.() ?? Promise.resolve();
   sideWork.catch(() => undefined);
-  const [train, validation, purged] = await single(
+  const splitCounts = await single(
     db,
-    `select count(*) filter (where split = 'train'), count(*) filter (where split = 'validation'),
-            count(*) filter (where split = 'purged') from read_parquet(${literal(outFile)})`,
+    `select ${SPLITS.map((split) => `count(*) filter (where split = '${split}')`).join(', ')}
+       from read_parquet(${literal(outFile)})`,
   );
   // No row twice and none out of canonical order, checked on the written file: an incremental
   // build that both kept a base row and emitted it again would show here, and so would a copy
@@ -230,14 +252,13 @@ export const assembleParquet = async (
   const labelled = (asNumber(positives) ?? 0) + (asNumber(negatives) ?? 0);
   return {
     rows,
-    digest: digest.digest(),
+    digest: digest.digest(spec),
     split: {
-      boundary,
-      validationFraction,
-      purge,
-      train: asNumber(train) ?? 0,
-      validation: asNumber(validation) ?? 0,
-      purged: asNumber(purged) ?? 0,
+      validationFrom,
+      testFrom,
+      counts: Object.fromEntries(
+        SPLITS.map((split, i) => [split, asNumber(splitCounts[i]) ?? 0]),
+      ) as Record<Split, number>,
     },
     labelBalance: {
       rows,

@@ -116,5 +116,6 @@ export const generateDatasetBatch = async (
     quarantined: run.quarantined,
     done,
     rowsArtifact: rowsArtifact(batch),
+    clock: run.clock,
   };
 };

@@ -9,6 +9,7 @@ import type { EventStore } from '../../eventstore/eventStore.js';
 import { readRunSnapshot } from '../../ml/featureRun.js';
 import { fetchPublishedDataset } from '../training/publishedDataset.js';
 import { pipeline } from 'node:stream/promises';
+import type { SplitSpec } from '../../ml/dataset.js';
 import {
   MANIFEST_FORMAT,
   manifestColumns,
@@ -92,14 +93,22 @@ const buildManifest = async (
   const [batchFiles, baseDataset] = await Promise.all([
     Promise.all(rowsArtifacts.map((artifact) => files.fetch(artifact))),
     base
-      ? fetchPublishedDataset(mlflow, workDir, ref.name, base.digest, {
+      ? fetchPublishedDataset(mlflow, workDir, ref.name, base, {
           checkCacheMeanwhile: true,
         })
       : undefined,
   ]);
   const parquet = parquetArtifact(view.name);
   const local = files.local(parquet);
-  const sort = baseDataset !== undefined && baseDataset.manifest.format !== MANIFEST_FORMAT;
+  // Format 3 and later keep the canonical order; the split is made again anyway.
+  const sort = baseDataset?.manifest.format === 'hindsight.dataset/2';
+  const spec: SplitSpec = {
+    validationFraction: input.validationFraction,
+    testFraction: input.testFraction,
+    purge: input.purge,
+    labelHorizon: view.labelHorizon ?? null,
+    clock: input.clock,
+  };
   const db = await openDuckDb(files.dir, {
     memoryLimit: sort ? SORTING_MEMORY : ASSEMBLY_MEMORY,
     threads: ASSEMBLY_THREADS,
@@ -110,8 +119,7 @@ const buildManifest = async (
     assembled = await assembleParquet(db, view, {
       batchFiles,
       outFile: local,
-      validationFraction: input.validationFraction,
-      purge: input.purge,
+      split: spec,
       baseFile: baseDataset?.parquetFile,
       sort,
       // The upload overlaps the digest's read-back; the manifest, which vouches for the file,
@@ -148,7 +156,14 @@ const buildManifest = async (
     quarantined,
     rows: assembled.rows,
     labelBalance: assembled.labelBalance,
-    split: { column: 'split', ...assembled.split },
+    split: {
+      column: 'split',
+      order: 'commit',
+      ...spec,
+      validationFrom: assembled.split.validationFrom,
+      testFrom: assembled.split.testFrom,
+      ...assembled.split.counts,
+    },
     columns: manifestColumns(view.featureNames, view.featureTypes),
     observedFrom: assembled.observedFrom,
     observedUntil: assembled.observedUntil,
@@ -232,7 +247,11 @@ export const publishDataset = async (
         view_code_hash: view.codeHash,
         cut: cut.transactionId,
         validation_fraction: split.validationFraction,
+        test_fraction: split.testFraction,
         purge: split.purge,
+        split_order: split.order,
+        label_within_ms: split.labelHorizon?.within ?? 'none',
+        label_otherwise: split.labelHorizon?.otherwise ?? 'none',
       },
       metrics: [
         ['events', manifest.events],
@@ -241,7 +260,11 @@ export const publishDataset = async (
         ['labelled_rows', labelBalance.labelled],
         ['train_rows', split.train],
         ['validation_rows', split.validation],
+        ['test_rows', split.test],
         ['purged_rows', split.purged],
+        ['immature_rows', split.immature],
+        ['unlabelled_rows', split.unlabelled],
+        ...(split.clock === null ? [] : [['log_clock', split.clock]]),
         ['parquet_bytes', manifest.file.bytes],
         ...(labelBalance.positiveRate === null
           ? []

@@ -87,6 +87,8 @@ export interface DatasetBatchResult {
   quarantined?: number;
   /** The log below the cut is read to its end: this was the last batch. */
   done: boolean;
+  /** The run's clock after the batch: the newest business time the view read. */
+  clock?: number | null;
   /** The batch's rows, relative to the run's artifact root. */
   rowsArtifact: string;
 }
@@ -103,7 +105,11 @@ export interface PublishDatasetInput {
   /** The upcasters the view read through (see ResolvedDataset); without it no state is kept. */
   upcastersHash?: string;
   validationFraction: number;
+  /** Default 0: no test window. */
+  testFraction: number;
   purge: boolean;
+  /** The log's clock at the cut as the last batch's run had it (see `FeatureRun.clock`). */
+  clock: number | null;
 }
 
 export interface PublishedDataset {

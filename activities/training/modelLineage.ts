@@ -5,6 +5,14 @@ import type { MlflowClient } from '../../mlflow/index.js';
 
 export const MODEL_TAGS = {
   datasetDigest: 'hindsight.dataset_digest',
+  datasetRunId: 'hindsight.dataset_run_id',
+  /** sha256 of the trainer's name, parsed params and seed: with the digest, what makes a model. */
+  trainerConfig: 'hindsight.trainer_config',
+  /**
+   * `<transaction id>.<global position>`: every row the version trained on was observed
+   * before this position of the log (its dataset's validation window began there).
+   */
+  trainedBefore: 'hindsight.trained_before',
   cut: 'hindsight.cut',
   view: 'hindsight.view',
   viewCodeHash: 'hindsight.view_code_hash',
@@ -16,6 +24,19 @@ export const MODEL_TAGS = {
 } as const;
 
 export const MODEL_ARTIFACT = 'model/model.json';
+
+/** A position as the `trainedBefore` tag writes it. */
+export const positionTag = (position: { transactionId: number; globalPosition: number }): string =>
+  `${position.transactionId}.${position.globalPosition}`;
+
+/** The position a `trainedBefore` tag names; null for a missing or malformed tag. */
+export const parsePositionTag = (
+  text: string | undefined,
+): { transactionId: number; globalPosition: number } | null => {
+  const match = /^([0-9]{1,16})\.([0-9]{1,16})$/.exec(text ?? '');
+  if (!match) return null;
+  return { transactionId: Number(match[1]), globalPosition: Number(match[2]) };
+};
 
 /** The model artifact its training run logged. */
 export const readModelArtifact = async (

@@ -1,4 +1,4 @@
-// A published dataset, found by its digest and fetched from MLflow: workers share no disk, so a
+// A published dataset, named by its run and digest and fetched from MLflow: workers share no disk, so a
 // trainer on any machine gets the very bytes the dataset workflow published, checked against the
 // manifest's sha256, and keeps them in its work folder for the next model trained on them.
 import { ApplicationFailure } from '@temporalio/activity';
@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { DatasetManifest } from '../../ml/datasetManifest.js';
 import { isMlflowError, type MlflowClient, type Run } from '../../mlflow/index.js';
 import { MANIFEST_ARTIFACT, exists } from '../datasets/datasetFiles.js';
-import { LINEAGE_TAGS, experimentOf } from '../datasets/datasetRun.js';
+import { LINEAGE_TAGS } from '../datasets/datasetRun.js';
 
 export interface PublishedDatasetFile {
   run: Run;
@@ -27,11 +27,23 @@ const sha256Of = async (file: string): Promise<string> => {
   return hash.digest('hex');
 };
 
-/** The finished dataset run of this view with this digest (the earliest, if generated twice). */
-export const findDatasetRun = async (
+/** The exact dataset a stage hands the next: its MLflow run and the digest that run published. */
+export interface DatasetRef {
+  runId: string;
+  digest: string;
+}
+
+const RUN_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * The dataset run `ref` names, checked: a finished dataset run of this view whose digest is the
+ * one given. Nothing is looked up by digest alone: two datasets of one digest may differ in
+ * lineage, and a stage must learn from the very one the previous stage made.
+ */
+export const datasetRunOf = async (
   mlflow: MlflowClient,
   view: string,
-  digest: string,
+  { runId, digest }: DatasetRef,
 ): Promise<Run> => {
   if (!DIGEST.test(digest)) {
     throw ApplicationFailure.nonRetryable(
@@ -39,24 +51,36 @@ export const findDatasetRun = async (
       'INVALID_ARGUMENT',
     );
   }
-  const notFound = () =>
-    ApplicationFailure.nonRetryable(
-      `no published dataset of view '${view}' has digest ${digest}`,
+  if (!RUN_ID.test(runId)) {
+    throw ApplicationFailure.nonRetryable(
+      `'${runId}' is not an MLflow run id (32 lower-case hex digits)`,
+      'INVALID_ARGUMENT',
+    );
+  }
+  const run = await mlflow.getRun(runId).catch((error: unknown) => {
+    throw isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST')
+      ? ApplicationFailure.nonRetryable(
+          `no MLflow run ${runId}: dataset ${digest.slice(0, 12)} of view '${view}' is gone`,
+          'DATASET_NOT_FOUND',
+        )
+      : error;
+  });
+  const tags = run.tags;
+  const published = tags[LINEAGE_TAGS.digest];
+  if (
+    tags[LINEAGE_TAGS.kind] !== 'dataset' ||
+    tags[LINEAGE_TAGS.view] !== view ||
+    run.info.status !== 'FINISHED' ||
+    published !== digest
+  ) {
+    throw ApplicationFailure.nonRetryable(
+      `MLflow run ${runId} is not the published dataset ${digest.slice(0, 12)} of view ` +
+        `'${view}' (kind ${tags[LINEAGE_TAGS.kind] ?? 'none'}, view ` +
+        `${tags[LINEAGE_TAGS.view] ?? 'none'}, status ${run.info.status}, digest ` +
+        `${published?.slice(0, 12) ?? 'none'})`,
       'DATASET_NOT_FOUND',
     );
-  // A lookup creates nothing: no experiment means no dataset of this view at all.
-  const experiment = await mlflow
-    .getExperimentByName(experimentOf(view))
-    .catch((error: unknown) => {
-      throw isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST') ? notFound() : error;
-    });
-  const runs = await mlflow.searchAllRuns({
-    experimentIds: [experiment.experimentId],
-    filter: `tags.\`${LINEAGE_TAGS.digest}\` = '${digest}' and attributes.status = 'FINISHED'`,
-    orderBy: ['attributes.start_time ASC'],
-  });
-  const run = runs[0];
-  if (!run) throw notFound();
+  }
   return run;
 };
 
@@ -75,11 +99,11 @@ export const fetchPublishedDataset = async (
   mlflow: MlflowClient,
   workDir: string,
   view: string,
-  digest: string,
+  ref: DatasetRef,
   { checkCacheMeanwhile = false }: FetchOptions = {},
 ): Promise<PublishedDatasetFile & { cacheChecked: Promise<void> }> => {
-  const run = await findDatasetRun(mlflow, view, digest);
-  const runId = run.info.runId;
+  const run = await datasetRunOf(mlflow, view, ref);
+  const { runId, digest } = ref;
   const manifest = JSON.parse(
     (await mlflow.downloadArtifact({ runId, path: MANIFEST_ARTIFACT })).toString(),
   ) as DatasetManifest;

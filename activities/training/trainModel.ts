@@ -1,6 +1,7 @@
 // Trains one model on a dataset's train split and registers it as a model version with its
 // lineage. Retries are safe: the run is found again by its idempotency key, and a run that
 // already registered its version returns that version rather than a second one.
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { manifestFeatureTypes } from '../../ml/datasetManifest.js';
 import { getTrainer } from '../../ml/trainers/registry.js';
@@ -8,7 +9,7 @@ import { cancellationSignal, firstAttempt, heartbeat } from '../heartbeat.js';
 import type { MlflowClient, ModelVersion } from '../../mlflow/index.js';
 import { experimentOf } from '../datasets/datasetRun.js';
 import { mlflowDigest } from '../datasets/publishDataset.js';
-import { MODEL_ARTIFACT, MODEL_TAGS } from './modelLineage.js';
+import { MODEL_ARTIFACT, MODEL_TAGS, positionTag } from './modelLineage.js';
 import { fetchPublishedDataset } from './publishedDataset.js';
 import { readDatasetSplits } from './readSplits.js';
 import { trainInThread } from './trainInThread.js';
@@ -31,6 +32,30 @@ const registeredVersionOf = async (
   return items[0];
 };
 
+/** What a trainer makes of a dataset: its name, its parsed params and its seed, hashed. */
+export const trainerConfigHash = (name: string, params: unknown, seed: number): string =>
+  createHash('sha256')
+    .update(JSON.stringify({ trainer: name, params, seed }))
+    .digest('hex');
+
+/**
+ * The version of this model that learnt from this very dataset with this very configuration,
+ * if any (the first registered): training again would only register its twin.
+ */
+const sameModelVersion = async (
+  mlflow: MlflowClient,
+  modelName: string,
+  digest: string,
+  config: string,
+): Promise<ModelVersion | undefined> => {
+  const { items } = await mlflow.searchModelVersions({
+    filter:
+      `name = '${modelName}' and tags.\`${MODEL_TAGS.datasetDigest}\` = '${digest}' and ` +
+      `tags.\`${MODEL_TAGS.trainerConfig}\` = '${config}'`,
+  });
+  return items.sort((a, b) => Number(a.version) - Number(b.version))[0];
+};
+
 /** Params as MLflow's flat, write-once key-value pairs. */
 const flatParams = (params: unknown): Record<string, string> =>
   Object.fromEntries(
@@ -42,13 +67,39 @@ const flatParams = (params: unknown): Record<string, string> =>
 
 export const trainModel = async (
   { mlflow, workDir, gitCommit }: TrainModelDeps,
-  { workflowId, trainingId, view, modelName, datasetDigest, trainer: spec }: TrainModelInput,
+  { workflowId, trainingId, view, modelName, dataset: ref, trainer: spec }: TrainModelInput,
 ): Promise<TrainedVersion> => {
   const trainer = getTrainer(spec.name);
   const params = trainer.parseParams(spec.params ?? {});
   const seed = spec.seed ?? 1;
-  const dataset = await fetchPublishedDataset(mlflow, workDir, view, datasetDigest);
+  const datasetDigest = ref.digest;
+  const config = trainerConfigHash(spec.name, params, seed);
+  const twin = await sameModelVersion(mlflow, modelName, datasetDigest, config);
+  // A retry of this very training finds its own version: that is not a reuse.
+  if (twin && twin.tags[MODEL_TAGS.workflowId] !== workflowId) {
+    const earlier = twin.runId ? await mlflow.getRun(twin.runId) : null;
+    const metrics = Object.fromEntries((earlier?.metrics ?? []).map((m) => [m.key, m.value]));
+    return {
+      modelName,
+      version: twin.version,
+      runId: twin.runId ?? '',
+      trainer: spec.name,
+      params,
+      seed,
+      trainingSeconds: metrics.training_seconds ?? 0,
+      trainRows: metrics.train_rows ?? 0,
+      reused: true,
+    };
+  }
+  const dataset = await fetchPublishedDataset(mlflow, workDir, view, ref);
   const { manifest } = dataset;
+  // Every row trained on was observed before the validation window (or, with no usable row,
+  // the cut): what the evaluation of a later challenger must not score this version on.
+  const trainedBefore = positionTag(
+    'validationFrom' in manifest.split && manifest.split.validationFrom
+      ? manifest.split.validationFrom
+      : { transactionId: manifest.cut.transactionId, globalPosition: 0 },
+  );
   const experiment = await mlflow.getOrCreateExperiment({ name: experimentOf(view) });
   const run = await mlflow.createRunIdempotent({
     experimentId: experiment.experimentId,
@@ -59,10 +110,12 @@ export const trainModel = async (
       'hindsight.kind': 'training',
       [MODEL_TAGS.view]: view,
       [MODEL_TAGS.datasetDigest]: datasetDigest,
+      [MODEL_TAGS.datasetRunId]: ref.runId,
       [MODEL_TAGS.cut]: String(manifest.cut.transactionId),
       [MODEL_TAGS.workflowId]: workflowId,
       [MODEL_TAGS.trainingId]: trainingId,
       [MODEL_TAGS.trainer]: spec.name,
+      [MODEL_TAGS.trainerConfig]: config,
       'mlflow.source.git.commit': gitCommit,
     },
   });
@@ -158,6 +211,9 @@ export const trainModel = async (
       runId,
       tags: {
         [MODEL_TAGS.datasetDigest]: datasetDigest,
+        [MODEL_TAGS.datasetRunId]: ref.runId,
+        [MODEL_TAGS.trainerConfig]: config,
+        [MODEL_TAGS.trainedBefore]: trainedBefore,
         [MODEL_TAGS.cut]: String(manifest.cut.transactionId),
         [MODEL_TAGS.view]: view,
         [MODEL_TAGS.viewCodeHash]: manifest.view.codeHash,

@@ -10,19 +10,49 @@ import { withTemporalClient } from '../temporalClient.js';
 interface GenerateOptions {
   cut?: string;
   validationFraction?: string;
+  testFraction?: string;
+  purge: boolean;
   eventsPerBatch?: string;
   incremental: boolean;
   wait: boolean;
   json: boolean;
 }
 
-const parseFraction = (text: string): number => {
-  const value = Number(text);
-  if (!(value > 0 && value < 1)) {
-    throw new UsageError(`--validation-fraction takes a number between 0 and 1, got '${text}'`);
+/** A fraction option's value: above 0 (or at 0 when `zero` allows it) and below 1. */
+export const parseFraction = (text: string, option: string, { zero = false } = {}): number => {
+  const value = text.trim() === '' ? Number.NaN : Number(text);
+  if (!((zero ? value >= 0 : value > 0) && value < 1)) {
+    throw new UsageError(
+      `${option} takes a number ${zero ? 'from 0' : 'above 0'} and below 1, got '${text}'`,
+    );
   }
   return value;
 };
+
+/** The split options `datasets generate` and `pipeline run` share, checked together. */
+export const splitOptions = (options: {
+  validationFraction?: string;
+  testFraction?: string;
+  purge: boolean;
+}): { validationFraction: number; testFraction: number; purge: boolean } => {
+  const validationFraction = parseFraction(
+    options.validationFraction ?? '0.2',
+    '--validation-fraction',
+  );
+  const testFraction = parseFraction(options.testFraction ?? '0.2', '--test-fraction', {
+    zero: true,
+  });
+  if (!(validationFraction + testFraction < 1)) {
+    throw new UsageError(
+      `--validation-fraction ${validationFraction} and --test-fraction ${testFraction} leave ` +
+        'no rows to train on: they must add up to less than 1',
+    );
+  }
+  return { validationFraction, testFraction, purge: options.purge };
+};
+
+const positionText = (position: { transactionId: number; globalPosition: number } | null) =>
+  position === null ? 'n/a' : `(${position.transactionId}, ${position.globalPosition})`;
 
 /** The run's page in the MLflow UI. */
 export const mlflowRunUrl = (trackingUri: string, experimentId: string, runId: string): string =>
@@ -47,10 +77,21 @@ export const printDataset = (result: DatasetWorkflowResult, trackingUri: string)
     `rows        ${manifest.rows} (${balance.labelled} labelled, ${balance.positives} late, ` +
       `positive rate ${balance.positiveRate === null ? 'n/a' : balance.positiveRate.toFixed(3)})`,
   );
+  const { split } = manifest;
   out(
-    `split       ${manifest.split.train} train, ${manifest.split.validation} validation, ` +
-      `${manifest.split.purged} purged; validation from ${manifest.split.boundary === null ? 'n/a' : new Date(manifest.split.boundary).toISOString()}`,
+    `split       ${split.train} train, ${split.validation} validation, ${split.test} test, ` +
+      `${split.purged} purged, ${split.immature} immature, ${split.unlabelled} unlabelled ` +
+      `(commit order: validation from ${positionText(split.validationFrom)}, test from ` +
+      `${positionText(split.testFrom)})`,
   );
+  if (split.labelHorizon) {
+    const days = split.labelHorizon.within / 86_400_000;
+    out(
+      `labels      final ${Number.isInteger(days) ? `${days} days` : `${split.labelHorizon.within} ms`} ` +
+        `after the observation, else ${split.labelHorizon.otherwise}; log clock ` +
+        `${split.clock === null ? 'n/a' : new Date(split.clock).toISOString()}`,
+    );
+  }
   out(`MLflow run  ${mlflowRunUrl(trackingUri, result.experimentId, result.runId)}`);
   out(`recorded    ${result.record.streamId}@${result.record.streamVersion}`);
 };
@@ -69,7 +110,17 @@ export const registerDatasetsCommands = (program: Command): void => {
       )
       .argument('<view>', 'feature view, e.g. work_order_overrun')
       .option('--cut <transaction id>', 'reproduce the dataset of this cut')
-      .option('--validation-fraction <fraction>', 'latest share of rows that validates', '0.2')
+      .option(
+        '--validation-fraction <fraction>',
+        'share of the usable rows in the validation window (after train, in commit order)',
+        '0.2',
+      )
+      .option(
+        '--test-fraction <fraction>',
+        'share of the usable rows in the test window (the newest; 0 for none)',
+        '0.2',
+      )
+      .option('--no-purge', 'keep rows whose outcome came in a later window')
       .option('--events-per-batch <count>', 'events per checkpointed batch')
       .option(
         '--no-incremental',
@@ -83,7 +134,7 @@ export const registerDatasetsCommands = (program: Command): void => {
           const input = {
             view,
             cut: options.cut === undefined ? null : parseNonNegativeInt(options.cut, '--cut'),
-            validationFraction: parseFraction(options.validationFraction ?? '0.2'),
+            ...splitOptions(options),
             incremental: options.incremental,
             ...(options.eventsPerBatch === undefined
               ? {}

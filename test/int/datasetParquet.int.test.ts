@@ -1,5 +1,6 @@
 // Dataset rows through Parquet and back: batch files of any size assemble into one file whose
-// digest is the digest of the same rows computed in memory, split by time like `splitByTime`.
+// digest is the digest of the same rows computed in memory, split in commit order exactly like
+// `splitDataset` (row by row), horizon and purge included.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,10 +17,11 @@ import {
   datasetDigest,
   labelBalance,
   rowSha256,
-  splitByTime,
+  splitDataset,
+  type SplitSpec,
 } from '../../ml/dataset.js';
 import { FeatureViewError } from '../../ml/errors.js';
-import { runFeatureView } from '../../ml/featureRun.js';
+import { createFeatureRun, runFeatureView } from '../../ml/featureRun.js';
 import type { FeatureRow } from '../../ml/featureView.js';
 
 const view = workOrderOverrunView;
@@ -45,29 +47,68 @@ const writeBatches = async (rows: FeatureRow[], size: number): Promise<string[]>
   return files;
 };
 
+/** The rows of a whole run, in release order, and the log's clock at its end. */
+const runToEnd = (log: Iterable<Parameters<ReturnType<typeof createFeatureRun>['push']>[0]>) => {
+  const run = createFeatureRun(view);
+  const rows: FeatureRow[] = [];
+  for (const event of log) {
+    run.push(event);
+    rows.push(...run.drain());
+  }
+  const clock = run.clock;
+  rows.push(...run.finish());
+  return { rows, clock };
+};
+
 describe('a dataset through Parquet', () => {
-  const rows = runFeatureView(view, generateDemoLog({ workOrders: 400, seed: 11 }));
+  const { rows, clock } = runToEnd(generateDemoLog({ workOrders: 400, seed: 11 }));
+  const spec = (over: Partial<SplitSpec> = {}): SplitSpec => ({
+    validationFraction: 0.2,
+    testFraction: 0.2,
+    purge: true,
+    labelHorizon: view.labelHorizon ?? null,
+    clock,
+    ...over,
+  });
 
   it('has the in-memory digest, split and balance, however the rows were batched', async () => {
-    const expectedSplit = splitByTime([...rows].sort(compareRows), 0.25, { purge: true });
-    for (const size of [97, 1000, rows.length]) {
+    for (const [size, over] of [
+      [97, { validationFraction: 0.25 }],
+      [1000, { testFraction: 0, purge: false }],
+      [rows.length, { labelHorizon: null }],
+    ] as const) {
+      const split = spec(over);
+      const expected = splitDataset(rows, split);
       // Batches hold rows in the order a feature run releases them, which is canonical order.
+      const outFile = path.join(dir, `dataset-${size}.parquet`);
       const assembled = await assembleParquet(db, view, {
         batchFiles: await writeBatches(rows, size),
-        outFile: path.join(dir, `dataset-${size}.parquet`),
-        validationFraction: 0.25,
-        purge: true,
+        outFile,
+        split,
       });
-      expect(assembled.digest).toBe(datasetDigest(view.featureNames, rows));
+      expect(assembled.digest).toBe(datasetDigest(view.featureNames, rows, split));
       expect(assembled.rows).toBe(rows.length);
       expect(assembled.labelBalance).toEqual(labelBalance(rows));
-      expect(assembled.split).toMatchObject({
-        boundary: expectedSplit.boundary,
-        train: expectedSplit.train,
-        validation: expectedSplit.validation,
-        purged: expectedSplit.purged,
+      expect(assembled.split).toEqual({
+        validationFrom: expected.validationFrom,
+        testFrom: expected.testFrom,
+        counts: expected.counts,
+      });
+      // Row by row, the SQL split is the in-memory one.
+      const read = await db.connection.runAndReadAll(
+        `select entity_id, global_position, split from read_parquet('${outFile}')`,
+      );
+      const bySql = new Map(read.getRows().map(([e, g, s]) => [`${String(e)}@${String(g)}`, s]));
+      rows.forEach((r, i) => {
+        expect(bySql.get(`${r.entityId}@${r.position.globalPosition}`)).toBe(expected.splits[i]);
       });
     }
+    // The horizon leaves the newest rows immature; the windows are all non-empty.
+    expect(splitDataset(rows, spec()).counts).toMatchObject({
+      immature: expect.any(Number) as number,
+      test: expect.any(Number) as number,
+    });
+    expect(splitDataset(rows, spec()).counts.immature).toBeGreaterThan(0);
   });
 
   it('writes the rows in canonical order with every feature typed and the split beside them', async () => {
@@ -75,8 +116,7 @@ describe('a dataset through Parquet', () => {
     await assembleParquet(db, view, {
       batchFiles: await writeBatches(rows, 500),
       outFile,
-      validationFraction: 0.2,
-      purge: false,
+      split: spec(),
     });
     const described = await db.connection.runAndReadAll(
       `select column_name, column_type from (describe select * from read_parquet('${outFile}'))`,
@@ -117,8 +157,7 @@ describe('a dataset through Parquet', () => {
     const error = await assembleParquet(db, view, {
       batchFiles: await writeBatches(twice, 30),
       outFile: path.join(dir, 'twice.parquet'),
-      validationFraction: 0.2,
-      purge: false,
+      split: spec(),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FeatureViewError);
     expect((error as FeatureViewError).code).toBe('OUT_OF_ORDER');
@@ -130,8 +169,7 @@ describe('a dataset through Parquet', () => {
     const error = await assembleParquet(db, view, {
       batchFiles: [...files].reverse(),
       outFile: path.join(dir, 'reversed.parquet'),
-      validationFraction: 0.2,
-      purge: false,
+      split: spec(),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FeatureViewError);
     expect((error as FeatureViewError).code).toBe('OUT_OF_ORDER');
@@ -163,11 +201,10 @@ describe('a dataset through Parquet', () => {
         baseFile,
         sort,
         outFile: path.join(dir, `on-${name}-${sort}.parquet`),
-        validationFraction: 0.2,
-        purge: true,
+        split: spec(),
       });
     };
-    const digest = datasetDigest(view.featureNames, rows);
+    const digest = datasetDigest(view.featureNames, rows, spec());
     expect((await assemble(baseRows, 'canonical', false)).digest).toBe(digest);
     // Format 2 published rows in observation order.
     const observationOrder = [...baseRows].sort(compareObservations);
@@ -183,10 +220,13 @@ describe('a dataset through Parquet', () => {
     const assembled = await assembleParquet(db, view, {
       batchFiles: await writeBatches([], 10),
       outFile: path.join(dir, 'empty.parquet'),
-      validationFraction: 0.2,
-      purge: true,
+      split: spec({ clock: null }),
     });
-    expect(assembled).toMatchObject({ rows: 0, observedFrom: null, split: { boundary: null } });
-    expect(assembled.digest).toBe(datasetDigest(view.featureNames, []));
+    expect(assembled).toMatchObject({
+      rows: 0,
+      observedFrom: null,
+      split: { validationFrom: null, testFrom: null },
+    });
+    expect(assembled.digest).toBe(datasetDigest(view.featureNames, [], spec({ clock: null })));
   });
 });

@@ -18,7 +18,7 @@ import {
   workOrderOverrunView,
 } from '../../demo/workOrderOverrunView.js';
 import { createFeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
-import type { Cut } from '../../eventstore/types.js';
+import { START, comparePositions, type Cut } from '../../eventstore/types.js';
 import { compareObservations, compareRows } from '../../ml/dataset.js';
 import type { DatasetManifest } from '../../ml/datasetManifest.js';
 import {
@@ -70,7 +70,9 @@ const generate = async (
   );
 
 /** The published Parquet file's rows, read by column name, in file order. */
-const publishedRows = async (result: DatasetWorkflowResult): Promise<FeatureRow[]> => {
+const publishedRows = async (
+  result: DatasetWorkflowResult,
+): Promise<(FeatureRow & { split: string })[]> => {
   const file = path.join(scratch, `${result.runId}.parquet`);
   await temporal.mlflow.downloadArtifactToFile({
     runId: result.runId,
@@ -101,6 +103,7 @@ const publishedRows = async (result: DatasetWorkflowResult): Promise<FeatureRow[
             globalPosition: Number(r.label_global_position),
           },
     labelledAt: num(r.labelled_at),
+    split: r.split as string,
   }));
 };
 
@@ -132,7 +135,7 @@ describe('DatasetWorkflow', () => {
     expect(log.length).toBeGreaterThan(1500);
     const expected = oracleRows(log).sort(compareRows);
     expect(expected.length).toBeGreaterThan(300);
-    expect(await publishedRows(first)).toEqual(expected);
+    expect((await publishedRows(first)).map(({ split: _split, ...row }) => row)).toEqual(expected);
     expect(first.manifest).toMatchObject({
       rows: expected.length,
       events: log.length,
@@ -143,7 +146,7 @@ describe('DatasetWorkflow', () => {
     );
   });
 
-  it('splits by observation time: every validation row is observed after every training row', async () => {
+  it('splits in commit order: train, then validation, then test, each window after the previous', async () => {
     const file = path.join(scratch, 'split.parquet');
     await temporal.mlflow.downloadArtifactToFile({
       runId: first.runId,
@@ -151,7 +154,7 @@ describe('DatasetWorkflow', () => {
       filePath: file,
     });
     const reader = await duck.connection.runAndReadAll(
-      `select split, count(*)::int, min(observed_at)::int8, max(observed_at)::int8
+      `select split, count(*)::int, min(global_position)::int8, max(global_position)::int8
          from read_parquet('${file}') group by split order by split`,
     );
     const bySplit: Record<string, { n: number; min: number; max: number }> = Object.fromEntries(
@@ -165,9 +168,14 @@ describe('DatasetWorkflow', () => {
     const { split } = first.manifest;
     expect(bySplit.validation?.n).toBe(split.validation);
     expect(bySplit.train?.n).toBe(split.train);
-    expect(bySplit.validation?.min).toBe(split.boundary);
-    expect(bySplit.train?.max).toBeLessThan(split.boundary ?? 0);
-    expect(split.validation / first.manifest.rows).toBeCloseTo(0.2, 1);
+    expect(bySplit.test?.n).toBe(split.test);
+    expect(bySplit.validation?.min).toBe(split.validationFrom?.globalPosition);
+    expect(bySplit.train?.max).toBeLessThan(split.validationFrom?.globalPosition ?? 0);
+    expect(bySplit.test?.min).toBe(split.testFrom?.globalPosition);
+    expect(bySplit.validation?.max).toBeLessThan(split.testFrom?.globalPosition ?? 0);
+    const usable = split.train + split.validation + split.test + split.purged;
+    expect(split.validation + split.test).toBeGreaterThan(0);
+    expect(split.test / usable).toBeCloseTo(0.2, 1);
   });
 
   it('records the dataset in MLflow: input with digest and source, manifest, Parquet, lineage', async () => {
@@ -484,9 +492,9 @@ describe('DatasetWorkflow with bad input', () => {
     expect(await db.snapshot()).toBe(before);
   });
 
-  it('is fetched by digest on another machine, checked, with its splits as published', async () => {
+  it('is fetched by run and digest on another machine, checked, with its splits as published', async () => {
     const elsewhere = await mkdtemp(path.join(scratch, 'trainer-'));
-    const fetched = await fetchPublishedDataset(temporal.mlflow, elsewhere, VIEW, first.digest);
+    const fetched = await fetchPublishedDataset(temporal.mlflow, elsewhere, VIEW, first);
     expect(fetched.manifest).toEqual(first.manifest);
     expect(fetched.run.info.runId).toBe(first.runId);
     const splits = await readDatasetSplits(fetched.manifest, fetched.parquetFile, elsewhere, [
@@ -494,19 +502,19 @@ describe('DatasetWorkflow with bad input', () => {
       'validation',
     ]);
     const published = await publishedRows(first);
-    const boundary = first.manifest.split.boundary ?? 0;
-    // Trainers take the rows in observation order.
+    const { validationFrom, testFrom } = first.manifest.split;
+    const inWindow = (r: FeatureRow): boolean =>
+      comparePositions(r.position, validationFrom ?? START) >= 0 &&
+      (testFrom === null || comparePositions(r.position, testFrom) < 0);
+    // Trainers take the rows in commit order; purged and immature rows are not among them.
     const validation = published
-      .filter((r) => r.label !== null && r.observedAt >= boundary)
+      .filter((r) => r.label !== null && r.split === 'validation' && inWindow(r))
       .sort(compareObservations);
     expect(splits.validation.labels).toEqual(validation.map((r) => r.label));
     expect(splits.validation.rows[0]).toEqual(
       WORK_ORDER_OVERRUN_FEATURES.map((name) => validation[0]?.features[name]),
     );
-    expect(splits.train.labels.length).toBe(
-      first.manifest.split.train -
-        published.filter((r) => r.label === null && r.observedAt < boundary).length,
-    );
+    expect(splits.train.labels.length).toBe(first.manifest.split.train);
     expect(splits.train.featureNames).toEqual([...WORK_ORDER_OVERRUN_FEATURES]);
   });
 
@@ -525,15 +533,32 @@ describe('DatasetWorkflow with bad input', () => {
       content: { filePath: parquet },
     });
     const fresh = await mkdtemp(path.join(scratch, 'fresh-'));
-    await expect(
-      fetchPublishedDataset(temporal.mlflow, fresh, VIEW, other.digest),
-    ).rejects.toMatchObject({ type: 'DATASET_CORRUPT', nonRetryable: true });
+    await expect(fetchPublishedDataset(temporal.mlflow, fresh, VIEW, other)).rejects.toMatchObject({
+      type: 'DATASET_CORRUPT',
+      nonRetryable: true,
+    });
+    // Nothing is found by digest alone: the run must be the one that published that digest.
     const stranger = '0'.repeat(64);
     await expect(
-      fetchPublishedDataset(temporal.mlflow, scratch, VIEW, stranger),
+      fetchPublishedDataset(temporal.mlflow, scratch, VIEW, {
+        runId: other.runId,
+        digest: stranger,
+      }),
     ).rejects.toMatchObject({ type: 'DATASET_NOT_FOUND', nonRetryable: true });
     await expect(
-      fetchPublishedDataset(temporal.mlflow, scratch, VIEW, 'abc'),
+      fetchPublishedDataset(temporal.mlflow, scratch, VIEW, {
+        runId: first.runId,
+        digest: other.digest,
+      }),
+    ).rejects.toMatchObject({ type: 'DATASET_NOT_FOUND', nonRetryable: true });
+    await expect(
+      fetchPublishedDataset(temporal.mlflow, scratch, VIEW, {
+        runId: 'f'.repeat(32),
+        digest: other.digest,
+      }),
+    ).rejects.toMatchObject({ type: 'DATASET_NOT_FOUND', nonRetryable: true });
+    await expect(
+      fetchPublishedDataset(temporal.mlflow, scratch, VIEW, { runId: other.runId, digest: 'abc' }),
     ).rejects.toMatchObject({ type: 'INVALID_ARGUMENT' });
   });
 });

@@ -10,8 +10,10 @@ import {
   datasetDigest,
   rowSha256,
   labelBalance,
-  splitByTime,
+  splitDataset,
+  type SplitSpec,
 } from '../../ml/dataset.js';
+import { comparePositions, type Position } from '../../eventstore/types.js';
 import { FeatureViewError } from '../../ml/errors.js';
 import { runFeatureView } from '../../ml/featureRun.js';
 import type { FeatureRow } from '../../ml/featureView.js';
@@ -289,84 +291,115 @@ describe('datasetDigest', () => {
   });
 });
 
-describe('splitByTime', () => {
+describe('splitDataset', () => {
   const rows = runFeatureView(
     view,
     recordDemoLog(generateDemoHistory({ workOrders: 200, seed: 29 })),
   );
+  const spec = (over: Partial<SplitSpec> = {}): SplitSpec => ({
+    validationFraction: 0.2,
+    testFraction: 0.2,
+    purge: false,
+    labelHorizon: null,
+    clock: null,
+    ...over,
+  });
 
-  it('puts every validation row after every training row', () => {
-    for (const fraction of [0.1, 0.2, 0.5, 0.9]) {
-      const split = splitByTime(rows, fraction);
-      const times = (which: string): number[] =>
-        rows.filter((_, i) => split.splits[i] === which).map((r) => r.observedAt);
-      const train = times('train');
-      const validation = times('validation');
-      expect(Math.max(...train)).toBeLessThan(split.boundary ?? NaN);
-      expect(Math.min(...validation)).toBeGreaterThanOrEqual(split.boundary ?? NaN);
-      expect(train.length + validation.length).toBe(rows.length);
-      expect(split.validation / rows.length).toBeCloseTo(fraction, 1);
-      expect(split.purged).toBe(0);
+  it('puts the windows one after another in commit order', () => {
+    for (const [validationFraction, testFraction] of [
+      [0.1, 0.1],
+      [0.2, 0.2],
+      [0.5, 0],
+      [0.3, 0.6],
+    ] as const) {
+      const split = splitDataset(rows, spec({ validationFraction, testFraction }));
+      const positions = (which: string) =>
+        rows.filter((_, i) => split.splits[i] === which).map((r) => r.position);
+      const validationFrom = split.validationFrom as Position;
+      for (const p of positions('train')) {
+        expect(comparePositions(p, validationFrom)).toBeLessThan(0);
+      }
+      for (const p of positions('validation')) {
+        expect(comparePositions(p, validationFrom)).toBeGreaterThanOrEqual(0);
+        if (split.testFrom) expect(comparePositions(p, split.testFrom)).toBeLessThan(0);
+      }
+      for (const p of positions('test')) {
+        expect(comparePositions(p, split.testFrom as Position)).toBeGreaterThanOrEqual(0);
+      }
+      const usable = rows.filter((r) => r.label !== null).length;
+      expect(split.counts.test).toBe(
+        testFraction === 0 ? 0 : Math.max(1, Math.round(usable * testFraction)),
+      );
+      expect(split.counts.train + split.counts.validation + split.counts.test).toBe(usable);
+      expect(split.counts.unlabelled).toBe(rows.length - usable);
+      expect(split.counts.purged).toBe(0);
     }
   });
 
   it('gives each row the same split whatever the input order', () => {
-    const split = splitByTime(rows, 0.25);
+    const split = splitDataset(rows, spec({ purge: true }));
     const order = shuffled(
       rows.map((_, i) => i),
       5,
     );
-    const reordered = splitByTime(
+    const reordered = splitDataset(
       order.map((i) => rows[i] as FeatureRow),
-      0.25,
+      spec({ purge: true }),
     );
-    expect(reordered.boundary).toBe(split.boundary);
+    expect(reordered.validationFrom).toEqual(split.validationFrom);
     expect(order.map((i) => split.splits[i])).toEqual(reordered.splits);
   });
 
-  it('keeps rows observed at the same time on the same side', () => {
-    const at = (observedAt: number, globalPosition: number): FeatureRow =>
-      row({ observedAt, position: { transactionId: 1, globalPosition } });
-    const tied = [at(1, 1), at(2, 2), at(3, 3), at(3, 4), at(3, 5), at(4, 6)];
-    const split = splitByTime(tied, 0.5);
-    expect(split.boundary).toBe(3);
-    expect(split.splits).toEqual([
-      'train',
-      'train',
-      'validation',
-      'validation',
-      'validation',
-      'validation',
-    ]);
-  });
-
-  it('sets aside, when asked, training rows whose outcome came at or after the boundary', () => {
-    const split = splitByTime(rows, 0.3, { purge: true });
-    const boundary = split.boundary ?? NaN;
+  it('sets aside, when asked, rows whose outcome came in a later window', () => {
+    const split = splitDataset(rows, spec({ purge: true, validationFraction: 0.3 }));
+    const { validationFrom, testFrom } = split as { validationFrom: Position; testFrom: Position };
+    const atOrAfter = (p: Position | null, from: Position) =>
+      p !== null && comparePositions(p, from) >= 0;
     rows.forEach((r, i) => {
       const expected =
-        r.observedAt >= boundary
-          ? 'validation'
-          : r.labelledAt !== null && r.labelledAt >= boundary
-            ? 'purged'
-            : 'train';
+        r.label === null
+          ? 'unlabelled'
+          : atOrAfter(r.position, testFrom)
+            ? 'test'
+            : atOrAfter(r.position, validationFrom)
+              ? atOrAfter(r.labelPosition, testFrom)
+                ? 'purged'
+                : 'validation'
+              : atOrAfter(r.labelPosition, validationFrom)
+                ? 'purged'
+                : 'train';
       expect(split.splits[i]).toBe(expected);
     });
-    expect(split.purged).toBeGreaterThan(0);
-    expect(split.train + split.validation + split.purged).toBe(rows.length);
+    expect(split.counts.purged).toBeGreaterThan(0);
   });
 
-  it('handles no rows, and refuses fractions outside (0, 1)', () => {
-    expect(splitByTime([], 0.2)).toEqual({
-      boundary: null,
+  it('handles no rows, and refuses fractions that leave nothing to train on', () => {
+    expect(splitDataset([], spec())).toMatchObject({
+      validationFrom: null,
+      testFrom: null,
       splits: [],
-      train: 0,
-      validation: 0,
-      purged: 0,
     });
-    for (const fraction of [0, 1, -0.1, 1.5, Number.NaN]) {
-      expect(() => splitByTime(rows, fraction)).toThrow(FeatureViewError);
+    for (const validationFraction of [0, 1, -0.1, 1.5, Number.NaN]) {
+      expect(() => splitDataset(rows, spec({ validationFraction }))).toThrow(FeatureViewError);
     }
+    expect(() => splitDataset(rows, spec({ testFraction: -0.1 }))).toThrow(/test fraction/);
+    expect(() => splitDataset(rows, spec({ validationFraction: 0.5, testFraction: 0.5 }))).toThrow(
+      /leave rows to train on/,
+    );
+  });
+
+  it('makes the split part of the digest', () => {
+    const digests = [
+      spec(),
+      spec({ validationFraction: 0.3 }),
+      spec({ testFraction: 0 }),
+      spec({ purge: true }),
+      spec({ labelHorizon: { within: 1000, otherwise: 0 }, clock: 5 }),
+      spec({ labelHorizon: { within: 1000, otherwise: 0 }, clock: 6 }),
+    ].map((s) => datasetDigest(view.featureNames, rows, s));
+    expect(new Set(digests).size).toBe(digests.length);
+    // Without a horizon the clock decides nothing.
+    expect(datasetDigest(view.featureNames, rows, spec({ clock: 7 }))).toBe(digests[0]);
   });
 });
 

@@ -5,7 +5,7 @@ import { expectInvalid, pairCountingAuc } from '../support/classifier.js';
 import { generateDemoLog } from '../../demo/demoLog.js';
 import { createRandom } from '../../demo/random.js';
 import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
-import { splitByTime } from '../../ml/dataset.js';
+import { splitDataset } from '../../ml/dataset.js';
 import { runFeatureView } from '../../ml/featureRun.js';
 import type { FeatureRow, FeatureValue, Label } from '../../ml/featureView.js';
 import {
@@ -30,7 +30,13 @@ const demoData = (): DemoData => {
   const rows = runFeatureView(view, generateDemoLog({ workOrders: 1500, seed: 3 })).filter(
     (row) => row.label !== null,
   );
-  const { splits } = splitByTime(rows, 0.2);
+  const { splits } = splitDataset(rows, {
+    validationFraction: 0.2,
+    testFraction: 0,
+    purge: false,
+    labelHorizon: null,
+    clock: null,
+  });
   const values = (row: FeatureRow): FeatureValue[] =>
     view.featureNames.map((name) => row.features[name] ?? null);
   const part = (split: 'train' | 'validation'): FeatureRow[] =>

@@ -1,7 +1,7 @@
 // The slow, obvious twin of the work_order_overrun view, for its tests. It shares no code
 // with the view: for each trigger it recomputes every feature from scratch, scanning only the
 // events up to and including the trigger, and finds the label by looking for the order's
-// first completion after it. It also assembles committed logs from demo histories.
+// first completion after it, unless the log's clock passes the 30-day horizon first (then 1). It also assembles committed logs from demo histories.
 import type { Position } from '../../eventstore/types.js';
 import type { FeatureRow, FeatureValue, LogEvent } from '../../ml/featureView.js';
 import { createRandom } from '../../demo/random.js';
@@ -202,9 +202,15 @@ const featuresAt = (seen: readonly LogEvent[], trigger: LogEvent): Record<string
   };
 };
 
+/** The view's label horizon: an order still open 30 days after an observation is late. */
+const LABEL_WITHIN = 30 * 24 * HOUR;
+
 /** The rows the view must produce for this log, computed the slow way; in log order. */
 export const oracleRows = (log: readonly LogEvent[]): FeatureRow[] => {
   const rows: FeatureRow[] = [];
+  // The log's clock after each event: the newest business time so far.
+  const clocks: number[] = [];
+  log.forEach((e, i) => clocks.push(Math.max(clocks[i - 1] ?? -Infinity, e.occurredAt)));
   log.forEach((trigger, i) => {
     if (trigger.type !== 'WorkOrderAssigned' && trigger.type !== 'WorkLogged') return;
     const seen = log.slice(0, i + 1);
@@ -213,17 +219,29 @@ export const oracleRows = (log: readonly LogEvent[]): FeatureRow[] => {
       own.some((e) => e.type === 'WorkOrderCreated') &&
       !own.some((e) => e.type === 'WorkOrderCompleted');
     if (!open) return;
-    const outcome = log
-      .slice(i + 1)
-      .find((e) => e.streamId === trigger.streamId && e.type === 'WorkOrderCompleted');
+    const later = (j: number) => j > i;
+    const completion = log.findIndex(
+      (e, j) => later(j) && e.streamId === trigger.streamId && e.type === 'WorkOrderCompleted',
+    );
+    // The first event whose time is past the horizon: the observation matures before it applies.
+    const matures = clocks.findIndex(
+      (clock, j) => later(j) && clock > trigger.occurredAt + LABEL_WITHIN,
+    );
+    const outcome =
+      completion >= 0 && (matures < 0 || completion < matures) ? log[completion] : undefined;
+    const maturedAt = !outcome && matures >= 0 ? log[matures] : undefined;
     rows.push({
       entityId: idOf(trigger.streamId),
       observedAt: trigger.occurredAt,
       position: at(trigger),
       features: featuresAt(seen, trigger),
-      label: outcome ? (outcome.data.late === true ? 1 : 0) : null,
-      labelPosition: outcome ? at(outcome) : null,
-      labelledAt: outcome ? outcome.occurredAt : null,
+      label: outcome ? (outcome.data.late === true ? 1 : 0) : maturedAt ? 1 : null,
+      labelPosition: outcome ? at(outcome) : maturedAt ? at(maturedAt) : null,
+      labelledAt: outcome
+        ? outcome.occurredAt
+        : maturedAt
+          ? trigger.occurredAt + LABEL_WITHIN
+          : null,
     });
   });
   return rows;
