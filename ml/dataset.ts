@@ -259,7 +259,11 @@ export const splitSpecLine = (spec: SplitSpec): string =>
       validationFraction: spec.validationFraction,
       testFraction: spec.testFraction,
       purge: spec.purge,
-      labelHorizon: spec.labelHorizon,
+      // Built field by field: the line does not depend on the order a caller wrote them in.
+      labelHorizon: spec.labelHorizon && {
+        within: spec.labelHorizon.within,
+        otherwise: spec.labelHorizon.otherwise,
+      },
       clock: spec.labelHorizon ? spec.clock : null,
     },
   })}\n`;
@@ -312,7 +316,13 @@ export const splitDataset = (rows: readonly FeatureRow[], spec: SplitSpec): Data
   const sizes = windowSizes(ordered.length, spec);
   const at = (index: number): Position | null => ordered[index]?.position ?? null;
   const testFrom = sizes.test > 0 ? at(ordered.length - sizes.test) : null;
-  const validationFrom = at(ordered.length - sizes.test - sizes.validation);
+  // Rows tied at the test window's first position all go to test: the validation window
+  // counts back from where the test window really starts.
+  const testStart =
+    testFrom === null
+      ? ordered.length
+      : ordered.findIndex((row) => comparePositions(row.position, testFrom) >= 0);
+  const validationFrom = at(Math.max(0, testStart - sizes.validation));
   const from = (position: Position | null, boundary: Position | null): boolean =>
     boundary !== null && position !== null && comparePositions(position, boundary) >= 0;
   const splits = rows.map((row): Split => {

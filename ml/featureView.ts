@@ -185,9 +185,19 @@ export const defineFeatureView = <State>(
   );
   return Object.freeze({
     ...definition,
+    // A copy, frozen: the horizon the code hash took is the one every run uses.
+    ...(horizon === undefined
+      ? {}
+      : { labelHorizon: Object.freeze({ within: horizon.within, otherwise: horizon.otherwise }) }),
     featureNames: Object.freeze([...featureNames]),
     featureTypes,
-    codeHash: computeCodeHash({ ...definition, featureTypes }),
+    codeHash: computeCodeHash({
+      ...definition,
+      featureTypes,
+      ...(horizon === undefined
+        ? {}
+        : { labelHorizon: { within: horizon.within, otherwise: horizon.otherwise } }),
+    }),
   });
 };
 

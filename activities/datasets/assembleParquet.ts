@@ -174,13 +174,26 @@ export const assembleParquet = async (
     return { transactionId: Number(transactionId), globalPosition: Number(globalPosition) };
   };
   const testFrom = sizes.test > 0 ? await positionAt(usableTotal - sizes.test) : null;
-  const validationFrom =
-    usableTotal > 0 ? await positionAt(usableTotal - sizes.test - sizes.validation) : null;
   const atOrAfter = (prefix: string, at: Position | null): string =>
     at === null
       ? 'false'
       : `(${prefix}transaction_id > ${at.transactionId} or (${prefix}transaction_id = ` +
         `${at.transactionId} and ${prefix}global_position >= ${at.globalPosition}))`;
+  // Rows tied at the test window's first position all go to test: the validation window
+  // counts back from where the test window really starts (as `splitDataset` does).
+  const testStart =
+    testFrom === null
+      ? usableTotal
+      : (asNumber(
+          (
+            await single(
+              db,
+              `select count(*) from ${source} where ${usable} and not ${atOrAfter('', testFrom)}`,
+            )
+          )[0],
+        ) ?? 0);
+  const validationFrom =
+    usableTotal > 0 ? await positionAt(Math.max(0, testStart - sizes.validation)) : null;
   const purgedFrom = (at: Position | null): string =>
     spec.purge ? `label_transaction_id is not null and ${atOrAfter('label_', at)}` : 'false';
   const splitExpression = `case

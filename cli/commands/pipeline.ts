@@ -16,6 +16,7 @@ import {
   type TrainerSpec,
 } from '../../gen/hindsight/v1/pipelines.js';
 import { UsageError, action } from '../errors.js';
+import { splitOptions } from './datasets.js';
 import { parseNonNegativeInt } from '../format.js';
 import { createPipelinesClient, unary } from '../grpcClient.js';
 import { examples, JSON_HELP, JSON_LIST_HELP, out, printJson } from '../output.js';
@@ -165,10 +166,14 @@ interface RunOptions {
   id?: string;
   wait: boolean;
   json?: boolean;
+  validationFraction?: string;
+  testFraction?: string;
+  purge: boolean;
 }
 
 const run = async (view: string, options: RunOptions) => {
   const trainers = (options.trainer ?? []).map(parseTrainer);
+  const split = splitOptions(options);
   if (options.rules !== undefined) {
     try {
       JSON.parse(options.rules);
@@ -190,6 +195,7 @@ const run = async (view: string, options: RunOptions) => {
         approvalTimeoutMs: 0,
         force: options.force ?? false,
         pipelineId: options.id ?? '',
+        ...split,
       },
     );
     if (!options.wait) {
@@ -294,7 +300,21 @@ export const registerPipelineCommands = (program: Command): void => {
           .choices(['none', 'required'])
           .default('none'),
       )
-      .option('--force', 'train even when the dataset is unchanged')
+      .option(
+        '--validation-fraction <fraction>',
+        "share of the dataset's usable rows in the validation window (selects the model)",
+        '0.2',
+      )
+      .option(
+        '--test-fraction <fraction>',
+        'share in the test window, the newest rows (decides the promotion; 0 for none)',
+        '0.2',
+      )
+      .option('--no-purge', 'keep rows whose outcome came in a later window')
+      .option(
+        '--force',
+        'go on even when the newest version learnt from this very dataset (a trainer configuration already trained on it is reused, never registered twice)',
+      )
       .option('--id <pipeline-id>', 'the pipeline id (default: generated)')
       .option('--no-wait', 'print the pipeline id and return at once')
       .option('--json', JSON_HELP)

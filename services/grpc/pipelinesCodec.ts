@@ -41,6 +41,12 @@ export const toPipelineInput = (request: StartPipelineRequest): PipelineInput =>
     approval: request.approval === Approval.APPROVAL_REQUIRED ? 'required' : 'none',
     ...(request.approvalTimeoutMs > 0 ? { approvalTimeoutMs: request.approvalTimeoutMs } : {}),
     force: request.force,
+    // Checked by the workflow's input parser, which names the field.
+    ...(request.validationFraction === undefined
+      ? {}
+      : { validationFraction: request.validationFraction }),
+    ...(request.testFraction === undefined ? {} : { testFraction: request.testFraction }),
+    ...(request.purge === undefined ? {} : { purge: request.purge }),
   };
 };
 
