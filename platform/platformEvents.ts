@@ -6,17 +6,32 @@ import type { StoredEvent } from '../eventstore/types.js';
 
 const nullableNumber = z.number().nullable();
 
+/** The paired bootstrap interval of a promotion's gain (`GainInterval` of ml/metrics). */
+export const gainIntervalData = z.object({
+  metric: z.string(),
+  confidence: z.number(),
+  resamples: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(),
+  gain: z.number(),
+  lower: z.number(),
+  upper: z.number(),
+  standardError: z.number(),
+});
+export type GainIntervalData = z.infer<typeof gainIntervalData>;
+
 /** `ModelPromoted` and `PromotionRejected` on `hindsight.models-<model>` (the fields readers use). */
 export const promotionDecisionData = z.object({
   workflowId: z.string(),
   modelName: z.string(),
   outcome: z.enum(['promoted', 'rejected']),
-  decidedBy: z.enum(['rules', 'reviewer', 'timeout', 'champion_changed']),
+  decidedBy: z.enum(['rules', 'reviewer', 'timeout', 'champion_changed', 'rollback']),
   challengerVersion: z.string().min(1),
   championVersion: z.string().nullable(),
   reviewer: z.string().nullable(),
   reason: z.string(),
   datasetDigest: z.string(),
+  // Events recorded before significance intervals have none.
+  interval: gainIntervalData.nullish(),
 });
 export type PromotionDecisionData = z.infer<typeof promotionDecisionData>;
 

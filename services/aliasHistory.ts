@@ -7,13 +7,20 @@ import type { EventStore } from '../eventstore/eventStore.js';
 import {
   parsePlatformData,
   promotionDecisionData,
+  type GainIntervalData,
   type MalformedPlatformEvent,
 } from '../platform/platformEvents.js';
 import type { AliasChangeView } from './console/api.js';
 
+/** One decision: a promotion, a rejection, or a rollback (decidedBy `rollback`). */
+export interface AliasChange extends AliasChangeView {
+  /** The gain's significance interval the rules judged; null when none (always for a rollback). */
+  interval: GainIntervalData | null;
+}
+
 export interface AliasHistory {
   /** Oldest first. */
-  changes: AliasChangeView[];
+  changes: AliasChange[];
   /** Events of the model's stream that were skipped. */
   malformed: MalformedPlatformEvent[];
 }
@@ -49,6 +56,7 @@ export const readAliasHistory = async (
       reason: data.reason,
       datasetDigest: data.datasetDigest,
       pipelineId: data.workflowId.replace(/\/promotion$/, ''),
+      interval: data.interval ?? null,
     });
   }
   return history;

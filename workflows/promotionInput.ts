@@ -1,7 +1,8 @@
 // The promotion workflow's input and a reviewer's verdict, checked in the workflow: malformed
 // input fails it at once, a malformed verdict is refused by the update's validator.
 import { invalid } from './inputChecks.js';
-import type { Metrics } from '../ml/promotion/metricDirections.js';
+import type { GainInterval } from '../ml/metrics/pairedBootstrap.js';
+import { isMetricName, type Metrics } from '../ml/promotion/metricDirections.js';
 import { MODEL_NAME } from '../ml/names.js';
 
 export interface EvaluatedVersion {
@@ -21,6 +22,12 @@ export interface PromotionWorkflowInput {
   datasetDigest: string;
   /** Promotion rules (see ml/promotion); defaults when omitted. */
   rules?: unknown;
+  /**
+   * The paired bootstrap of the challenger against the reference (the champion, or the
+   * baseline without one) on the primary metric. Absent or null: none was computed, and rules
+   * that require significance reject.
+   */
+  interval?: GainInterval | null;
   /** `required`: a person approves or rejects (updates `approve` / `reject`). Default `none`. */
   approval?: 'none' | 'required';
   /** How long a required approval may take before the challenger is rejected; default 24 h. */
@@ -47,6 +54,60 @@ const checkVersion = (field: string, value: unknown): EvaluatedVersion => {
     throw invalid(`${field}.metrics`, 'must be an object of metrics');
   }
   return version as EvaluatedVersion;
+};
+
+// JSON.stringify would call NaN null.
+const shown = (value: unknown): string =>
+  typeof value === 'number' ? String(value) : String(JSON.stringify(value));
+
+const finite = (field: string, value: unknown): number => {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw invalid(field, `must be a finite number, not ${shown(value)}`);
+  }
+  return value;
+};
+
+const whole = (field: string, value: unknown): number => {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw invalid(field, `must be a whole number ≥ 1, not ${shown(value)}`);
+  }
+  return value;
+};
+
+/** A well-formed interval, copied field by field (nothing else rides along into events). */
+const checkInterval = (value: unknown): GainInterval | null => {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw invalid('interval', 'must be a gain interval ({ metric, confidence, … }) or null');
+  }
+  const given = value as Record<string, unknown>;
+  if (typeof given.metric !== 'string' || !isMetricName(given.metric)) {
+    throw invalid('interval.metric', `${JSON.stringify(given.metric)} is not a metric name`);
+  }
+  const confidence = finite('interval.confidence', given.confidence);
+  if (confidence <= 0 || confidence >= 1) {
+    throw invalid(
+      'interval.confidence',
+      `must be between 0 and 1, both excluded, not ${confidence}`,
+    );
+  }
+  const interval: GainInterval = {
+    metric: given.metric,
+    confidence,
+    resamples: whole('interval.resamples', given.resamples),
+    rows: whole('interval.rows', given.rows),
+    gain: finite('interval.gain', given.gain),
+    lower: finite('interval.lower', given.lower),
+    upper: finite('interval.upper', given.upper),
+    standardError: finite('interval.standardError', given.standardError),
+  };
+  if (interval.lower > interval.upper) {
+    throw invalid('interval', `lower ${interval.lower} is above upper ${interval.upper}`);
+  }
+  if (interval.standardError < 0) {
+    throw invalid('interval.standardError', `must be ≥ 0, not ${interval.standardError}`);
+  }
+  return interval;
 };
 
 export const parsePromotionInput = (raw: unknown): Required<PromotionWorkflowInput> => {
@@ -83,6 +144,7 @@ export const parsePromotionInput = (raw: unknown): Required<PromotionWorkflowInp
     validationRows: input.validationRows,
     datasetDigest: input.datasetDigest,
     rules: input.rules ?? {},
+    interval: checkInterval(input.interval),
     approval,
     approvalTimeoutMs,
   };

@@ -7,6 +7,7 @@ import {
   condition,
   defineQuery,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -17,6 +18,7 @@ import type {
   PromotionOutcome,
   RecordedPromotion,
 } from '../activities/promotion/types.js';
+import type { GainInterval } from '../ml/metrics/pairedBootstrap.js';
 import type { PromotionCheck } from '../ml/promotion/promotionChecks.js';
 import {
   checkReview,
@@ -25,6 +27,7 @@ import {
   type Review,
 } from './promotionInput.js';
 import { SHORT_ACTIVITY } from './activityTimeouts.js';
+import { failureMessage } from './failureMessage.js';
 import { markStage } from './searchAttributes.js';
 
 export type PromotionStage = 'judging' | 'awaiting_approval' | 'promoting' | 'recording' | 'done';
@@ -41,6 +44,10 @@ export interface PromotionStatus {
   /** What the rules said (one line), and every check. */
   rulesVerdict: string | null;
   checks: PromotionCheck[];
+  /** The gain's paired bootstrap interval the rules judged; null when none was computed. */
+  interval: GainInterval | null;
+  /** Why the decision's tags could not be set on the challenger's MLflow version; else null. */
+  tagError: string | null;
   /** When a pending approval times out (rejects), ms since the epoch. */
   approvalDeadline: number | null;
 }
@@ -77,6 +84,8 @@ export async function PromotionWorkflow(input: PromotionWorkflowInput): Promise<
     reason: null,
     rulesVerdict: null,
     checks: [],
+    interval: request.interval,
+    tagError: null,
     approvalDeadline: null,
   };
   let review: (Review & { approved: boolean }) | null = null;
@@ -104,6 +113,7 @@ export async function PromotionWorkflow(input: PromotionWorkflowInput): Promise<
     champion: request.champion?.metrics ?? null,
     baseline: request.baseline,
     validationRows: request.validationRows,
+    interval: request.interval,
   });
   status.rulesVerdict = judged.summary;
   status.checks = judged.decision.checks;
@@ -161,7 +171,25 @@ export async function PromotionWorkflow(input: PromotionWorkflowInput): Promise<
     datasetDigest: request.datasetDigest,
     challengerMetrics: request.challenger.metrics,
     championMetrics: request.champion?.metrics ?? null,
+    interval: request.interval,
   });
+  // Histories recorded before the tags replay without them.
+  if (patched('promotion-mlflow-tags')) {
+    try {
+      await activities.tagPromotion({
+        workflowId,
+        modelName: request.modelName,
+        version: request.challenger.version,
+        outcome,
+        decidedBy,
+        interval: request.interval,
+      });
+    } catch (error) {
+      // The decision is made and recorded: tags that MLflow refused after every retry are
+      // reported, not worth failing the promotion (and its pipeline) over.
+      status.tagError = failureMessage(error);
+    }
+  }
   status.stage = 'done';
   markStage('done');
   return { ...status, record };

@@ -11,8 +11,17 @@ export const judgeChallenger = ({
   champion,
   baseline,
   validationRows,
+  interval,
 }: JudgeChallengerInput): Promise<JudgedChallenger> => {
   const rules = parsePromotionRules(given ?? {});
-  const decision = decidePromotion({ rules, challenger, champion, baseline, validationRows });
+  const decision = decidePromotion({
+    rules,
+    challenger,
+    champion,
+    baseline,
+    validationRows,
+    // Absent from an activity scheduled by older workflow code: no interval was computed.
+    interval: interval ?? null,
+  });
   return Promise.resolve({ rules, decision, summary: describeDecision(decision) });
 };

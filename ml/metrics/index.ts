@@ -20,3 +20,11 @@ export {
 } from './evaluateClassifier.js';
 export { rocCurveSvg, type RocCurveSeries } from './svg/rocCurveSvg.js';
 export { calibrationSvg, type CalibrationSeries } from './svg/calibrationSvg.js';
+export {
+  DEFAULT_BOOTSTRAP_CONFIDENCE,
+  DEFAULT_BOOTSTRAP_RESAMPLES,
+  DEFAULT_BOOTSTRAP_SEED,
+  pairedBootstrap,
+  type GainInterval,
+  type PairedBootstrapInput,
+} from './pairedBootstrap.js';

@@ -1,11 +1,13 @@
 // Whether a challenger replaces the champion (or, as the first model, beats the base rate).
 import { FeatureViewError } from '../errors.js';
+import type { GainInterval } from '../metrics/pairedBootstrap.js';
 import type { Metrics } from './metricDirections.js';
 import { parsePromotionRules } from './parsePromotionRules.js';
 import {
   absoluteGainCheck,
   guardCheck,
   relativeGainCheck,
+  significanceCheck,
   validationRowsCheck,
 } from './promotionChecks.js';
 import type { PromotionCheck, Reference } from './promotionChecks.js';
@@ -19,11 +21,18 @@ export interface PromotionInput {
   /** A constant predictor at the training base rate on the same rows (rocAuc 0.5, …). */
   baseline: Metrics;
   validationRows: number;
+  /**
+   * The paired bootstrap of the challenger against the reference (the champion, or the
+   * baseline without one) on the primary metric; null when none was computed.
+   */
+  interval: GainInterval | null;
 }
 
 export interface PromotionDecision {
   promote: boolean;
   comparedWith: Reference;
+  /** The interval the significance check judged (given whether or not the rules ask for it). */
+  interval: GainInterval | null;
   /** Every check's sentence when promoted; the failed checks' sentences when not. */
   reasons: string[];
   checks: PromotionCheck[];
@@ -31,8 +40,8 @@ export interface PromotionDecision {
 
 /**
  * Promotes when every check passes: enough validation rows; the primary metric better by at
- * least the absolute gain (and, against a champion, the relative gain); each guard worse by
- * at most its allowance. Every check runs, so a rejection lists all its reasons.
+ * least the absolute gain (and, against a champion, the relative gain), and significantly so
+ * when the rules ask (the gain's interval above 0); each guard worse by at most its allowance. Every check runs, so a rejection lists all its reasons.
  * Without a champion the reference is the baseline, and the relative gain does not apply:
  * a fraction of a constant predictor's score measures nothing.
  */
@@ -42,6 +51,7 @@ export const decidePromotion = ({
   champion,
   baseline,
   validationRows,
+  interval,
 }: PromotionInput): PromotionDecision => {
   // Rules built in code get the same checks as rules from a user.
   const valid = parsePromotionRules(rules);
@@ -60,9 +70,12 @@ export const decidePromotion = ({
     ...(champion
       ? [relativeGainCheck(metric, challenger, champion, comparedWith, valid.minRelativeGain)]
       : []),
+    ...(valid.significance
+      ? [significanceCheck(metric, valid.significance, interval ?? null, comparedWith)]
+      : []),
     ...valid.guards.map((guard) => guardCheck(guard, challenger, reference, comparedWith)),
   ];
   const promote = checks.every((check) => check.passed);
   const reasons = checks.filter((check) => promote || !check.passed).map((check) => check.detail);
-  return { promote, comparedWith, reasons, checks };
+  return { promote, comparedWith, interval: interval ?? null, reasons, checks };
 };

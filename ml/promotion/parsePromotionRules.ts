@@ -13,8 +13,8 @@ import {
   type Problems,
 } from '../fieldReaders.js';
 import type { MetricName } from './metricDirections.js';
-import { DEFAULT_PROMOTION_RULES } from './promotionRules.js';
-import type { PromotionGuard, PromotionRules } from './promotionRules.js';
+import { DEFAULT_PROMOTION_RULES, DEFAULT_SIGNIFICANCE } from './promotionRules.js';
+import type { PromotionGuard, PromotionRules, SignificanceRule } from './promotionRules.js';
 
 const RULE_KEYS: readonly string[] = [
   'primaryMetric',
@@ -22,8 +22,10 @@ const RULE_KEYS: readonly string[] = [
   'minRelativeGain',
   'guards',
   'minValidationRows',
+  'significance',
 ];
 const GUARD_KEYS: readonly string[] = ['metric', 'maxLoss'];
+const SIGNIFICANCE_KEYS: readonly string[] = ['confidence', 'resamples'];
 
 // Negative thresholds would let a worse model through; a loss allowance is stated as a guard.
 const readRowCount = (value: unknown, path: string, problems: Problems): number | undefined =>
@@ -74,10 +76,46 @@ const readGuards = (
   return guards;
 };
 
+// The bounds of `pairedBootstrap`, which the evaluation runs with these settings.
+const MIN_RESAMPLES = 100;
+const MAX_RESAMPLES = 100_000;
+
+/** `null` turns the check off; an omitted field takes its default. */
+const readSignificance = (value: unknown, problems: Problems): SignificanceRule | null => {
+  if (value === null) return null;
+  if (!isRecord(value)) {
+    problems.push(`significance: must be an object or null, not ${describe(value)}`);
+    return { ...DEFAULT_SIGNIFICANCE };
+  }
+  problems.push(...unknownKeys(value, SIGNIFICANCE_KEYS, 'significance.'));
+  const given = (key: keyof SignificanceRule): unknown => {
+    const field = fieldOf(value, key);
+    return field === undefined ? DEFAULT_SIGNIFICANCE[key] : field;
+  };
+  const confidence = given('confidence');
+  const resamples = given('resamples');
+  if (typeof confidence !== 'number' || !(confidence > 0 && confidence < 1)) {
+    problems.push(
+      `significance.confidence: must be a number between 0 and 1, both excluded, not ${describe(confidence)}`,
+    );
+  }
+  if (
+    typeof resamples !== 'number' ||
+    !Number.isSafeInteger(resamples) ||
+    resamples < MIN_RESAMPLES ||
+    resamples > MAX_RESAMPLES
+  ) {
+    problems.push(
+      `significance.resamples: must be a whole number from ${MIN_RESAMPLES} to ${MAX_RESAMPLES}, not ${describe(resamples)}`,
+    );
+  }
+  return { confidence: Number(confidence), resamples: Number(resamples) };
+};
+
 /**
  * Promotion rules from untrusted JSON. `undefined` or `{}` gives the defaults; when the
- * guards are omitted, the default guards apply except one on the chosen primary metric.
- * Throws `FeatureViewError('INVALID_ARGUMENT')` naming every problem found.
+ * guards are omitted, the default guards apply except one on the chosen primary metric;
+ * `significance: null` turns the significance check off. Throws `FeatureViewError('INVALID_ARGUMENT')` naming every problem found.
  */
 export const parsePromotionRules = (input: unknown): PromotionRules => {
   const { record, problems, field } = readSettings('promotion rules', input, RULE_KEYS);
@@ -109,6 +147,11 @@ export const parsePromotionRules = (input: unknown): PromotionRules => {
     (value) => readRowCount(value, 'minValidationRows', problems),
     defaults.minValidationRows,
   );
+  const rawSignificance = fieldOf(record, 'significance');
+  const significance =
+    rawSignificance === undefined
+      ? defaults.significance && { ...defaults.significance }
+      : readSignificance(rawSignificance, problems);
   if (
     problems.length > 0 ||
     primaryMetric === undefined ||
@@ -121,5 +164,12 @@ export const parsePromotionRules = (input: unknown): PromotionRules => {
       `invalid promotion rules: ${problems.join('; ')}`,
     );
   }
-  return { primaryMetric, minAbsoluteGain, minRelativeGain, guards, minValidationRows };
+  return {
+    primaryMetric,
+    minAbsoluteGain,
+    minRelativeGain,
+    guards,
+    minValidationRows,
+    significance,
+  };
 };

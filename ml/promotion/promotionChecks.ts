@@ -1,14 +1,18 @@
 // The single checks of a promotion decision, each a pure function of numbers and metrics.
+import type { GainInterval } from '../metrics/pairedBootstrap.js';
 import { improvement, metricDirection, shiftBetter } from './metricDirections.js';
 import type { Metrics } from './metricDirections.js';
-import type { PromotionGuard } from './promotionRules.js';
+import type { PromotionGuard, SignificanceRule } from './promotionRules.js';
 
 export interface PromotionCheck {
   name: string;
   passed: boolean;
   /** One sentence with the numbers, to 4 decimals. */
   detail: string;
-  /** The challenger's value (the row count for the rows check). */
+  /**
+   * The challenger's value (the row count for the rows check, the lower end of the gain's
+   * interval for the significance check).
+   */
   challenger: number | null;
   /** The champion's or the baseline's value; null for the rows check. */
   reference: number | null;
@@ -168,4 +172,57 @@ export const guardCheck = (
     reference: referenceValue,
     required: shiftBetter(metric, referenceValue, -maxLoss),
   };
+};
+
+/** 0.95 → "95%", 0.975 → "97.5%". */
+export const formatConfidence = (confidence: number): string =>
+  `${Number((confidence * 100).toFixed(2))}%`;
+
+/** "interval -0.0060 to 0.0310 over 412 rows, 1000 paired resamples". */
+export const describeInterval = ({ lower, upper, rows, resamples }: GainInterval): string =>
+  `interval ${formatMetric(lower)} to ${formatMetric(upper)} over ${rows} rows, ${resamples} paired resamples`;
+
+// Intervals come through JSON and from other code: a confidence of 0.95 may arrive as
+// 0.9500000001, which is the same promise.
+const sameConfidence = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-6;
+
+/**
+ * The gain of the primary metric over the reference must be significant: the interval of its
+ * paired bootstrap at the rules' confidence lies strictly above 0. Without an interval, or with
+ * one of another metric or confidence, it fails: a guess is no evidence.
+ */
+export const significanceCheck = (
+  metric: string,
+  rule: SignificanceRule,
+  interval: GainInterval | null,
+  reference: Reference,
+): PromotionCheck => {
+  const name = `${metric} significance`;
+  const at = formatConfidence(rule.confidence);
+  const failed = (detail: string): PromotionCheck => ({
+    name,
+    passed: false,
+    detail,
+    challenger: null,
+    reference: null,
+    required: 0,
+  });
+  if (interval === null) {
+    return failed(
+      `no significance interval was computed for the ${metric} gain over the ${reference}, ` +
+        `and the rules require one at ${at} (significance: null promotes without)`,
+    );
+  }
+  if (interval.metric !== metric || !sameConfidence(interval.confidence, rule.confidence)) {
+    return failed(
+      `the significance interval is of ${interval.metric} at ${formatConfidence(interval.confidence)}, ` +
+        `not of ${metric} at ${at} as the rules require`,
+    );
+  }
+  const passed = interval.lower > FLOAT_TOLERANCE;
+  const head = `${metric} gain ${formatMetric(interval.gain)} over the ${reference}`;
+  const detail = passed
+    ? `${head} is significant at ${at} (${describeInterval(interval)})`
+    : `${head} is not significant at ${at} (${describeInterval(interval)}): the difference may be noise`;
+  return { name, passed, detail, challenger: interval.lower, reference: null, required: 0 };
 };

@@ -1,7 +1,8 @@
 // Unit tests of the promotion rules: parsing user rules, and the decision with and without a
-// champion, direction-aware, at its boundaries.
+// champion, direction-aware, at its boundaries, with and without a significant gain.
 import { describe, expect, it } from 'vitest';
 import { FeatureViewError } from '../../ml/errors.js';
+import type { GainInterval } from '../../ml/metrics/pairedBootstrap.js';
 import { decidePromotion } from '../../ml/promotion/decidePromotion.js';
 import type { PromotionInput } from '../../ml/promotion/decidePromotion.js';
 import { describeDecision } from '../../ml/promotion/describeDecision.js';
@@ -38,6 +39,22 @@ const champion: Metrics = { rocAuc: 0.805, logLoss: 0.42, brier: 0.15 };
 // A constant predictor at a 30% base rate: -(0.3 ln 0.3 + 0.7 ln 0.7) and 0.3 * 0.7.
 const baseline: Metrics = { rocAuc: 0.5, logLoss: 0.6109, brier: 0.21 };
 
+/** The challenger's rocAuc gain over the champion with a paired bootstrap interval above 0. */
+const significant = (overrides: Partial<GainInterval> = {}): GainInterval => ({
+  metric: 'rocAuc',
+  confidence: 0.95,
+  resamples: 1000,
+  rows: 1000,
+  gain: 0.0073,
+  lower: 0.0021,
+  upper: 0.0125,
+  standardError: 0.0027,
+  ...overrides,
+});
+
+const SIGNIFICANT_REASON =
+  'rocAuc gain 0.0073 over the champion is significant at 95% (interval 0.0021 to 0.0125 over 1000 rows, 1000 paired resamples)';
+
 const decide = (overrides: Partial<PromotionInput> = {}) =>
   decidePromotion({
     rules: rules(),
@@ -45,6 +62,7 @@ const decide = (overrides: Partial<PromotionInput> = {}) =>
     champion,
     baseline,
     validationRows: 1000,
+    interval: significant(),
     ...overrides,
   });
 
@@ -85,6 +103,7 @@ describe('parsePromotionRules', () => {
         { metric: 'brier', maxLoss: 0.01 },
       ],
       minValidationRows: 200,
+      significance: { confidence: 0.95, resamples: 1000 },
     };
     expect(parsePromotionRules(undefined)).toEqual(expected);
     expect(parsePromotionRules({})).toEqual(expected);
@@ -107,6 +126,24 @@ describe('parsePromotionRules', () => {
       { metric: 'brier', maxLoss: 0.01 },
     ]);
     expect(Object.isFrozen(DEFAULT_PROMOTION_RULES)).toBe(true);
+  });
+
+  it('reads significance: null turns it off, an omitted field takes its default', () => {
+    expect(parsePromotionRules({ significance: null }).significance).toBeNull();
+    expect(parsePromotionRules({ significance: {} }).significance).toEqual({
+      confidence: 0.95,
+      resamples: 1000,
+    });
+    expect(parsePromotionRules({ significance: { confidence: 0.99 } }).significance).toEqual({
+      confidence: 0.99,
+      resamples: 1000,
+    });
+    expect(
+      parsePromotionRules({ significance: { resamples: 5000, confidence: 0.9 } }).significance,
+    ).toEqual({ confidence: 0.9, resamples: 5000 });
+    const parsed = parsePromotionRules({});
+    expect(parsed.significance).not.toBe(DEFAULT_PROMOTION_RULES.significance);
+    expect(Object.isFrozen(DEFAULT_PROMOTION_RULES.significance)).toBe(true);
   });
 
   it('drops the default guard on the chosen primary metric; explicit guards stay as given', () => {
@@ -135,7 +172,7 @@ describe('parsePromotionRules', () => {
     [
       'an unknown key',
       { primaryMetric: 'rocAuc', minGain: 0.1 },
-      `${P}minGain: unknown key; known: primaryMetric, minAbsoluteGain, minRelativeGain, guards, minValidationRows`,
+      `${P}minGain: unknown key; known: primaryMetric, minAbsoluteGain, minRelativeGain, guards, minValidationRows, significance`,
     ],
     [
       'an unknown primary metric',
@@ -210,6 +247,41 @@ describe('parsePromotionRules', () => {
     ],
     ['a guard without metric', { guards: [{ maxLoss: 0.01 }] }, `${P}guards[0].metric: required`],
     [
+      'a significance that is no object',
+      { significance: 0.95 },
+      `${P}significance: must be an object or null, not 0.95`,
+    ],
+    [
+      'an unknown significance key',
+      { significance: { confidence: 0.9, alpha: 0.1 } },
+      `${P}significance.alpha: unknown key; known: confidence, resamples`,
+    ],
+    [
+      'a significance confidence of 1',
+      { significance: { confidence: 1 } },
+      `${P}significance.confidence: must be a number between 0 and 1, both excluded, not 1`,
+    ],
+    [
+      'a significance confidence in percent',
+      { significance: { confidence: 95, resamples: 1000 } },
+      `${P}significance.confidence: must be a number between 0 and 1, both excluded, not 95`,
+    ],
+    [
+      'a null significance confidence',
+      { significance: { confidence: null } },
+      `${P}significance.confidence: must be a number between 0 and 1, both excluded, not null`,
+    ],
+    [
+      'too few resamples',
+      { significance: { resamples: 99 } },
+      `${P}significance.resamples: must be a whole number from 100 to 100000, not 99`,
+    ],
+    [
+      'resamples as text',
+      { significance: { resamples: '1000' } },
+      `${P}significance.resamples: must be a whole number from 100 to 100000, not the string "1000"`,
+    ],
+    [
       'a guard without maxLoss',
       { guards: [{ metric: 'brier' }] },
       `${P}guards[0].maxLoss: required`,
@@ -243,7 +315,7 @@ describe('parsePromotionRules', () => {
     [
       'several problems at once, each named',
       { primaryMetric: 'logloss', minValidationRows: -5, guards: [{ metric: 'brier' }], extra: 1 },
-      `${P}extra: unknown key; known: primaryMetric, minAbsoluteGain, minRelativeGain, guards, minValidationRows; ` +
+      `${P}extra: unknown key; known: primaryMetric, minAbsoluteGain, minRelativeGain, guards, minValidationRows, significance; ` +
         `primaryMetric: unknown metric 'logloss'; known: ${KNOWN}; guards[0].maxLoss: required; ` +
         `minValidationRows: must be a whole number ≥ 1, not -5`,
     ],
@@ -263,9 +335,11 @@ describe('decidePromotion against a champion', () => {
       'validation rows 1000 ≥ 200',
       'rocAuc 0.8123 vs champion 0.8050: gain 0.0073 ≥ 0.0050',
       'rocAuc relative gain 0.0091 (0.0073 / 0.8050) ≥ 0.0000',
+      SIGNIFICANT_REASON,
       'guard logLoss 0.4100 vs champion 0.4200 (lower is better): no loss',
       'guard brier 0.1400 vs champion 0.1500 (lower is better): no loss',
     ]);
+    expect(decision.interval).toEqual(significant());
     expect(check(decision, 'rocAuc absolute gain')).toMatchObject({
       passed: true,
       challenger: 0.8123,
@@ -305,7 +379,11 @@ describe('decidePromotion against a champion', () => {
       primaryMetric: 'logLoss',
       guards: [{ metric: 'rocAuc', maxLoss: 0.01 }],
     });
-    const better = decide({ rules: logLossRules, challenger: { rocAuc: 0.8, logLoss: 0.4 } });
+    const better = decide({
+      rules: logLossRules,
+      challenger: { rocAuc: 0.8, logLoss: 0.4 },
+      interval: significant({ metric: 'logLoss', gain: 0.02, lower: 0.008, upper: 0.031 }),
+    });
     expect(better.promote).toBe(true);
     expect(better.reasons).toContain(
       'logLoss 0.4000 vs champion 0.4200 (lower is better): gain 0.0200 ≥ 0.0050',
@@ -339,6 +417,7 @@ describe('decidePromotion against a champion', () => {
       minAbsoluteGain: 0,
       minRelativeGain: 0.5,
       guards: [],
+      significance: null,
     });
     const zero = { f1: 0 };
     const gained = decide({ rules: f1Rules, champion: zero, challenger: { f1: 0.1 } });
@@ -415,10 +494,14 @@ describe('decidePromotion for the first model', () => {
     expect(decision.checks.map((c) => c.name)).toEqual([
       'validation rows',
       'rocAuc absolute gain',
+      'rocAuc significance',
       'guard logLoss',
       'guard brier',
     ]);
     expect(decision.reasons).toContain('rocAuc 0.7000 vs baseline 0.5000: gain 0.2000 ≥ 0.0050');
+    expect(decision.reasons).toContain(
+      'rocAuc gain 0.0073 over the baseline is significant at 95% (interval 0.0021 to 0.0125 over 1000 rows, 1000 paired resamples)',
+    );
   });
 
   it('rejects a model no better than the base rate', () => {
@@ -447,6 +530,73 @@ describe('decidePromotion for the first model', () => {
     expect(decision.reasons).toEqual([
       'rocAuc: the baseline has no value (null); the models cannot be compared',
     ]);
+  });
+});
+
+describe('decidePromotion with significance', () => {
+  it('rejects a gain whose interval reaches 0: it may be noise', () => {
+    const decision = decide({ interval: significant({ lower: -0.006, upper: 0.031 }) });
+    expect(decision.promote).toBe(false);
+    expect(decision.reasons).toEqual([
+      'rocAuc gain 0.0073 over the champion is not significant at 95% (interval -0.0060 to 0.0310 over 1000 rows, 1000 paired resamples): the difference may be noise',
+    ]);
+    expect(check(decision, 'rocAuc significance')).toMatchObject({
+      passed: false,
+      challenger: -0.006,
+      reference: null,
+      required: 0,
+    });
+    // A lower end of exactly 0 (identical models) is no evidence either.
+    expect(decide({ interval: significant({ lower: 0, gain: 0, upper: 0 }) }).promote).toBe(false);
+  });
+
+  it.each<[string, GainInterval | null]>([
+    ['null', null],
+    ['undefined (a caller that computed none)', undefined as unknown as null],
+  ])('rejects without an interval (%s) when the rules require one', (_case, interval) => {
+    const decision = decide({ interval });
+    expect(decision.promote).toBe(false);
+    expect(decision.interval).toBeNull();
+    expect(decision.reasons).toEqual([
+      'no significance interval was computed for the rocAuc gain over the champion, and the rules require one at 95% (significance: null promotes without)',
+    ]);
+  });
+
+  it('promotes on the gains alone when the rules turn significance off', () => {
+    const decision = decide({ rules: rules({ significance: null }), interval: null });
+    expect(decision.promote).toBe(true);
+    expect(decision.checks.map((c) => c.name)).not.toContain('rocAuc significance');
+    // The interval is still carried, to be recorded, when one was given.
+    const given = decide({ rules: rules({ significance: null }) });
+    expect(given.interval).toEqual(significant());
+  });
+
+  it('refuses an interval of another metric or confidence than the rules ask', () => {
+    expect(decide({ interval: significant({ metric: 'prAuc' }) }).reasons).toEqual([
+      'the significance interval is of prAuc at 95%, not of rocAuc at 95% as the rules require',
+    ]);
+    expect(decide({ interval: significant({ confidence: 0.9 }) }).reasons).toEqual([
+      'the significance interval is of rocAuc at 90%, not of rocAuc at 95% as the rules require',
+    ]);
+    const strict = rules({ significance: { confidence: 0.975, resamples: 2000 } });
+    expect(decide({ rules: strict }).reasons).toEqual([
+      'the significance interval is of rocAuc at 95%, not of rocAuc at 97.5% as the rules require',
+    ]);
+    expect(
+      decide({ rules: strict, interval: significant({ confidence: 0.975 + 1e-12 }) }).reasons,
+    ).toContain(
+      'rocAuc gain 0.0073 over the champion is significant at 97.5% (interval 0.0021 to 0.0125 over 1000 rows, 1000 paired resamples)',
+    );
+  });
+
+  it('keeps the minimum gain: a significant gain below it still rejects', () => {
+    const decision = decide({
+      challenger: { rocAuc: 0.808, logLoss: 0.41, brier: 0.14 },
+      interval: significant({ gain: 0.003, lower: 0.001, upper: 0.005 }),
+    });
+    expect(decision.promote).toBe(false);
+    expect(decision.reasons).toEqual(['rocAuc 0.8080 vs champion 0.8050: gain 0.0030 < 0.0050']);
+    expect(check(decision, 'rocAuc significance').passed).toBe(true);
   });
 });
 
@@ -544,8 +694,10 @@ describe('determinism', () => {
       champion,
       baseline,
       validationRows: 1000,
+      interval: significant(),
     };
     const reordered = {
+      interval: significant(),
       validationRows: 1000,
       baseline: { brier: 0.21, logLoss: 0.6109, rocAuc: 0.5 },
       champion: { brier: 0.15, rocAuc: 0.805, logLoss: 0.42 },
@@ -562,9 +714,10 @@ describe('determinism', () => {
 describe('describeDecision', () => {
   it('sums up a promotion in one line', () => {
     expect(describeDecision(decide())).toBe(
-      'promote vs champion (5/5 checks passed): validation rows 1000 ≥ 200; ' +
+      'promote vs champion (6/6 checks passed): validation rows 1000 ≥ 200; ' +
         'rocAuc 0.8123 vs champion 0.8050: gain 0.0073 ≥ 0.0050; ' +
         'rocAuc relative gain 0.0091 (0.0073 / 0.8050) ≥ 0.0000; ' +
+        `${SIGNIFICANT_REASON}; ` +
         'guard logLoss 0.4100 vs champion 0.4200 (lower is better): no loss; ' +
         'guard brier 0.1400 vs champion 0.1500 (lower is better): no loss',
     );
@@ -579,7 +732,7 @@ describe('describeDecision', () => {
       }),
     );
     expect(line).toBe(
-      'reject vs baseline (2/4 checks failed): validation rows 50 < 200 required: too few to judge a model; ' +
+      'reject vs baseline (2/5 checks failed): validation rows 50 < 200 required: too few to judge a model; ' +
         'rocAuc 0.5030 vs baseline 0.5000: gain 0.0030 < 0.0050',
     );
     expect(line).not.toContain('\n');

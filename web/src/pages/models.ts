@@ -1,6 +1,7 @@
 // Registered models: the list, and one model's versions, alias history, live evaluation,
 // calibration and retrainings.
 import type {
+  AliasChangeView,
   LiveWindowPoint,
   ModelDetail,
   ModelListItem,
@@ -31,6 +32,43 @@ import { workflowHref } from '../workflowTable.js';
 import { datasetHref } from './datasets.js';
 
 const PAGE_SIZE = 50;
+
+/**
+ * The significance interval of a decision's gain, as the API sends it on each alias change
+ * (services/aliasHistory.ts); AliasChangeView of services/console/api.ts does not declare it yet.
+ */
+interface GainIntervalView {
+  metric: string;
+  confidence: number;
+  resamples: number;
+  rows: number;
+  gain: number;
+  lower: number;
+  upper: number;
+  standardError: number;
+}
+
+const intervalOf = (change: AliasChangeView): GainIntervalView | null =>
+  (change as AliasChangeView & { interval?: GainIntervalView | null }).interval ?? null;
+
+const signed = (value: number): string => `${value > 0 ? '+' : ''}${value.toFixed(4)}`;
+
+/** "+0.0210 (95%: +0.0040 to +0.0380)", or a dash when the decision had no interval. */
+const significance = (interval: GainIntervalView | null): HTMLElement =>
+  interval
+    ? h(
+        'span',
+        {
+          class: interval.lower > 0 ? 'significant' : 'not-significant',
+          'data-testid': 'alias-interval',
+          title: `${interval.metric} gain over ${count(interval.rows)} rows, ${count(interval.resamples)} paired resamples; standard error ${interval.standardError.toFixed(4)}`,
+        },
+        `${interval.metric} ${signed(interval.gain)} `,
+        muted(
+          `(${Number((interval.confidence * 100).toFixed(2))}%: ${signed(interval.lower)} to ${signed(interval.upper)})`,
+        ),
+      )
+    : muted('—');
 
 export const modelHref = (name: string): string => href(['models', name]);
 
@@ -295,40 +333,56 @@ export const modelDetailPage: PageFactory = ({ route }) => {
     ]);
     aliases.update(data.aliasHistory, (history) =>
       table(
-        ['When', 'Outcome', 'Champion', 'Decided by', 'Reviewer', 'Reason', 'Dataset', 'Pipeline'],
-        [...history]
-          .reverse()
-          .map((change) =>
-            h(
-              'tr',
-              { 'data-testid': 'alias-row' },
-              td(time(change.at)),
-              td(badge(change.outcome)),
-              td([
-                change.fromVersion === null ? muted('none') : `v${change.fromVersion}`,
-                ' → ',
-                h('strong', null, `v${change.toVersion}`),
-              ]),
-              td(change.decidedBy),
-              td(change.reviewer ?? muted('—')),
-              td(change.reason, 'wrap'),
-              td(
-                h(
-                  'a',
-                  { href: datasetHref(change.datasetDigest), class: 'mono' },
-                  shortDigest(change.datasetDigest, 10),
-                ),
+        [
+          'When',
+          'Outcome',
+          'Champion',
+          'Decided by',
+          'Reviewer',
+          'Gain (interval)',
+          'Reason',
+          'Dataset',
+          'Pipeline',
+        ],
+        [...history].reverse().map((change) =>
+          h(
+            'tr',
+            {
+              'data-testid': 'alias-row',
+              'data-decided-by': change.decidedBy,
+              class: change.decidedBy === 'rollback' ? 'rollback-row' : null,
+            },
+            td(time(change.at)),
+            td(badge(change.decidedBy === 'rollback' ? 'rolled_back' : change.outcome)),
+            td([
+              change.fromVersion === null ? muted('none') : `v${change.fromVersion}`,
+              ' → ',
+              h('strong', null, `v${change.toVersion}`),
+            ]),
+            td(change.decidedBy),
+            td(change.reviewer ?? muted('—')),
+            td(significance(intervalOf(change))),
+            td(change.reason, 'wrap'),
+            td(
+              // A rollback restores a version whose lineage may not name a dataset.
+              change.datasetDigest
+                ? h(
+                    'a',
+                    { href: datasetHref(change.datasetDigest), class: 'mono' },
+                    shortDigest(change.datasetDigest, 10),
+                  )
+                : muted('—'),
+            ),
+            td(
+              h(
+                'a',
+                { href: workflowHref(change.pipelineId), class: 'mono small' },
+                change.pipelineId,
               ),
-              td(
-                h(
-                  'a',
-                  { href: workflowHref(change.pipelineId), class: 'mono small' },
-                  change.pipelineId,
-                ),
-                'wrap',
-              ),
+              'wrap',
             ),
           ),
+        ),
         'The champion alias has not moved yet.',
       ),
     );
