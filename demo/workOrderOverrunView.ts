@@ -4,7 +4,7 @@
 // WorkLogged events while it is open (created, not yet completed). The trigger is applied
 // first, so an observation sees the trigger itself and everything before it in commit order,
 // nothing after; "now" is the trigger's business time. Its label is the `late` flag of the
-// order's next WorkOrderCompleted (1 late, 0 on time), or 1 when the order is still open 30
+// order's next WorkOrderCompleted (1 late, 0 on time), or 1 when the order is still open 14
 // days after the observation (see `labelHorizon`). Technicians and customers come from
 // their own streams (TechnicianHired/Certified, CustomerRegistered/TierChanged).
 import {
@@ -253,10 +253,11 @@ export const workOrderOverrunView = defineFeatureView<WorkOrderOverrunState>({
   version: 1,
   featureNames: WORK_ORDER_OVERRUN_FEATURES,
   featureTypes: { currently_blocked: 'boolean', customer_tier: 'string' },
-  // Every SLA is at most 14 days from creation, so an order still open 30 days after it was
-  // observed is past its due date: it will be late. Its label is final then, and rows newer
-  // than 30 days at the cut are immature: only their fast (mostly on-time) outcomes are known.
-  labelHorizon: { within: 30 * 24 * PARAMETERS.hour, otherwise: 1 },
+  // Every SLA is at most 14 days from creation, and an order is observed after it was created,
+  // so an order still open 14 days after an observation is past its due date: it will be late.
+  // Its label is final then, exactly; rows newer than 14 days at the cut are immature, since
+  // only their fast outcomes would be known.
+  labelHorizon: { within: 14 * 24 * PARAMETERS.hour, otherwise: 1 },
   eventTypes: [
     'TechnicianHired',
     'TechnicianCertified',

@@ -73,6 +73,41 @@ const heavy = proxyActivities<TrainingActivities>({
   retry,
 });
 
+/**
+ * An evaluation as a worker of an earlier release returned it (a pipeline in flight across an
+ * upgrade): the challengers and champion on the validation rows, no selection, no test window.
+ * The best challenger on the rules' primary metric is selected as that release did.
+ */
+const fromEarlierRelease = (
+  evaluation: Evaluation | (Omit<Evaluation, 'selected'> & { selected?: undefined }),
+  rules: unknown,
+): Evaluation => {
+  if (evaluation.selected !== undefined) return evaluation;
+  const earlier = evaluation as unknown as {
+    runId: string;
+    validationRows: number;
+    baseline: Evaluation['baseline'];
+    champion: Evaluation['champion'];
+    challengers: Evaluation['challengers'];
+  };
+  const primary = (rules as { primaryMetric?: string } | null)?.primaryMetric ?? 'rocAuc';
+  const lower = primary === 'logLoss' || primary === 'brier' || primary === 'ece';
+  const best = earlier.challengers.reduce((a, b) => {
+    const [x, y] = [a.metrics[primary] ?? null, b.metrics[primary] ?? null];
+    if (y === null) return a;
+    return x === null || (lower ? y < x : y > x) ? b : a;
+  });
+  return {
+    ...earlier,
+    selected: best.version,
+    decisionWindow: 'validation',
+    decisionRows: earlier.validationRows,
+    excludedRows: 0,
+    challenger: best,
+    interval: null,
+  };
+};
+
 export async function RetrainingPipeline(input: PipelineInput): Promise<PipelineResult> {
   const request = parsePipelineInput(input);
   const { workflowId } = workflowInfo();
@@ -160,15 +195,18 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
     );
 
     enter('evaluating');
-    const evaluation = await heavy.evaluateModels({
-      workflowId,
-      view: request.view,
-      modelName: request.modelName,
-      dataset: datasetRef,
-      challengers: trained,
-      threshold: request.threshold,
-      rules: request.rules,
-    });
+    const evaluation = fromEarlierRelease(
+      await heavy.evaluateModels({
+        workflowId,
+        view: request.view,
+        modelName: request.modelName,
+        dataset: datasetRef,
+        challengers: trained,
+        threshold: request.threshold,
+        rules: request.rules,
+      }),
+      request.rules,
+    );
     progress.evaluation = evaluation;
 
     if (evaluation.champion?.version === evaluation.selected) {

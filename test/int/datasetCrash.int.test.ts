@@ -88,10 +88,16 @@ describe('a worker killed during dataset generation', () => {
 
     const log: LogEvent[] = [];
     for await (const batch of readLogUntil(db.store, { cut })) log.push(...batch.events);
-    const expected = datasetDigest(
-      workOrderOverrunView.featureNames,
-      runFeatureView(workOrderOverrunView, log),
-    );
+    const view = workOrderOverrunView;
+    const read = log.filter((e) => view.eventTypes?.includes(e.type) ?? true);
+    const expected = datasetDigest(view.featureNames, runFeatureView(view, log), {
+      validationFraction: 0.2,
+      testFraction: 0.2,
+      purge: true,
+      labelHorizon: view.labelHorizon ?? null,
+      // The log's clock: the newest business time of the events the view reads.
+      clock: Math.max(...read.map((e) => e.occurredAt)),
+    });
     expect(result.digest).toBe(expected);
     expect(result.manifest.events).toBe(log.length);
 

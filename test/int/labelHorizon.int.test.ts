@@ -1,5 +1,5 @@
 // Labels have a horizon (issue 19, finding 4): the demo's view declares that an order still open
-// 30 days after an observation is late. Cut the demo's history midway: the dataset keeps the
+// 14 days after an observation is late. Cut the demo's history midway: the dataset keeps the
 // rows not yet mature out of both windows and says how many, and the positive rate of each
 // window is the rate those observations turn out to have once the whole history is known,
 // within sampling error.
@@ -87,14 +87,14 @@ describe('a label horizon', () => {
 
   it('keeps the rows not mature at the cut out of every window, and says so', async () => {
     const { split } = dataset.manifest;
-    expect(split.labelHorizon).toEqual({ within: 30 * DAY, otherwise: 1 });
+    expect(split.labelHorizon).toEqual({ within: 14 * DAY, otherwise: 1 });
     expect(split.clock).toBe(clock);
     const immature = rows.filter((row) => row.split === 'immature');
     expect(immature.length).toBe(split.immature);
     expect(split.immature).toBeGreaterThan(50);
-    // Exactly the rows observed in the last 30 days before the log's clock.
+    // Exactly the rows observed in the last 14 days before the log's clock.
     for (const row of rows) {
-      expect(row.split === 'immature').toBe(row.observedAt + 30 * DAY >= clock);
+      expect(row.split === 'immature').toBe(row.observedAt + 14 * DAY >= clock);
     }
     // Some of them have their outcome already: the fast ones, which are not representative.
     expect(immature.some((row) => row.label !== null)).toBe(true);
@@ -103,7 +103,7 @@ describe('a label horizon', () => {
     expect(metric('immature_rows')).toBe(split.immature);
     expect(metric('test_rows')).toBe(split.test);
     expect(metric('log_clock')).toBe(clock);
-    expect(run.params.label_within_ms).toBe(String(30 * DAY));
+    expect(run.params.label_within_ms).toBe(String(14 * DAY));
   });
 
   it('gives each window the positive rate its period turns out to have', () => {

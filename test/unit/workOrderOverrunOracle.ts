@@ -1,7 +1,8 @@
 // The slow, obvious twin of the work_order_overrun view, for its tests. It shares no code
 // with the view: for each trigger it recomputes every feature from scratch, scanning only the
 // events up to and including the trigger, and finds the label by looking for the order's
-// first completion after it, unless the log's clock passes the 30-day horizon first (then 1). It also assembles committed logs from demo histories.
+// first completion after it, unless the log's clock passes the 14-day horizon first (then 1).
+// It also assembles committed logs from demo histories.
 import type { Position } from '../../eventstore/types.js';
 import type { FeatureRow, FeatureValue, LogEvent } from '../../ml/featureView.js';
 import { createRandom } from '../../demo/random.js';
@@ -202,8 +203,8 @@ const featuresAt = (seen: readonly LogEvent[], trigger: LogEvent): Record<string
   };
 };
 
-/** The view's label horizon: an order still open 30 days after an observation is late. */
-const LABEL_WITHIN = 30 * 24 * HOUR;
+/** The view's label horizon: an order still open 14 days after an observation is late. */
+const LABEL_WITHIN = 14 * 24 * HOUR;
 
 /** The rows the view must produce for this log, computed the slow way; in log order. */
 export const oracleRows = (log: readonly LogEvent[]): FeatureRow[] => {
