@@ -7,6 +7,7 @@ export {
   rejectUpdate,
 } from './promotionWorkflow.js';
 export { RetrainingPipeline, pipelineProgressQuery } from './retrainingPipeline.js';
+export { RollbackWorkflow } from './rollbackWorkflow.js';
 export { SnapshotWorkflow, snapshotProgressQuery } from './snapshotWorkflow.js';
 export {
   UpcastMigrationWorkflow,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { userInfo } from 'node:os';
 import { loadConfig } from '../../config/env.js';
 import type {
   GetModelRequest,
@@ -10,6 +11,8 @@ import type {
   ModelsClient,
   PredictRequest,
   PredictResponse,
+  RollbackModelRequest,
+  RollbackModelResponse,
   StartBatchScoringRequest,
   StartBatchScoringResponse,
   StartLiveEvaluationRequest,
@@ -30,6 +33,15 @@ const connect = (): ModelsClient => {
   });
 };
 
+/** Who runs the command, for the audit trail when --actor is not given. */
+const currentUser = (): string => {
+  try {
+    return process.env.USER || userInfo().username;
+  } catch {
+    return '';
+  }
+};
+
 /** A whole number of milliseconds, at least one. */
 const integerOption = (flag: string, unit = 'milliseconds') =>
   usageParser((text: string): number => {
@@ -43,7 +55,7 @@ export const registerModelsCommands = (program: Command): void => {
   const models = program
     .command('models')
     .description(
-      "registered models: champions, alias history, predictions, live evaluation, batch scoring (through the server's Models API)",
+      "registered models: champions, alias history, rollback, predictions, live evaluation, batch scoring (through the server's Models API)",
     );
   models
     .command('list')
@@ -107,14 +119,83 @@ export const registerModelsCommands = (program: Command): void => {
           }
           out('alias history:');
           for (const h of model.aliasHistory) {
+            const what =
+              h.decidedBy === 'rollback' ? 'rolled back' : `${h.outcome} by ${h.decidedBy}`;
+            const interval = h.interval
+              ? ` [${h.interval.metric} gain ${h.interval.gain.toFixed(4)}, ${Number((h.interval.confidence * 100).toFixed(2))}% interval ${h.interval.lower.toFixed(4)} to ${h.interval.upper.toFixed(4)}]`
+              : '';
             out(
-              `  ${new Date(h.atMs).toISOString()}  v${h.fromVersion || '-'} → v${h.toVersion} ${h.outcome} by ${h.decidedBy}${h.reviewer ? ` (${h.reviewer})` : ''}: ${h.reason}`,
+              `  ${new Date(h.atMs).toISOString()}  v${h.fromVersion || '-'} → v${h.toVersion} ${what}${h.reviewer ? ` (${h.reviewer})` : ''}${interval}: ${h.reason}`,
             );
           }
         } finally {
           client.close();
         }
       }),
+    );
+  models
+    .command('rollback')
+    .description(
+      'move the champion back to an earlier version (audited like a promotion: ModelPromoted, decided by rollback)',
+    )
+    .addHelpText(
+      'after',
+      exampleText(
+        "hindsight models rollback work_order_overrun --reason 'v7 over-predicts since the drift'",
+        'hindsight models rollback work_order_overrun --to 4 --actor ada --json',
+      ),
+    )
+    .argument('<model>', 'registered model name')
+    .option(
+      '--to <version>',
+      'the version to make champion (default: the champion the current one replaced when it was promoted)',
+      usageParser((text: string): string => {
+        if (!/^[1-9][0-9]{0,9}$/.test(text)) {
+          throw new UsageError(`--to takes a model version number, got '${text}'`);
+        }
+        return text;
+      }),
+    )
+    .option('--reason <text>', 'why, for the alias history')
+    .option('--actor <name>', 'who rolls back (default: the current user)')
+    .option('--json', JSON_HELP)
+    .action(
+      action(
+        async (
+          model: string,
+          options: { to?: string; reason?: string; actor?: string; json?: boolean },
+        ) => {
+          const actor = options.actor ?? currentUser();
+          if (actor.trim() === '') {
+            throw new UsageError('--actor: say who rolls back (no current user name to use)');
+          }
+          const client = connect();
+          try {
+            // The server answers once RollbackWorkflow is done (or after 60 s, if no worker runs it).
+            const done = await unary<RollbackModelRequest, RollbackModelResponse>(
+              client.rollbackModel.bind(client),
+              {
+                modelName: model,
+                toVersion: options.to ?? '',
+                actor,
+                reason: options.reason ?? '',
+              },
+            );
+            if (options.json) {
+              printJson({ modelName: model, ...done });
+              return;
+            }
+            out(
+              `rolled back ${model}: champion v${done.fromVersion} → v${done.toVersion} (by ${done.actor})`,
+            );
+            out(`reason     ${done.reason}`);
+            out(`recorded   ModelPromoted on ${done.streamId} at version ${done.streamVersion}`);
+            out(`workflow   ${done.workflowId}`);
+          } finally {
+            client.close();
+          }
+        },
+      ),
     );
   models
     .command('predict')

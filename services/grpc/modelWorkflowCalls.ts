@@ -1,13 +1,25 @@
 // The Models service's workflow calls: start LiveEvaluationWorkflow for a model (one per model,
 // id `live-evaluation-<model>`), read its status query, stop it; batch scoring now or on a
-// schedule. The input is checked here with the workflow's own parser, so a bad request starts
-// nothing.
+// schedule; roll the champion back (RollbackWorkflow). The input is checked here with the
+// workflow's own parser, or against the registry and the log, so a bad request starts nothing.
+import { status as grpcStatus } from '@grpc/grpc-js';
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
+import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
+import type { EventStore } from '../../eventstore/eventStore.js';
 import { ValidationError } from '../../eventstore/errors.js';
+import { isMlflowError, type MlflowClient } from '../../mlflow/index.js';
+import { rollbackTarget } from '../../ml/promotion/rollbackTarget.js';
+import { failureMessage } from '../../workflows/failureMessage.js';
+import type { RollbackInput, RollbackWorkflow } from '../../workflows/rollbackWorkflow.js';
+import { readAliasHistory } from '../aliasHistory.js';
 import { parseJsonField } from './codec.js';
 import type {
   GetLiveEvaluationResponse,
+  RollbackModelRequest,
+  RollbackModelResponse,
   StartBatchScoringRequest,
   StartBatchScoringResponse,
   StartLiveEvaluationRequest,
@@ -20,12 +32,15 @@ import {
 } from '../../workflows/liveEvaluationInput.js';
 import type { LiveEvaluationStatus } from '../../workflows/liveEvaluationWorkflow.js';
 import { jsonBytes } from './pipelinesCodec.js';
+import { statusError } from './status.js';
 import { MODEL_NAME } from '../../ml/names.js';
 
 export interface ModelWorkflowDeps {
   client: Client;
   taskQueue: string;
   views: FeatureViewRegistry;
+  /** How long RollbackModel waits for its workflow before DEADLINE_EXCEEDED; default 60 s. */
+  rollbackWaitMs?: number;
 }
 
 export const liveEvaluationIdOf = (modelName: string): string => `live-evaluation-${modelName}`;
@@ -130,4 +145,168 @@ export const stopLiveEvaluation = async (
   modelName: string,
 ): Promise<void> => {
   await client.workflow.getHandle(liveEvaluationIdOf(checkedModel(modelName))).signal('stop');
+};
+
+export interface RollbackDeps extends ModelWorkflowDeps {
+  store: Pick<EventStore, 'readStream'>;
+  mlflow: MlflowClient;
+}
+
+const VERSION = /^[1-9][0-9]{0,9}$/;
+const DIGEST = /^[0-9a-f]{64}$/;
+const POLL_MS = 100;
+
+const refused = (message: string) => statusError(grpcStatus.FAILED_PRECONDITION, message);
+
+const registeredModel = async (mlflow: MlflowClient, name: string) => {
+  try {
+    return await mlflow.getRegisteredModel(name);
+  } catch (error) {
+    if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST')) {
+      throw statusError(grpcStatus.NOT_FOUND, `model '${name}' is not registered`);
+    }
+    throw error;
+  }
+};
+
+/** The version to roll back to: the one asked for, or the champion the current one replaced. */
+const targetOf = async (
+  { store }: RollbackDeps,
+  name: string,
+  champion: string,
+  asked: string,
+): Promise<string> => {
+  if (asked !== '') {
+    if (asked === champion) throw refused(`version ${asked} of '${name}' is the champion already`);
+    return asked;
+  }
+  const { changes } = await readAliasHistory(store, name, 10_000);
+  const target = rollbackTarget(changes, champion);
+  if (target.found) return target.version;
+  if (target.why === 'first') {
+    throw refused(
+      `there is no earlier champion of '${name}': version ${champion} is its first ` +
+        `(promoted by ${target.promotion?.decidedBy ?? 'rules'}); give to_version to choose a version`,
+    );
+  }
+  throw refused(
+    `there is no earlier champion of '${name}' in its alias history: no promotion made version ` +
+      `${champion} champion (a rollback to a chosen version did, or a change outside Hindsight); ` +
+      'give to_version to choose a version',
+  );
+};
+
+/** The dataset the version learnt from, as its lineage tag says; '' when it has none. */
+const existingVersionDigest = async (
+  mlflow: MlflowClient,
+  name: string,
+  version: string,
+  asked: boolean,
+): Promise<string> => {
+  try {
+    const found = await mlflow.getModelVersion({ name, version });
+    const digest = found.tags[MODEL_TAGS.datasetDigest] ?? '';
+    return DIGEST.test(digest) ? digest : '';
+  } catch (error) {
+    if (!isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST')) throw error;
+    throw statusError(
+      grpcStatus.NOT_FOUND,
+      asked
+        ? `version ${version} of model '${name}' does not exist`
+        : `the earlier champion of '${name}', version ${version}, no longer exists in the registry; give to_version to choose another`,
+    );
+  }
+};
+
+/** The workflow's failure as the status a caller can act on. */
+const failedRollback = async (
+  mlflow: MlflowClient,
+  input: RollbackInput,
+  workflowId: string,
+  error: unknown,
+) => {
+  let cause = error;
+  while (cause instanceof Error && !(cause instanceof ApplicationFailure)) cause = cause.cause;
+  if (cause instanceof ApplicationFailure && cause.type === 'CHAMPION_CHANGED') {
+    const now = (await mlflow.getRegisteredModel(input.modelName)).aliases[CHAMPION_ALIAS];
+    return statusError(
+      grpcStatus.ABORTED,
+      `the champion of '${input.modelName}' moved to version ${now ?? 'none'} while the rollback ` +
+        `from version ${input.fromVersion} was under way: nothing was moved or recorded; look again and retry`,
+    );
+  }
+  return statusError(
+    grpcStatus.INTERNAL,
+    `rollback workflow '${workflowId}' failed: ${failureMessage(error)}`,
+  );
+};
+
+/**
+ * Rolls the champion back: checks everything a refusal needs (model, champion, target version)
+ * before anything starts, then runs RollbackWorkflow and waits for it.
+ */
+export const rollbackModel = async (
+  deps: RollbackDeps,
+  request: RollbackModelRequest,
+): Promise<RollbackModelResponse> => {
+  const { client, taskQueue, mlflow, rollbackWaitMs: waitMs = 60_000 } = deps;
+  const modelName = checkedModel(request.modelName);
+  const actor = request.actor.trim();
+  if (actor === '' || actor.length > 200) {
+    throw new ValidationError('actor', 'give who rolls back (1 to 200 characters)');
+  }
+  if (request.reason.length > 2000) {
+    throw new ValidationError('reason', `is ${request.reason.length} characters: at most 2000`);
+  }
+  const asked = request.toVersion.trim();
+  if (asked !== '' && !VERSION.test(asked)) {
+    throw new ValidationError('to_version', `'${asked}' is not a model version number`);
+  }
+  const champion = (await registeredModel(mlflow, modelName)).aliases[CHAMPION_ALIAS];
+  if (champion === undefined) {
+    throw refused(`model '${modelName}' has no champion: there is nothing to roll back`);
+  }
+  const toVersion = await targetOf(deps, modelName, champion, asked);
+  const input: RollbackInput = {
+    modelName,
+    fromVersion: champion,
+    toVersion,
+    actor,
+    reason: request.reason.trim(),
+    datasetDigest: await existingVersionDigest(mlflow, modelName, toVersion, asked !== ''),
+  };
+  const workflowId = `rollback-${modelName}-${randomUUID()}`;
+  const handle = await client.workflow.start<typeof RollbackWorkflow>('RollbackWorkflow', {
+    taskQueue,
+    workflowId,
+    args: [input],
+  });
+  // Polled rather than awaited, so that a call that gives up leaves no long poll behind.
+  const deadline = Date.now() + waitMs;
+  while ((await handle.describe()).status.name === 'RUNNING') {
+    if (Date.now() > deadline) {
+      throw statusError(
+        grpcStatus.DEADLINE_EXCEEDED,
+        `rollback workflow '${workflowId}' is still running after ${Math.round(waitMs / 1000)} s ` +
+          `(is a worker polling task queue '${taskQueue}'?); it goes on when one picks it up`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  try {
+    const result = await handle.result();
+    return {
+      workflowId,
+      fromVersion: result.fromVersion,
+      toVersion: result.toVersion,
+      actor: result.actor,
+      reason: result.reason,
+      streamId: result.record.streamId,
+      streamVersion: result.record.streamVersion,
+      globalPosition: result.record.globalPosition,
+    };
+  } catch (error) {
+    if (!(error instanceof WorkflowFailedError)) throw error;
+    throw await failedRollback(mlflow, input, workflowId, error);
+  }
 };

@@ -1,6 +1,6 @@
 // gRPC Models service: the registered models of MLflow with their versions, metrics and
 // lineage, the champion, and the alias history — read from the promotion events in the log,
-// since MLflow keeps only where an alias points now.
+// since MLflow keeps only where an alias points now — and the rollback of a champion.
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { ValidationError } from '../../eventstore/errors.js';
 import { describeMalformed } from '../../platform/platformEvents.js';
@@ -14,6 +14,7 @@ import { status } from '@grpc/grpc-js';
 import type { Predictor } from '../../serving/predictor.js';
 import {
   getLiveEvaluation,
+  rollbackModel,
   startBatchScoring,
   startLiveEvaluation,
   stopLiveEvaluation,
@@ -55,6 +56,7 @@ const aliasHistory = async (
     reason: change.reason,
     datasetDigest: change.datasetDigest,
     pipelineId: change.pipelineId,
+    interval: change.interval ?? undefined,
   }));
 };
 
@@ -79,6 +81,9 @@ export const createModelsService = ({
   ),
   startBatchScoring: unary(onInternalError, async (request) =>
     startBatchScoring(needWorkflows(workflows), request),
+  ),
+  rollbackModel: unary(onInternalError, async (request) =>
+    rollbackModel({ ...needWorkflows(workflows), store, mlflow }, request),
   ),
   stopLiveEvaluation: unary(onInternalError, async ({ modelName }) => {
     await stopLiveEvaluation(needWorkflows(workflows), modelName);
