@@ -250,6 +250,18 @@ export interface ModelVersionView {
   url: string;
 }
 
+/** The paired bootstrap of a decision's gain (see ml/metrics/pairedBootstrap.ts). */
+export interface GainIntervalView {
+  metric: string;
+  confidence: number;
+  resamples: number;
+  rows: number;
+  gain: number;
+  lower: number;
+  upper: number;
+  standardError: number;
+}
+
 export interface AliasChangeView {
   at: number;
   outcome: string;
@@ -260,6 +272,8 @@ export interface AliasChangeView {
   reason: string;
   datasetDigest: string;
   pipelineId: string;
+  /** The decision's significance interval; null for rollbacks and decisions without one. */
+  interval: GainIntervalView | null;
 }
 
 export interface LiveWindowPoint {

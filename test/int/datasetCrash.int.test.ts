@@ -6,11 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { expectedDatasetDigest } from '../support/expectedDigest.js';
 import { readLogUntil } from '../../activities/datasets/readLogUntil.js';
 import { generateDemoEvents } from '../../demo/workOrders.js';
 import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
-import { datasetDigest } from '../../ml/dataset.js';
-import { runFeatureView } from '../../ml/featureRun.js';
 import type { LogEvent } from '../../ml/featureView.js';
 import { createMlflowClient } from '../../mlflow/index.js';
 import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
@@ -88,16 +87,7 @@ describe('a worker killed during dataset generation', () => {
 
     const log: LogEvent[] = [];
     for await (const batch of readLogUntil(db.store, { cut })) log.push(...batch.events);
-    const view = workOrderOverrunView;
-    const read = log.filter((e) => view.eventTypes?.includes(e.type) ?? true);
-    const expected = datasetDigest(view.featureNames, runFeatureView(view, log), {
-      validationFraction: 0.2,
-      testFraction: 0.2,
-      purge: true,
-      labelHorizon: view.labelHorizon ?? null,
-      // The log's clock: the newest business time of the events the view reads.
-      clock: Math.max(...read.map((e) => e.occurredAt)),
-    });
+    const expected = expectedDatasetDigest(workOrderOverrunView, log);
     expect(result.digest).toBe(expected);
     expect(result.manifest.events).toBe(log.length);
 

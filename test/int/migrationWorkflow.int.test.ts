@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
 import { readLogUntil } from '../../activities/datasets/readLogUntil.js';
+import { expectedDatasetDigest } from '../support/expectedDigest.js';
 import { demoUpcasters, workOrderBlockedV1ToV2 } from '../../demo/demoUpcasters.js';
 import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
 import { generateDemoHistory } from '../../demo/workOrders.js';
@@ -18,8 +19,6 @@ import { createEventStore, type EventStore } from '../../eventstore/eventStore.j
 import { createClient } from '../../eventstore/pool.js';
 import type { JsonObject, NewEvent } from '../../eventstore/types.js';
 import { defineUpcasters, type UpcasterRegistry } from '../../eventstore/upcasting/upcasters.js';
-import { datasetDigest } from '../../ml/dataset.js';
-import { runFeatureView } from '../../ml/featureRun.js';
 import { defineFeatureView, type FeatureView, type LogEvent } from '../../ml/featureView.js';
 import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
 import type { DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
@@ -282,7 +281,7 @@ const localDigest = async (view: FeatureView<never>, store: EventStore, cut: num
   for await (const batch of readLogUntil(store, { cut: { transactionId: cut } })) {
     log.push(...batch.events);
   }
-  return datasetDigest(view.featureNames, runFeatureView(view, log));
+  return expectedDatasetDigest(view, log);
 };
 
 const legacyOrder = (index: number): { streamId: string; events: NewEvent[] } => {

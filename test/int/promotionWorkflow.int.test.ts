@@ -49,6 +49,28 @@ const registerModel = async (count: number): Promise<string> => {
   return name;
 };
 
+/**
+ * The paired bootstrap's interval as the evaluation would give it for these metrics: the AUC
+ * gain over the reference, give or take 0.02 (significant when the gain is above 0.02).
+ */
+const intervalOf = (input: Partial<PromotionWorkflowInput>) => {
+  const challenger = (input.challenger?.metrics ?? GOOD).rocAuc ?? 0;
+  const reference =
+    (input.champion === undefined || input.champion === null ? BASELINE : input.champion.metrics)
+      .rocAuc ?? 0;
+  const gain = challenger - reference;
+  return {
+    metric: 'rocAuc',
+    confidence: 0.95,
+    resamples: 1000,
+    rows: 500,
+    gain,
+    lower: gain - 0.02,
+    upper: gain + 0.02,
+    standardError: 0.01,
+  };
+};
+
 const start = (input: Partial<PromotionWorkflowInput> & { modelName: string }) =>
   temporal.client.workflow.start<PromotionFn>('PromotionWorkflow', {
     taskQueue: temporal.taskQueue,
@@ -60,6 +82,7 @@ const start = (input: Partial<PromotionWorkflowInput> & { modelName: string }) =
         baseline: BASELINE,
         validationRows: 500,
         datasetDigest: DIGEST,
+        interval: intervalOf(input),
         ...input,
       },
     ],

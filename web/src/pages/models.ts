@@ -1,7 +1,7 @@
 // Registered models: the list, and one model's versions, alias history, live evaluation,
 // calibration and retrainings.
 import type {
-  AliasChangeView,
+  GainIntervalView,
   LiveWindowPoint,
   ModelDetail,
   ModelListItem,
@@ -32,24 +32,6 @@ import { workflowHref } from '../workflowTable.js';
 import { datasetHref } from './datasets.js';
 
 const PAGE_SIZE = 50;
-
-/**
- * The significance interval of a decision's gain, as the API sends it on each alias change
- * (services/aliasHistory.ts); AliasChangeView of services/console/api.ts does not declare it yet.
- */
-interface GainIntervalView {
-  metric: string;
-  confidence: number;
-  resamples: number;
-  rows: number;
-  gain: number;
-  lower: number;
-  upper: number;
-  standardError: number;
-}
-
-const intervalOf = (change: AliasChangeView): GainIntervalView | null =>
-  (change as AliasChangeView & { interval?: GainIntervalView | null }).interval ?? null;
 
 const signed = (value: number): string => `${value > 0 ? '+' : ''}${value.toFixed(4)}`;
 
@@ -361,7 +343,7 @@ export const modelDetailPage: PageFactory = ({ route }) => {
             ]),
             td(change.decidedBy),
             td(change.reviewer ?? muted('—')),
-            td(significance(intervalOf(change))),
+            td(significance(change.interval)),
             td(change.reason, 'wrap'),
             td(
               // A rollback restores a version whose lineage may not name a dataset.
