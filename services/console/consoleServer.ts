@@ -11,6 +11,7 @@ import type { Meta } from './api.js';
 import type { ConsoleDeps } from './deps.js';
 import { HttpError, toHttpError } from './httpError.js';
 import { createRoutes, type Route } from './routes.js';
+import { skippedEventsMetric } from '../../platform/skippedEvents.js';
 
 export interface ConsoleServerOptions {
   deps: ConsoleDeps;
@@ -163,6 +164,27 @@ export const startConsoleServer = async ({
     sendJson(response, 200, result);
   };
 
+  /** Prometheus' text format; behind the token like the API (scrapers send it as a bearer). */
+  const serveMetrics = (
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+  ): Promise<void> =>
+    // In a promise, so that a refusal rejects (and is answered) rather than throws past it.
+    Promise.resolve().then(() => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        throw new HttpError(
+          405,
+          'METHOD_NOT_ALLOWED',
+          `${request.method ?? ''} is not allowed on /metrics; use GET`,
+        );
+      }
+      if (checkToken) {
+        const problem = checkToken(request.headers.authorization);
+        if (problem !== null) throw new HttpError(401, 'UNAUTHENTICATED', problem);
+      }
+      send(response, 200, skippedEventsMetric(), 'text/plain; version=0.0.4; charset=utf-8');
+    });
+
   const serveAsset = async (
     request: http.IncomingMessage,
     response: http.ServerResponse,
@@ -191,7 +213,12 @@ export const startConsoleServer = async ({
       sendJson(response, 400, { error: { code: 'INVALID_ARGUMENT', message: 'malformed URL' } });
       return;
     }
-    const serve = url.pathname.startsWith('/api/') ? serveApi : serveAsset;
+    const serve =
+      url.pathname === '/metrics'
+        ? serveMetrics
+        : url.pathname.startsWith('/api/')
+          ? serveApi
+          : serveAsset;
     serve(request, response, url).catch((error: unknown) => {
       const { httpStatus, body } = toHttpError(error, deps.onInternalError);
       if (response.headersSent) {

@@ -1,5 +1,6 @@
 // Datasets: the DatasetGenerated events of the log (newest first, by view), a dataset's manifest
 // from its MLflow run, and its lineage: the model versions trained on it.
+import { reportMalformed } from '../../platform/skippedEvents.js';
 import {
   DATASET_GENERATED,
   datasetStreamOf,
@@ -7,11 +8,7 @@ import {
 import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
 import { categoryOf } from '../../eventstore/validation.js';
 import { VIEW_NAME } from '../../ml/names.js';
-import {
-  checkPlatformData,
-  datasetGeneratedData,
-  describeMalformed,
-} from '../../platform/platformEvents.js';
+import { checkPlatformData, datasetGeneratedData } from '../../platform/platformEvents.js';
 import type { DatasetDetail, DatasetView, Page, SkippedEventView } from './api.js';
 import { mlflowModelUrl, mlflowRunUrl, type ConsoleDeps } from './deps.js';
 import { badRequest, notFound } from './httpError.js';
@@ -126,7 +123,7 @@ export const listDatasets = async (deps: ConsoleDeps, query: Query): Promise<Pag
     if (shown.ok) items.push(shown.view);
     else skipped.push(shown.skipped);
   }
-  if (skipped.length > 0) deps.onWarning?.(describeMalformed('datasets page', skipped));
+  reportMalformed('console_datasets', 'datasets page', skipped, deps.onWarning);
   return {
     items,
     next:
@@ -150,7 +147,7 @@ export const getDataset = async (deps: ConsoleDeps, digest: string): Promise<Dat
   if (!row) throw notFound(`no dataset with digest ${digest}`);
   const shown = datasetViewOf(deps, row);
   if (!shown.ok) {
-    deps.onWarning?.(describeMalformed(`dataset ${digest}`, [shown.skipped]));
+    reportMalformed('console_datasets', `dataset ${digest}`, [shown.skipped], deps.onWarning);
     throw notFound(
       `the DatasetGenerated event of dataset ${digest} is malformed: ${shown.skipped.problem}`,
     );

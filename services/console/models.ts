@@ -1,10 +1,10 @@
 // Models: the registry's models with their champion; a model's versions and metrics, its alias
 // history (promotion events), and its live evaluation (ModelEvaluated events) with calibration.
+import { reportMalformed } from '../../platform/skippedEvents.js';
 import { NotFoundError } from '../../eventstore/errors.js';
 import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
 import { readAliasHistory } from '../aliasHistory.js';
 import {
-  describeMalformed,
   modelEvaluatedData,
   parsePlatformData,
   retrainingTriggeredData,
@@ -202,8 +202,7 @@ export const getModel = async (deps: ConsoleDeps, rawName: string): Promise<Mode
       tablesByVersion.set(data.modelVersion, tables);
     }
   }
-  if (skippedEvents.length > 0)
-    deps.onWarning?.(describeMalformed(`model page ${name}`, skippedEvents));
+  reportMalformed('console_model', `model page ${name}`, skippedEvents, deps.onWarning);
   // The champion's, or (a new champion without windows yet) the latest evaluated version's.
   const calibrated =
     championVersion && tablesByVersion.has(championVersion)

@@ -4,7 +4,7 @@ import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
 import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
 import type { ComponentHealth, Overview, RatePoint, WorkflowSummary, Champion } from './api.js';
 import type { ConsoleDeps } from './deps.js';
-import { describeMalformed } from '../../platform/platformEvents.js';
+import { reportMalformed } from '../../platform/skippedEvents.js';
 import { readAliasHistory } from '../aliasHistory.js';
 import { headPosition } from './eventStoreViews.js';
 import { listWorkflows } from './workflows.js';
@@ -110,9 +110,12 @@ const champions = async (deps: ConsoleDeps): Promise<Champion[]> => {
         deps.mlflow.getModelVersion({ name: model.name, version }),
         readAliasHistory(deps.store, model.name, 50),
       ]);
-      if (history.malformed.length > 0) {
-        deps.onWarning?.(describeMalformed(`overview, ${model.name}`, history.malformed));
-      }
+      reportMalformed(
+        'console_overview',
+        `overview, ${model.name}`,
+        history.malformed,
+        deps.onWarning,
+      );
       const moved = history.changes.filter(
         (c) => c.outcome === 'promoted' && c.toVersion === version,
       );

@@ -3,7 +3,7 @@
 // since MLflow keeps only where an alias points now — and the rollback of a champion.
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { ValidationError } from '../../eventstore/errors.js';
-import { describeMalformed } from '../../platform/platformEvents.js';
+import { reportMalformed } from '../../platform/skippedEvents.js';
 import { readAliasHistory } from '../aliasHistory.js';
 import type { AliasChange, ModelsServer, ModelVersionInfo } from '../../gen/hindsight/v1/models.js';
 import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
@@ -45,7 +45,7 @@ const aliasHistory = async (
   onWarning: (message: string) => void,
 ): Promise<AliasChange[]> => {
   const { changes, malformed } = await readAliasHistory(store, name, 10_000);
-  if (malformed.length > 0) onWarning(describeMalformed(`GetModel ${name}`, malformed));
+  reportMalformed('get_model', `GetModel ${name}`, malformed, onWarning);
   return changes.map((change) => ({
     atMs: change.at,
     outcome: change.outcome,

@@ -53,7 +53,7 @@ beforeAll(async () => {
     platform: platformServices(db, temporal, { onWarning: (message) => warnings.push(message) }),
   });
   models = new ModelsClient(server.address, credentials.createInsecure());
-  web = await startTestConsole(db, temporal);
+  web = await startTestConsole(db, temporal, { apiToken: 'console-token' });
   // The platform's own appends go through the store: here, as a broken writer would.
   await db.store.append(modelStreamOf(modelName), [
     { type: 'ModelPromoted', data: promotion() },
@@ -130,5 +130,26 @@ describe('malformed platform events', () => {
     const one = await web.call(`/api/datasets/${'b'.repeat(64)}`);
     expect(one.status).toBe(404);
     expect(JSON.stringify(one.body)).toContain('is malformed');
+  });
+
+  it('are counted by reader and type in /metrics (Prometheus text)', async () => {
+    const metrics = await web.call('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = metrics.body as string;
+    expect(text).toContain('# TYPE hindsight_platform_events_skipped_total counter');
+    const count = (reader: string, type: string): number =>
+      Number(
+        new RegExp(
+          `^hindsight_platform_events_skipped_total\\{reader="${reader}",type="${type}"\\} (\\d+)$`,
+          'm',
+        ).exec(text)?.[1] ?? 0,
+      );
+    // Each read that skipped them counted them: GetModel and the model page above.
+    expect(count('get_model', 'ModelPromoted')).toBeGreaterThanOrEqual(1);
+    expect(count('console_model', 'ModelEvaluated')).toBeGreaterThanOrEqual(1);
+    expect(count('console_datasets', 'DatasetGenerated')).toBeGreaterThanOrEqual(1);
+    // Behind the token like the API.
+    expect((await web.call('/metrics', { token: null })).status).toBe(401);
   });
 });
