@@ -260,6 +260,21 @@ describe('Pipelines and Models over gRPC', () => {
         status.INVALID_ARGUMENT,
         'rules: ',
       ],
+      [
+        () => start({ validationFraction: 1.5 }),
+        status.INVALID_ARGUMENT,
+        'validationFraction: must be between 0 and 1',
+      ],
+      [
+        () => start({ validationFraction: 0.5, testFraction: 0.5 }),
+        status.INVALID_ARGUMENT,
+        'testFraction: with validationFraction 0.5 it leaves no rows to train on',
+      ],
+      [
+        () => start({ testFraction: -0.1 }),
+        status.INVALID_ARGUMENT,
+        'testFraction: must be at least 0 and below 1',
+      ],
       [() => start({ pipelineId: 'bad id!' }), status.INVALID_ARGUMENT, 'pipeline_id'],
       [() => start({ pipelineId: approved }), status.ALREADY_EXISTS, approved],
       [() => get('pipeline-nope'), status.NOT_FOUND, 'pipeline-nope'],
