@@ -125,6 +125,32 @@ describe('hindsight CLI', () => {
 
     const unknownCommand = await hindsight(['events', 'frobnicate'], env);
     expect(unknownCommand.code).toBe(2);
+
+    // A split that leaves nothing to train on is bad usage, refused before anything starts.
+    const noTrain = await hindsight(
+      [
+        'pipeline',
+        'run',
+        'work_order_overrun',
+        '--validation-fraction',
+        '0.5',
+        '--test-fraction',
+        '0.5',
+      ],
+      env,
+    );
+    expect(noTrain.code).toBe(2);
+    expect(noTrain.stderr).toContain(
+      '--validation-fraction 0.5 and --test-fraction 0.5 leave no rows to train on',
+    );
+    const badFraction = await hindsight(
+      ['datasets', 'generate', 'work_order_overrun', '--test-fraction', 'some'],
+      env,
+    );
+    expect(badFraction.code).toBe(2);
+    expect(badFraction.stderr).toContain(
+      "--test-fraction takes a number from 0 and below 1, got 'some'",
+    );
   });
 
   it('shuts down cleanly on SIGTERM', async () => {
