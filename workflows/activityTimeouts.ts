@@ -19,3 +19,14 @@ export const SCANNING_ACTIVITY: Pick<ActivityOptions, 'startToCloseTimeout' | 'h
     startToCloseTimeout: '1 hour',
     heartbeatTimeout: '20 seconds',
   };
+
+/**
+ * How activities are retried: from 1 s, doubling, at most 30 s apart, `attempts` times (none for
+ * no limit) — about 4 minutes for the usual 10, long enough for PostgreSQL or MLflow to restart.
+ */
+export const backingOff = (attempts?: number): NonNullable<ActivityOptions['retry']> => ({
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  ...(attempts === undefined ? {} : { maximumAttempts: attempts }),
+});

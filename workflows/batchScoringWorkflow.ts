@@ -7,6 +7,7 @@ import type {
   ScoreOpenEntitiesResult,
   ScoringClock,
 } from '../activities/scoring/scoreOpenEntities.js';
+import { backingOff } from './activityTimeouts.js';
 import { failureMessage } from './failureMessage.js';
 import { integerIn, invalid } from './inputChecks.js';
 import { MODEL_NAME } from '../ml/names.js';
@@ -32,7 +33,7 @@ const { scoreOpenEntities } = proxyActivities<ScoringActivities>({
   startToCloseTimeout: '1 hour',
   // The activity beats per entity scored, and every 2 s while it loads the model and the view.
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: backingOff(),
 });
 
 const parseInput = (raw: unknown): Required<BatchScoringInput> => {

@@ -8,11 +8,10 @@ import {
   proxyActivities,
   setHandler,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { DatasetActivities } from '../activities/datasets/index.js';
 import type { PublishedDataset, RecordedDataset } from '../activities/datasets/types.js';
-import { SCANNING_ACTIVITY, SHORT_ACTIVITY } from './activityTimeouts.js';
+import { SCANNING_ACTIVITY, SHORT_ACTIVITY, backingOff } from './activityTimeouts.js';
 import { parseDatasetInput, type DatasetWorkflowInput } from './datasetInput.js';
 import { failureMessage } from './failureMessage.js';
 
@@ -42,12 +41,7 @@ export interface DatasetWorkflowResult extends PublishedDataset {
 
 export const datasetProgressQuery = defineQuery<DatasetProgress>('progress');
 
-const retrying = (attempts: number): ActivityOptions['retry'] => ({
-  initialInterval: '1s',
-  backoffCoefficient: 2,
-  maximumInterval: '30s',
-  maximumAttempts: attempts,
-});
+const retrying = backingOff;
 
 export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<DatasetWorkflowResult> {
   const request = parseDatasetInput(input);

@@ -3,22 +3,20 @@
 // are retried until they finish.
 import { proxyActivities } from '@temporalio/workflow';
 import type { OperationsActivities } from '../activities/operations/index.js';
-import { SCANNING_ACTIVITY, SHORT_ACTIVITY } from './activityTimeouts.js';
-
-const RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
+import { SCANNING_ACTIVITY, SHORT_ACTIVITY, backingOff } from './activityTimeouts.js';
 
 export const operationsActivities = (heartbeatTimeoutMs: number) => ({
   short: proxyActivities<OperationsActivities>({
     ...SHORT_ACTIVITY,
-    retry: { ...RETRY, maximumAttempts: 10 },
+    retry: backingOff(10),
   }),
   scanning: proxyActivities<OperationsActivities>({
     ...SCANNING_ACTIVITY,
-    retry: { ...RETRY, maximumAttempts: 10 },
+    retry: backingOff(10),
   }),
   long: proxyActivities<OperationsActivities>({
     startToCloseTimeout: '2 hours',
     heartbeatTimeout: heartbeatTimeoutMs,
-    retry: RETRY,
+    retry: backingOff(),
   }),
 });

@@ -26,7 +26,7 @@ import {
   type PromotionWorkflowInput,
   type Review,
 } from './promotionInput.js';
-import { SHORT_ACTIVITY } from './activityTimeouts.js';
+import { SHORT_ACTIVITY, backingOff } from './activityTimeouts.js';
 import { failureMessage } from './failureMessage.js';
 import { markStage } from './searchAttributes.js';
 
@@ -62,12 +62,7 @@ export const rejectUpdate = defineUpdate<PromotionStatus, [Review]>('reject');
 
 const activities = proxyActivities<PromotionActivities>({
   ...SHORT_ACTIVITY,
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    maximumAttempts: 10,
-  },
+  retry: backingOff(10),
 });
 
 export async function PromotionWorkflow(input: PromotionWorkflowInput): Promise<PromotionResult> {

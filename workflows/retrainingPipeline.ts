@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { TrainingActivities } from '../activities/training/index.js';
 import type { Evaluation, TrainedVersion } from '../activities/training/types.js';
-import { SHORT_ACTIVITY } from './activityTimeouts.js';
+import { SHORT_ACTIVITY, backingOff } from './activityTimeouts.js';
 import { DatasetWorkflow, type DatasetWorkflowResult } from './datasetWorkflow.js';
 import { parsePipelineInput, type PipelineInput } from './pipelineInput.js';
 import { PromotionWorkflow, type PromotionResult } from './promotionWorkflow.js';
@@ -59,12 +59,7 @@ const PERCENT: Record<PipelineStage, number> = {
   failed: 100,
 };
 
-const retry = {
-  initialInterval: '1s',
-  backoffCoefficient: 2,
-  maximumInterval: '30s',
-  maximumAttempts: 10,
-};
+const retry = backingOff(10);
 const quick = proxyActivities<TrainingActivities>({ ...SHORT_ACTIVITY, retry });
 const heavy = proxyActivities<TrainingActivities>({
   startToCloseTimeout: '2 hours',

@@ -7,7 +7,7 @@ import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { PromotionActivities } from '../activities/promotion/index.js';
 import type { RecordedPromotion } from '../activities/promotion/types.js';
 import { MODEL_NAME } from '../ml/names.js';
-import { SHORT_ACTIVITY } from './activityTimeouts.js';
+import { SHORT_ACTIVITY, backingOff } from './activityTimeouts.js';
 import { invalid } from './inputChecks.js';
 
 export interface RollbackInput {
@@ -79,12 +79,7 @@ export const parseRollbackInput = (raw: unknown): RollbackInput => {
 
 const activities = proxyActivities<PromotionActivities>({
   ...SHORT_ACTIVITY,
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    maximumAttempts: 10,
-  },
+  retry: backingOff(10),
 });
 
 /**
