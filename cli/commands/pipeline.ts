@@ -80,20 +80,71 @@ const printPipeline = (pipeline: Pipeline): void => {
   out(`view       ${pipeline.view}`);
   const result = json(pipeline.resultJson) as {
     status?: string;
-    dataset?: { digest: string; manifest: { rows: number } } | null;
-    trained?: { trainer: string; version: string }[];
+    dataset?: {
+      digest: string;
+      manifest: {
+        rows: number;
+        split?: Partial<Record<'train' | 'validation' | 'test' | 'purged' | 'immature', number>>;
+      };
+    } | null;
+    trained?: { trainer: string; version: string; reused?: boolean }[];
     promotion?: {
       outcome: string;
       decidedBy: string;
       challengerVersion: string;
       reason: string;
     } | null;
-    progress?: { note: string | null };
+    progress?: {
+      note: string | null;
+      evaluation?: {
+        selected?: string;
+        validationRows: number;
+        decisionWindow?: string;
+        decisionRows?: number;
+        excludedRows?: number;
+        interval?: {
+          metric: string;
+          confidence: number;
+          gain: number;
+          lower: number;
+          upper: number;
+        } | null;
+      } | null;
+    };
   } | null;
-  if (result?.dataset)
-    out(`dataset    ${result.dataset.digest} (${result.dataset.manifest.rows} rows)`);
-  for (const trained of result?.trained ?? [])
-    out(`trained    ${trained.trainer} → version ${trained.version}`);
+  if (result?.dataset) {
+    const { rows, split } = result.dataset.manifest;
+    const parts = (['train', 'validation', 'test', 'purged', 'immature'] as const)
+      .filter((name) => split?.[name] !== undefined)
+      .map((name) => `${split?.[name]} ${name}`);
+    out(
+      `dataset    ${result.dataset.digest} (${rows} rows${parts.length > 0 ? `: ${parts.join(', ')}` : ''})`,
+    );
+  }
+  for (const trained of result?.trained ?? []) {
+    out(
+      `trained    ${trained.trainer} → version ${trained.version}` +
+        (trained.reused ? ' (learnt from this dataset already: reused)' : ''),
+    );
+  }
+  const evaluation = result?.progress?.evaluation;
+  if (evaluation?.selected !== undefined) {
+    out(
+      `selected   version ${evaluation.selected} on ${evaluation.validationRows} validation rows; ` +
+        `decided on ${evaluation.decisionRows ?? 0} ${evaluation.decisionWindow ?? 'test'} rows` +
+        (evaluation.excludedRows
+          ? ` (${evaluation.excludedRows} left out: the champion trained on them)`
+          : ''),
+    );
+  }
+  if (evaluation?.interval) {
+    const { metric, confidence, gain, lower, upper } = evaluation.interval;
+    const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
+    out(
+      `gain       ${metric} ${signed(gain)} (${Math.round(confidence * 100)}% interval ` +
+        `${signed(lower)} to ${signed(upper)})`,
+    );
+  }
   if (result?.promotion) {
     const p = result.promotion;
     out(`promotion  version ${p.challengerVersion} ${p.outcome} by ${p.decidedBy}: ${p.reason}`);

@@ -369,6 +369,18 @@ describe('Pipelines and Models over gRPC', () => {
       status: 'completed',
       result: { promotion: { outcome: 'promoted' } },
     });
+    // In words: the split, the selection on validation, the decision's rows and its interval.
+    const text = await hindsight(['pipeline', 'status', approved], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(
+      /^dataset {4}[0-9a-f]{64} \(\d+ rows: \d+ train, \d+ validation, \d+ test/m,
+    );
+    expect(text.stdout).toMatch(
+      /^selected {3}version 1 on \d+ validation rows; decided on \d+ test rows$/m,
+    );
+    expect(text.stdout).toMatch(
+      /^gain {7}rocAuc \+0\.\d{4} \(95% interval \+0\.\d{4} to \+0\.\d{4}\)$/m,
+    );
     const shown = await hindsight(['models', 'show', modelName], env);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('champion   1');
