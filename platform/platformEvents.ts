@@ -67,7 +67,8 @@ export const datasetGeneratedData = z.object({
   cut: z.unknown(),
   events: z.number().int().nonnegative(),
   rows: z.number().int().nonnegative(),
-  labelBalance: z.record(z.string(), z.number()),
+  // positiveRate is null when no row is labelled.
+  labelBalance: z.record(z.string(), z.number().nullable()),
   split: z.unknown(),
   observedFrom: z.union([z.number(), z.string()]).nullish(),
   observedUntil: z.union([z.number(), z.string()]).nullish(),

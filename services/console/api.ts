@@ -207,7 +207,8 @@ export interface DatasetView {
   cut: unknown;
   events: number;
   rows: number;
-  labelBalance: Record<string, number>;
+  /** rows, labelled, unlabelled, positives, negatives, positiveRate (null: none labelled). */
+  labelBalance: Record<string, number | null>;
   split: unknown;
   observedFrom: number | string | null;
   observedUntil: number | string | null;

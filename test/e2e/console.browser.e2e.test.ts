@@ -181,7 +181,15 @@ describe('the console in Chromium', () => {
     await page.getByTestId('nav-datasets').click();
     await page.getByTestId('dataset-row').first().waitFor();
     expect(await page.getByTestId('dataset-row').count()).toBe(2);
+    // Outcomes as counts and a bar: positives, negatives (never rows + labelled + … summed).
+    const balance = (await page.getByTestId('dataset-row').first().textContent()) ?? '';
+    expect(balance).toMatch(/1: [\d,]+ · 0: [\d,]+/);
     await shot('07-datasets');
+    // A dataset's windows, as a bar with their counts.
+    await page.getByTestId('dataset-row').first().locator('a.mono').first().click();
+    await page.getByText(/train: [\d,]+ · validation: [\d,]+ · test: [\d,]+/).waitFor();
+    await shot('07b-dataset');
+    await page.getByTestId('nav-datasets').click();
     await page.getByTestId('nav-events').click();
     await page.getByTestId('event-row').first().waitFor();
     await page.getByTestId('category-row').first().waitFor();

@@ -14,17 +14,17 @@ const PAGE_SIZE = 25;
 
 export const datasetHref = (digest: string): string => href(['datasets', digest]);
 
-/** `0: 812 · 1: 188` with a small stacked bar. */
-const labelBalance = (balance: Record<string, number>): HTMLElement => {
-  const entries = Object.entries(balance).sort(([a], [b]) => a.localeCompare(b));
-  const total = entries.reduce((sum, [, value]) => sum + value, 0);
+/** `late: 188 · on time: 812` with a small stacked bar of the same parts. */
+const stackedBar = (parts: readonly [string, number][]): HTMLElement => {
+  const shown = parts.filter(([, value]) => value > 0);
+  const total = shown.reduce((sum, [, value]) => sum + value, 0);
   let offset = 0;
   const bar =
     total > 0
       ? s(
           'svg',
           { class: 'balance-bar', viewBox: '0 0 100 6', preserveAspectRatio: 'none', role: 'img' },
-          entries.map(([label, value], index) => {
+          shown.map(([label, value], index) => {
             const width = (value / total) * 100;
             const rect = s(
               'rect',
@@ -39,10 +39,32 @@ const labelBalance = (balance: Record<string, number>): HTMLElement => {
   return h(
     'div',
     { class: 'balance' },
-    h('span', null, entries.map(([label, value]) => `${label}: ${num(value)}`).join(' · ') || '—'),
+    h('span', null, shown.map(([label, value]) => `${label}: ${num(value)}`).join(' · ') || '—'),
     bar,
   );
 };
+
+const field = (record: unknown, name: string): number => {
+  const value = (record as Record<string, unknown> | null)?.[name];
+  return typeof value === 'number' ? value : 0;
+};
+
+/** The rows' outcomes: positives, negatives, and rows without one. */
+const labelBalance = (balance: Record<string, number | null>): HTMLElement =>
+  stackedBar([
+    ['1', field(balance, 'positives')],
+    ['0', field(balance, 'negatives')],
+    ['no label', field(balance, 'unlabelled')],
+  ]);
+
+/** The dataset's windows in commit order, then the rows left out of them. */
+const splitBar = (split: unknown): HTMLElement =>
+  stackedBar(
+    ['train', 'validation', 'test', 'purged', 'immature', 'unlabelled'].map((name) => [
+      name,
+      field(split, name),
+    ]),
+  );
 
 const observed = (value: number | string | null): string =>
   value === null ? '—' : typeof value === 'number' ? dateTime(value) : value;
@@ -163,6 +185,7 @@ export const datasetDetailPage: PageFactory = ({ route }) => {
             ['Events', count(d.events)],
             ['Rows', count(d.rows)],
             ['Label balance', labelBalance(d.labelBalance)],
+            ['Split', splitBar(d.split)],
             ['Observed from', observed(d.observedFrom)],
             ['Observed until', observed(d.observedUntil)],
             ['Log position', h('a', { href: href(['events']) }, count(d.position))],
