@@ -381,8 +381,10 @@ export interface SubscriptionView {
   name: string;
   globalPosition: number;
   updatedAt: number;
-  /** Head position minus the checkpoint's: how far behind it is. */
+  /** Events committed after the checkpoint's position, in log order: how far behind it is. */
   lag: number;
+  /** True when it is at least `LAG_CAP` (100,000) behind: `lag` stops counting there. */
+  lagCapped: boolean;
 }
 
 export interface Subscriptions {

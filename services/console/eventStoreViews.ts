@@ -234,26 +234,44 @@ export const headPosition = async ({ sql }: Pick<ConsoleDeps, 'sql'>): Promise<n
   return Number(rows[0]?.head ?? 0);
 };
 
-/** Subscriptions (durable checkpoints) and live evaluations, with how far behind the head. */
+/** A subscription further behind than this shows as this many, and `lagCapped`. */
+export const LAG_CAP = 100_000;
+
+/**
+ * Subscriptions (durable checkpoints) and live evaluations, with how far behind the log they
+ * are: the events committed after the checkpoint's position, in log order. A position is a
+ * (transaction id, global position) pair, so a checkpoint at the `caught_up` position the
+ * server sends (global position 0) is measured right; counting stops at `LAG_CAP`.
+ */
 export const listSubscriptions = async (deps: ConsoleDeps): Promise<Subscriptions> => {
   const head = await headPosition(deps);
   const { rows } = await deps.sql.query<{
     name: string;
     global_position: string;
     updated_at: Date;
-  }>(/* sql */ `
-    (select subscription_name as name, global_position, updated_at
-       from hindsight.checkpoints order by subscription_name limit 200)
-    union all
-    (select 'live-evaluation:' || name, last_position, updated_at
-       from hindsight.live_evaluations order by name limit 100)`);
+    behind: string;
+  }>(
+    /* sql */ `
+    select s.name, s.global_position, s.updated_at,
+           (select count(*) from (
+              select 1 from hindsight.events e
+               where (e.tx_id, e.global_position) > (s.tx_id, s.global_position)
+               limit $1) tail) as behind
+      from ((select subscription_name as name, tx_id, global_position, updated_at
+               from hindsight.checkpoints order by subscription_name limit 200)
+            union all
+            (select 'live-evaluation:' || name, last_tx, last_position, updated_at
+               from hindsight.live_evaluations order by name limit 100)) s`,
+    [LAG_CAP],
+  );
   return {
     head,
     items: rows.map((row) => ({
       name: row.name,
       globalPosition: Number(row.global_position),
       updatedAt: row.updated_at.getTime(),
-      lag: Math.max(0, head - Number(row.global_position)),
+      lag: Number(row.behind),
+      lagCapped: Number(row.behind) >= LAG_CAP,
     })),
   };
 };

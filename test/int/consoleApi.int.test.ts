@@ -276,12 +276,35 @@ describe('console API: a pipeline from start to champion', () => {
     const datasets = await ok<Page<EventView>>('/api/events/recent?type=DatasetGenerated');
     expect(datasets.items.map((e) => e.type)).toEqual(['DatasetGenerated']);
 
-    await db.pool.query("insert into hindsight.checkpoints values ('console-test', '1', 5, now())");
-    const subscriptions = await ok<Subscriptions>('/api/events/subscriptions');
-    expect(subscriptions.items.find((s) => s.name === 'console-test')).toMatchObject({
-      globalPosition: 5,
-      lag: subscriptions.head - 5,
+    // A checkpoint saved where the server said the subscriber caught up: (cut, global position
+    // 0), which the log's head minus 0 took for the whole log behind.
+    const caughtUp = await db.store.cut();
+    await db.store.saveCheckpoint('console-test', {
+      transactionId: caughtUp.transactionId,
+      globalPosition: 0,
     });
+    const lagOf = async (name: string) =>
+      (await ok<Subscriptions>('/api/events/subscriptions')).items.find((s) => s.name === name);
+    expect(await lagOf('console-test')).toMatchObject({ lag: 0, lagCapped: false });
+    await db.store.append('console-lag', [
+      { type: 'Tick', data: {} },
+      { type: 'Tick', data: {} },
+      { type: 'Tick', data: {} },
+    ]);
+    expect(await lagOf('console-test')).toMatchObject({ lag: 3, lagCapped: false });
+    // One saved at an event's position: the events after it in the log's order.
+    const { rows } = await db.pool.query<{ tx: string; gp: string; after: string }>(
+      `select e.tx_id::text as tx, e.global_position as gp,
+              (select count(*) from hindsight.events l
+                where (l.tx_id, l.global_position) > (e.tx_id, e.global_position)) as after
+         from hindsight.events e order by e.tx_id, e.global_position offset 4 limit 1`,
+    );
+    const fifth = rows[0];
+    await db.store.saveCheckpoint('console-fifth', {
+      transactionId: Number(fifth?.tx),
+      globalPosition: Number(fifth?.gp),
+    });
+    expect(await lagOf('console-fifth')).toMatchObject({ lag: Number(fifth?.after) });
 
     const [event] = (await db.store.readStream('workorder-WO-010001', { limit: 1 })).events;
     await db.store.quarantine.record(

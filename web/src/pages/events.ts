@@ -163,7 +163,7 @@ export const eventsPage: PageFactory = ({ route, refreshNow }) => {
               },
               td(sub.name),
               td(count(sub.globalPosition), 'num'),
-              td(count(sub.lag), 'num'),
+              td(`${count(sub.lag)}${sub.lagCapped ? '+' : ''}`, 'num'),
               td(lagBar(sub.lag, worst), 'bar-cell'),
               td([
                 time(sub.updatedAt),
