@@ -3,6 +3,7 @@
 // codes. Most checks run the CLI in this process (runCli with stdout and stderr captured, fast);
 // a few real processes check that a shell sees the same.
 import type { Command } from 'commander';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EXIT, EXIT_CODES } from '../../cli/errors.js';
 import { buildProgram, FOREGROUND_COMMANDS, runCli } from '../../cli/program.js';
@@ -227,5 +228,30 @@ describe('hindsight against a server', () => {
     expect(linesOf(read)).toMatchObject([{ streamId: 'job-2', type: 'JobQueued', data: {} }]);
     expect(down.code).toBe(EXIT.unavailable);
     expect(down.stdout).toBe('');
+  });
+
+  it('stops quietly when its reader closes the pipe early (| head)', async () => {
+    // `true` reads nothing and exits at once: every write of the help meets a closed pipe.
+    const piped = await new Promise<{ code: number | null; stderr: string; status: string }>(
+      (resolve, reject) => {
+        const child = spawn(
+          'bash',
+          [
+            '-c',
+            `"${process.execPath}" --import tsx cli/main.ts worker --help | true; echo "\${PIPESTATUS[0]}"`,
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stderr, status: stdout.trim() }));
+      },
+    );
+    expect(piped.stderr).not.toContain('EPIPE');
+    expect(piped.stderr).not.toMatch(/^\s+at /m);
+    expect(piped.status).toBe('0');
   });
 });
