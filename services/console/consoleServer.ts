@@ -10,7 +10,7 @@ import { createTokenCheck } from '../bearerToken.js';
 import type { Meta } from './api.js';
 import type { ConsoleDeps } from './deps.js';
 import { HttpError, toHttpError } from './httpError.js';
-import { createRoutes, type Route } from './routes.js';
+import { checkQueryNames, createRoutes, type Route } from './routes.js';
 import { skippedEventsMetric } from '../../platform/skippedEvents.js';
 
 export interface ConsoleServerOptions {
@@ -160,6 +160,7 @@ export const startConsoleServer = async ({
         throw new HttpError(400, 'INVALID_ARGUMENT', `'${segment}' is not a valid URL segment`);
       }
     });
+    checkQueryNames(route, url.searchParams);
     const result = await route.handle(deps, { params, query: url.searchParams, body });
     sendJson(response, 200, result);
   };

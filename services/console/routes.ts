@@ -29,6 +29,8 @@ export interface Route {
   pattern: RegExp;
   /** Answers without the token (health, and what the page needs to ask for one). */
   open?: boolean;
+  /** The query parameters it reads; any other is refused (400), never silently ignored. */
+  query: readonly string[];
   handle(deps: ConsoleDeps, context: RouteContext): Promise<unknown>;
 }
 
@@ -57,39 +59,74 @@ const scheduleAction =
 const get = (
   pattern: RegExp,
   handle: Route['handle'],
-  options: { open?: boolean } = {},
-): Route => ({ method: 'GET', pattern, handle, ...options });
+  options: { open?: boolean; query?: readonly string[] } = {},
+): Route => ({ method: 'GET', pattern, handle, query: [], ...options });
 
 const post = (pattern: RegExp, handle: Route['handle']): Route => ({
   method: 'POST',
   pattern,
   handle,
+  query: [],
 });
+
+/** A list's paging parameters. */
+const PAGED = ['pageSize', 'page'] as const;
+
+/** Refuses a query parameter the route does not read, naming those it does. */
+export const checkQueryNames = (route: Route, query: Query): void => {
+  for (const name of new Set(query.keys())) {
+    if (route.query.includes(name)) continue;
+    throw badRequest(
+      name,
+      route.query.length === 0
+        ? 'is not a parameter of this route, which takes none'
+        : `is not a parameter of this route; it takes ${route.query.join(', ')}`,
+    );
+  }
+};
 
 export const createRoutes = (meta: Meta): Route[] => [
   get(/^\/api\/health$/, () => Promise.resolve({ ok: true }), { open: true }),
   get(/^\/api\/meta$/, () => Promise.resolve(meta), { open: true }),
   get(/^\/api\/overview$/, (deps) => overview(deps)),
-  get(/^\/api\/workflows$/, (deps, { query }) => listWorkflows(deps, query)),
-  get(/^\/api\/workflows\/([^/]+)$/, (deps, { params, query }) =>
-    getWorkflow(deps, params[0] ?? '', query),
+  get(/^\/api\/workflows$/, (deps, { query }) => listWorkflows(deps, query), {
+    query: ['type', 'status', 'stage', 'view', ...PAGED],
+  }),
+  get(
+    /^\/api\/workflows\/([^/]+)$/,
+    (deps, { params, query }) => getWorkflow(deps, params[0] ?? '', query),
+    { query: ['runId'] },
   ),
   post(/^\/api\/workflows\/([^/]+)\/approve$/, review('approve')),
   post(/^\/api\/workflows\/([^/]+)\/reject$/, review('reject')),
-  get(/^\/api\/schedules$/, (deps, { query }) => listScheduleViews(deps, query)),
+  get(/^\/api\/schedules$/, (deps, { query }) => listScheduleViews(deps, query), {
+    query: PAGED,
+  }),
   post(/^\/api\/schedules\/([^/]+)\/pause$/, scheduleAction('pause')),
   post(/^\/api\/schedules\/([^/]+)\/unpause$/, scheduleAction('unpause')),
   post(/^\/api\/schedules\/([^/]+)\/trigger$/, scheduleAction('trigger')),
-  get(/^\/api\/datasets$/, (deps, { query }) => listDatasets(deps, query)),
+  get(/^\/api\/datasets$/, (deps, { query }) => listDatasets(deps, query), {
+    query: ['view', ...PAGED],
+  }),
   get(/^\/api\/datasets\/([^/]+)$/, (deps, { params }) => getDataset(deps, params[0] ?? '')),
-  get(/^\/api\/models$/, (deps, { query }) => listModels(deps, query)),
+  get(/^\/api\/models$/, (deps, { query }) => listModels(deps, query), { query: PAGED }),
   get(/^\/api\/models\/([^/]+)$/, (deps, { params }) => getModel(deps, params[0] ?? '')),
-  get(/^\/api\/events\/categories$/, (deps, { query }) => listCategories(deps, query)),
-  get(/^\/api\/events\/streams$/, (deps, { query }) => listStreams(deps, query)),
-  get(/^\/api\/events\/streams\/([^/]+)$/, (deps, { params, query }) =>
-    readStreamEvents(deps, params[0] ?? '', query),
+  get(/^\/api\/events\/categories$/, (deps, { query }) => listCategories(deps, query), {
+    query: PAGED,
+  }),
+  get(/^\/api\/events\/streams$/, (deps, { query }) => listStreams(deps, query), {
+    query: ['category', ...PAGED],
+  }),
+  get(
+    /^\/api\/events\/streams\/([^/]+)$/,
+    (deps, { params, query }) => readStreamEvents(deps, params[0] ?? '', query),
+    { query: ['limit', 'from'] },
   ),
-  get(/^\/api\/events\/recent$/, (deps, { query }) => recentEvents(deps, query)),
+  get(/^\/api\/events\/recent$/, (deps, { query }) => recentEvents(deps, query), {
+    query: ['category', 'type', ...PAGED],
+  }),
   get(/^\/api\/events\/subscriptions$/, (deps) => listSubscriptions(deps)),
-  get(/^\/api\/events\/quarantine$/, (deps, { query }) => listQuarantinedEvents(deps, query)),
+  get(/^\/api\/events\/quarantine$/, (deps, { query }) => listQuarantinedEvents(deps, query), {
+    query: ['view', 'limit'],
+  }),
 ];

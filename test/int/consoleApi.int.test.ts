@@ -480,6 +480,29 @@ describe('console API: bad input never gets a 500 and writes nothing', () => {
     expect(await db.snapshot()).toBe(before);
   }, 180_000);
 
+  it('names the parameters a route takes when given one it does not', async () => {
+    const before = await db.snapshot();
+    const list = await web.call('/api/datasets?limit=5');
+    expect(list.status).toBe(400);
+    expect(list.body).toEqual({
+      error: {
+        code: 'INVALID_ARGUMENT',
+        field: 'limit',
+        message: 'limit: is not a parameter of this route; it takes view, pageSize, page',
+      },
+    });
+    const none = await web.call('/api/overview?verbose=1');
+    expect(none.status).toBe(400);
+    expect((none.body as ApiError).error.message).toBe(
+      'verbose: is not a parameter of this route, which takes none',
+    );
+    // The parameters a route does take still work, each of them.
+    expect((await web.call('/api/events/recent?type=DatasetGenerated&pageSize=1')).status).toBe(
+      200,
+    );
+    expect(await db.snapshot()).toBe(before);
+  });
+
   it('on every POST route, and with the wrong method', async () => {
     const before = await db.snapshot();
     for (const route of POST_ROUTES) {
