@@ -1,6 +1,6 @@
 # Two commands for a fresh clone: `make demo` and `make test`. Everything else is set up here.
 SHELL := /bin/bash
-.DEFAULT_GOAL := build
+.DEFAULT_GOAL := all
 
 NPM_STAMP := node_modules/.installed
 VENV_STAMP := .venv/.installed
@@ -11,7 +11,10 @@ SOURCES := $(shell find config eventstore services serving stack mlflow ml workf
 # The console's browser code, bundled by esbuild into dist/web/ (served with web/*.html, *.css).
 WEB_SOURCES := $(shell find web -name '*.ts' -o -name '*.html' -o -name '*.css' 2>/dev/null)
 
-.PHONY: build deps venv gen web lint format typecheck test test-unit demo bench server clean
+# Plain `make`: everything a fresh clone needs, the build and the .venv (Temporal, MLflow).
+all: build venv
+
+.PHONY: all build deps venv gen web lint format typecheck test test-unit demo bench server clean
 
 web: $(NPM_STAMP)
 	npx esbuild web/src/main.ts --bundle --format=esm --target=es2022 --minify --sourcemap \
