@@ -181,7 +181,11 @@ export const registerDemoCommand = (program: Command): void => {
         out(`  Console      ${platform.console.url}`);
         if (stack.temporalUiUrl) out(`  Temporal UI  ${stack.temporalUiUrl}`);
         out(`  MLflow UI    ${stack.mlflowUri}`);
-        out(`  gRPC API     ${address}   (grpcurl -plaintext ${address} list)`);
+        // With a token every call needs it, reflection's too.
+        const bearer = config.HINDSIGHT_API_TOKEN
+          ? '-H "authorization: Bearer $HINDSIGHT_API_TOKEN" '
+          : '';
+        out(`  gRPC API     ${address}   (grpcurl -plaintext ${bearer}${address} list)`);
         out(`  ${env}./bin/hindsight.js models show ${modelName}`);
         out(`  ${env}./bin/hindsight.js models live status ${modelName}`);
         out(`  ${env}./bin/hindsight.js events tail --category prediction`);
