@@ -36,8 +36,11 @@ $(NPM_STAMP): package.json package-lock.json
 
 gen: $(GEN_STAMP)
 
-$(GEN_STAMP): $(NPM_STAMP) buf.gen.yaml $(PROTOS)
+# The TypeScript code, and the descriptors that gRPC reflection serves byte for byte (as buf
+# compiles them: map entries, proto3 optional and comments intact).
+$(GEN_STAMP): $(NPM_STAMP) buf.yaml buf.gen.yaml $(PROTOS)
 	npx buf generate
+	npx buf build --as-file-descriptor-set -o gen/descriptors.binpb
 	@touch $@
 
 build: $(BUILD_STAMP)

@@ -3,12 +3,8 @@
 // in flight.
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Server, ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation, protoPath as healthProto } from 'grpc-health-check';
-import { protoDir } from '../../config/paths.js';
+import { HealthImplementation } from 'grpc-health-check';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { EventStoreService } from '../../gen/hindsight/v1/eventstore.js';
 import { ModelsService } from '../../gen/hindsight/v1/models.js';
@@ -18,6 +14,7 @@ import { tokenAuthInterceptor } from './auth.js';
 import { guardDecoding } from './decodeGuard.js';
 import { createEventStoreService, type EventStoreServiceDeps } from './eventStoreService.js';
 import { listen } from './listener.js';
+import { addReflection, loadDescriptorSet } from './reflection/index.js';
 import { createModelsService, type ModelsServiceDeps } from './modelsService.js';
 import { createOperationsService, type OperationsServiceDeps } from './operationsService.js';
 import { createPipelinesService, type PipelinesServiceDeps } from './pipelinesService.js';
@@ -90,7 +87,6 @@ export const startGrpcServer = async (options: GrpcServerOptions): Promise<Runni
     ),
   );
   const served: Record<string, 'SERVING'> = { '': 'SERVING', 'hindsight.v1.EventStore': 'SERVING' };
-  const protoFiles = [path.join(protoDir, 'hindsight/v1/eventstore.proto')];
   if (options.platform) {
     const { onInternalError } = options;
     server.addService(
@@ -107,10 +103,6 @@ export const startGrpcServer = async (options: GrpcServerOptions): Promise<Runni
     );
     served['hindsight.v1.Pipelines'] = 'SERVING';
     served['hindsight.v1.Models'] = 'SERVING';
-    protoFiles.push(
-      path.join(protoDir, 'hindsight/v1/pipelines.proto'),
-      path.join(protoDir, 'hindsight/v1/models.proto'),
-    );
     if (options.platform.operations) {
       server.addService(
         ...guardDecoding(
@@ -119,7 +111,6 @@ export const startGrpcServer = async (options: GrpcServerOptions): Promise<Runni
         ),
       );
       served['hindsight.v1.Operations'] = 'SERVING';
-      protoFiles.push(path.join(protoDir, 'hindsight/v1/operations.proto'));
     }
   }
   const health = new HealthImplementation(served);
@@ -131,10 +122,8 @@ export const startGrpcServer = async (options: GrpcServerOptions): Promise<Runni
   };
   const stopShowingDependencies = options.dependencies?.onChange(showDependencies);
   showDependencies();
-  const protos = loadSync([...protoFiles, healthProto], {
-    includeDirs: [protoDir, path.dirname(healthProto)],
-  });
-  new ReflectionService(protos).addToServer(server);
+  const servedServices = Object.keys(served).filter((service) => service !== '');
+  addReflection(server, loadDescriptorSet(), [...servedServices, 'grpc.health.v1.Health']);
 
   const listener = await listen(server, credentials(options.tls), options.host, options.port);
 
