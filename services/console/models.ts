@@ -2,6 +2,7 @@
 // history (promotion events), and its live evaluation (ModelEvaluated events) with calibration.
 import { reportMalformed } from '../../platform/skippedEvents.js';
 import { NotFoundError } from '../../eventstore/errors.js';
+import { isMlflowError } from '../../mlflow/index.js';
 import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
 import { readAliasHistory } from '../aliasHistory.js';
 import {
@@ -29,7 +30,7 @@ import type {
   WorkflowStatus,
 } from './api.js';
 import { mlflowModelUrl, type ConsoleDeps } from './deps.js';
-import { badRequest } from './httpError.js';
+import { badRequest, notFound } from './httpError.js';
 import { openPage, pageParam, pageSizeParam, sealPage, type Query } from './params.js';
 
 /** Versions shown on a model's page, newest first. */
@@ -126,7 +127,11 @@ const liveStatus = async (
 
 export const getModel = async (deps: ConsoleDeps, rawName: string): Promise<ModelDetail> => {
   const name = checkModelName(rawName);
-  const model = await deps.mlflow.getRegisteredModel(name);
+  const model = await deps.mlflow.getRegisteredModel(name).catch((error: unknown) => {
+    if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST'))
+      throw notFound(`model '${name}' not found`);
+    throw error;
+  });
   const championVersion = model.aliases[CHAMPION_ALIAS] ?? null;
   const [{ items }, aliasHistory, evaluationEvents, liveEvaluation] = await Promise.all([
     deps.mlflow.searchModelVersions({

@@ -8,7 +8,7 @@ import { readAliasHistory } from '../aliasHistory.js';
 import type { AliasChange, ModelsServer, ModelVersionInfo } from '../../gen/hindsight/v1/models.js';
 import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
 import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
-import type { MlflowClient } from '../../mlflow/index.js';
+import { isMlflowError, type MlflowClient } from '../../mlflow/index.js';
 import { jsonBytes } from './pipelinesCodec.js';
 import { status } from '@grpc/grpc-js';
 import type { Predictor } from '../../serving/predictor.js';
@@ -137,7 +137,13 @@ export const createModelsService = ({
 
   getModel: unary(onInternalError, async ({ name }) => {
     if (!MODEL_NAME.test(name)) throw new ValidationError('name', `'${name}' is not a model name`);
-    const model = await mlflow.getRegisteredModel(name);
+    const model = await mlflow.getRegisteredModel(name).catch((error: unknown) => {
+      if (!isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST')) throw error;
+      throw statusError(status.NOT_FOUND, `model '${name}' not found`, {
+        reason: 'MODEL_NOT_FOUND',
+        metadata: { model: name },
+      });
+    });
     const { items } = await mlflow.searchModelVersions({
       filter: `name = '${name}'`,
       orderBy: ['version_number DESC'],
