@@ -120,7 +120,7 @@ export interface DatasetDigest {
    * sha256 hex of the header and the rows added so far, then the split's line when given: a
    * published dataset's digest always has it (see `splitSpecLine`).
    */
-  digest: (split?: SplitSpec) => string;
+  digest: (split?: DigestedSplit) => string;
 }
 
 /**
@@ -171,7 +171,7 @@ export const createDatasetDigest = (featureNames: readonly string[]): DatasetDig
     },
     digest: (split) => {
       const copy = hash.copy();
-      if (split) copy.update(splitSpecLine(split));
+      if (split) copy.update(splitSpecLine(split.spec, split.splits));
       return copy.digest('hex');
     },
   };
@@ -190,8 +190,11 @@ export const datasetDigest = (
   split?: SplitSpec,
 ): string => {
   const digest = createDatasetDigest(featureNames);
-  for (const row of [...rows].sort(compareRows)) digest.add(row);
-  return digest.digest(split);
+  const sorted = [...rows].sort(compareRows);
+  for (const row of sorted) digest.add(row);
+  return digest.digest(
+    split && { spec: split, splits: splitsSha256(splitDataset(sorted, split).splits) },
+  );
 };
 
 /**
@@ -248,11 +251,26 @@ export const checkSplitSpec = (spec: Pick<SplitSpec, 'validationFraction' | 'tes
   }
 };
 
+/** A split as the digest takes it: its parameters and the sha256 of its `split` column. */
+export interface DigestedSplit {
+  spec: SplitSpec;
+  /** `splitsSha256` of the rows' splits in canonical order. */
+  splits: string;
+}
+
+/** sha256 hex of each row's split, in the rows' canonical order, one name and a newline each. */
+export const splitsSha256 = (splits: Iterable<string>): string => {
+  const hash = createHash('sha256');
+  for (const split of splits) hash.update(`${split}\n`);
+  return hash.digest('hex');
+};
+
 /**
- * The line the digest ends with: the split's parameters, so that the same rows split another
- * way are another dataset. The clock counts only with a horizon (it decides nothing without).
+ * The line the digest ends with: the split's parameters and the hash of every row's split, so
+ * that the same rows split another way are another dataset. The log's clock is not in it: a
+ * clock that moved without maturing a row (or moving a window) leaves the dataset the same.
  */
-export const splitSpecLine = (spec: SplitSpec): string =>
+export const splitSpecLine = (spec: SplitSpec, splits: string): string =>
   `${JSON.stringify({
     split: {
       order: 'commit',
@@ -264,7 +282,7 @@ export const splitSpecLine = (spec: SplitSpec): string =>
         within: spec.labelHorizon.within,
         otherwise: spec.labelHorizon.otherwise,
       },
-      clock: spec.labelHorizon ? spec.clock : null,
+      splits,
     },
   })}\n`;
 

@@ -8,6 +8,7 @@ import { compareRows } from './dataset.js';
 import { FeatureViewError } from './errors.js';
 import { stateFromJson, stateToJson } from '../eventstore/stateJson.js';
 import { applyOrQuarantine, type QuarantinedEventRecord } from './quarantine.js';
+import { isPlatformEvent } from '../platform/reserved.js';
 import {
   positionOf,
   type FeatureEmitter,
@@ -235,12 +236,19 @@ export const createFeatureRun = <State>(
    * at exactly the horizon still counts, so only observations matured strictly before go.
    */
   const advanceClock = (event: LogEvent): FeatureRow[] => {
-    if (clock === null || event.occurredAt > clock) clock = event.occurredAt;
-    if (!horizon) return [];
+    // Business time, but never past when the event was recorded (a date in the future is a
+    // mistake, and one such event would mature every waiting observation), and not from the
+    // platform's own records nor from an event the upcasters could not read.
+    if (event.upcastError === undefined && !isPlatformEvent(event.streamId, event.type)) {
+      const time = Math.min(event.occurredAt, event.recordedAt);
+      if (clock === null || time > clock) clock = time;
+    }
+    if (!horizon || clock === null) return [];
+    const now = clock;
     const settled: FeatureRow[] = [];
     for (;;) {
       const next = maturing.peek();
-      if (next === undefined || next.observedAt + horizon.within >= clock) break;
+      if (next === undefined || next.observedAt + horizon.within >= now) break;
       maturing.pop();
       const rows = pending.get(next.entityId);
       const at = rows?.indexOf(next) ?? -1;

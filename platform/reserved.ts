@@ -26,6 +26,12 @@ export const PLATFORM_EVENT_TYPES: readonly string[] = [
 
 const RESERVED_TYPES = new Set(PLATFORM_EVENT_TYPES);
 
+/** Whether an event is one of the platform's own records (by its stream or its type). */
+export const isPlatformEvent = (streamId: string, type: string): boolean =>
+  streamId.startsWith(PLATFORM_STREAM_PREFIX) ||
+  PLATFORM_CATEGORIES.includes(categoryOf(streamId)) ||
+  RESERVED_TYPES.has(type);
+
 /** Refuses a client's append to a platform stream or of a platform event type. */
 export const refuseReservedNames = (streamId: string, eventTypes: readonly string[]): void => {
   if (streamId.startsWith(PLATFORM_STREAM_PREFIX)) {

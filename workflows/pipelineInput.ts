@@ -97,6 +97,13 @@ export const parsePipelineInput = (raw: unknown): PipelineRequest => {
         'must add up to less than 1',
     );
   }
+  if (testFraction === 0 && trainers.length > 1) {
+    throw invalid(
+      'testFraction',
+      `is 0 with ${trainers.length} trainers: the validation rows would both select the best ` +
+        'and decide its promotion, which favours a lucky one; give a test window or one trainer',
+    );
+  }
   const purge = input.purge ?? true;
   if (typeof purge !== 'boolean') throw invalid('purge', 'must be true or false');
   const threshold = input.threshold ?? 0.5;

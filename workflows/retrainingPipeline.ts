@@ -71,7 +71,8 @@ const heavy = proxyActivities<TrainingActivities>({
 /**
  * An evaluation as a worker of an earlier release returned it (a pipeline in flight across an
  * upgrade): the challengers and champion on the validation rows, no selection, no test window.
- * The best challenger on the rules' primary metric is selected as that release did.
+ * The best challenger on the rules' primary metric is selected, and judged without the
+ * significance check, which needs the interval that release did not compute, as it did.
  */
 const fromEarlierRelease = (
   evaluation: Evaluation | (Omit<Evaluation, 'selected'> & { selected?: undefined }),
@@ -190,18 +191,17 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
     );
 
     enter('evaluating');
-    const evaluation = fromEarlierRelease(
-      await heavy.evaluateModels({
-        workflowId,
-        view: request.view,
-        modelName: request.modelName,
-        dataset: datasetRef,
-        challengers: trained,
-        threshold: request.threshold,
-        rules: request.rules,
-      }),
-      request.rules,
-    );
+    const evaluated = await heavy.evaluateModels({
+      workflowId,
+      view: request.view,
+      modelName: request.modelName,
+      dataset: datasetRef,
+      challengers: trained,
+      threshold: request.threshold,
+      rules: request.rules,
+    });
+    const earlier = (evaluated as Partial<Evaluation>).selected === undefined;
+    const evaluation = fromEarlierRelease(evaluated, request.rules);
     progress.evaluation = evaluation;
 
     if (evaluation.champion?.version === evaluation.selected) {
@@ -223,7 +223,8 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
           validationRows: evaluation.decisionRows,
           interval: evaluation.interval,
           datasetDigest: dataset.digest,
-          rules: request.rules,
+          // An earlier release's evaluation has no interval: judged by that release's rules.
+          rules: earlier ? { ...(request.rules as object), significance: null } : request.rules,
           approval: request.approval,
           ...(request.approvalTimeoutMs === undefined
             ? {}

@@ -15,6 +15,7 @@ import {
   type Split,
   type SplitSpec,
 } from '../../ml/dataset.js';
+import { createHash } from 'node:crypto';
 import type { Position } from '../../eventstore/types.js';
 import { FeatureViewError } from '../../ml/errors.js';
 import {
@@ -233,6 +234,19 @@ export const assembleParquet = async (
     await hashed.catch(() => undefined);
     throw error;
   }
+  // Each row's split, in the file's (canonical) order, for the digest (see `splitSpecLine`).
+  const splitsHashed = (async () => {
+    const reader = await db.connect();
+    const hash = createHash('sha256');
+    const result = await reader.stream(`select split from read_parquet(${literal(outFile)})`);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      for (const [split] of chunk.getRows()) hash.update(`${String(split)}\n`);
+    }
+    return hash.digest('hex');
+  })();
+  splitsHashed.catch(() => undefined);
   const sideWork = afterWrite?.() ?? Promise.resolve();
   sideWork.catch(() => undefined);
   const splitCounts = await single(
@@ -265,7 +279,7 @@ export const assembleParquet = async (
   const labelled = (asNumber(positives) ?? 0) + (asNumber(negatives) ?? 0);
   return {
     rows,
-    digest: digest.digest(spec),
+    digest: digest.digest({ spec, splits: await splitsHashed }),
     split: {
       validationFrom,
       testFrom,

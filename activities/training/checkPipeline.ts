@@ -7,6 +7,7 @@ import { getTrainer } from '../../ml/trainers/registry.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import type { FeatureViewRegistry } from '../datasets/featureViewRegistry.js';
 import { MODEL_TAGS } from './modelLineage.js';
+import { trainerConfigHash } from './trainModel.js';
 import type { CheckPipelineInput } from './types.js';
 
 const invalid = (field: string, error: unknown): ApplicationFailure =>
@@ -20,15 +21,27 @@ export const checkPipeline = (
   { view, trainers, rules }: CheckPipelineInput,
 ): Promise<void> => {
   views.get(view);
+  const configs = new Map<string, number>();
   trainers.forEach((spec, i) => {
+    let params: unknown;
     try {
       const trainer = getTrainer(spec.name);
-      trainer.parseParams(spec.params ?? {});
+      params = trainer.parseParams(spec.params ?? {});
     } catch (error) {
       if (error instanceof FeatureViewError) throw invalid(`trainers[${i}]`, error);
       throw error;
     }
     const seed = spec.seed ?? 1;
+    // The same trainer, params and seed twice would train the same model twice.
+    const config = trainerConfigHash(spec.name, params, seed);
+    const twin = configs.get(config);
+    if (twin !== undefined) {
+      throw invalid(
+        `trainers[${i}]`,
+        new Error(`is trainers[${twin}] again (same trainer, params and seed): give it once`),
+      );
+    }
+    configs.set(config, i);
     if (!Number.isSafeInteger(seed) || seed < 0 || seed >= 2 ** 32) {
       throw invalid(
         `trainers[${i}].seed`,

@@ -29,7 +29,7 @@ import type { MlflowClient } from '../../mlflow/index.js';
 import { experimentOf } from '../datasets/datasetRun.js';
 import { currentChampion } from '../promotion/moveChampion.js';
 import { MODEL_TAGS, parsePositionTag, readModelArtifact } from './modelLineage.js';
-import { fetchPublishedDataset } from './publishedDataset.js';
+import { fetchPublishedDataset, handedDataset } from './publishedDataset.js';
 import { readDatasetSplits, type LabelledSet } from './readSplits.js';
 import type { EvaluateModelsInput, EvaluatedModel, Evaluation } from './types.js';
 
@@ -143,16 +143,10 @@ const metricsFrom = (prefix: string, metrics: ClassifierMetrics) =>
 
 export const evaluateModels = async (
   { mlflow, workDir }: EvaluateModelsDeps,
-  {
-    workflowId,
-    view,
-    modelName,
-    dataset: ref,
-    challengers,
-    threshold,
-    rules: givenRules,
-  }: EvaluateModelsInput,
+  input: EvaluateModelsInput,
 ): Promise<Evaluation> => {
+  const { workflowId, view, modelName, challengers, threshold, rules: givenRules } = input;
+  const ref = handedDataset(input);
   if (challengers.length === 0) {
     throw ApplicationFailure.nonRetryable('no challenger to evaluate', 'INVALID_ARGUMENT');
   }
@@ -253,6 +247,12 @@ export const evaluateModels = async (
     },
   });
   const runId = run.info.runId;
+  // A tag, not a param (written once): a retry may find another champion than the first try.
+  await mlflow.setTag({
+    runId,
+    key: 'hindsight.champion_version',
+    value: championVersion ?? 'none',
+  });
   const decisionScored = [championOnDecision, challengerOnDecision].filter(
     (s): s is Scored => s !== null,
   );
@@ -266,7 +266,6 @@ export const evaluateModels = async (
       primary_metric: primary,
       selected_version: selected.version,
       decision_window: decisionWindow,
-      champion_version: championVersion ?? 'none',
     },
     metrics: [
       { key: 'validation_rows', value: validation.labels.length },

@@ -36,6 +36,23 @@ export interface DatasetRef {
 const RUN_ID = /^[0-9a-f]{32}$/;
 
 /**
+ * The dataset a stage was handed. An activity scheduled by an earlier release (a pipeline in
+ * flight across the upgrade) named it by digest alone, which no longer identifies one: such a
+ * retry fails at once, saying so, instead of ten times with a TypeError.
+ */
+export const handedDataset = (input: {
+  dataset?: DatasetRef;
+  datasetDigest?: string;
+}): DatasetRef => {
+  if (input.dataset) return input.dataset;
+  throw ApplicationFailure.nonRetryable(
+    `this step was scheduled by an earlier release, which named its dataset by digest ` +
+      `(${input.datasetDigest ?? 'none'}) alone: run the pipeline again`,
+    'DATASET_NOT_FOUND',
+  );
+};
+
+/**
  * The dataset run `ref` names, checked: a finished dataset run of this view whose digest is the
  * one given. Nothing is looked up by digest alone: two datasets of one digest may differ in
  * lineage, and a stage must learn from the very one the previous stage made.

@@ -10,7 +10,7 @@ import type { MlflowClient, ModelVersion } from '../../mlflow/index.js';
 import { experimentOf } from '../datasets/datasetRun.js';
 import { mlflowDigest } from '../datasets/publishDataset.js';
 import { MODEL_ARTIFACT, MODEL_TAGS, positionTag } from './modelLineage.js';
-import { fetchPublishedDataset } from './publishedDataset.js';
+import { fetchPublishedDataset, handedDataset } from './publishedDataset.js';
 import { readDatasetSplits } from './readSplits.js';
 import { trainInThread } from './trainInThread.js';
 import type { TrainModelInput, TrainedVersion } from './types.js';
@@ -67,8 +67,10 @@ const flatParams = (params: unknown): Record<string, string> =>
 
 export const trainModel = async (
   { mlflow, workDir, gitCommit }: TrainModelDeps,
-  { workflowId, trainingId, view, modelName, dataset: ref, trainer: spec }: TrainModelInput,
+  input: TrainModelInput,
 ): Promise<TrainedVersion> => {
+  const { workflowId, trainingId, view, modelName, trainer: spec } = input;
+  const ref = handedDataset(input);
   const trainer = getTrainer(spec.name);
   const params = trainer.parseParams(spec.params ?? {});
   const seed = spec.seed ?? 1;
@@ -76,7 +78,10 @@ export const trainModel = async (
   const config = trainerConfigHash(spec.name, params, seed);
   const twin = await sameModelVersion(mlflow, modelName, datasetDigest, config);
   // A retry of this very training finds its own version: that is not a reuse.
-  if (twin && twin.tags[MODEL_TAGS.workflowId] !== workflowId) {
+  const retried =
+    twin?.tags[MODEL_TAGS.workflowId] === workflowId &&
+    twin.tags[MODEL_TAGS.trainingId] === trainingId;
+  if (twin && !retried) {
     const earlier = twin.runId ? await mlflow.getRun(twin.runId) : null;
     const metrics = Object.fromEntries((earlier?.metrics ?? []).map((m) => [m.key, m.value]));
     return {

@@ -149,6 +149,13 @@ describe('malformed platform events', () => {
     expect(count('get_model', 'ModelPromoted')).toBeGreaterThanOrEqual(1);
     expect(count('console_model', 'ModelEvaluated')).toBeGreaterThanOrEqual(1);
     expect(count('console_datasets', 'DatasetGenerated')).toBeGreaterThanOrEqual(1);
+    // Each event once per reader: reading the page again counts nothing new.
+    const before = count('console_model', 'ModelEvaluated');
+    expect((await web.call(`/api/models/${modelName}`)).status).toBe(200);
+    const again = (await web.call('/metrics')).body as string;
+    expect(again).toContain(
+      `hindsight_platform_events_skipped_total{reader="console_model",type="ModelEvaluated"} ${before}`,
+    );
     // Behind the token like the API.
     expect((await web.call('/metrics', { token: null })).status).toBe(401);
   });

@@ -128,12 +128,23 @@ describe('RetrainingPipeline', () => {
       [[{ name: 'deep_magic' }], 'trainers[0]: unknown trainer "deep_magic"'],
       [[{ name: 'logistic_regression', params: { l2: -1 } }], 'trainers[0]: '],
       [[{ name: 'random_forest', params: { colour: 'red' } }], 'trainers[0]: '],
+      // The same configuration twice (defaults filled in) would train one model twice.
+      [
+        [{ name: 'logistic_regression' }, { name: 'logistic_regression', params: { l2: 1 } }],
+        'trainers[1]: is trainers[0] again (same trainer, params and seed)',
+      ],
     ] as const) {
       const error = await runPipeline({ trainers: trainers as never }).catch((e: unknown) => e);
       const cause = applicationFailureOf(error);
       expect(cause).toMatchObject({ type: 'INVALID_ARGUMENT', nonRetryable: true });
       expect(cause?.message).toContain(text);
     }
+    // Selecting among trainers and deciding on the same rows favours a lucky one.
+    const noTest = await runPipeline({
+      testFraction: 0,
+      trainers: [{ name: 'logistic_regression' }, { name: 'random_forest' }],
+    }).catch((e: unknown) => e);
+    expect(applicationFailureOf(noTest)?.message).toContain('testFraction: is 0 with 2 trainers');
     expect(await db.snapshot()).toBe(before);
   });
 });

@@ -390,7 +390,7 @@ describe('the log clock', () => {
     expect(run.clock).toBe(105);
   });
 
-  it('moves for a quarantined event, and the rows it settled stay', () => {
+  it('moves for an event whose apply throws (the rows it settled stay), not for an unreadable one', () => {
     const log = logOf([
       observe('a', 0),
       observe('b', 5),
@@ -409,11 +409,37 @@ describe('the log clock', () => {
       [],
       [],
       [{ entityId: 'a', label: 0, labelPosition: positionAt(2), labelledAt: 10 }],
-      // The unreadable event moved the clock to 16, past b's horizon (15).
-      [{ entityId: 'b', label: 0, labelPosition: positionAt(3), labelledAt: 15 }],
+      // The unreadable event's time is not read: the clock stays at 11, short of b's 15...
       [],
+      // ...until the next readable event, at 17.
+      [{ entityId: 'b', label: 0, labelPosition: positionAt(4), labelledAt: 15 }],
     ]);
     expect(run.clock).toBe(17);
+  });
+});
+
+describe('the clock and a mistaken date', () => {
+  it('never goes past when an event was recorded, nor follows platform records', () => {
+    const log = logOf([observe('a', 0), observe('b', 5)]);
+    // A date centuries ahead, recorded at 6: the clock takes 6, and nothing matures.
+    const future = { ...logOf([tick(7)])[0], occurredAt: 7_000_000_000_000, recordedAt: 6 };
+    const platform = {
+      ...logOf([tick(8)])[0],
+      streamId: 'hindsight.datasets-probe',
+      type: 'DatasetGenerated',
+      occurredAt: 1_000_000,
+      recordedAt: 1_000_000,
+    };
+    const run = createFeatureRun(probe);
+    for (const event of [...log, future, platform].map((e, i) => ({
+      ...(e as LogEvent),
+      globalPosition: i + 1,
+      transactionId: i + 1,
+    }))) {
+      run.push(event);
+    }
+    expect(run.clock).toBe(6);
+    expect(run.drain()).toEqual([]);
   });
 });
 

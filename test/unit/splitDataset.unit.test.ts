@@ -11,6 +11,7 @@ import {
   rowSha256,
   splitDataset,
   splitSpecLine,
+  splitsSha256,
   windowSizes,
   type DatasetSplit,
   type Split,
@@ -430,19 +431,20 @@ describe('datasetDigest with a split', () => {
   const rows = randomRows(9, 60);
   const base = spec({ purge: true });
   const horizon: LabelHorizon = { within: 1_000, otherwise: 0 };
+  const splitsOf = (s: SplitSpec): string =>
+    splitsSha256(splitDataset([...rows].sort(compareRows), s).splits);
 
-  it('ends with the split spec line, after the header and the rows in canonical order', () => {
+  it('ends with the split line, after the header and the rows in canonical order', () => {
     const expected = createHash('sha256').update(datasetHeaderLine(names));
     for (const r of [...rows].sort(compareRows)) expected.update(rowSha256(names, r));
-    expected.update(splitSpecLine(base));
+    expected.update(splitSpecLine(base, splitsOf(base)));
     expect(datasetDigest(names, rows, base)).toBe(expected.digest('hex'));
-    expect(splitSpecLine(spec({ testFraction: 0.1, labelHorizon: horizon, clock: 42 }))).toBe(
+    expect(splitSpecLine(spec({ testFraction: 0.1, labelHorizon: horizon, clock: 42 }), 'ab')).toBe(
       '{"split":{"order":"commit","validationFraction":0.2,"testFraction":0.1,"purge":false,' +
-        '"labelHorizon":{"within":1000,"otherwise":0},"clock":42}}\n',
+        '"labelHorizon":{"within":1000,"otherwise":0},"splits":"ab"}}\n',
     );
-    expect(splitSpecLine(spec({ clock: 42 }))).toBe(
-      '{"split":{"order":"commit","validationFraction":0.2,"testFraction":0.2,"purge":false,' +
-        '"labelHorizon":null,"clock":null}}\n',
+    expect(splitsSha256(['train', 'test'])).toBe(
+      createHash('sha256').update('train\ntest\n').digest('hex'),
     );
   });
 
@@ -452,7 +454,7 @@ describe('datasetDigest with a split', () => {
     expect(datasetDigest(names, rows)).not.toBe(digest);
   });
 
-  it('changes with any parameter of the split, the clock only with a horizon', () => {
+  it('changes with any parameter of the split, and with the clock only when it moves a row', () => {
     const specs: SplitSpec[] = [
       base,
       { ...base, validationFraction: 0.25 },
@@ -460,7 +462,6 @@ describe('datasetDigest with a split', () => {
       { ...base, testFraction: 0 },
       { ...base, purge: false },
       { ...base, labelHorizon: horizon, clock: 5_000 },
-      { ...base, labelHorizon: horizon, clock: 5_001 },
       { ...base, labelHorizon: { ...horizon, within: 1_001 }, clock: 5_000 },
       { ...base, labelHorizon: { ...horizon, otherwise: 1 }, clock: 5_000 },
       { ...base, labelHorizon: { ...horizon, otherwise: 'drop' }, clock: 5_000 },
@@ -468,6 +469,22 @@ describe('datasetDigest with a split', () => {
     ];
     const digests = specs.map((s) => datasetDigest(names, rows, s));
     expect(new Set(digests).size).toBe(digests.length);
+    // A clock that matures no other row leaves the dataset as it is; one that does changes it.
+    const withHorizon = { ...base, labelHorizon: horizon };
+    const times = rows.map((r) => r.observedAt);
+    const clocks = [5_000, 5_001, Math.min(...times), Math.max(...times) + horizon.within + 1];
+    for (const clock of clocks) {
+      const same =
+        splitsOf({ ...withHorizon, clock }) === splitsOf({ ...withHorizon, clock: 5_000 });
+      expect(datasetDigest(names, rows, { ...withHorizon, clock }) === digests[5]).toBe(same);
+    }
+    expect(
+      clocks.some(
+        (clock) =>
+          splitsOf({ ...withHorizon, clock }) !== splitsOf({ ...withHorizon, clock: 5_000 }),
+      ),
+    ).toBe(true);
+    // Without a horizon the clock decides nothing.
     for (const clock of [0, 5_000, 123_456]) {
       expect(datasetDigest(names, rows, { ...base, clock })).toBe(digests[0]);
     }
