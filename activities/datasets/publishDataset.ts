@@ -104,10 +104,11 @@ const buildManifest = async (
   const sort = baseDataset?.manifest.format === 'hindsight.dataset/2';
   const spec: SplitSpec = {
     validationFraction: input.validationFraction,
-    testFraction: input.testFraction,
+    // An input scheduled by an earlier release has neither: no test window, no clock.
+    testFraction: input.testFraction ?? 0,
     purge: input.purge,
     labelHorizon: view.labelHorizon ?? null,
-    clock: input.clock,
+    clock: input.clock ?? null,
   };
   const db = await openDuckDb(files.dir, {
     memoryLimit: sort ? SORTING_MEMORY : ASSEMBLY_MEMORY,
