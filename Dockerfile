@@ -12,6 +12,7 @@ COPY . .
 # What `make build` does: the protobuf code, the TypeScript build, the workflows bundled once
 # (workers then start without webpack), and the console's browser bundle.
 RUN npx buf generate \
+    && npx buf build --as-file-descriptor-set -o gen/descriptors.binpb \
     && npx tsc -p tsconfig.build.json \
     && node dist/cli/bundleWorkflows.js \
     && npx esbuild web/src/main.ts --bundle --format=esm --target=es2022 --minify --sourcemap \
@@ -22,9 +23,11 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-# dist/: the build with dist/workflow-bundle.js and dist/web/app.js; proto/: read at run time
-# (gRPC services, reflection); web/: the console's index.html and style.css.
+# dist/: the build with dist/workflow-bundle.js and dist/web/app.js; gen/descriptors.binpb: the
+# descriptors reflection serves, byte for byte as buf built them; proto/: marks the project's
+# folder; web/: the console's index.html and style.css.
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/gen/descriptors.binpb ./gen/descriptors.binpb
 COPY proto ./proto
 COPY bin ./bin
 COPY web ./web

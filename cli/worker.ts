@@ -2,6 +2,7 @@
 // runs every workflow of `workflows/` on one task queue.
 import {
   DefaultLogger,
+  type NativeConnection,
   Runtime,
   Worker,
   bundleWorkflowCode,
@@ -18,6 +19,7 @@ import { createFeatureViewRegistry } from '../activities/datasets/featureViewReg
 import { projectRoot } from '../config/paths.js';
 import { workOrderOverrunView } from '../demo/workOrderOverrunView.js';
 import type { FeatureView } from '../ml/featureView.js';
+import { SEARCH_ATTRIBUTES } from '../workflows/searchAttributeKeys.js';
 
 /** The workflows' entry: the sources under tsx, the build under dist/. */
 export const workflowsPath = (): string => {
@@ -112,6 +114,31 @@ const prebuiltBundle = (): WorkflowBundleOption | undefined => {
   return codePath === undefined ? undefined : { codePath };
 };
 
+/**
+ * Registers the search attributes the workflows set (searchAttributeKeys.ts) that the namespace
+ * lacks: a workflow upserting an unknown one fails every task, so a worker never polls before
+ * they exist. Registered ones are left as they are; a server that refuses says so at once.
+ */
+/** `IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD` of Temporal's API. */
+const KEYWORD = 2;
+
+export const ensureSearchAttributes = async (
+  connection: NativeConnection,
+  namespace: string,
+): Promise<void> => {
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({
+    namespace,
+  });
+  const missing = SEARCH_ATTRIBUTES.map((flag) => flag.split('=')[0] as string).filter(
+    (name) => !Object.hasOwn(customAttributes ?? {}, name),
+  );
+  if (missing.length === 0) return;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((name) => [name, KEYWORD])),
+  });
+};
+
 export const createHindsightWorker = async ({
   connection,
   namespace,
@@ -119,8 +146,9 @@ export const createHindsightWorker = async ({
   deps,
   workflowBundle,
   maxConcurrentActivities = 4,
-}: HindsightWorkerOptions): Promise<Worker> =>
-  Worker.create({
+}: HindsightWorkerOptions): Promise<Worker> => {
+  if (connection) await ensureSearchAttributes(connection, namespace);
+  return Worker.create({
     connection,
     namespace,
     taskQueue,
@@ -128,3 +156,4 @@ export const createHindsightWorker = async ({
     activities: createActivities(deps),
     maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
   });
+};

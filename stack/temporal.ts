@@ -3,6 +3,7 @@ import path from 'node:path';
 import { portAnswers } from './processes.js';
 import { startDetachedService, type RunningService } from './detachedService.js';
 import { venvBin } from './venv.js';
+import { SEARCH_ATTRIBUTES } from '../workflows/searchAttributeKeys.js';
 
 export interface TemporalDevServerOptions {
   dataDir: string;
@@ -43,11 +44,8 @@ export const startTemporalDevServer = async ({
     namespace,
     '--log-level',
     'warn',
-    // Custom search attributes used by the pipelines' visibility queries.
-    '--search-attribute',
-    'HindsightView=Keyword',
-    '--search-attribute',
-    'HindsightStage=Keyword',
+    // Custom search attributes: every workflow's kind, view, model and stage.
+    ...SEARCH_ATTRIBUTES.flatMap((attribute) => ['--search-attribute', attribute]),
     ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]),
   ];
   const service = await startDetachedService({

@@ -11,6 +11,7 @@ import { backingOff } from './activityTimeouts.js';
 import { failureMessage } from './failureMessage.js';
 import { integerIn, invalid } from './inputChecks.js';
 import { MODEL_NAME } from '../ml/names.js';
+import { describeWorkflow } from './searchAttributes.js';
 
 export interface BatchScoringInput {
   modelName: string;
@@ -61,6 +62,11 @@ const parseInput = (raw: unknown): Required<BatchScoringInput> => {
 
 export async function BatchScoringWorkflow(raw: BatchScoringInput): Promise<BatchScoringProgress> {
   const input = parseInput(raw);
+  describeWorkflow({
+    kind: 'batch-scoring',
+    model: input.modelName,
+    summary: `batch scoring with ${input.modelName}`,
+  });
   const progress: BatchScoringProgress = {
     stage: 'scoring',
     modelName: input.modelName,

@@ -14,6 +14,7 @@ import type { PublishedDataset, RecordedDataset } from '../activities/datasets/t
 import { SCANNING_ACTIVITY, SHORT_ACTIVITY, backingOff } from './activityTimeouts.js';
 import { parseDatasetInput, type DatasetWorkflowInput } from './datasetInput.js';
 import { failureMessage } from './failureMessage.js';
+import { describeWorkflow } from './searchAttributes.js';
 
 export type DatasetStage = 'resolving' | 'reading' | 'publishing' | 'recording' | 'done' | 'failed';
 
@@ -45,6 +46,11 @@ const retrying = backingOff;
 
 export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<DatasetWorkflowResult> {
   const request = parseDatasetInput(input);
+  describeWorkflow({
+    kind: 'dataset',
+    view: request.view,
+    summary: `dataset of ${request.view}${request.cut === null ? '' : ` at cut ${request.cut}`}`,
+  });
   const { workflowId } = workflowInfo();
   const progress: DatasetProgress = {
     stage: 'resolving',

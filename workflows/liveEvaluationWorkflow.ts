@@ -26,6 +26,7 @@ import {
 import { failureMessage } from './failureMessage.js';
 import { parseLiveEvaluationInput, type LiveEvaluationInput } from './liveEvaluationInput.js';
 import type { RetrainingPipeline } from './retrainingPipeline.js';
+import { describeWorkflow } from './searchAttributes.js';
 
 export interface LiveRetraining {
   pipelineId: string;
@@ -75,6 +76,12 @@ export async function LiveEvaluationWorkflow(
   carried?: LiveEvaluationCarry,
 ): Promise<LiveEvaluationStatus> {
   const input = parseLiveEvaluationInput(raw);
+  describeWorkflow({
+    kind: 'live-evaluation',
+    view: input.view,
+    model: input.modelName,
+    summary: `live evaluation of ${input.modelName} on ${input.view}`,
+  });
   const { workflowId } = workflowInfo();
   const ref = { name: input.name, modelName: input.modelName, view: input.view };
   const carry: LiveEvaluationCarry = carried ?? {

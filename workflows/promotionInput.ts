@@ -3,7 +3,7 @@
 import { invalid } from './inputChecks.js';
 import type { GainInterval } from '../ml/metrics/pairedBootstrap.js';
 import { isMetricName, type Metrics } from '../ml/promotion/metricDirections.js';
-import { MODEL_NAME } from '../ml/names.js';
+import { MODEL_NAME, VIEW_NAME } from '../ml/names.js';
 
 export interface EvaluatedVersion {
   version: string;
@@ -13,6 +13,8 @@ export interface EvaluatedVersion {
 export interface PromotionWorkflowInput {
   /** The registered model, e.g. `work_order_overrun`. */
   modelName: string;
+  /** The feature view the challenger learnt from, for finding the workflow by view. */
+  view?: string | null;
   challenger: EvaluatedVersion;
   /** The champion evaluated on the same rows; null when there is none yet. */
   champion: EvaluatedVersion | null;
@@ -130,11 +132,16 @@ export const parsePromotionInput = (raw: unknown): Required<PromotionWorkflowInp
   if (!Number.isSafeInteger(input.validationRows) || input.validationRows < 0) {
     throw invalid('validationRows', 'must be a whole number ≥ 0');
   }
+  const view = input.view ?? null;
+  if (view !== null && (typeof view !== 'string' || !VIEW_NAME.test(view))) {
+    throw invalid('view', `${JSON.stringify(view)} is not a feature view name (snake case)`);
+  }
   if (typeof input.datasetDigest !== 'string' || !/^[0-9a-f]{64}$/.test(input.datasetDigest)) {
     throw invalid('datasetDigest', 'must be a dataset digest (64 hex digits)');
   }
   return {
     modelName: input.modelName,
+    view,
     challenger: checkVersion('challenger', input.challenger),
     champion:
       input.champion === null || input.champion === undefined

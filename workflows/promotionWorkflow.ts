@@ -28,7 +28,7 @@ import {
 } from './promotionInput.js';
 import { SHORT_ACTIVITY, backingOff } from './activityTimeouts.js';
 import { failureMessage } from './failureMessage.js';
-import { markStage } from './searchAttributes.js';
+import { describeWorkflow, markStage } from './searchAttributes.js';
 
 export type PromotionStage = 'judging' | 'awaiting_approval' | 'promoting' | 'recording' | 'done';
 
@@ -67,6 +67,12 @@ const activities = proxyActivities<PromotionActivities>({
 
 export async function PromotionWorkflow(input: PromotionWorkflowInput): Promise<PromotionResult> {
   const request = parsePromotionInput(input);
+  describeWorkflow({
+    kind: 'promotion',
+    ...(request.view === null ? {} : { view: request.view }),
+    model: request.modelName,
+    summary: `promotion of ${request.modelName} v${request.challenger.version}`,
+  });
   const { workflowId } = workflowInfo();
   const status: PromotionStatus = {
     stage: 'judging',

@@ -15,7 +15,7 @@ import { SHORT_ACTIVITY, backingOff } from './activityTimeouts.js';
 import { DatasetWorkflow, type DatasetWorkflowResult } from './datasetWorkflow.js';
 import { parsePipelineInput, type PipelineInput } from './pipelineInput.js';
 import { PromotionWorkflow, type PromotionResult } from './promotionWorkflow.js';
-import { markStage, markView } from './searchAttributes.js';
+import { describeWorkflow, markStage, markView } from './searchAttributes.js';
 import { failureMessage } from './failureMessage.js';
 
 export type PipelineStage =
@@ -106,6 +106,12 @@ const fromEarlierRelease = (
 
 export async function RetrainingPipeline(input: PipelineInput): Promise<PipelineResult> {
   const request = parsePipelineInput(input);
+  describeWorkflow({
+    kind: 'pipeline',
+    view: request.view,
+    model: request.modelName,
+    summary: `retraining pipeline of ${request.modelName} on ${request.view}`,
+  });
   const { workflowId } = workflowInfo();
   const progress: PipelineProgress = {
     stage: 'checking',
@@ -217,6 +223,7 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
       args: [
         {
           modelName: request.modelName,
+          view: request.view,
           challenger: evaluation.challenger,
           champion: evaluation.champion,
           baseline: evaluation.baseline,

@@ -9,6 +9,7 @@ import type { RecordedPromotion } from '../activities/promotion/types.js';
 import { MODEL_NAME } from '../ml/names.js';
 import { SHORT_ACTIVITY, backingOff } from './activityTimeouts.js';
 import { invalid } from './inputChecks.js';
+import { describeWorkflow } from './searchAttributes.js';
 
 export interface RollbackInput {
   modelName: string;
@@ -88,6 +89,11 @@ const activities = proxyActivities<PromotionActivities>({
  */
 export async function RollbackWorkflow(input: RollbackInput): Promise<RollbackResult> {
   const request = parseRollbackInput(input);
+  describeWorkflow({
+    kind: 'rollback',
+    model: request.modelName,
+    summary: `rollback of ${request.modelName}`,
+  });
   const { workflowId } = workflowInfo();
   const { moved } = await activities.moveChampion({
     modelName: request.modelName,

@@ -1,5 +1,6 @@
-// The search attributes the stack registers (stack/temporal.ts), for workflows, the server and
-// schedules alike: list and filter workflows by feature view and by stage.
+// The search attributes the stack registers (stack/temporal.ts, deploy/temporal), for workflows,
+// the server and schedules alike: list and filter workflows by kind, feature view, model and
+// stage, e.g. `temporal workflow list -q "HindsightView='work_order_overrun'"`.
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 
 export const VIEW_ATTRIBUTE = defineSearchAttributeKey(
@@ -10,3 +11,20 @@ export const STAGE_ATTRIBUTE = defineSearchAttributeKey(
   'HindsightStage',
   SearchAttributeType.KEYWORD,
 );
+export const MODEL_ATTRIBUTE = defineSearchAttributeKey(
+  'HindsightModel',
+  SearchAttributeType.KEYWORD,
+);
+/** What a workflow does: `pipeline`, `dataset`, `promotion`, `rollback`, … (see WorkflowKind). */
+export const KIND_ATTRIBUTE = defineSearchAttributeKey(
+  'HindsightKind',
+  SearchAttributeType.KEYWORD,
+);
+
+/** Every attribute, as the dev server's `--search-attribute Name=Keyword` flags name them. */
+export const SEARCH_ATTRIBUTES: readonly string[] = [
+  VIEW_ATTRIBUTE,
+  STAGE_ATTRIBUTE,
+  MODEL_ATTRIBUTE,
+  KIND_ATTRIBUTE,
+].map((key) => `${key.name}=Keyword`);

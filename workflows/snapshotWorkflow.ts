@@ -6,6 +6,7 @@ import type { SnapshotStreamsResult } from '../activities/operations/snapshots.j
 import { failureMessage } from './failureMessage.js';
 import { operationsActivities } from './operationsActivities.js';
 import { parseSnapshotInput, type SnapshotWorkflowInput } from './operationsInput.js';
+import { describeWorkflow } from './searchAttributes.js';
 
 export interface SnapshotTypeProgress {
   aggregateType: string;
@@ -34,6 +35,7 @@ export async function SnapshotWorkflow(
   input: SnapshotWorkflowInput = {},
 ): Promise<SnapshotProgress> {
   const request = parseSnapshotInput(input);
+  describeWorkflow({ kind: 'snapshot', summary: 'snapshots of long streams' });
   const { workflowId } = workflowInfo();
   const progress: SnapshotProgress = {
     stage: 'listing',

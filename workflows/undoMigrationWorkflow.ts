@@ -4,6 +4,7 @@ import { ApplicationFailure, defineQuery, setHandler } from '@temporalio/workflo
 import { failureMessage } from './failureMessage.js';
 import { operationsActivities } from './operationsActivities.js';
 import { parseUndoInput, type UndoMigrationWorkflowInput } from './operationsInput.js';
+import { describeWorkflow } from './searchAttributes.js';
 
 export interface UndoProgress {
   migrationId: string;
@@ -21,6 +22,7 @@ export async function UndoMigrationWorkflow(
   input: UndoMigrationWorkflowInput,
 ): Promise<{ migrationId: string; restored: number }> {
   const request = parseUndoInput(input);
+  describeWorkflow({ kind: 'undo-migration', summary: 'undo of a migration' });
   const { migrationId } = request;
   const progress: UndoProgress = {
     migrationId,

@@ -20,6 +20,7 @@ import type {
 import { failureMessage } from './failureMessage.js';
 import { operationsActivities } from './operationsActivities.js';
 import { parseMigrationInput, type MigrationWorkflowInput } from './operationsInput.js';
+import { describeWorkflow } from './searchAttributes.js';
 
 export type MigrationStage =
   'planning' | 'migrating' | 'blocked' | 'verifying' | 'recording' | 'done' | 'failed';
@@ -63,6 +64,7 @@ export async function UpcastMigrationWorkflow(
   input: MigrationWorkflowInput,
 ): Promise<MigrationWorkflowResult> {
   const request = parseMigrationInput(input);
+  describeWorkflow({ kind: 'migration', summary: 'upcasting migration' });
   const migrationId = workflowInfo().workflowId;
   const progress: MigrationProgress = {
     migrationId,

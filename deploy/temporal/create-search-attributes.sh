@@ -8,7 +8,7 @@ set -eu
 
 address="${TEMPORAL_ADDRESS:?set TEMPORAL_ADDRESS (host:port of the Temporal frontend)}"
 namespace="${TEMPORAL_NAMESPACE:-default}"
-attributes='HindsightView HindsightStage'
+attributes='HindsightView HindsightStage HindsightModel HindsightKind'
 
 # auto-setup creates the namespace in the background once the server answers: wait for it.
 tries=0

@@ -1,19 +1,24 @@
 // RetrainingPipeline end to end on real Temporal, MLflow and PostgreSQL: from the demo log to a
 // champion with its lineage; a rerun on an unchanged log skips; more events give a new dataset
 // whose challenger the rules promote or reject, with the matching event on the model's stream.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { modelStreamOf } from '../../activities/promotion/recordPromotion.js';
 import { currentChampion } from '../../activities/promotion/moveChampion.js';
 import { generateDemoEvents } from '../../demo/workOrders.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
 import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { waitFor } from '../support/wait.js';
 import {
   applicationFailureOf,
   createTestTemporal,
   uniqueId,
   type TestTemporal,
 } from '../support/temporal.js';
+
+const run = promisify(execFile);
 
 type PipelineFn = (input: PipelineInput) => Promise<PipelineResult>;
 
@@ -91,6 +96,44 @@ describe('RetrainingPipeline', () => {
     expect(plots.map((f) => f.path)).toEqual(['plots/calibration.svg', 'plots/roc.svg']);
     const events = (await db.store.readStream(modelStreamOf(modelName))).events;
     expect(events.map((e) => e.type)).toEqual(['ModelPromoted']);
+  });
+
+  it('is found by view, model and kind with the temporal CLI, and says what it is in its memo', async () => {
+    const list = async (query: string): Promise<string[]> => {
+      const { stdout } = await run('.venv/bin/temporal', [
+        'workflow',
+        'list',
+        '--address',
+        inject('temporalAddress'),
+        '--namespace',
+        'default',
+        '--query',
+        query,
+        '--output',
+        'json',
+      ]);
+      return (JSON.parse(stdout || '[]') as { type: { name: string } }[]).map((w) => w.type.name);
+    };
+    const byView = `HindsightView='${VIEW}' AND HindsightModel='${modelName}'`;
+    // Visibility is eventually consistent: wait for the condition, not for a time.
+    let types: string[] = [];
+    await waitFor(
+      async () => {
+        types = await list(byView);
+        return ['RetrainingPipeline', 'PromotionWorkflow'].every((t) => types.includes(t));
+      },
+      60_000,
+      'the pipeline and its promotion in visibility',
+    );
+    const datasets = await list(`HindsightView='${VIEW}' AND HindsightKind='dataset'`);
+    expect(datasets).toContain('DatasetWorkflow');
+    const promotionId = first.progress.promotionWorkflowId ?? '';
+    const memo = (await temporal.client.workflow.getHandle(promotionId).describe()).memo;
+    expect(memo).toMatchObject({
+      'hindsight.kind': 'promotion',
+      'hindsight.view': VIEW,
+      'hindsight.model': modelName,
+    });
   });
 
   it('skips itself when the log has nothing new for the view', async () => {
