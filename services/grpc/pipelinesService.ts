@@ -94,7 +94,10 @@ export const createPipelinesService = ({
           .executeUpdate(update, { args: [{ reviewer, reason }] });
         return { promotionJson: jsonBytes(promotion) };
       } catch (error) {
-        if (error instanceof WorkflowNotFoundError) throw notAwaiting(failureOf(error));
+        // Temporal's own words ("workflow not found for ID: …") name nothing the caller asked for.
+        if (error instanceof WorkflowNotFoundError) {
+          throw notAwaiting('its promotion has not started');
+        }
         if (error instanceof WorkflowUpdateFailedError) throw notAwaiting(failureOf(error));
         throw error;
       }
