@@ -22,6 +22,7 @@ export interface EvaluateLiveWindowsDeps {
   store: Pick<EventStore, 'append'>;
   pool: pg.Pool;
   mlflow: MlflowClient;
+  gitCommit?: string;
 }
 
 export interface EvaluateLiveWindowsInput {
@@ -119,6 +120,7 @@ const liveRunOf = async (
   mlflow: MlflowClient,
   { name, modelName, view }: EvaluateLiveWindowsInput,
   version: string,
+  gitCommit: string | undefined,
 ): Promise<string> => {
   const experiment = await mlflow.getOrCreateExperiment({ name: experimentOf(view) });
   const run = await mlflow.createRunIdempotent({
@@ -131,13 +133,14 @@ const liveRunOf = async (
       'hindsight.live_evaluation': name,
       'hindsight.model_name': modelName,
       'hindsight.model_version': version,
+      ...(gitCommit ? { 'mlflow.source.git.commit': gitCommit } : {}),
     },
   });
   return run.info.runId;
 };
 
 export const evaluateLiveWindows = async (
-  { store, pool, mlflow }: EvaluateLiveWindowsDeps,
+  { store, pool, mlflow, gitCommit }: EvaluateLiveWindowsDeps,
   input: EvaluateLiveWindowsInput,
 ): Promise<EvaluateLiveWindowsResult> => {
   const { name, windowMs, labelHorizonMs, asOf, maxWindows = 200 } = input;
@@ -168,7 +171,7 @@ export const evaluateLiveWindows = async (
     if (!evaluation.closed) throw new Error(`window ${index} is not closed as of ${asOf}`);
     for (const figures of evaluation.versions) {
       const version = figures.modelVersion;
-      const runId = runs.get(version) ?? (await liveRunOf(mlflow, input, version));
+      const runId = runs.get(version) ?? (await liveRunOf(mlflow, input, version, gitCommit));
       runs.set(version, runId);
       await mlflow.logBatch({
         runId,

@@ -14,6 +14,8 @@ import type { EventStore } from '../../eventstore/eventStore.js';
 export type EvaluationActivityDeps = LiveEvaluationDeps & {
   store: Pick<EventStore, 'append'>;
   mlflow: MlflowClient;
+  /** The code's commit, on the live runs' `mlflow.source.git.commit` tag. */
+  gitCommit?: string;
 };
 
 export const createEvaluationActivities = (deps: EvaluationActivityDeps) => ({

@@ -36,6 +36,8 @@ import type { EvaluateModelsInput, EvaluatedModel, Evaluation } from './types.js
 export interface EvaluateModelsDeps {
   mlflow: MlflowClient;
   workDir: string;
+  /** The code's commit, on the evaluation run's `mlflow.source.git.commit` tag. */
+  gitCommit?: string;
 }
 
 /** The figures promotion rules compare, from the full metrics. */
@@ -142,7 +144,7 @@ const metricsFrom = (prefix: string, metrics: ClassifierMetrics) =>
     .map(([key, value]) => ({ key: `${prefix}${loggedMetricKey(key)}`, value }));
 
 export const evaluateModels = async (
-  { mlflow, workDir }: EvaluateModelsDeps,
+  { mlflow, workDir, gitCommit }: EvaluateModelsDeps,
   input: EvaluateModelsInput,
 ): Promise<Evaluation> => {
   const { workflowId, view, modelName, challengers, threshold, rules: givenRules } = input;
@@ -243,6 +245,7 @@ export const evaluateModels = async (
       [MODEL_TAGS.datasetDigest]: datasetDigest,
       [MODEL_TAGS.datasetRunId]: ref.runId,
       [MODEL_TAGS.workflowId]: workflowId,
+      ...(gitCommit ? { 'mlflow.source.git.commit': gitCommit } : {}),
       ...(intervalNote === null ? {} : { 'hindsight.interval_note': intervalNote.slice(0, 5000) }),
     },
   });

@@ -189,6 +189,8 @@ describe('LiveEvaluationWorkflow', () => {
       filter: `tags.\`hindsight.live_evaluation\` = '${workflowId}'`,
     });
     expect(run).toBeDefined();
+    // The live run names the code's commit, as every run the platform makes does.
+    expect(run?.tags['mlflow.source.git.commit']).toMatch(/^([0-9a-f]{40}|test)$/);
     const history = async (key: string) =>
       new Map(
         (await temporal.mlflow.getMetricHistory({ runId: run?.info.runId ?? '', key })).map((m) => [

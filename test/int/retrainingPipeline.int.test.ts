@@ -88,6 +88,12 @@ describe('RetrainingPipeline', () => {
     expect(evaluation?.champion).toBeNull();
     expect(evaluation?.baseline.rocAuc).toBe(0.5);
     expect(evaluation?.validationRows).toBeGreaterThanOrEqual(200);
+    // The evaluation run names its dataset run and the code's commit.
+    const evaluationRun = await temporal.mlflow.getRun(evaluation?.runId ?? '');
+    expect(evaluationRun.tags).toMatchObject({
+      'mlflow.source.git.commit': 'test',
+      'hindsight.dataset_run_id': first.dataset?.runId,
+    });
     // The evaluation run holds both plots.
     const plots = await temporal.mlflow.listArtifacts({
       runId: evaluation?.runId ?? '',
