@@ -19,7 +19,7 @@ import { createFeatureViewRegistry } from '../activities/datasets/featureViewReg
 import { projectRoot } from '../config/paths.js';
 import { workOrderOverrunView } from '../demo/workOrderOverrunView.js';
 import type { FeatureView } from '../ml/featureView.js';
-import { SEARCH_ATTRIBUTES } from '../workflows/searchAttributeKeys.js';
+import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/searchAttributeKeys.js';
 
 /** The workflows' entry: the sources under tsx, the build under dist/. */
 export const workflowsPath = (): string => {
@@ -129,7 +129,7 @@ export const ensureSearchAttributes = async (
   const { customAttributes } = await connection.operatorService.listSearchAttributes({
     namespace,
   });
-  const missing = SEARCH_ATTRIBUTES.map((flag) => flag.split('=')[0] as string).filter(
+  const missing = SEARCH_ATTRIBUTE_NAMES.filter(
     (name) => !Object.hasOwn(customAttributes ?? {}, name),
   );
   if (missing.length === 0) return;

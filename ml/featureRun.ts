@@ -9,6 +9,7 @@ import { FeatureViewError } from './errors.js';
 import { stateFromJson, stateToJson } from '../eventstore/stateJson.js';
 import { applyOrQuarantine, type QuarantinedEventRecord } from './quarantine.js';
 import { isPlatformEvent } from '../platform/reserved.js';
+import { createMinHeap } from './minHeap.js';
 import {
   positionOf,
   type FeatureEmitter,
@@ -79,54 +80,6 @@ export interface FeatureRunOptions {
 /** A run snapshot as stored (gzipped JSON, see `view_snapshots` and the batches' state files). */
 export const readRunSnapshot = async (stored: Buffer): Promise<FeatureRunSnapshot> =>
   JSON.parse((await promisify(gunzip)(stored)).toString()) as FeatureRunSnapshot;
-
-interface MinHeap<T> {
-  push: (item: T) => void;
-  peek: () => T | undefined;
-  pop: () => T | undefined;
-}
-
-/** A binary heap: the pending observations in the order they mature. */
-const createMinHeap = <T>(compare: (a: T, b: T) => number): MinHeap<T> => {
-  const items: T[] = [];
-  const swap = (i: number, j: number): void => {
-    const item = items[i] as T;
-    items[i] = items[j] as T;
-    items[j] = item;
-  };
-  return {
-    push: (item) => {
-      items.push(item);
-      for (let i = items.length - 1; i > 0;) {
-        const parent = (i - 1) >> 1;
-        if (compare(items[i] as T, items[parent] as T) >= 0) break;
-        swap(i, parent);
-        i = parent;
-      }
-    },
-    peek: () => items[0],
-    pop: () => {
-      const top = items[0];
-      const last = items.pop();
-      if (items.length > 0 && last !== undefined) {
-        items[0] = last;
-        for (let i = 0; ;) {
-          const left = 2 * i + 1;
-          const right = left + 1;
-          let least = i;
-          if (left < items.length && compare(items[left] as T, items[least] as T) < 0) least = left;
-          if (right < items.length && compare(items[right] as T, items[least] as T) < 0) {
-            least = right;
-          }
-          if (least === i) break;
-          swap(i, least);
-          i = least;
-        }
-      }
-      return top;
-    },
-  };
-};
 
 const jsonCopy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -222,7 +175,7 @@ export const createFeatureRun = <State>(
   let clock: number | null = resume?.clock ?? null;
   let maturedCount = 0;
   /** With a horizon, the pending observations by the time they mature, soonest first. */
-  const maturing = createMinHeap<FeatureRow>((a, b) => a.observedAt - b.observedAt);
+  const maturing = createMinHeap<FeatureRow>((a, b) => a.observedAt < b.observedAt);
   const hold = (row: FeatureRow): void => {
     const rows = pending.get(row.entityId);
     if (rows) rows.push(row);

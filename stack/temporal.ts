@@ -3,7 +3,7 @@ import path from 'node:path';
 import { portAnswers } from './processes.js';
 import { startDetachedService, type RunningService } from './detachedService.js';
 import { venvBin } from './venv.js';
-import { SEARCH_ATTRIBUTES } from '../workflows/searchAttributeKeys.js';
+import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/searchAttributeKeys.js';
 
 export interface TemporalDevServerOptions {
   dataDir: string;
@@ -45,7 +45,7 @@ export const startTemporalDevServer = async ({
     '--log-level',
     'warn',
     // Custom search attributes: every workflow's kind, view, model and stage.
-    ...SEARCH_ATTRIBUTES.flatMap((attribute) => ['--search-attribute', attribute]),
+    ...SEARCH_ATTRIBUTE_NAMES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
     ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]),
   ];
   const service = await startDetachedService({

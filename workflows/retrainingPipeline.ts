@@ -17,6 +17,7 @@ import { parsePipelineInput, type PipelineInput } from './pipelineInput.js';
 import { PromotionWorkflow, type PromotionResult } from './promotionWorkflow.js';
 import { describeWorkflow, markStage, markView } from './searchAttributes.js';
 import { failureMessage } from './failureMessage.js';
+import { METRIC_DIRECTIONS, type MetricName } from '../ml/promotion/metricDirections.js';
 
 export type PipelineStage =
   'checking' | 'dataset' | 'training' | 'evaluating' | 'promoting' | 'done' | 'skipped' | 'failed';
@@ -87,7 +88,7 @@ const fromEarlierRelease = (
     challengers: Evaluation['challengers'];
   };
   const primary = (rules as { primaryMetric?: string } | null)?.primaryMetric ?? 'rocAuc';
-  const lower = primary === 'logLoss' || primary === 'brier' || primary === 'ece';
+  const lower = METRIC_DIRECTIONS[primary as MetricName] === 'lower';
   const best = earlier.challengers.reduce((a, b) => {
     const [x, y] = [a.metrics[primary] ?? null, b.metrics[primary] ?? null];
     if (y === null) return a;

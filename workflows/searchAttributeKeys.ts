@@ -21,10 +21,10 @@ export const KIND_ATTRIBUTE = defineSearchAttributeKey(
   SearchAttributeType.KEYWORD,
 );
 
-/** Every attribute, as the dev server's `--search-attribute Name=Keyword` flags name them. */
-export const SEARCH_ATTRIBUTES: readonly string[] = [
+/** Every attribute's name; all are Keyword. */
+export const SEARCH_ATTRIBUTE_NAMES: readonly string[] = [
   VIEW_ATTRIBUTE,
   STAGE_ATTRIBUTE,
   MODEL_ATTRIBUTE,
   KIND_ATTRIBUTE,
-].map((key) => `${key.name}=Keyword`);
+].map((key) => key.name);
