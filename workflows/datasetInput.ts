@@ -30,9 +30,37 @@ export interface DatasetWorkflowInput {
   heartbeatTimeoutMs?: number;
   /** Attempts of each activity before the workflow gives up; default 10. */
   activityAttempts?: number;
+  /**
+   * The retraining pipeline the dataset is made for (set by the pipeline): its MLflow run nests
+   * under the pipeline's and carries its workflow id.
+   */
+  pipeline?: { workflowId: string; runId: string } | null;
 }
 
-export type DatasetRequest = Required<Omit<DatasetWorkflowInput, 'cut'>> & { cut: number | null };
+export type DatasetRequest = Required<Omit<DatasetWorkflowInput, 'cut' | 'pipeline'>> & {
+  cut: number | null;
+  pipeline: { workflowId: string; runId: string } | null;
+};
+
+const parsePipeline = (value: unknown): DatasetRequest['pipeline'] => {
+  if (value === undefined || value === null) return null;
+  const { workflowId, runId, ...rest } = (value ?? {}) as Record<string, unknown>;
+  if (
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    typeof workflowId !== 'string' ||
+    workflowId === '' ||
+    typeof runId !== 'string' ||
+    !/^[0-9a-f]{32}$/.test(runId) ||
+    Object.keys(rest).length > 0
+  ) {
+    throw invalid(
+      'pipeline',
+      'must be { workflowId, runId } (a workflow id and an MLflow run id of 32 hex digits)',
+    );
+  }
+  return { workflowId, runId };
+};
 
 const parseCut = (value: unknown): number | null => {
   if (value === undefined || value === null) return null;
@@ -68,6 +96,7 @@ export const parseDatasetInput = (raw: unknown): DatasetRequest => {
     'pageSize',
     'heartbeatTimeoutMs',
     'activityAttempts',
+    'pipeline',
   ]);
   const unknown = Object.keys(input).filter((key) => !known.has(key));
   if (unknown.length > 0) throw invalid(unknown[0] as string, 'is not an input of the workflow');
@@ -109,6 +138,7 @@ export const parseDatasetInput = (raw: unknown): DatasetRequest => {
     view,
     incremental,
     cut: parseCut(input.cut),
+    pipeline: parsePipeline(input.pipeline),
     validationFraction,
     testFraction,
     purge,

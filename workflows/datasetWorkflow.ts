@@ -101,7 +101,12 @@ export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<Data
       events: base.events,
     };
     Object.assign(progress, { cut: cut.transactionId, events: { read: 0, total } });
-    const run = await short.openDatasetRun({ workflowId, view, cut });
+    const run = await short.openDatasetRun({
+      workflowId,
+      view,
+      cut,
+      ...(request.pipeline ? { pipeline: request.pipeline } : {}),
+    });
     runId = run.runId;
     progress.runId = runId;
 

@@ -3,14 +3,18 @@
 // dataset the child published) → select the best challenger on the validation window → decide
 // on the test window's rows neither it nor the champion trained on (child PromotionWorkflow).
 import {
+  CancellationScope,
   defineQuery,
   executeChild,
+  isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { TrainingActivities } from '../activities/training/index.js';
-import type { Evaluation, TrainedVersion } from '../activities/training/types.js';
+import type { PipelineOutcome } from '../activities/training/pipelineRun.js';
+import type { DatasetRef, Evaluation, TrainedVersion } from '../activities/training/types.js';
 import { SHORT_ACTIVITY, backingOff } from './activityTimeouts.js';
 import { DatasetWorkflow, type DatasetWorkflowResult } from './datasetWorkflow.js';
 import { parsePipelineInput, type PipelineInput } from './pipelineInput.js';
@@ -30,6 +34,8 @@ export interface PipelineProgress {
   /** The child workflows, for their own queries (dataset progress, promotion status). */
   datasetWorkflowId: string | null;
   promotionWorkflowId: string | null;
+  /** The pipeline's MLflow run, under which its dataset, training and evaluation runs nest. */
+  mlflowRunId: string | null;
   trainings: { trainer: string; status: 'running' | 'done' | 'failed'; version: string | null }[];
   evaluation: Evaluation | null;
   outcome: 'promoted' | 'rejected' | null;
@@ -59,6 +65,9 @@ const PERCENT: Record<PipelineStage, number> = {
   skipped: 100,
   failed: 100,
 };
+
+/** Histories recorded before pipelines had an MLflow run replay without its two activities. */
+export const PIPELINE_RUN_PATCH = 'hindsight-pipeline-run';
 
 const retry = backingOff(10);
 const quick = proxyActivities<TrainingActivities>({ ...SHORT_ACTIVITY, retry });
@@ -121,6 +130,7 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
     datasetDigest: null,
     datasetWorkflowId: null,
     promotionWorkflowId: null,
+    mlflowRunId: null,
     trainings: request.trainers.map((t) => ({ trainer: t.name, status: 'running', version: null })),
     evaluation: null,
     outcome: null,
@@ -136,12 +146,40 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
   markView(request.view);
   markStage('checking');
 
+  let datasetRef: DatasetRef | null = null;
+  let trained: TrainedVersion[] = [];
+  /** Ends the pipeline's MLflow run with what happened; nothing when it has none. */
+  const closeRun = async (outcome: PipelineOutcome): Promise<void> => {
+    const runId = progress.mlflowRunId;
+    if (runId === null) return;
+    await CancellationScope.nonCancellable(() =>
+      quick.closePipelineRun({
+        runId,
+        view: request.view,
+        modelName: request.modelName,
+        outcome,
+        dataset: datasetRef,
+        trained: trained.map(({ version, trainer, reused }) => ({ version, trainer, reused })),
+        note: progress.note,
+      }),
+    );
+  };
+
   try {
     await quick.checkPipeline({
       view: request.view,
       trainers: request.trainers,
       rules: request.rules,
     });
+    if (patched(PIPELINE_RUN_PATCH)) {
+      const run = await quick.openPipelineRun({
+        workflowId,
+        view: request.view,
+        modelName: request.modelName,
+      });
+      progress.mlflowRunId = run.runId;
+    }
+    const pipelineRunId = progress.mlflowRunId;
 
     enter('dataset');
     progress.datasetWorkflowId = `${workflowId}/dataset`;
@@ -153,6 +191,7 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
           validationFraction: request.validationFraction,
           testFraction: request.testFraction,
           purge: request.purge,
+          ...(pipelineRunId === null ? {} : { pipeline: { workflowId, runId: pipelineRunId } }),
           ...(request.eventsPerBatch === undefined
             ? {}
             : { eventsPerBatch: request.eventsPerBatch }),
@@ -161,19 +200,21 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
     });
     progress.datasetDigest = dataset.digest;
     // The very dataset the child published: later stages fetch it by its run, checked.
-    const datasetRef = { runId: dataset.runId, digest: dataset.digest };
+    datasetRef = { runId: dataset.runId, digest: dataset.digest };
+    const handed = datasetRef;
 
     if (!request.force) {
       const last = await quick.lastTrainedDigest({ modelName: request.modelName });
       if (last === dataset.digest) {
         progress.note = `the newest version of ${request.modelName} learnt from this very dataset (${dataset.digest.slice(0, 12)}): nothing new to learn`;
         enter('skipped');
+        await closeRun('skipped');
         return { status: 'skipped', progress, dataset, trained: [], promotion: null };
       }
     }
 
     enter('training');
-    const trained = await Promise.all(
+    trained = await Promise.all(
       request.trainers.map(async (trainer, i) => {
         try {
           const version = await heavy.trainModel({
@@ -181,8 +222,9 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
             trainingId: `${i + 1}-${trainer.name}`,
             view: request.view,
             modelName: request.modelName,
-            dataset: datasetRef,
+            dataset: handed,
             trainer,
+            ...(pipelineRunId === null ? {} : { pipelineRunId }),
           });
           progress.trainings[i] = {
             trainer: trainer.name,
@@ -202,10 +244,11 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
       workflowId,
       view: request.view,
       modelName: request.modelName,
-      dataset: datasetRef,
+      dataset: handed,
       challengers: trained,
       threshold: request.threshold,
       rules: request.rules,
+      ...(pipelineRunId === null ? {} : { pipelineRunId }),
     });
     const earlier = (evaluated as Partial<Evaluation>).selected === undefined;
     const evaluation = fromEarlierRelease(evaluated, request.rules);
@@ -215,6 +258,7 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
       // `force` on a dataset and trainer the champion came from: its twin was not registered.
       progress.note = `the selected version ${evaluation.selected} is the champion already`;
       enter('done');
+      await closeRun('unchanged');
       return { status: 'completed', progress, dataset, trained, promotion: null };
     }
     enter('promoting');
@@ -242,10 +286,15 @@ export async function RetrainingPipeline(input: PipelineInput): Promise<Pipeline
     });
     progress.outcome = promotion.outcome;
     enter('done');
+    // A finished promotion has decided.
+    await closeRun(promotion.outcome ?? 'rejected');
     return { status: 'completed', progress, dataset, trained, promotion };
   } catch (error) {
     progress.note = failureMessage(error);
     enter('failed');
+    // The run ends FAILED (KILLED when cancelled) with the reason; the pipeline's own failure
+    // is what the caller sees, whether or not MLflow took the record.
+    await closeRun(isCancellation(error) ? 'cancelled' : 'failed').catch(() => undefined);
     throw error;
   }
 }

@@ -14,7 +14,12 @@ export const LINEAGE_TAGS = {
   viewVersion: 'hindsight.view_version',
   codeHash: 'hindsight.view_code_hash',
   cut: 'hindsight.cut',
+  /** The workflow the run belongs to: the pipeline's, for every run of one pipeline. */
   workflowId: 'hindsight.workflow_id',
+  /** The dataset workflow itself, when it runs for a pipeline. */
+  datasetWorkflowId: 'hindsight.dataset_workflow_id',
+  /** MLflow's own: the UI nests the run under it. */
+  parentRunId: 'mlflow.parentRunId',
   gitCommit: 'mlflow.source.git.commit',
   digest: 'hindsight.dataset_digest',
   failure: 'hindsight.failure',
@@ -23,7 +28,7 @@ export const LINEAGE_TAGS = {
 export const openDatasetRun = async (
   mlflow: MlflowClient,
   gitCommit: string,
-  { workflowId, view, cut }: OpenDatasetRunInput,
+  { workflowId, view, cut, pipeline }: OpenDatasetRunInput,
 ): Promise<DatasetRunRef> => {
   const experiment = await mlflow.getOrCreateExperiment({ name: experimentOf(view.name) });
   const run = await mlflow.createRunIdempotent({
@@ -37,8 +42,14 @@ export const openDatasetRun = async (
       [LINEAGE_TAGS.viewVersion]: String(view.version),
       [LINEAGE_TAGS.codeHash]: view.codeHash,
       [LINEAGE_TAGS.cut]: String(cut.transactionId),
-      [LINEAGE_TAGS.workflowId]: workflowId,
+      [LINEAGE_TAGS.workflowId]: pipeline?.workflowId ?? workflowId,
       [LINEAGE_TAGS.gitCommit]: gitCommit,
+      ...(pipeline
+        ? {
+            [LINEAGE_TAGS.datasetWorkflowId]: workflowId,
+            [LINEAGE_TAGS.parentRunId]: pipeline.runId,
+          }
+        : {}),
     },
   });
   return { runId: run.info.runId, experimentId: experiment.experimentId };

@@ -29,6 +29,11 @@ export interface DatasetActivityDeps {
   workDir: string;
   /** The commit of the running code, for lineage. */
   gitCommit: string;
+  /**
+   * The MLflow server's address as people reach it (HINDSIGHT_MLFLOW_UI_URL), where a dataset's
+   * MLflow source points; default: the tracking URI.
+   */
+  mlflowUrl?: string;
 }
 
 export const createDatasetActivities = (deps: DatasetActivityDeps) => ({

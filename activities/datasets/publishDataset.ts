@@ -10,12 +10,7 @@ import { readRunSnapshot } from '../../ml/featureRun.js';
 import { fetchPublishedDataset } from '../training/publishedDataset.js';
 import { pipeline } from 'node:stream/promises';
 import type { SplitSpec } from '../../ml/dataset.js';
-import {
-  MANIFEST_FORMAT,
-  manifestColumns,
-  mlflowSchema,
-  type DatasetManifest,
-} from '../../ml/datasetManifest.js';
+import { MANIFEST_FORMAT, manifestColumns, type DatasetManifest } from '../../ml/datasetManifest.js';
 import { isMlflowError, type MlflowClient } from '../../mlflow/index.js';
 import { assembleParquet } from './assembleParquet.js';
 import {
@@ -27,6 +22,7 @@ import {
   stateArtifact,
 } from './datasetFiles.js';
 import { LINEAGE_TAGS } from './datasetRun.js';
+import { datasetInputOf } from './datasetSource.js';
 import type { FeatureViewRegistry } from './featureViewRegistry.js';
 import { openDuckDb } from './parquet.js';
 import type { PublishDatasetInput, PublishedDataset } from './types.js';
@@ -37,10 +33,10 @@ export interface PublishDatasetDeps {
   views: FeatureViewRegistry;
   workDir: string;
   gitCommit: string;
+  /** The MLflow server's address as its users reach it; default: the tracking URI. */
+  mlflowUrl?: string;
 }
 
-/** MLflow's dataset source type for datasets cut from the log. */
-export const DATASET_SOURCE_TYPE = 'hindsight-event-store';
 /**
  * DuckDB's memory while it writes a dataset's file. The rows stream from the inputs to the file
  * in one pass, so a little does, whatever the dataset's size.
@@ -57,9 +53,6 @@ export const SORTING_MEMORY = '1GB';
  * thread's write buffers cost more memory than they save time.
  */
 export const ASSEMBLY_THREADS = 1;
-
-/** MLflow keeps at most 36 characters of a dataset digest; the manifest has all 64. */
-export const mlflowDigest = (digest: string): string => digest.slice(0, 32);
 
 const fileSha256 = async (file: string): Promise<string> => {
   const hash = createHash('sha256');
@@ -279,30 +272,11 @@ export const publishDataset = async (
     await mlflow.logInputs({
       runId,
       datasets: [
-        {
-          dataset: {
-            name: `${view.name}_v${view.version}`,
-            digest: mlflowDigest(manifest.digest),
-            sourceType: DATASET_SOURCE_TYPE,
-            source: JSON.stringify({
-              view: view.name,
-              version: view.version,
-              code_hash: view.codeHash,
-              cut: cut.transactionId,
-            }),
-            schema: mlflowSchema(manifest.columns),
-            profile: JSON.stringify({
-              digest: manifest.digest,
-              num_rows: manifest.rows,
-              events: manifest.events,
-              quarantined_events: manifest.quarantined ?? 0,
-              label_balance: labelBalance,
-              manifest: MANIFEST_ARTIFACT,
-              parquet: manifest.file.path,
-            }),
-          },
-          tags: { 'mlflow.data.context': 'generated' },
-        },
+        datasetInputOf(
+          manifest,
+          { artifactUri: run.info.artifactUri, mlflowUrl: deps.mlflowUrl ?? mlflow.trackingUri },
+          'generated',
+        ),
       ],
     });
     await mlflow.setTag({ runId, key: LINEAGE_TAGS.digest, value: manifest.digest });

@@ -50,10 +50,18 @@ export interface ResolvedDataset {
   upcastersHash: string;
 }
 
+/** The pipeline a dataset is made for: its workflow and its MLflow run. */
+export interface PipelineParent {
+  workflowId: string;
+  runId: string;
+}
+
 export interface OpenDatasetRunInput {
   workflowId: string;
   view: DatasetViewRef;
   cut: DatasetCut;
+  /** The run nests under the pipeline's run and carries its workflow id. */
+  pipeline?: PipelineParent | null;
 }
 
 export interface DatasetRunRef {

@@ -246,6 +246,7 @@ export const evaluateModels = async (
       [MODEL_TAGS.datasetRunId]: ref.runId,
       [MODEL_TAGS.workflowId]: workflowId,
       ...(gitCommit ? { 'mlflow.source.git.commit': gitCommit } : {}),
+      ...(input.pipelineRunId ? { 'mlflow.parentRunId': input.pipelineRunId } : {}),
       ...(intervalNote === null ? {} : { 'hindsight.interval_note': intervalNote.slice(0, 5000) }),
     },
   });

@@ -4,6 +4,12 @@ import type { FeatureViewRegistry } from '../datasets/featureViewRegistry.js';
 import { mappingFailures } from '../failures.js';
 import { checkPipeline, lastTrainedDigest } from './checkPipeline.js';
 import { evaluateModels } from './evaluateModels.js';
+import {
+  closePipelineRun,
+  openPipelineRun,
+  type ClosePipelineRunInput,
+  type OpenPipelineRunInput,
+} from './pipelineRun.js';
 import { trainModel } from './trainModel.js';
 import type { CheckPipelineInput, EvaluateModelsInput, TrainModelInput } from './types.js';
 
@@ -12,6 +18,8 @@ export interface TrainingActivityDeps {
   views: FeatureViewRegistry;
   workDir: string;
   gitCommit: string;
+  /** The MLflow server's address as its users reach it; default: the tracking URI. */
+  mlflowUrl?: string;
 }
 
 export const createTrainingActivities = (deps: TrainingActivityDeps) => ({
@@ -21,6 +29,10 @@ export const createTrainingActivities = (deps: TrainingActivityDeps) => ({
   ),
   trainModel: mappingFailures((input: TrainModelInput) => trainModel(deps, input)),
   evaluateModels: mappingFailures((input: EvaluateModelsInput) => evaluateModels(deps, input)),
+  openPipelineRun: mappingFailures((input: OpenPipelineRunInput) => openPipelineRun(deps, input)),
+  closePipelineRun: mappingFailures((input: ClosePipelineRunInput) =>
+    closePipelineRun(deps, input),
+  ),
 });
 
 export type TrainingActivities = ReturnType<typeof createTrainingActivities>;

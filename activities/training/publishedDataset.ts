@@ -111,6 +111,19 @@ export interface FetchOptions {
   checkCacheMeanwhile?: boolean;
 }
 
+/** The dataset's run, checked, and its manifest. */
+export const publishedManifest = async (
+  mlflow: MlflowClient,
+  view: string,
+  ref: DatasetRef,
+): Promise<{ run: Run; manifest: DatasetManifest }> => {
+  const run = await datasetRunOf(mlflow, view, ref);
+  const manifest = JSON.parse(
+    (await mlflow.downloadArtifact({ runId: ref.runId, path: MANIFEST_ARTIFACT })).toString(),
+  ) as DatasetManifest;
+  return { run, manifest };
+};
+
 /** Fetches the dataset's manifest and Parquet file (or finds them cached), checked. */
 export const fetchPublishedDataset = async (
   mlflow: MlflowClient,
@@ -119,11 +132,8 @@ export const fetchPublishedDataset = async (
   ref: DatasetRef,
   { checkCacheMeanwhile = false }: FetchOptions = {},
 ): Promise<PublishedDatasetFile & { cacheChecked: Promise<void> }> => {
-  const run = await datasetRunOf(mlflow, view, ref);
+  const { run, manifest } = await publishedManifest(mlflow, view, ref);
   const { runId, digest } = ref;
-  const manifest = JSON.parse(
-    (await mlflow.downloadArtifact({ runId, path: MANIFEST_ARTIFACT })).toString(),
-  ) as DatasetManifest;
   const dir = path.join(workDir, 'datasets', 'by-digest');
   await mkdir(dir, { recursive: true });
   const parquetFile = path.join(dir, `${digest}.parquet`);

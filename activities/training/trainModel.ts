@@ -8,7 +8,7 @@ import { getTrainer } from '../../ml/trainers/registry.js';
 import { cancellationSignal, firstAttempt, heartbeat } from '../heartbeat.js';
 import type { MlflowClient, ModelVersion } from '../../mlflow/index.js';
 import { experimentOf } from '../datasets/datasetRun.js';
-import { mlflowDigest } from '../datasets/publishDataset.js';
+import { datasetInputOf } from '../datasets/datasetSource.js';
 import { MODEL_ARTIFACT, MODEL_TAGS, positionTag } from './modelLineage.js';
 import { fetchPublishedDataset, handedDataset } from './publishedDataset.js';
 import { readDatasetSplits } from './readSplits.js';
@@ -19,6 +19,8 @@ export interface TrainModelDeps {
   mlflow: MlflowClient;
   workDir: string;
   gitCommit: string;
+  /** The MLflow server's address as its users reach it; default: the tracking URI. */
+  mlflowUrl?: string;
 }
 
 const registeredVersionOf = async (
@@ -66,10 +68,10 @@ const flatParams = (params: unknown): Record<string, string> =>
   );
 
 export const trainModel = async (
-  { mlflow, workDir, gitCommit }: TrainModelDeps,
+  { mlflow, workDir, gitCommit, mlflowUrl }: TrainModelDeps,
   input: TrainModelInput,
 ): Promise<TrainedVersion> => {
-  const { workflowId, trainingId, view, modelName, trainer: spec } = input;
+  const { workflowId, trainingId, view, modelName, trainer: spec, pipelineRunId } = input;
   const ref = handedDataset(input);
   const trainer = getTrainer(spec.name);
   const params = trainer.parseParams(spec.params ?? {});
@@ -122,6 +124,7 @@ export const trainModel = async (
       [MODEL_TAGS.trainer]: spec.name,
       [MODEL_TAGS.trainerConfig]: config,
       'mlflow.source.git.commit': gitCommit,
+      ...(pipelineRunId ? { 'mlflow.parentRunId': pipelineRunId } : {}),
     },
   });
   const runId = run.info.runId;
@@ -188,20 +191,11 @@ export const trainModel = async (
   await mlflow.logInputs({
     runId,
     datasets: [
-      {
-        dataset: {
-          name: `${manifest.view.name}_v${manifest.view.version}`,
-          digest: mlflowDigest(datasetDigest),
-          sourceType: 'hindsight-event-store',
-          source: JSON.stringify({
-            view: manifest.view.name,
-            version: manifest.view.version,
-            code_hash: manifest.view.codeHash,
-            cut: manifest.cut.transactionId,
-          }),
-        },
-        tags: { 'mlflow.data.context': 'training' },
-      },
+      datasetInputOf(
+        manifest,
+        { artifactUri: dataset.run.info.artifactUri, mlflowUrl: mlflowUrl ?? mlflow.trackingUri },
+        'training',
+      ),
     ],
   });
   await mlflow.getOrCreateRegisteredModel({

@@ -29,6 +29,8 @@ export interface TrainModelInput {
   /** The exact dataset the pipeline's dataset stage published. */
   dataset: DatasetRef;
   trainer: TrainerSpec;
+  /** The pipeline's MLflow run, under which the training run nests. */
+  pipelineRunId?: string | null;
 }
 
 export interface TrainedVersion {
@@ -57,6 +59,8 @@ export interface EvaluateModelsInput {
   threshold: number;
   /** The promotion rules: their primary metric selects, their significance sets the interval. */
   rules: unknown;
+  /** The pipeline's MLflow run, under which the evaluation run nests. */
+  pipelineRunId?: string | null;
 }
 
 export interface EvaluatedModel {

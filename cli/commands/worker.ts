@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
 import {
   loadConfig,
+  mlflowUiUrlOf,
   mlflowUriOf,
   temporalAddressOf,
   workDirOf,
@@ -53,6 +54,7 @@ export const startWorker = async (config: Config, logger: Logger): Promise<Runni
       views: builtInViewRegistry(),
       workDir,
       gitCommit: gitCommitOf(config.HINDSIGHT_GIT_COMMIT),
+      mlflowUrl: mlflowUiUrlOf(config),
       pool: eventStore.pool,
       aggregates: builtInAggregates(),
     },

@@ -2,11 +2,12 @@
 // a cut reproduces its digest after the log grows, nothing recorded after an observation
 // reaches it, and MLflow holds the Parquet file, the manifest and the dataset input.
 import { WorkflowFailedError } from '@temporalio/client';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATASET_SOURCE_TYPE, mlflowDigest } from '../../activities/datasets/publishDataset.js';
+import { mlflowDigest } from '../../activities/datasets/datasetSource.js';
 import { openDuckDb, type DuckDb } from '../../activities/datasets/parquet.js';
 import { fetchPublishedDataset } from '../../activities/training/publishedDataset.js';
 import { readDatasetSplits } from '../../activities/training/readSplits.js';
@@ -186,9 +187,12 @@ describe('DatasetWorkflow', () => {
     expect(input?.dataset).toMatchObject({
       name: `${VIEW}_v1`,
       digest: mlflowDigest(first.digest),
-      sourceType: DATASET_SOURCE_TYPE,
+      // A source MLflow's `mlflow.data.get_source` knows: the Parquet file on the artifact route.
+      sourceType: 'http',
     });
+    const parquetUri = `${run.info.artifactUri}/${first.manifest.file.path}`;
     expect(JSON.parse(input?.dataset.source ?? '{}')).toEqual({
+      url: `${temporal.mlflow.trackingUri}/api/2.0/mlflow-artifacts/artifacts/${parquetUri.slice('mlflow-artifacts:/'.length)}`,
       view: VIEW,
       version: 1,
       code_hash: first.manifest.view.codeHash,
@@ -198,7 +202,13 @@ describe('DatasetWorkflow', () => {
       digest: first.digest,
       num_rows: first.manifest.rows,
       quarantined_events: 0,
+      // Absolute: `mlflow.artifacts.download_artifacts(artifact_uri=...)` takes them as they are.
+      parquet: parquetUri,
+      manifest: `${run.info.artifactUri}/dataset/manifest.json`,
     });
+    const source = JSON.parse(input?.dataset.source ?? '{}') as { url: string };
+    const downloaded = Buffer.from(await (await fetch(source.url)).arrayBuffer());
+    expect(createHash('sha256').update(downloaded).digest('hex')).toBe(first.manifest.file.sha256);
     // Every event was read: nothing quarantined, and MLflow says so.
     expect(first.manifest.quarantined).toBe(0);
     expect(run.metrics.find((m) => m.key === 'quarantined_events')?.value).toBe(0);
