@@ -1,7 +1,14 @@
 // BatchScoringWorkflow: scores every open entity of the model's champion view (a PredictionMade
 // each, as Predict makes them), for a schedule. The batch is named by the workflow id, so a
 // retry of the activity makes no prediction twice.
-import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  defineQuery,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ScoringActivities } from '../activities/scoring/index.js';
 import type {
   ScoreOpenEntitiesResult,
@@ -11,7 +18,10 @@ import { backingOff } from './activityTimeouts.js';
 import { failureMessage } from './failureMessage.js';
 import { integerIn, invalid } from './inputChecks.js';
 import { MODEL_NAME } from '../ml/names.js';
-import { describeWorkflow } from './searchAttributes.js';
+import { describeWorkflow, markView } from './searchAttributes.js';
+
+/** Histories recorded before a batch marked its view replay without the upsert. */
+export const SCORING_VIEW_PATCH = 'hindsight-scoring-view';
 
 export interface BatchScoringInput {
   modelName: string;
@@ -76,6 +86,11 @@ export async function BatchScoringWorkflow(raw: BatchScoringInput): Promise<Batc
   setHandler(batchScoringProgressQuery, () => progress);
   try {
     progress.result = await scoreOpenEntities({ ...input, batchId: workflowInfo().workflowId });
+    // The view is known once the champion is: then the batch is found by it too.
+    if (progress.result.view !== undefined && patched(SCORING_VIEW_PATCH)) {
+      markView(progress.result.view);
+      upsertMemo({ 'hindsight.view': progress.result.view });
+    }
     progress.stage = 'done';
     return progress;
   } catch (error) {

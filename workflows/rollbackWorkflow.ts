@@ -6,7 +6,7 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { PromotionActivities } from '../activities/promotion/index.js';
 import type { RecordedPromotion } from '../activities/promotion/types.js';
-import { MODEL_NAME } from '../ml/names.js';
+import { MODEL_NAME, VIEW_NAME } from '../ml/names.js';
 import { SHORT_ACTIVITY, backingOff } from './activityTimeouts.js';
 import { invalid } from './inputChecks.js';
 import { describeWorkflow } from './searchAttributes.js';
@@ -23,6 +23,8 @@ export interface RollbackInput {
   reason: string;
   /** The dataset `toVersion` learnt from ('' when its version has no such tag). */
   datasetDigest: string;
+  /** The model's feature view, for operators looking for its workflows. */
+  view?: string;
 }
 
 export interface RollbackResult {
@@ -64,6 +66,10 @@ export const parseRollbackInput = (raw: unknown): RollbackInput => {
   if (input.fromVersion === input.toVersion) {
     throw invalid('toVersion', `version ${String(input.toVersion)} is the champion already`);
   }
+  const { view } = input;
+  if (view !== undefined && (typeof view !== 'string' || !VIEW_NAME.test(view))) {
+    throw invalid('view', `${JSON.stringify(view)} is not a feature view name`);
+  }
   const digest = input.datasetDigest;
   if (typeof digest !== 'string' || !/^([0-9a-f]{64})?$/.test(digest)) {
     throw invalid('datasetDigest', 'must be a dataset digest (64 hex digits) or empty');
@@ -75,6 +81,7 @@ export const parseRollbackInput = (raw: unknown): RollbackInput => {
     actor: text(input, 'actor', 1, 200),
     reason: text(input, 'reason', 0, 2000),
     datasetDigest: digest,
+    ...(view === undefined ? {} : { view }),
   };
 };
 
@@ -92,7 +99,8 @@ export async function RollbackWorkflow(input: RollbackInput): Promise<RollbackRe
   describeWorkflow({
     kind: 'rollback',
     model: request.modelName,
-    summary: `rollback of ${request.modelName}`,
+    ...(request.view === undefined ? {} : { view: request.view }),
+    summary: `rollback of ${request.modelName} from v${request.fromVersion} to v${request.toVersion}`,
   });
   const { workflowId } = workflowInfo();
   const { moved } = await activities.moveChampion({

@@ -10,7 +10,11 @@ import { readRunSnapshot } from '../../ml/featureRun.js';
 import { fetchPublishedDataset } from '../training/publishedDataset.js';
 import { pipeline } from 'node:stream/promises';
 import type { SplitSpec } from '../../ml/dataset.js';
-import { MANIFEST_FORMAT, manifestColumns, type DatasetManifest } from '../../ml/datasetManifest.js';
+import {
+  MANIFEST_FORMAT,
+  manifestColumns,
+  type DatasetManifest,
+} from '../../ml/datasetManifest.js';
 import { isMlflowError, type MlflowClient } from '../../mlflow/index.js';
 import { assembleParquet } from './assembleParquet.js';
 import {

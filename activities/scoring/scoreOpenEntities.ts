@@ -36,6 +36,8 @@ export type ScoringClock = 'wall' | 'log';
 
 export interface ScoreOpenEntitiesResult {
   modelVersion: string;
+  /** The feature view the champion reads. */
+  view?: string;
   /** The time the features were computed as of. */
   asOf: number | null;
   /** Entities open at the start of the batch. */
@@ -83,6 +85,7 @@ export const scoreOpenEntities = async (
     }
     const result: ScoreOpenEntitiesResult = {
       modelVersion: champion.version,
+      view: view.name,
       asOf: asOf ?? null,
       entities: batch.length,
       scored: 0,

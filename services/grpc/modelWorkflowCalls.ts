@@ -33,7 +33,7 @@ import {
 import type { LiveEvaluationStatus } from '../../workflows/liveEvaluationWorkflow.js';
 import { jsonBytes } from './pipelinesCodec.js';
 import { statusError } from './status.js';
-import { MODEL_NAME } from '../../ml/names.js';
+import { MODEL_NAME, VIEW_NAME } from '../../ml/names.js';
 
 export interface ModelWorkflowDeps {
   client: Client;
@@ -196,17 +196,21 @@ const targetOf = async (
   );
 };
 
-/** The dataset the version learnt from, as its lineage tag says; '' when it has none. */
-const existingVersionDigest = async (
+/** The version's dataset digest ('' when it has none) and feature view, checked to exist. */
+const existingVersion = async (
   mlflow: MlflowClient,
   name: string,
   version: string,
   asked: boolean,
-): Promise<string> => {
+): Promise<{ datasetDigest: string; view?: string }> => {
   try {
     const found = await mlflow.getModelVersion({ name, version });
     const digest = found.tags[MODEL_TAGS.datasetDigest] ?? '';
-    return DIGEST.test(digest) ? digest : '';
+    const view = found.tags[MODEL_TAGS.view];
+    return {
+      datasetDigest: DIGEST.test(digest) ? digest : '',
+      ...(view !== undefined && VIEW_NAME.test(view) ? { view } : {}),
+    };
   } catch (error) {
     if (!isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST')) throw error;
     throw statusError(
@@ -273,7 +277,7 @@ export const rollbackModel = async (
     toVersion,
     actor,
     reason: request.reason.trim(),
-    datasetDigest: await existingVersionDigest(mlflow, modelName, toVersion, asked !== ''),
+    ...(await existingVersion(mlflow, modelName, toVersion, asked !== '')),
   };
   const workflowId = `rollback-${modelName}-${randomUUID()}`;
   const handle = await client.workflow.start<typeof RollbackWorkflow>('RollbackWorkflow', {

@@ -1,24 +1,19 @@
 // RetrainingPipeline end to end on real Temporal, MLflow and PostgreSQL: from the demo log to a
 // champion with its lineage; a rerun on an unchanged log skips; more events give a new dataset
 // whose challenger the rules promote or reject, with the matching event on the model's stream.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelStreamOf } from '../../activities/promotion/recordPromotion.js';
 import { currentChampion } from '../../activities/promotion/moveChampion.js';
 import { generateDemoEvents } from '../../demo/workOrders.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
 import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { waitFor } from '../support/wait.js';
 import {
   applicationFailureOf,
   createTestTemporal,
   uniqueId,
   type TestTemporal,
 } from '../support/temporal.js';
-
-const run = promisify(execFile);
 
 type PipelineFn = (input: PipelineInput) => Promise<PipelineResult>;
 
@@ -94,6 +89,29 @@ describe('RetrainingPipeline', () => {
       'mlflow.source.git.commit': 'test',
       'hindsight.dataset_run_id': first.dataset?.runId,
     });
+    // The pipeline's own run: finished with the outcome, its dataset as input, its runs nested.
+    const pipelineRunId = first.progress.mlflowRunId ?? '';
+    const pipelineRun = await temporal.mlflow.getRun(pipelineRunId);
+    expect(pipelineRun.info.status).toBe('FINISHED');
+    expect(pipelineRun.tags).toMatchObject({
+      'hindsight.kind': 'pipeline',
+      'hindsight.outcome': 'promoted',
+      'hindsight.champion_version': champion,
+      'hindsight.dataset_run_id': first.dataset?.runId,
+      'hindsight.model_versions': first.trained.map((t) => t.version).join(','),
+    });
+    expect(pipelineRun.datasetInputs.map((i) => i.dataset.digest)).toEqual([
+      first.dataset?.digest.slice(0, 32),
+    ]);
+    for (const runId of [
+      first.dataset?.runId,
+      evaluation?.runId,
+      ...first.trained.map((t) => t.runId),
+    ]) {
+      const nested = await temporal.mlflow.getRun(runId ?? '');
+      expect(nested.tags['mlflow.parentRunId']).toBe(pipelineRunId);
+      expect(nested.tags['hindsight.workflow_id']).toBe(pipelineRun.tags['hindsight.workflow_id']);
+    }
     // The evaluation run holds both plots.
     const plots = await temporal.mlflow.listArtifacts({
       runId: evaluation?.runId ?? '',
@@ -104,50 +122,15 @@ describe('RetrainingPipeline', () => {
     expect(events.map((e) => e.type)).toEqual(['ModelPromoted']);
   });
 
-  it('is found by view, model and kind with the temporal CLI, and says what it is in its memo', async () => {
-    const list = async (query: string): Promise<string[]> => {
-      const { stdout } = await run('.venv/bin/temporal', [
-        'workflow',
-        'list',
-        '--address',
-        inject('temporalAddress'),
-        '--namespace',
-        'default',
-        '--query',
-        query,
-        '--output',
-        'json',
-      ]);
-      return (JSON.parse(stdout || '[]') as { type: { name: string } }[]).map((w) => w.type.name);
-    };
-    const byView = `HindsightView='${VIEW}' AND HindsightModel='${modelName}'`;
-    // Visibility is eventually consistent: wait for the condition, not for a time.
-    let types: string[] = [];
-    await waitFor(
-      async () => {
-        types = await list(byView);
-        return ['RetrainingPipeline', 'PromotionWorkflow'].every((t) => types.includes(t));
-      },
-      60_000,
-      'the pipeline and its promotion in visibility',
-    );
-    const datasets = await list(`HindsightView='${VIEW}' AND HindsightKind='dataset'`);
-    expect(datasets).toContain('DatasetWorkflow');
-    const promotionId = first.progress.promotionWorkflowId ?? '';
-    const memo = (await temporal.client.workflow.getHandle(promotionId).describe()).memo;
-    expect(memo).toMatchObject({
-      'hindsight.kind': 'promotion',
-      'hindsight.view': VIEW,
-      'hindsight.model': modelName,
-    });
-  });
-
   it('skips itself when the log has nothing new for the view', async () => {
     const again = await runPipeline({});
     expect(again.status).toBe('skipped');
     expect(again.progress.stage).toBe('skipped');
     expect(again.dataset?.digest).toBe(first.dataset?.digest);
     expect(again.progress.note).toContain('nothing new to learn');
+    const skippedRun = await temporal.mlflow.getRun(again.progress.mlflowRunId ?? '');
+    expect(skippedRun.info.status).toBe('FINISHED');
+    expect(skippedRun.tags['hindsight.outcome']).toBe('skipped');
   });
 
   it('evaluates a challenger on new data against the champion, and records the decision', async () => {

@@ -258,6 +258,8 @@ describe('docker-compose.yml', () => {
     expect(rawEnvironment('server').HINDSIGHT_MLFLOW_UI_URL).toMatch(
       /^\$\{HINDSIGHT_MLFLOW_UI_URL:-/,
     );
+    // A dataset's MLflow source (made by the worker) points at the same address.
+    expect(environment('worker').HINDSIGHT_MLFLOW_UI_URL).toBe(server.HINDSIGHT_MLFLOW_UI_URL);
   });
 
   it('gives the worker a writable work folder on a volume', () => {
