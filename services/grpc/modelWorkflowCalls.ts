@@ -117,7 +117,7 @@ export const startBatchScoring = async (
   }
   const clock = request.clock === 'log' ? ('log' as const) : undefined;
   if (request.intervalSeconds === 0) {
-    const workflowId = `scoring-${modelName}-${Date.now()}`;
+    const workflowId = `batch-scoring-${modelName}-${randomUUID()}`;
     await client.workflow.start('BatchScoringWorkflow', {
       taskQueue,
       workflowId,

@@ -207,7 +207,7 @@ export const createOperationsService = ({
     startSnapshots: unary(onInternalError, async ({ aggregateTypes }) => {
       const types = [...new Set(aggregateTypes)].map((type) => aggregates.get(type).type);
       const input: SnapshotWorkflowInput = types.length ? { aggregateTypes: types } : {};
-      const workflowId = `snapshots-${hex12()}`;
+      const workflowId = `snapshot-${hex12()}`;
       await client.workflow.start(SNAPSHOT_WORKFLOW, {
         taskQueue,
         workflowId,

@@ -453,7 +453,7 @@ describe('Operations over gRPC', () => {
 
   it('a snapshot run snapshots the long streams; stats and snapshot reads show them', async () => {
     const { workflowId } = await ops.startSnapshots({ aggregateTypes: [] });
-    expect(workflowId).toMatch(/^snapshots-[0-9a-f]{12}$/);
+    expect(workflowId).toMatch(/^snapshot-[0-9a-f]{12}$/);
     const run = await until('the snapshot run to finish', async () => {
       const current = await ops.getSnapshotRun({ workflowId });
       return current.workflowStatus === 'RUNNING' ? undefined : current;
