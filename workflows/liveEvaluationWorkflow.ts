@@ -4,11 +4,12 @@
 // the retraining pipeline: never two at once, never within the cooldown, recording why. It runs
 // until stopped, continuing as new when its history grows long (never with a retraining open).
 import {
-  ParentClosePolicy,
   condition,
   continueAsNew,
   defineQuery,
   defineSignal,
+  ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -27,6 +28,9 @@ import { failureMessage } from './failureMessage.js';
 import { parseLiveEvaluationInput, type LiveEvaluationInput } from './liveEvaluationInput.js';
 import type { RetrainingPipeline } from './retrainingPipeline.js';
 import { describeWorkflow } from './searchAttributes.js';
+
+/** Histories recorded before live retrains were named by their time replay with the old id. */
+export const RETRAIN_ID_PATCH = 'hindsight-retrain-id';
 
 export interface LiveRetraining {
   pipelineId: string;
@@ -111,7 +115,12 @@ export async function LiveEvaluationWorkflow(
   setHandler(liveEvaluationStatusQuery, () => status);
 
   const startRetraining = async (reason: string, championVersion: string): Promise<void> => {
-    const pipelineId = `${workflowId}/retrain-${carry.degradation.lastRetrainingAt ?? Date.now()}`;
+    const at = carry.degradation.lastRetrainingAt ?? Date.now();
+    // A child named by its kind and its time (`…/pipeline-2026-12-07T20:01:02.345Z`); retrains
+    // started before the one naming scheme were `…/retrain-<epoch ms>`.
+    const pipelineId = patched(RETRAIN_ID_PATCH)
+      ? `${workflowId}/pipeline-${new Date(at).toISOString()}`
+      : `${workflowId}/retrain-${at}`;
     await recordRetrainingTriggered({
       name: input.name,
       modelName: input.modelName,

@@ -55,7 +55,7 @@ const printDescription = (s: PipelineScheduleSummary): void => {
   for (const r of s.recentActions) out(`recent     ${r.workflowId} (scheduled ${r.scheduledAt})`);
 };
 
-const ID_HELP = 'schedule id, e.g. retrain-work_order_overrun (see `hindsight schedule list`)';
+const ID_HELP = 'schedule id, e.g. pipeline-work_order_overrun (see `hindsight schedule list`)';
 
 const inputOf = (view: string, options: CreateOptions): PipelineInput => {
   return {
@@ -80,7 +80,7 @@ export const registerScheduleCommands = (program: Command): void => {
       .option('--every <duration>', "interval, e.g. '6h' or '90s' (or --cron)")
       .option('--offset <duration>', 'offset of the interval from the epoch, e.g. 30m')
       .option('--cron <expr>', "5-field cron, e.g. '0 3 * * *' (or --every)")
-      .option('--id <id>', 'schedule id (default retrain-<view>)')
+      .option('--id <id>', 'schedule id (default pipeline-<view>)')
       .option('--model <name>', 'registered model (default: the view)')
       .option('--trainer <name>', 'a trainer; repeat for several', collect, [])
       .addOption(

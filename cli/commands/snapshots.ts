@@ -154,7 +154,7 @@ export const registerSnapshotsCommands = (program: Command): void => {
   snapshots
     .command('schedule')
     .description(
-      'run snapshots every interval, one run at a time (creates the schedule hindsight-snapshots, or changes it)',
+      'run snapshots every interval, one run at a time (creates the schedule snapshot, or changes it)',
     )
     .requiredOption(
       '--every <duration>',

@@ -5,9 +5,9 @@ import { ValidationError } from '../../eventstore/errors.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
 import { VIEW_ATTRIBUTE } from '../../workflows/searchAttributeKeys.js';
 import { describeSchedule } from './describeSchedule.js';
-import { mapScheduleErrors } from './errors.js';
+import { mapScheduleErrors, ScheduleExistsError, ScheduleNotFoundError } from './errors.js';
 import { PIPELINE_WORKFLOW } from './listSchedules.js';
-import { checkScheduleId, defaultScheduleId } from './scheduleId.js';
+import { checkScheduleId, defaultScheduleId, legacyDefaultScheduleId } from './scheduleId.js';
 import { compileScheduleSpec, durationMs } from './scheduleSpec.js';
 import { SPEC_MEMO } from './summarizeSchedule.js';
 import type { CreatePipelineSchedule, PipelineScheduleSummary } from './types.js';
@@ -34,6 +34,20 @@ export const createSchedule = async (
 ): Promise<PipelineScheduleSummary> => {
   const view = checkView(request.input);
   const id = checkScheduleId(request.id ?? defaultScheduleId(view));
+  // The view's default schedule made by an earlier release is the same schedule under its old id.
+  if (request.id === undefined) {
+    const legacy = legacyDefaultScheduleId(view);
+    const exists = await mapScheduleErrors(legacy, () =>
+      schedules.getHandle(legacy).describe(),
+    ).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof ScheduleNotFoundError) return false;
+        throw error;
+      },
+    );
+    if (exists) throw new ScheduleExistsError(legacy);
+  }
   const { spec, text } = compileScheduleSpec(request.spec);
   const catchupWindow = durationMs('catchupWindow', request.catchupWindow ?? '1m', MIN_CATCHUP_MS);
   await mapScheduleErrors(id, () =>
@@ -46,8 +60,8 @@ export const createSchedule = async (
           workflowType: PIPELINE_WORKFLOW,
           taskQueue,
           // Temporal appends the scheduled time; the schedule id keeps two schedules of a view
-          // firing at the same second from colliding.
-          workflowId: `pipeline-${view}-${id}`,
+          // firing at the same second from colliding (the default one is the prefix itself).
+          workflowId: id === defaultScheduleId(view) ? id : `pipeline-${view}-${id}`,
           args: [request.input],
           typedSearchAttributes: [{ key: VIEW_ATTRIBUTE, value: view }],
         },

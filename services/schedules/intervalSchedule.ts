@@ -17,6 +17,8 @@ export interface IntervalScheduleSummary {
 
 export interface PutIntervalSchedule {
   scheduleId: string;
+  /** Ids an earlier release gave this schedule: one found there is changed in place. */
+  legacyIds?: readonly string[];
   workflowType: string;
   /** Temporal appends the scheduled time to it. */
   workflowId: string;
@@ -42,8 +44,23 @@ const checkInterval = (seconds: number): number => {
   return seconds;
 };
 
-/** The schedule, or null when there is none. */
+/**
+ * The schedule, or null when there is none: under its id, or else under an id an earlier release
+ * gave it (then the summary has that id).
+ */
 export const getIntervalSchedule = async (
+  schedules: ScheduleClient,
+  scheduleId: string,
+  legacyIds: readonly string[] = [],
+): Promise<IntervalScheduleSummary | null> => {
+  for (const id of [scheduleId, ...legacyIds]) {
+    const found = await describeIntervalSchedule(schedules, id);
+    if (found) return found;
+  }
+  return null;
+};
+
+const describeIntervalSchedule = async (
   schedules: ScheduleClient,
   scheduleId: string,
 ): Promise<IntervalScheduleSummary | null> => {
@@ -70,8 +87,12 @@ export const putIntervalSchedule = async (
   schedules: ScheduleClient,
   request: PutIntervalSchedule,
 ): Promise<{ schedule: IntervalScheduleSummary; created: boolean }> => {
-  const { scheduleId } = request;
   const every = checkInterval(request.intervalSeconds) * 1000;
+  // One made by an earlier release under another id stays the one schedule: changed in place.
+  let scheduleId = request.scheduleId;
+  for (const legacy of request.legacyIds ?? []) {
+    if (await describeIntervalSchedule(schedules, legacy)) scheduleId = legacy;
+  }
   const spec = { intervals: [{ every }] };
   const action = {
     type: 'startWorkflow' as const,
@@ -103,7 +124,7 @@ export const putIntervalSchedule = async (
     if (request.paused === true && !paused) await handle.pause(`paused: ${request.note}`);
     if (request.paused === false && paused) await handle.unpause(`unpaused: ${request.note}`);
   }
-  const schedule = await getIntervalSchedule(schedules, scheduleId);
+  const schedule = await describeIntervalSchedule(schedules, scheduleId);
   if (!schedule) throw new ScheduleNotFoundError(scheduleId);
   return { schedule, created };
 };

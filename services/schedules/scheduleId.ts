@@ -3,7 +3,10 @@ import { ValidationError } from '../../eventstore/errors.js';
 
 const SCHEDULE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
-export const defaultScheduleId = (view: string): string => `retrain-${view}`;
+/** A view's retraining schedule, named like the pipelines it starts (`pipeline-<view>-<time>`). */
+export const defaultScheduleId = (view: string): string => `pipeline-${view}`;
+/** The default id releases before the one naming scheme gave it. */
+export const legacyDefaultScheduleId = (view: string): string => `retrain-${view}`;
 
 export const checkScheduleId = (id: unknown): string => {
   if (typeof id !== 'string' || !SCHEDULE_ID.test(id)) {

@@ -8,13 +8,18 @@ import {
 } from './intervalSchedule.js';
 
 export const BATCH_SCORING_WORKFLOW = 'BatchScoringWorkflow';
-export const scoringScheduleIdOf = (modelName: string): string => `hindsight-scoring-${modelName}`;
+/** Named like the workflows it starts (`batch-scoring-<model>-<time>`). */
+export const scoringScheduleIdOf = (modelName: string): string => `batch-scoring-${modelName}`;
+/** The id releases before the one naming scheme gave it. */
+const legacyScoringScheduleIdOf = (modelName: string): string => `hindsight-scoring-${modelName}`;
 
 export const getScoringSchedule = (
   schedules: ScheduleClient,
   modelName: string,
 ): Promise<IntervalScheduleSummary | null> =>
-  getIntervalSchedule(schedules, scoringScheduleIdOf(modelName));
+  getIntervalSchedule(schedules, scoringScheduleIdOf(modelName), [
+    legacyScoringScheduleIdOf(modelName),
+  ]);
 
 export const putScoringSchedule = (
   schedules: ScheduleClient,
@@ -23,9 +28,10 @@ export const putScoringSchedule = (
 ): Promise<{ schedule: IntervalScheduleSummary; created: boolean }> =>
   putIntervalSchedule(schedules, {
     scheduleId: scoringScheduleIdOf(request.modelName),
+    legacyIds: [legacyScoringScheduleIdOf(request.modelName)],
     workflowType: BATCH_SCORING_WORKFLOW,
     // Temporal appends the scheduled time: each run is a batch of its own.
-    workflowId: `scoring-${request.modelName}`,
+    workflowId: scoringScheduleIdOf(request.modelName),
     args: [{ modelName: request.modelName, ...(request.clock ? { clock: request.clock } : {}) }],
     taskQueue,
     note: `hindsight batch scoring of ${request.modelName}`,

@@ -8,7 +8,10 @@ import {
   type IntervalScheduleSummary,
 } from './intervalSchedule.js';
 
-export const SNAPSHOT_SCHEDULE_ID = 'hindsight-snapshots';
+/** Named like the workflows it starts (`snapshot-<time>`). */
+export const SNAPSHOT_SCHEDULE_ID = 'snapshot';
+/** The id releases before the one naming scheme gave it. */
+const LEGACY_SNAPSHOT_SCHEDULE_IDS = ['hindsight-snapshots'];
 export const SNAPSHOT_WORKFLOW = 'SnapshotWorkflow';
 export const MIN_SNAPSHOT_INTERVAL_SECONDS = MIN_INTERVAL_SECONDS;
 
@@ -23,7 +26,8 @@ export interface PutSnapshotSchedule {
 /** The schedule, or null when there is none. */
 export const getSnapshotSchedule = (
   schedules: ScheduleClient,
-): Promise<SnapshotScheduleSummary | null> => getIntervalSchedule(schedules, SNAPSHOT_SCHEDULE_ID);
+): Promise<SnapshotScheduleSummary | null> =>
+  getIntervalSchedule(schedules, SNAPSHOT_SCHEDULE_ID, LEGACY_SNAPSHOT_SCHEDULE_IDS);
 
 /** Creates the schedule, or changes the interval (and state) of the one there. */
 export const putSnapshotSchedule = (
@@ -34,8 +38,9 @@ export const putSnapshotSchedule = (
   putIntervalSchedule(schedules, {
     ...request,
     scheduleId: SNAPSHOT_SCHEDULE_ID,
+    legacyIds: LEGACY_SNAPSHOT_SCHEDULE_IDS,
     workflowType: SNAPSHOT_WORKFLOW,
-    workflowId: 'snapshots-scheduled',
+    workflowId: SNAPSHOT_SCHEDULE_ID,
     args: [{}],
     taskQueue,
     note: 'hindsight snapshots',

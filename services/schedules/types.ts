@@ -11,7 +11,7 @@ export type PipelineScheduleSpec =
 export interface CreatePipelineSchedule {
   input: PipelineInput;
   spec: PipelineScheduleSpec;
-  /** `retrain-<view>` by default. */
+  /** `pipeline-<view>` by default. */
   id?: string;
   /** How late a missed run may still start (after an outage); default 1 minute, at least 10 s. */
   catchupWindow?: DurationText;

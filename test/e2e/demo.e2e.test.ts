@@ -86,7 +86,7 @@ describe('hindsight demo', () => {
     expect(first.output()).toContain(`MLflow UI    http://127.0.0.1:${mlflowPort}`);
     expect(first.output()).toContain(`Temporal UI  http://127.0.0.1:${uiPort}`);
     expect(first.output()).toContain('Live evaluation: live-evaluation-work_order_overrun');
-    expect(first.output()).toContain('Batch scoring: hindsight-scoring-work_order_overrun');
+    expect(first.output()).toContain('Batch scoring: batch-scoring-work_order_overrun');
     const runId = /\/runs\/([0-9a-f]{32})$/m.exec(first.output())?.[1];
     const mlflow = createMlflowClient({ trackingUri: `http://127.0.0.1:${mlflowPort}` });
     const run = await mlflow.getRun(runId ?? '');

@@ -112,7 +112,7 @@ describe('batch scoring', () => {
 
   it('starts a batch now, or puts the model schedule', async () => {
     const now = await startBatchScoring({});
-    expect(now.workflowId).toMatch(new RegExp(`^scoring-${stack.modelName}-`));
+    expect(now.workflowId).toMatch(new RegExp(`^batch-scoring-${stack.modelName}-`));
     const done: BatchScoringProgress = await stack.temporal.client.workflow
       .getHandle<(input: { modelName: string }) => Promise<BatchScoringProgress>>(now.workflowId)
       .result();

@@ -14,6 +14,11 @@ import {
   type PipelineScheduleSummary,
   type PipelineSchedules,
 } from '../../services/schedules/index.js';
+import { putIntervalSchedule } from '../../services/schedules/intervalSchedule.js';
+import {
+  getScoringSchedule,
+  putScoringSchedule,
+} from '../../services/schedules/scoringSchedule.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
 import type { PromotionStatus } from '../../workflows/promotionWorkflow.js';
 import type { PipelineProgress, PipelineResult } from '../../workflows/retrainingPipeline.js';
@@ -38,7 +43,7 @@ const input: PipelineInput = {
 };
 
 const create = async (request: CreatePipelineSchedule): Promise<PipelineScheduleSummary> => {
-  created.push(request.id ?? `retrain-${request.input.view}`);
+  created.push(request.id ?? `pipeline-${request.input.view}`);
   return schedules.create(request);
 };
 
@@ -243,7 +248,8 @@ describe('pipeline schedules', () => {
 
   it('refuses a second schedule with the same id, and deletes', async () => {
     const schedule = await create({ spec: YEARLY, input, paused: true });
-    expect(schedule.id).toBe(`retrain-${VIEW}`);
+    // Named like the pipelines it starts.
+    expect(schedule.id).toBe(`pipeline-${VIEW}`);
     await rejectionWith(ScheduleExistsError, create({ spec: { every: '1h' }, input }));
 
     await schedules.delete(schedule.id);
@@ -254,9 +260,53 @@ describe('pipeline schedules', () => {
       () => schedules.delete(schedule.id),
     ]) {
       const error = await rejectionWith(ScheduleNotFoundError, call());
-      expect(error.message).toBe(`schedule 'retrain-${VIEW}' not found`);
+      expect(error.message).toBe(`schedule 'pipeline-${VIEW}' not found`);
     }
     expect((await schedules.list()).map((s) => s.id)).not.toContain(schedule.id);
+  });
+
+  it('takes the default schedule an earlier release made (retrain-<view>) for the view’s own', async () => {
+    const legacy = `retrain-${VIEW}`;
+    await create({ id: legacy, spec: YEARLY, input, paused: true });
+    const error = await rejectionWith(ScheduleExistsError, create({ spec: YEARLY, input }));
+    expect(error.scheduleId).toBe(legacy);
+    expect((await schedules.list()).map((s) => s.id)).not.toContain(`pipeline-${VIEW}`);
+    await schedules.delete(legacy);
+  });
+
+  it('keeps one batch-scoring schedule per model across the renaming (hindsight-scoring-<model>)', async () => {
+    const modelName = `legacy-${Date.now().toString(36)}`;
+    const put = (intervalSeconds: number) =>
+      putScoringSchedule(temporal.client.schedule, temporal.taskQueue, {
+        modelName,
+        intervalSeconds,
+        paused: true,
+      });
+    // As an earlier release made it.
+    await putIntervalSchedule(temporal.client.schedule, {
+      scheduleId: `hindsight-scoring-${modelName}`,
+      workflowType: 'BatchScoringWorkflow',
+      workflowId: `scoring-${modelName}`,
+      args: [{ modelName }],
+      taskQueue: temporal.taskQueue,
+      note: 'an earlier release',
+      intervalSeconds: 600,
+      paused: true,
+    });
+    expect((await getScoringSchedule(temporal.client.schedule, modelName))?.id).toBe(
+      `hindsight-scoring-${modelName}`,
+    );
+    const { schedule, created: made } = await put(120);
+    expect({ id: schedule.id, made, every: schedule.intervalSeconds }).toEqual({
+      id: `hindsight-scoring-${modelName}`,
+      made: false,
+      every: 120,
+    });
+    await temporal.client.schedule.getHandle(`hindsight-scoring-${modelName}`).delete();
+    // A model with none gets the new name.
+    const fresh = await put(120);
+    expect(fresh.schedule.id).toBe(`batch-scoring-${modelName}`);
+    await temporal.client.schedule.getHandle(`batch-scoring-${modelName}`).delete();
   });
 
   it('refuses bad specs, ids and views with a precise error, creating nothing', async () => {
