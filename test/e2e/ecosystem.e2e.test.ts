@@ -2,7 +2,7 @@
 // gRPC server, a worker) after a real pipeline: MLflow's Python client follows the champion's
 // lineage with MLflow's conventions only (the README's examples/python/mlflow_lineage.py) and
 // downloads the dataset; the `temporal` CLI finds every kind of workflow that works on the view
-// by `HindsightView`, and each one's memo says what it is.
+// by `HindsightView` (the rest by `HindsightKind`), and each one's memo says what it is.
 import type { ServiceError } from '@grpc/grpc-js';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -226,5 +226,21 @@ describe('the temporal CLI', () => {
       expect(memo, kind).toMatchObject({ 'hindsight.kind': kind, 'hindsight.view': VIEW });
       expect(String(memo?.['hindsight.summary']), kind).not.toBe('');
     }
+  }, 300_000);
+
+  it('finds the kinds that work on no view (snapshots) by HindsightKind', async () => {
+    const workflowId = uniqueId('snapshot');
+    await stack.temporal.client.workflow.execute('SnapshotWorkflow', {
+      taskQueue: stack.temporal.taskQueue,
+      workflowId,
+      args: [{}],
+    });
+    await waitFor(
+      async () =>
+        (await temporalList(`HindsightKind='snapshot' AND WorkflowId='${workflowId}'`)).length ===
+        1,
+      120_000,
+      'the snapshot run in visibility by HindsightKind',
+    );
   }, 300_000);
 });
