@@ -143,7 +143,7 @@ const checkAggregates = (aggregates: unknown, problems: string[]): Aggregate<nev
 
 const checkUpcasters = (upcasters: unknown, problems: string[]): UpcasterRegistry => {
   if (upcasters === undefined) return defineUpcasters({});
-  const candidate = upcasters as Partial<UpcasterRegistry> | null;
+  const candidate = upcasters;
   if (
     typeof candidate !== 'object' ||
     candidate === null ||
