@@ -2,11 +2,16 @@
 // and the browser code (web/src/) both compile against this file, so they cannot drift apart.
 // Times are epoch milliseconds; absent values are null, never undefined.
 
-/** Every error: a 4xx or 5xx with `{ error: { code, message, field? } }`. */
+/** Every error: a 4xx or 5xx with `{ error: { code, reason, message, field? } }`. */
 export interface ApiError {
   error: {
     /** INVALID_ARGUMENT, UNAUTHENTICATED, NOT_FOUND, FAILED_PRECONDITION, UNAVAILABLE, INTERNAL… */
     code: string;
+    /**
+     * Stable and UPPER_SNAKE_CASE, the reason gRPC's ErrorInfo gives for the same error (e.g.
+     * MODEL_NOT_FOUND, TOKEN_INVALID); the code itself when nothing more precise applies.
+     */
+    reason: string;
     message: string;
     /** The query parameter, path segment or body field at fault. */
     field?: string;

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { projectRoot } from '../../config/paths.js';
-import { createTokenCheck } from '../bearerToken.js';
+import { createTokenCheck, type TokenProblem } from '../bearerToken.js';
 import type { Meta } from './api.js';
 import type { ConsoleDeps } from './deps.js';
 import { HttpError, toHttpError } from './httpError.js';
@@ -46,11 +46,16 @@ const SECURITY_HEADERS = {
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
 };
 
+const bodyTooLarge = (): HttpError =>
+  new HttpError(413, 'RESOURCE_EXHAUSTED', `body over ${MAX_BODY_BYTES} bytes`, {
+    reason: 'BODY_TOO_LARGE',
+  });
+
 const readBody = (request: http.IncomingMessage): Promise<Record<string, unknown>> =>
   new Promise((resolve, reject) => {
     const length = Number(request.headers['content-length'] ?? 0);
     if (length > MAX_BODY_BYTES) {
-      reject(new HttpError(413, 'RESOURCE_EXHAUSTED', `body over ${MAX_BODY_BYTES} bytes`));
+      reject(bodyTooLarge());
       return;
     }
     const chunks: Buffer[] = [];
@@ -58,7 +63,7 @@ const readBody = (request: http.IncomingMessage): Promise<Record<string, unknown
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, 'RESOURCE_EXHAUSTED', `body over ${MAX_BODY_BYTES} bytes`));
+        reject(bodyTooLarge());
         request.destroy();
         return;
       }
@@ -76,17 +81,27 @@ const readBody = (request: http.IncomingMessage): Promise<Record<string, unknown
         value = JSON.parse(text);
       } catch (error) {
         reject(
-          new HttpError(400, 'INVALID_ARGUMENT', `body is not JSON: ${(error as Error).message}`),
+          new HttpError(400, 'INVALID_ARGUMENT', `body is not JSON: ${(error as Error).message}`, {
+            reason: 'BODY_NOT_JSON',
+          }),
         );
         return;
       }
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        reject(new HttpError(400, 'INVALID_ARGUMENT', 'body must be a JSON object'));
+        reject(
+          new HttpError(400, 'INVALID_ARGUMENT', 'body must be a JSON object', {
+            reason: 'BODY_NOT_JSON',
+          }),
+        );
         return;
       }
       resolve(value as Record<string, unknown>);
     });
   });
+
+/** The same reason as the gRPC API's refusal: TOKEN_MISSING, TOKEN_MALFORMED, TOKEN_INVALID. */
+const unauthenticated = ({ reason, message }: TokenProblem): HttpError =>
+  new HttpError(401, 'UNAUTHENTICATED', message, { reason });
 
 export const startConsoleServer = async ({
   deps,
@@ -102,7 +117,7 @@ export const startConsoleServer = async ({
   const authorize = (request: http.IncomingMessage, route: Route): void => {
     if (!checkToken || route.open) return;
     const problem = checkToken(request.headers.authorization);
-    if (problem !== null) throw new HttpError(401, 'UNAUTHENTICATED', problem);
+    if (problem !== null) throw unauthenticated(problem);
   };
 
   const send = (
@@ -133,7 +148,11 @@ export const startConsoleServer = async ({
     const matching = routes
       .map((route) => ({ route, match: route.pattern.exec(url.pathname) }))
       .filter((m) => m.match !== null);
-    if (matching.length === 0) throw new HttpError(404, 'NOT_FOUND', `no route ${url.pathname}`);
+    if (matching.length === 0) {
+      throw new HttpError(404, 'NOT_FOUND', `no route ${url.pathname}`, {
+        reason: 'ROUTE_NOT_FOUND',
+      });
+    }
     const found = matching.find(({ route }) => route.method === request.method);
     if (!found?.match) {
       throw new HttpError(
@@ -157,7 +176,9 @@ export const startConsoleServer = async ({
       try {
         return decodeURIComponent(segment);
       } catch {
-        throw new HttpError(400, 'INVALID_ARGUMENT', `'${segment}' is not a valid URL segment`);
+        throw new HttpError(400, 'INVALID_ARGUMENT', `'${segment}' is not a valid URL segment`, {
+          reason: 'INVALID_ARGUMENT',
+        });
       }
     });
     checkQueryNames(route, url.searchParams);
@@ -181,7 +202,7 @@ export const startConsoleServer = async ({
       }
       if (checkToken) {
         const problem = checkToken(request.headers.authorization);
-        if (problem !== null) throw new HttpError(401, 'UNAUTHENTICATED', problem);
+        if (problem !== null) throw unauthenticated(problem);
       }
       send(response, 200, skippedEventsMetric(), 'text/plain; version=0.0.4; charset=utf-8');
     });
@@ -192,7 +213,11 @@ export const startConsoleServer = async ({
     url: URL,
   ): Promise<void> => {
     const asset = ASSETS[url.pathname];
-    if (!asset) throw new HttpError(404, 'NOT_FOUND', `no page ${url.pathname}`);
+    if (!asset) {
+      throw new HttpError(404, 'NOT_FOUND', `no page ${url.pathname}`, {
+        reason: 'ROUTE_NOT_FOUND',
+      });
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method ?? ''} is not allowed here`);
     }
@@ -201,6 +226,7 @@ export const startConsoleServer = async ({
         503,
         'UNAVAILABLE',
         `${asset.file} is missing: run \`make build\` to build the console`,
+        { reason: 'CONSOLE_NOT_BUILT' },
       );
     });
     send(response, 200, content, asset.type);
@@ -211,7 +237,9 @@ export const startConsoleServer = async ({
     try {
       url = new URL(request.url ?? '/', 'http://console');
     } catch {
-      sendJson(response, 400, { error: { code: 'INVALID_ARGUMENT', message: 'malformed URL' } });
+      sendJson(response, 400, {
+        error: { code: 'INVALID_ARGUMENT', reason: 'INVALID_ARGUMENT', message: 'malformed URL' },
+      });
       return;
     }
     const serve =

@@ -144,11 +144,12 @@ export const getDataset = async (deps: ConsoleDeps, digest: string): Promise<Dat
     [DATASETS_CATEGORY, DATASET_GENERATED, digest],
   );
   const row = rows[0];
-  if (!row) throw notFound(`no dataset with digest ${digest}`);
+  if (!row) throw notFound('DATASET_NOT_FOUND', `no dataset with digest ${digest}`);
   const shown = datasetViewOf(deps, row);
   if (!shown.ok) {
     reportMalformed('console_datasets', `dataset ${digest}`, [shown.skipped], deps.onWarning);
     throw notFound(
+      'DATASET_MALFORMED',
       `the DatasetGenerated event of dataset ${digest} is malformed: ${shown.skipped.problem}`,
     );
   }

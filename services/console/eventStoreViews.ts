@@ -146,7 +146,7 @@ export const readStreamEvents = async (
     [rawStreamId],
   );
   const row = rows[0];
-  if (!row) throw notFound(`stream '${rawStreamId}' not found`);
+  if (!row) throw notFound('STREAM_NOT_FOUND', `stream '${rawStreamId}' not found`);
   const stream = streamViewOf(row);
   // Without `from`: the newest page. Pages go forwards from `from`.
   const start = from ?? Math.max(1, stream.version - limit + 1);

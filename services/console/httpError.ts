@@ -1,26 +1,40 @@
 // The console's errors as HTTP: one JSON shape, and the gRPC mapping (services/grpc/status.ts)
-// reused so that the console and the gRPC API refuse the same input the same way.
+// reused so that the console and the gRPC API refuse the same input the same way, with the same
+// stable reason as gRPC's ErrorInfo.
 import { status } from '@grpc/grpc-js';
 import { ValidationError } from '../../eventstore/errors.js';
 import { toStatusError } from '../grpc/status.js';
+import { decodeStatusDetails } from '../grpc/statusDetails.js';
 import type { ApiError } from './api.js';
 
 export class HttpError extends Error {
+  /** Stable and UPPER_SNAKE_CASE; the code itself when nothing more precise applies. */
+  readonly reason: string;
+  readonly field?: string;
+
   constructor(
     readonly httpStatus: number,
     readonly code: string,
     message: string,
-    readonly field?: string,
+    { reason, field }: { reason?: string; field?: string } = {},
   ) {
     super(message);
     this.name = 'HttpError';
+    this.reason = reason ?? code;
+    if (field !== undefined) this.field = field;
   }
 }
 
+/** Bad input, as gRPC refuses a ValidationError: reason INVALID_ARGUMENT, the field named. */
 export const badRequest = (field: string, message: string): HttpError =>
-  new HttpError(400, 'INVALID_ARGUMENT', `${field}: ${message}`, field);
+  new HttpError(400, 'INVALID_ARGUMENT', `${field}: ${message}`, {
+    reason: 'INVALID_ARGUMENT',
+    field,
+  });
 
-export const notFound = (message: string): HttpError => new HttpError(404, 'NOT_FOUND', message);
+/** `reason` says what was not found, e.g. MODEL_NOT_FOUND, as gRPC's ErrorInfo would. */
+export const notFound = (reason: string, message: string): HttpError =>
+  new HttpError(404, 'NOT_FOUND', message, { reason });
 
 const HTTP_STATUS: Partial<Record<status, number>> = {
   [status.INVALID_ARGUMENT]: 400,
@@ -48,6 +62,7 @@ export const toHttpError = (
       body: {
         error: {
           code: error.code,
+          reason: error.reason,
           message: error.message,
           ...(error.field ? { field: error.field } : {}),
         },
@@ -60,6 +75,7 @@ export const toHttpError = (
       body: {
         error: {
           code: 'DEADLINE_EXCEEDED',
+          reason: 'DEADLINE_EXCEEDED',
           message: 'the query took too long and was cancelled: narrow the filters',
         },
       },
@@ -75,11 +91,13 @@ export const toHttpError = (
   const field = error instanceof ValidationError ? error.field : undefined;
   const httpStatus = HTTP_STATUS[mapped.code] ?? 500;
   if (httpStatus === 500 && !logged) onInternal(error);
+  const code = status[mapped.code] ?? 'INTERNAL';
   return {
     httpStatus,
     body: {
       error: {
-        code: status[mapped.code] ?? 'INTERNAL',
+        code,
+        reason: decodeStatusDetails(mapped.metadata)?.reason ?? code,
         message: mapped.details,
         ...(field ? { field } : {}),
       },

@@ -129,7 +129,7 @@ export const getModel = async (deps: ConsoleDeps, rawName: string): Promise<Mode
   const name = checkModelName(rawName);
   const model = await deps.mlflow.getRegisteredModel(name).catch((error: unknown) => {
     if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST'))
-      throw notFound(`model '${name}' not found`);
+      throw notFound('MODEL_NOT_FOUND', `model '${name}' not found`);
     throw error;
   });
   const championVersion = model.aliases[CHAMPION_ALIAS] ?? null;

@@ -227,6 +227,7 @@ export const reviewPromotion = async (
       409,
       'FAILED_PRECONDITION',
       `'${id}' is a ${description.type}: only a pipeline or a promotion awaits approval`,
+      { reason: 'PROMOTION_NOT_PENDING' },
     );
   }
   const promotionId = promotionIdOf(description.workflowId, description.type);
@@ -236,6 +237,7 @@ export const reviewPromotion = async (
       503,
       'UNAVAILABLE',
       `no worker polls task queue '${description.taskQueue}': the promotion cannot be decided now`,
+      { reason: 'NO_WORKER' },
     );
   }
   try {
@@ -256,6 +258,7 @@ export const reviewPromotion = async (
         409,
         'FAILED_PRECONDITION',
         `'${id}' has no promotion awaiting approval: ${causeOf(error)}`,
+        { reason: 'PROMOTION_NOT_PENDING' },
       );
     }
     throw error;

@@ -1,19 +1,23 @@
 // Bearer-token authentication for every call but the health check, as a server interceptor.
+// A refusal carries google.rpc.Status details like every other error: ErrorInfo's reason says
+// whether the token is missing (TOKEN_MISSING), not "Bearer <token>" (TOKEN_MALFORMED) or wrong
+// (TOKEN_INVALID).
 import {
+  Metadata,
   ResponderBuilder,
   ServerInterceptingCall,
   ServerListenerBuilder,
   status,
-  type Metadata,
   type ServerInterceptor,
 } from '@grpc/grpc-js';
-import { createTokenCheck } from '../bearerToken.js';
+import { createTokenCheck, type TokenProblem } from '../bearerToken.js';
+import { encodeStatusDetails, STATUS_DETAILS_TRAILER } from './statusDetails.js';
 
 const OPEN_METHODS = new Set(['/grpc.health.v1.Health/Check', '/grpc.health.v1.Health/Watch']);
 
 export const tokenAuthInterceptor = (token: string): ServerInterceptor => {
   const checkToken = createTokenCheck(token, 'metadata');
-  const check = (metadata: Metadata): string | null => {
+  const check = (metadata: Metadata): TokenProblem | null => {
     const header = metadata.get('authorization')[0];
     return checkToken(header === undefined ? undefined : String(header));
   };
@@ -22,8 +26,20 @@ export const tokenAuthInterceptor = (token: string): ServerInterceptor => {
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
         const problem = check(metadata);
-        if (problem === null) next(metadata);
-        else call.sendStatus({ code: status.UNAUTHENTICATED, details: problem });
+        if (problem === null) {
+          next(metadata);
+          return;
+        }
+        const trailers = new Metadata();
+        trailers.set(
+          STATUS_DETAILS_TRAILER,
+          encodeStatusDetails(status.UNAUTHENTICATED, problem.message, { reason: problem.reason }),
+        );
+        call.sendStatus({
+          code: status.UNAUTHENTICATED,
+          details: problem.message,
+          metadata: trailers,
+        });
       })
       .build();
     return new ServerInterceptingCall(

@@ -222,26 +222,48 @@ const existingVersion = async (
   }
 };
 
-/** The workflow's failure as the status a caller can act on. */
+/**
+ * The workflow's failure as the status a caller can act on. Its activities' text (MLflow's URLs
+ * and JSON) is not the caller's: an unexpected failure names the rollback, and its cause goes
+ * to the server's log (toStatusError logs an INTERNAL status's cause).
+ */
 const failedRollback = async (
   mlflow: MlflowClient,
   input: RollbackInput,
   workflowId: string,
   error: unknown,
 ) => {
+  const { modelName, fromVersion, toVersion } = input;
+  const metadata = {
+    model: modelName,
+    from_version: fromVersion,
+    to_version: toVersion,
+    workflow_id: workflowId,
+  };
   let cause = error;
   while (cause instanceof Error && !(cause instanceof ApplicationFailure)) cause = cause.cause;
   if (cause instanceof ApplicationFailure && cause.type === 'CHAMPION_CHANGED') {
-    const now = (await mlflow.getRegisteredModel(input.modelName)).aliases[CHAMPION_ALIAS];
+    const now = (await mlflow.getRegisteredModel(modelName)).aliases[CHAMPION_ALIAS];
     return statusError(
       grpcStatus.ABORTED,
-      `the champion of '${input.modelName}' moved to version ${now ?? 'none'} while the rollback ` +
-        `from version ${input.fromVersion} was under way: nothing was moved or recorded; look again and retry`,
+      `the champion of '${modelName}' moved to version ${now ?? 'none'} while the rollback ` +
+        `from version ${fromVersion} was under way: nothing was moved or recorded; look again and retry`,
+      { reason: 'CHAMPION_CHANGED', metadata },
     );
   }
-  return statusError(
-    grpcStatus.INTERNAL,
-    `rollback workflow '${workflowId}' failed: ${failureMessage(error)}`,
+  // The alias may have moved before the failure (e.g. the record failed): say where it is.
+  const champion = await mlflow.getRegisteredModel(modelName).then(
+    (model) => `; the champion is version ${model.aliases[CHAMPION_ALIAS] ?? 'none'}`,
+    () => '',
+  );
+  return Object.assign(
+    statusError(
+      grpcStatus.INTERNAL,
+      `the rollback of '${modelName}' from version ${fromVersion} to version ${toVersion} ` +
+        `failed (workflow '${workflowId}'${champion}); the server's log has the cause`,
+      { reason: 'ROLLBACK_FAILED', metadata },
+    ),
+    { cause: new Error(`${workflowId}: ${failureMessage(error)}`, { cause: error }) },
   );
 };
 

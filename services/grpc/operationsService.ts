@@ -2,7 +2,7 @@
 // through the Temporal client, reads migration records and snapshot statistics from the
 // database, and keeps the snapshot schedule. Requests are checked before anything starts.
 import { status } from '@grpc/grpc-js';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import type { AggregateRegistry } from '../../eventstore/aggregates/aggregate.js';
 import { ValidationError } from '../../eventstore/errors.js';
@@ -60,6 +60,26 @@ const SCHEDULE_LOOKUP_MS = 3000;
 
 const hex12 = (): string => randomBytes(6).toString('hex');
 
+/** A migration the call does not apply to in its current state. */
+const notBlocked = (id: string, message: string) =>
+  statusError(status.FAILED_PRECONDITION, message, {
+    reason: 'MIGRATION_NOT_BLOCKED',
+    metadata: { migration_id: id },
+  });
+
+const migrationExists = (id: string) =>
+  statusError(status.ALREADY_EXISTS, `migration '${id}' already exists`, {
+    reason: 'MIGRATION_ALREADY_EXISTS',
+    metadata: { migration_id: id },
+  });
+
+/** Temporal's "already started" as the caller's own error; any other failure as it is. */
+const alreadyStartedAs =
+  (refusal: () => Error) =>
+  (error: unknown): never => {
+    throw error instanceof WorkflowExecutionAlreadyStartedError ? refusal() : error;
+  };
+
 const batchSizeOf = (batchSize: number): { batchSize?: number } => {
   if (batchSize === 0) return {};
   if (batchSize > MAX_BATCH) {
@@ -82,8 +102,8 @@ export const createOperationsService = ({
     if (!workflow) {
       const record = ID.test(id) ? await findMigrationRecord(sql, id) : null;
       if (!record) throw migrationNotFound(id);
-      throw statusError(
-        status.FAILED_PRECONDITION,
+      throw notBlocked(
+        id,
         `migration '${id}' is ${record.status} and its workflow is gone: only a blocked migration can be ${verb}`,
       );
     }
@@ -97,8 +117,8 @@ export const createOperationsService = ({
         description.status.name === 'RUNNING'
           ? `at stage ${progress?.stage ?? 'unknown'}`
           : description.status.name.toLowerCase();
-      throw statusError(
-        status.FAILED_PRECONDITION,
+      throw notBlocked(
+        id,
         `migration '${id}' is ${where}, not blocked: only a blocked migration can be ${verb}`,
       );
     }
@@ -135,22 +155,27 @@ export const createOperationsService = ({
           throw statusError(
             status.FAILED_PRECONDITION,
             `event type '${request.eventType}' has a migration ${active.status} already: '${active.migrationId}'`,
+            {
+              reason: 'MIGRATION_IN_PROGRESS',
+              metadata: { event_type: request.eventType, migration_id: active.migrationId },
+            },
           );
         }
       }
       const migrationId = request.migrationId || `migration-${request.eventType}-${hex12()}`;
       // A record outlives its workflow's history: its id stays taken.
-      if (await findMigrationRecord(sql, migrationId)) {
-        throw statusError(status.ALREADY_EXISTS, `migration '${migrationId}' already exists`);
-      }
-      await client.workflow.start(MIGRATION_WORKFLOW, {
-        taskQueue,
-        workflowId: migrationId,
-        // A migration id names one migration forever: status, resume and undo never mean another.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [input],
-        memo: { eventType: input.eventType, toVersion: input.toVersion, dryRun: request.dryRun },
-      });
+      if (await findMigrationRecord(sql, migrationId)) throw migrationExists(migrationId);
+      await client.workflow
+        .start(MIGRATION_WORKFLOW, {
+          taskQueue,
+          workflowId: migrationId,
+          // A migration id names one migration forever: status, resume and undo never mean another.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [input],
+          memo: { eventType: input.eventType, toVersion: input.toVersion, dryRun: request.dryRun },
+        })
+        // A dry run leaves no record, only its workflow.
+        .catch(alreadyStartedAs(() => migrationExists(migrationId)));
       return { migrationId };
     }),
 
@@ -190,17 +215,31 @@ export const createOperationsService = ({
         throw statusError(
           status.FAILED_PRECONDITION,
           `migration '${migrationId}' is ${record.status}: only a completed or failed one can be undone`,
+          { reason: 'MIGRATION_STATE', metadata: { migration_id: migrationId } },
         );
       }
       const workflowId = undoWorkflowId(migrationId);
       const input: UndoMigrationWorkflowInput = { migrationId, ...sized };
-      await client.workflow.start(UNDO_WORKFLOW, {
-        taskQueue,
-        workflowId,
-        // A failed undo may be tried again; one that ran or runs may not.
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        args: [input],
-      });
+      await client.workflow
+        .start(UNDO_WORKFLOW, {
+          taskQueue,
+          workflowId,
+          // A failed undo may be tried again; one that ran or runs may not.
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          args: [input],
+        })
+        .catch(
+          alreadyStartedAs(() =>
+            statusError(
+              status.ALREADY_EXISTS,
+              `migration '${migrationId}' has an undo already ('${workflowId}'): it runs or ran; see GetMigration`,
+              {
+                reason: 'UNDO_ALREADY_STARTED',
+                metadata: { migration_id: migrationId, workflow_id: workflowId },
+              },
+            ),
+          ),
+        );
       return { workflowId };
     }),
 
@@ -222,7 +261,10 @@ export const createOperationsService = ({
         ? await findWorkflow(client, workflowId, SNAPSHOT_WORKFLOW)
         : null;
       if (!workflow) {
-        throw statusError(status.NOT_FOUND, `snapshot run '${workflowId}' not found`);
+        throw statusError(status.NOT_FOUND, `snapshot run '${workflowId}' not found`, {
+          reason: 'SNAPSHOT_RUN_NOT_FOUND',
+          metadata: { workflow_id: workflowId },
+        });
       }
       const { progress, result, failure } = await workflowOutcome<
         SnapshotProgress,

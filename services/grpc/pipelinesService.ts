@@ -2,7 +2,12 @@
 // client, decides their pending promotions (updates on the child `<id>/promotion`), and
 // manages their schedules. Requests are checked before anything starts.
 import { status } from '@grpc/grpc-js';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { checkPipeline } from '../../activities/training/checkPipeline.js';
 import type { FeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
@@ -59,11 +64,22 @@ export const createPipelinesService = ({
   schedules,
   onInternalError,
 }: PipelinesServiceDeps): PipelinesServer => {
+  const pipelineNotFound = (id: string, message: string) =>
+    statusError(status.NOT_FOUND, message, {
+      reason: 'PIPELINE_NOT_FOUND',
+      metadata: { pipeline_id: id },
+    });
+
   const pipelineHandle = async (id: string) => {
     const handle = client.workflow.getHandle(checkId('pipeline_id', id));
-    const description = await handle.describe();
+    const description = await handle.describe().catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) {
+        throw pipelineNotFound(id, `pipeline '${id}' not found`);
+      }
+      throw error;
+    });
     if (description.type !== PIPELINE_TYPE) {
-      throw statusError(status.NOT_FOUND, `'${id}' is a ${description.type}, not a pipeline`);
+      throw pipelineNotFound(id, `'${id}' is a ${description.type}, not a pipeline`);
     }
     return { handle, description };
   };
@@ -87,6 +103,7 @@ export const createPipelinesService = ({
         statusError(
           status.FAILED_PRECONDITION,
           `pipeline '${pipelineId}' has no promotion awaiting approval (stage ${stage ?? 'unknown'}): ${why}`,
+          { reason: 'PROMOTION_NOT_PENDING', metadata: { pipeline_id: pipelineId } },
         );
       try {
         const promotion = await client.workflow
@@ -115,14 +132,23 @@ export const createPipelinesService = ({
       const pipelineId = request.pipelineId
         ? checkId('pipeline_id', request.pipelineId)
         : `pipeline-${parsed.view}-${randomUUID()}`;
-      const handle = await client.workflow.start(PIPELINE_TYPE, {
-        taskQueue,
-        workflowId: pipelineId,
-        // A pipeline id names one run forever: GetPipeline and reviews never mean another.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [input],
-        typedSearchAttributes: [{ key: VIEW_ATTRIBUTE, value: parsed.view }],
-      });
+      const handle = await client.workflow
+        .start(PIPELINE_TYPE, {
+          taskQueue,
+          workflowId: pipelineId,
+          // A pipeline id names one run forever: GetPipeline and reviews never mean another.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [input],
+          typedSearchAttributes: [{ key: VIEW_ATTRIBUTE, value: parsed.view }],
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          throw statusError(
+            status.ALREADY_EXISTS,
+            `pipeline id '${pipelineId}' is taken: it names one run forever; choose another`,
+            { reason: 'PIPELINE_ALREADY_EXISTS', metadata: { pipeline_id: pipelineId } },
+          );
+        });
       return { pipelineId, runId: handle.firstExecutionRunId };
     }),
 

@@ -237,7 +237,11 @@ export const toStatusError = (
   error: unknown,
   onInternal: (error: unknown) => void,
 ): StatusError => {
-  if (isStatusError(error)) return withDetails(error);
+  if (isStatusError(error)) {
+    // A service's INTERNAL names what failed; what caused it (another service's text) is logged.
+    if (error.code === status.INTERNAL && error.cause !== undefined) onInternal(error.cause);
+    return withDetails(error);
+  }
   if (error instanceof EventStoreError) {
     const mapped = eventStoreStatus(error);
     if (mapped) return mapped;

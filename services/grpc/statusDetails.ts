@@ -1,7 +1,7 @@
 // google.rpc.Status beside a gRPC error's message, in the grpc-status-details-bin trailer, so
 // generic clients (grpcurl, Go/Python richer-error helpers) act on a stable reason and on the
 // request's field at fault instead of parsing the text.
-import type { status } from '@grpc/grpc-js';
+import type { Metadata, status } from '@grpc/grpc-js';
 import type { Any } from '../../gen/google/protobuf/any.js';
 import { BadRequest, ErrorInfo } from '../../gen/google/rpc/error_details.js';
 import { Status } from '../../gen/google/rpc/status.js';
@@ -19,8 +19,10 @@ export interface ErrorDetails {
   violation?: { field: string; description: string };
 }
 
+const typeUrlOf = (typeName: string): string => `type.googleapis.com/${typeName}`;
+
 const packed = (typeName: string, value: Uint8Array): Any => ({
-  typeUrl: `type.googleapis.com/${typeName}`,
+  typeUrl: typeUrlOf(typeName),
   value: Buffer.from(value),
 });
 
@@ -50,3 +52,34 @@ export const protoFieldPath = (field: string): string =>
     /([a-z0-9])([A-Z]+)/g,
     (_, before: string, upper: string) => `${before}_${upper.toLowerCase()}`,
   );
+
+/** What a client reads back from an error's details. */
+export interface DecodedDetails {
+  /** ErrorInfo's reason; undefined when the error carries no ErrorInfo. */
+  reason?: string;
+  metadata: Record<string, string>;
+  violations: { field: string; description: string }[];
+}
+
+/** The details of an error's trailers; undefined when it has none or they do not decode. */
+export const decodeStatusDetails = (trailers: Metadata | undefined): DecodedDetails | undefined => {
+  const [bytes] = trailers?.get(STATUS_DETAILS_TRAILER) ?? [];
+  if (!(bytes instanceof Buffer)) return undefined;
+  try {
+    const { details } = Status.decode(bytes);
+    const info = details.find((any) => any.typeUrl === typeUrlOf('google.rpc.ErrorInfo'));
+    const errorInfo = info ? ErrorInfo.decode(info.value) : undefined;
+    const violations = details
+      .filter((any) => any.typeUrl === typeUrlOf('google.rpc.BadRequest'))
+      .flatMap((any) => BadRequest.decode(any.value).fieldViolations)
+      .map(({ field, description }) => ({ field, description }));
+    return {
+      ...(errorInfo?.reason ? { reason: errorInfo.reason } : {}),
+      metadata: errorInfo?.metadata ?? {},
+      violations,
+    };
+  } catch {
+    // Another server's malformed details are no reason to lose its message.
+    return undefined;
+  }
+};

@@ -90,10 +90,13 @@ describe('console API: a pipeline from start to champion', () => {
       tokenRequired: true,
       links: { temporalNamespace: 'default' },
     });
-    for (const token of [null, 'wrong-token-0123456789']) {
+    for (const [token, reason] of [
+      [null, 'TOKEN_MISSING'],
+      ['wrong-token-0123456789', 'TOKEN_INVALID'],
+    ] as const) {
       const refused = await web.call('/api/overview', { token });
       expect(refused.status).toBe(401);
-      expect((refused.body as ApiError).error.code).toBe('UNAUTHENTICATED');
+      expect((refused.body as ApiError).error).toMatchObject({ code: 'UNAUTHENTICATED', reason });
     }
   });
 
@@ -461,6 +464,7 @@ describe('console API: bad input never gets a 500 and writes nothing', () => {
     ).toBeLessThan(500);
     if (response.status >= 400) {
       expect((response.body as ApiError).error.code, path).toMatch(/^[A-Z_]+$/);
+      expect((response.body as ApiError).error.reason, path).toMatch(/^[A-Z][A-Z0-9_]*$/);
       expect((response.body as ApiError).error.message.length, path).toBeGreaterThan(0);
     }
   };
@@ -487,6 +491,7 @@ describe('console API: bad input never gets a 500 and writes nothing', () => {
     expect(list.body).toEqual({
       error: {
         code: 'INVALID_ARGUMENT',
+        reason: 'INVALID_ARGUMENT',
         field: 'limit',
         message: 'limit: is not a parameter of this route; it takes view, pageSize, page',
       },
