@@ -1,9 +1,11 @@
-// How the CLI reports failures: a one-line message on stderr and a distinct exit code. The exit
-// codes are listed here once; `hindsight exit-codes` and the top-level help print this table.
-import { status } from '@grpc/grpc-js';
+// How the CLI reports failures: a message on stderr (one line, and one more per field at fault)
+// and a distinct exit code. The exit codes are listed here once; `hindsight exit-codes` and the
+// top-level help print this table.
+import { status, type Metadata } from '@grpc/grpc-js';
 import { InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/env.js';
 import { ValidationError } from '../eventstore/errors.js';
+import { decodeStatusDetails } from '../services/grpc/statusDetails.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, unavailable: 69, config: 78 } as const;
 
@@ -81,7 +83,13 @@ export const usageParser =
     }
   };
 
-const isServiceError = (error: unknown): error is { code: status; details: string } =>
+interface GrpcFailure {
+  code: status;
+  details: string;
+  metadata?: Metadata;
+}
+
+const isServiceError = (error: unknown): error is GrpcFailure =>
   typeof error === 'object' &&
   error !== null &&
   'code' in error &&
@@ -92,7 +100,7 @@ const isServiceError = (error: unknown): error is { code: status; details: strin
 const NO_CONNECTION = /No connection established|ECONNREFUSED|ENOTFOUND|resolution failed/i;
 
 /** What to do about a gRPC failure, when there is something obvious. */
-const hintFor = (error: { code: status; details: string }): string => {
+const hintFor = (error: GrpcFailure): string => {
   const server = process.env.HINDSIGHT_SERVER || 'localhost:50051';
   if (error.code === status.UNAVAILABLE && NO_CONNECTION.test(error.details)) {
     return ` (is the server running at ${server}? start it with \`hindsight server\`, or set HINDSIGHT_SERVER)`;
@@ -101,6 +109,23 @@ const hintFor = (error: { code: status; details: string }): string => {
     return " (set HINDSIGHT_API_TOKEN to the server's token)";
   }
   return '';
+};
+
+/**
+ * A gRPC failure in words: its code, the ErrorInfo reason when it says more than the code (e.g.
+ * `NOT_FOUND (MODEL_NOT_FOUND): model 'x' not found`), the message, a hint, then one line per
+ * BadRequest field violation that the message does not already say.
+ */
+export const describeGrpcError = (error: GrpcFailure): string => {
+  // grpc-js ends some details with an empty "Resolution note:".
+  const details = error.details.replace(/\.?\s*Resolution note:\s*$/, '');
+  const code = status[error.code] ?? `code ${error.code}`;
+  const decoded = decodeStatusDetails(error.metadata);
+  const reason = decoded?.reason && decoded.reason !== code ? ` (${decoded.reason})` : '';
+  const violations = (decoded?.violations ?? [])
+    .filter(({ description }) => description === '' || !details.includes(description))
+    .map(({ field, description }) => `\n  ${field}: ${description || 'is at fault'}`);
+  return `${code}${reason}: ${details}${hintFor(error)}${violations.join('')}`;
 };
 
 export const reportError = (error: unknown): number => {
@@ -117,9 +142,7 @@ export const reportError = (error: unknown): number => {
     return EXIT.unavailable;
   }
   if (isServiceError(error)) {
-    // grpc-js ends some details with an empty "Resolution note:".
-    const details = error.details.replace(/\.?\s*Resolution note:\s*$/, '');
-    process.stderr.write(`hindsight: ${status[error.code]}: ${details}${hintFor(error)}\n`);
+    process.stderr.write(`hindsight: ${describeGrpcError(error)}\n`);
     return error.code === status.UNAVAILABLE ? EXIT.unavailable : EXIT.failure;
   }
   process.stderr.write(`hindsight: ${error instanceof Error ? error.message : String(error)}\n`);

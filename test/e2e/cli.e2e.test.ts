@@ -96,7 +96,7 @@ describe('hindsight CLI', () => {
       env,
     );
     expect(conflict.code).toBe(1);
-    expect(conflict.stderr).toContain('FAILED_PRECONDITION');
+    expect(conflict.stderr).toContain('FAILED_PRECONDITION (STREAM_VERSION_CONFLICT): ');
     expect(conflict.stderr).toContain('its version is 3');
 
     const notObject = await hindsight(['events', 'append', 'job-2', 'JobQueued', '[1,2]'], env);
@@ -114,14 +114,19 @@ describe('hindsight CLI', () => {
 
     const unknown = await hindsight(['events', 'read', 'job-404'], env);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain("NOT_FOUND: stream 'job-404' not found");
+    // The ErrorInfo reason beside the code, read from the status details.
+    expect(unknown.stderr).toBe(
+      "hindsight: NOT_FOUND (STREAM_NOT_FOUND): stream 'job-404' not found\n",
+    );
 
     const noToken = await hindsight(['events', 'read', 'job-1'], {
       ...env,
       HINDSIGHT_API_TOKEN: '',
     });
     expect(noToken.code).toBe(1);
-    expect(noToken.stderr).toContain('UNAUTHENTICATED');
+    expect(noToken.stderr).toContain(
+      'UNAUTHENTICATED (TOKEN_MISSING): missing authorization metadata',
+    );
 
     const unknownCommand = await hindsight(['events', 'frobnicate'], env);
     expect(unknownCommand.code).toBe(2);

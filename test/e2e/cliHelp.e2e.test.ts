@@ -204,7 +204,7 @@ describe('hindsight against a server', () => {
     const missing = await cli(['events', 'info', 'job-404', '--json'], env);
     expect(missing.code).toBe(EXIT.failure);
     expect(missing.stdout).toBe('');
-    expect(missing.stderr).toContain("NOT_FOUND: stream 'job-404' not found");
+    expect(missing.stderr).toContain("NOT_FOUND (STREAM_NOT_FOUND): stream 'job-404' not found");
   });
 
   it('is what a shell sees: real processes, the same output and exit codes', async () => {
