@@ -31,6 +31,8 @@ COPY --from=build /app/gen/descriptors.binpb ./gen/descriptors.binpb
 COPY proto ./proto
 COPY bin ./bin
 COPY web ./web
+# The demo project, which server and worker load when HINDSIGHT_PROJECT names none.
+COPY examples/work-orders ./examples/work-orders
 # A data folder the node user can write: the worker's scratch files (HINDSIGHT_WORK_DIR).
 RUN mkdir -p /var/lib/hindsight/work && chown -R node:node /var/lib/hindsight
 ENV HINDSIGHT_DATA_DIR=/var/lib/hindsight \

@@ -7,7 +7,7 @@ VENV_STAMP := .venv/.installed
 GEN_STAMP := gen/.generated
 BUILD_STAMP := dist/.built
 PROTOS := $(shell find proto -name '*.proto')
-SOURCES := $(shell find config eventstore services serving stack mlflow ml platform sdk workflows activities cli demo bench -name '*.ts' 2>/dev/null)
+SOURCES := $(shell find config eventstore services serving stack mlflow ml platform sdk examples workflows activities cli demo bench -name '*.ts' 2>/dev/null)
 # The console's browser code, bundled by esbuild into dist/web/ (served with web/*.html, *.css).
 WEB_SOURCES := $(shell find web -name '*.ts' -o -name '*.html' -o -name '*.css' 2>/dev/null)
 

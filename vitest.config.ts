@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const source = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+
 export default defineConfig({
+  // Projects import Hindsight by its package name; here that is the source itself.
+  resolve: {
+    alias: [
+      { find: /^hindsight$/, replacement: source('./sdk/index.ts') },
+      { find: /^hindsight\/testing$/, replacement: source('./sdk/testing.ts') },
+    ],
+  },
   test: {
     // The Temporal native bridge segfaults under worker threads: one process per test file.
     pool: 'forks',

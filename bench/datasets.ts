@@ -6,7 +6,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils.js';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { workOrderOverrunView } from '../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../examples/work-orders/src/workOrderOverrunView.js';
 import type { DatasetWorkflowInput } from '../workflows/datasetInput.js';
 import type {
   DatasetProgress,

@@ -15,7 +15,7 @@ import { assembleParquet } from '../activities/datasets/assembleParquet.js';
 import { openDuckDb } from '../activities/datasets/parquet.js';
 import { ASSEMBLY_MEMORY, ASSEMBLY_THREADS } from '../activities/datasets/publishDataset.js';
 import { projectRoot } from '../config/paths.js';
-import { workOrderOverrunView } from '../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../examples/work-orders/src/workOrderOverrunView.js';
 import type { DatasetWorkflowInput } from '../workflows/datasetInput.js';
 import type { DatasetProgress, DatasetWorkflowResult } from '../workflows/datasetWorkflow.js';
 import { startDatasetStack, type DatasetStack } from './datasetStack.js';

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { TrainModelInput, TrainerSpec } from '../activities/training/types.js';
 import { projectRoot } from '../config/paths.js';
-import { workOrderOverrunView } from '../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../examples/work-orders/src/workOrderOverrunView.js';
 import type { PipelineInput } from '../workflows/pipelineInput.js';
 import type { PipelineResult } from '../workflows/retrainingPipeline.js';
 import { createCpuMeter } from './cpu.js';

@@ -9,7 +9,7 @@ import { status } from '@grpc/grpc-js';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { workOrderOverrunView } from '../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../examples/work-orders/src/workOrderOverrunView.js';
 import type { DemoEvent } from '../demo/workOrders.js';
 import { freePort } from '../stack/processes.js';
 import type { PipelineInput } from '../workflows/pipelineInput.js';

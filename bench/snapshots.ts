@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { builtInAggregates, builtInUpcasters } from '../cli/builtIns.js';
-import { workOrderAggregate } from '../demo/workOrderAggregate.js';
+import { workOrderAggregate } from '../examples/work-orders/src/workOrderAggregate.js';
 import { createEventStore, type EventStore } from '../eventstore/eventStore.js';
 import { createClient, createPool } from '../eventstore/pool.js';
 import type { NewEvent } from '../eventstore/types.js';

@@ -1,10 +1,9 @@
-// What this build ships besides code paths: the upcasters every store applies and the
-// aggregates that snapshots are taken of.
-import { createAggregateRegistry, type Aggregate } from '../eventstore/aggregates/aggregate.js';
-import { demoUpcasters } from '../demo/demoUpcasters.js';
-import { workOrderAggregate } from '../demo/workOrderAggregate.js';
+// The demo project's upcasters and aggregates (examples/work-orders), for tests and benchmarks;
+// the server and worker load whatever project they are given (cli/project.ts).
+import { createAggregateRegistry } from '../eventstore/aggregates/aggregate.js';
+import { demoUpcasters } from '../examples/work-orders/src/demoUpcasters.js';
+import { workOrderAggregate } from '../examples/work-orders/src/workOrderAggregate.js';
 
 export const builtInUpcasters = demoUpcasters;
 
-export const builtInAggregates = () =>
-  createAggregateRegistry([workOrderAggregate as unknown as Aggregate<never>]);
+export const builtInAggregates = () => createAggregateRegistry([workOrderAggregate]);

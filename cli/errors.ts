@@ -4,6 +4,7 @@
 import { status, type Metadata } from '@grpc/grpc-js';
 import { InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/env.js';
+import { ProjectError } from '../platform/project.js';
 import { ValidationError } from '../eventstore/errors.js';
 import { decodeStatusDetails } from '../services/grpc/statusDetails.js';
 
@@ -129,7 +130,7 @@ export const describeGrpcError = (error: GrpcFailure): string => {
 };
 
 export const reportError = (error: unknown): number => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof ProjectError) {
     process.stderr.write(`hindsight: ${error.message}\n`);
     return EXIT.config;
   }

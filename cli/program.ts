@@ -50,13 +50,20 @@ export const buildProgram = (): Command => {
     )
     .version(version, '-V, --version', 'print the version')
     .option('--no-progress', 'no progress bars or progress lines on stderr')
+    .option(
+      '--project <dir>',
+      "the project's folder (its hindsight.config.ts); default HINDSIGHT_PROJECT, else the demo's",
+    )
     .configureHelp({ showGlobalOptions: true })
     .configureOutput({
       outputError: (text, write) => write(`hindsight: ${text.replace(/^error: /, '')}`),
     })
     .exitOverride()
     .hook('preAction', (root) => {
-      setProgressEnabled(root.opts<{ progress: boolean }>().progress);
+      const { progress, project } = root.opts<{ progress: boolean; project?: string }>();
+      setProgressEnabled(progress);
+      // Read with the rest of the configuration, by every command that loads the project.
+      if (project !== undefined) process.env.HINDSIGHT_PROJECT = path.resolve(project);
     });
 
   registerStackCommands(program);

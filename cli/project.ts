@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Config } from '../config/env.js';
 import { projectRoot } from '../config/paths.js';
 import { defineProject, isProject, ProjectError, type Project } from '../platform/project.js';
 
@@ -25,6 +26,14 @@ export interface LoadedProject extends Project {
   readonly configFile: string;
 }
 
+/** A ProjectError, also from another copy of this package (the project's own dependency). */
+const projectProblems = (error: unknown): readonly string[] | null =>
+  error instanceof Error &&
+  error.name === 'ProjectError' &&
+  Array.isArray((error as ProjectError).problems)
+    ? (error as ProjectError).problems
+    : null;
+
 const isFile = (file: string): Promise<boolean> =>
   stat(file).then(
     (s) => s.isFile(),
@@ -40,6 +49,10 @@ const importConfig = async (file: string): Promise<unknown> => {
   }
   return import(url);
 };
+
+/** The project's folder: HINDSIGHT_PROJECT (which `--project` sets), or the demo's. */
+export const projectDirOf = (config: Pick<Config, 'HINDSIGHT_PROJECT'>): string =>
+  config.HINDSIGHT_PROJECT ?? DEMO_PROJECT_DIR;
 
 /** Loads and checks the project in `dir` (default: the demo's). */
 export const loadProject = async (dir: string = DEMO_PROJECT_DIR): Promise<LoadedProject> => {
@@ -64,11 +77,14 @@ export const loadProject = async (dir: string = DEMO_PROJECT_DIR): Promise<Loade
   try {
     loaded = (await importConfig(configFile)) as { default?: unknown };
   } catch (error) {
-    if (error instanceof ProjectError) throw new ProjectError(error.problems, configFile);
+    const problems = projectProblems(error);
+    if (problems) throw new ProjectError(problems, configFile);
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     throw new ProjectError([`it does not load: ${detail}`], configFile);
   }
-  const exported = loaded.default;
+  // A .ts file outside an ESM package loads as CommonJS: its default export sits one level down.
+  const outer = loaded.default as { __esModule?: boolean; default?: unknown } | undefined;
+  const exported = outer?.__esModule === true ? outer.default : outer;
   if (exported === undefined) {
     throw new ProjectError(
       ['it has no default export: `export default defineProject({ … })`'],
@@ -79,7 +95,8 @@ export const loadProject = async (dir: string = DEMO_PROJECT_DIR): Promise<Loade
   try {
     project = isProject(exported) ? exported : defineProject(exported as never);
   } catch (error) {
-    if (error instanceof ProjectError) throw new ProjectError(error.problems, configFile);
+    const problems = projectProblems(error);
+    if (problems) throw new ProjectError(problems, configFile);
     throw error;
   }
   return Object.freeze({ ...project, dir: root, configFile });

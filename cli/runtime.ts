@@ -1,5 +1,4 @@
 // Composition root helpers: the one place that builds real pools and the embedded database.
-import { builtInUpcasters } from './builtIns.js';
 import path from 'node:path';
 import type pg from 'pg';
 import type { Config } from '../config/env.js';
@@ -7,6 +6,7 @@ import type { Logger } from '../config/logger.js';
 import { createEventStore, type EventStore } from '../eventstore/eventStore.js';
 import { createClient, createPool } from '../eventstore/pool.js';
 import { migrate } from '../eventstore/schema/migrate.js';
+import type { UpcasterRegistry } from '../eventstore/upcasting/upcasters.js';
 import { startEmbeddedPostgres } from '../stack/embeddedPostgres.js';
 
 export type ServiceOrigin = 'started' | 'reused' | 'external';
@@ -53,6 +53,8 @@ export const openEventStore = async (
   url: string,
   config: Config,
   logger: Logger,
+  /** The project's upcasters: what every read of the store applies. */
+  upcasters: UpcasterRegistry,
 ): Promise<OpenEventStore> => {
   const pool = createPool({ connectionString: url, max: config.HINDSIGHT_PG_POOL_MAX });
   try {
@@ -74,7 +76,7 @@ export const openEventStore = async (
     listenClient: () => createClient(url, 'hindsight-listen'),
     pollIntervalMs: config.HINDSIGHT_POLL_INTERVAL_MS,
     maxJsonDepth: config.HINDSIGHT_MAX_JSON_DEPTH,
-    upcasters: builtInUpcasters(),
+    upcasters,
     onError: (error) =>
       logger.warn({ err: error }, 'event notification connection failed; polling'),
   });

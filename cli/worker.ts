@@ -17,8 +17,8 @@ import type { Logger } from '../config/logger.js';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { createFeatureViewRegistry } from '../activities/datasets/featureViewRegistry.js';
 import { projectRoot } from '../config/paths.js';
-import { workOrderOverrunView } from '../demo/workOrderOverrunView.js';
-import type { FeatureView } from '../ml/featureView.js';
+import { workOrderOverrunView } from '../examples/work-orders/src/workOrderOverrunView.js';
+import type { AnyFeatureView } from '../ml/featureView.js';
 import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/searchAttributeKeys.js';
 
 /** The workflows' entry: the sources under tsx, the build under dist/. */
@@ -77,10 +77,8 @@ export const installTemporalLogging = (logger: Logger | 'quiet'): void => {
   });
 };
 
-/** The feature views this build ships. */
-export const builtInViews = (): FeatureView<never>[] => [
-  workOrderOverrunView as unknown as FeatureView<never>,
-];
+/** The demo project's feature views (examples/work-orders), for tests and benchmarks. */
+export const builtInViews = (): AnyFeatureView[] => [workOrderOverrunView];
 
 export const builtInViewRegistry = () => createFeatureViewRegistry(builtInViews());
 

@@ -18,6 +18,8 @@ export const configSchema = z
         .optional(),
     ),
     HINDSIGHT_DATA_DIR: z.string().min(1).default('.data'),
+    // The user's project (a folder with hindsight.config.ts); unset: the demo's.
+    HINDSIGHT_PROJECT: optionalText,
     HINDSIGHT_EMBEDDED_PG_PORT: port.default(54329),
     HINDSIGHT_PG_POOL_MAX: positiveInt.max(1000).default(20),
     HINDSIGHT_GRPC_HOST: z.string().min(1).default('0.0.0.0'),

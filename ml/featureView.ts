@@ -129,6 +129,10 @@ export interface FeatureView<State> extends Readonly<FeatureViewDefinition<State
   readonly codeHash: string;
 }
 
+/** A feature view of any state, for collections of views (a project, a registry). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each view's state is its own
+export type AnyFeatureView = FeatureView<any>;
+
 const FEATURE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 /** Column names a dataset uses besides the features. */
 export const RESERVED_COLUMNS: readonly string[] = [

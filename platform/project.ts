@@ -5,11 +5,11 @@
 // platform reserves, an unknown trainer or hyperparameters it refuses.
 import {
   createAggregateRegistry,
-  type Aggregate,
+  type AnyAggregate,
   type AggregateRegistry,
 } from '../eventstore/aggregates/aggregate.js';
 import { defineUpcasters, type UpcasterRegistry } from '../eventstore/upcasting/upcasters.js';
-import type { FeatureView } from '../ml/featureView.js';
+import type { AnyFeatureView } from '../ml/featureView.js';
 import { VIEW_NAME } from '../ml/names.js';
 import { TRAINERS } from '../ml/trainers/registry.js';
 import { PLATFORM_CATEGORIES, PLATFORM_EVENT_TYPES, PLATFORM_STREAM_PREFIX } from './reserved.js';
@@ -27,10 +27,10 @@ export interface TrainerConfig {
 export interface ProjectDefinition {
   /** Lower-case words joined by `-` or `_`, e.g. `shop-churn`: names the project in logs. */
   name: string;
-  /** Feature views, each made with `defineFeatureView`. */
-  views?: readonly FeatureView<never>[];
+  /** Feature views, each made with `defineFeatureView`, whatever their state. */
+  views?: readonly AnyFeatureView[];
   /** Aggregates with their snapshot policies, each made with `defineAggregate`. */
-  aggregates?: readonly Aggregate<never>[];
+  aggregates?: readonly AnyAggregate[];
   /** The upcasters of the project's event schemas, made with `defineUpcasters`. */
   upcasters?: UpcasterRegistry;
   /**
@@ -43,8 +43,8 @@ export interface ProjectDefinition {
 /** A checked project, as the server, the worker and the CLI use it. */
 export interface Project {
   readonly name: string;
-  readonly views: readonly FeatureView<never>[];
-  readonly aggregates: readonly Aggregate<never>[];
+  readonly views: readonly AnyFeatureView[];
+  readonly aggregates: readonly AnyAggregate[];
   readonly upcasters: UpcasterRegistry;
   readonly trainers: Readonly<Record<string, TrainerConfig>>;
   /** Marks a checked project, across copies of this package. */
@@ -75,17 +75,17 @@ export const isProject = (value: unknown): value is Project =>
 const describe = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 
-const checkViews = (views: unknown, problems: string[]): FeatureView<never>[] => {
+const checkViews = (views: unknown, problems: string[]): AnyFeatureView[] => {
   if (views === undefined) return [];
   if (!Array.isArray(views)) {
     problems.push(`views: must be an array of feature views, not ${describe(views)}`);
     return [];
   }
   const seen = new Set<string>();
-  const checked: FeatureView<never>[] = [];
+  const checked: AnyFeatureView[] = [];
   views.forEach((view: unknown, i) => {
     const where = `views[${i}]`;
-    const candidate = view as Partial<FeatureView<never>> | null;
+    const candidate = view as Partial<AnyFeatureView> | null;
     if (typeof candidate !== 'object' || candidate === null || !candidate.codeHash) {
       problems.push(`${where}: is not a feature view: make it with defineFeatureView({ … })`);
       return;
@@ -107,21 +107,21 @@ const checkViews = (views: unknown, problems: string[]): FeatureView<never>[] =>
           "reads the project's events",
       );
     }
-    checked.push(candidate as FeatureView<never>);
+    checked.push(candidate as AnyFeatureView);
   });
   return checked;
 };
 
-const checkAggregates = (aggregates: unknown, problems: string[]): Aggregate<never>[] => {
+const checkAggregates = (aggregates: unknown, problems: string[]): AnyAggregate[] => {
   if (aggregates === undefined) return [];
   if (!Array.isArray(aggregates)) {
     problems.push(`aggregates: must be an array of aggregates, not ${describe(aggregates)}`);
     return [];
   }
   const seen = new Set<string>();
-  const checked: Aggregate<never>[] = [];
+  const checked: AnyAggregate[] = [];
   aggregates.forEach((aggregate: unknown, i) => {
-    const candidate = aggregate as Partial<Aggregate<never>> | null;
+    const candidate = aggregate as Partial<AnyAggregate> | null;
     if (typeof candidate !== 'object' || candidate === null || !candidate.codeHash) {
       problems.push(`aggregates[${i}]: is not an aggregate: make it with defineAggregate({ … })`);
       return;
@@ -136,16 +136,16 @@ const checkAggregates = (aggregates: unknown, problems: string[]): Aggregate<nev
           'written by Hindsight only',
       );
     }
-    checked.push(candidate as Aggregate<never>);
+    checked.push(candidate as AnyAggregate);
   });
   return checked;
 };
 
 const checkUpcasters = (upcasters: unknown, problems: string[]): UpcasterRegistry => {
   if (upcasters === undefined) return defineUpcasters({});
-  const candidate = upcasters;
+  const candidate: { codeHash?: unknown; upcast?: unknown } | null =
+    typeof upcasters === 'object' ? upcasters : null;
   if (
-    typeof candidate !== 'object' ||
     candidate === null ||
     typeof candidate.codeHash !== 'string' ||
     typeof candidate.upcast !== 'function'
@@ -211,7 +211,7 @@ const checkTrainers = (
  * Checks a project's definition and returns it ready for the platform. Throws `ProjectError`
  * naming every problem.
  */
-export const defineProject = (definition: ProjectDefinition): Project => {
+export const defineProject = (definition: ProjectDefinition | Project): Project => {
   if (isProject(definition)) return definition;
   const problems: string[] = [];
   if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) {

@@ -1,7 +1,7 @@
 // The feature views a worker can run, by name. The worker is built with them; a dataset of a
 // view it does not know, or of other code than it runs, fails at once and is not retried.
 import { ApplicationFailure } from '@temporalio/activity';
-import type { FeatureView } from '../../ml/featureView.js';
+import type { AnyFeatureView, FeatureView } from '../../ml/featureView.js';
 
 export interface FeatureViewRegistry {
   readonly names: readonly string[];
@@ -10,12 +10,12 @@ export interface FeatureViewRegistry {
 }
 
 export const createFeatureViewRegistry = (
-  views: readonly FeatureView<never>[],
+  views: readonly AnyFeatureView[],
 ): FeatureViewRegistry => {
   const byName = new Map<string, FeatureView<unknown>>();
   for (const view of views) {
     if (byName.has(view.name)) throw new Error(`feature view '${view.name}' is registered twice`);
-    byName.set(view.name, view as unknown as FeatureView<unknown>);
+    byName.set(view.name, view);
   }
   const names = [...byName.keys()].sort();
   return {

@@ -13,8 +13,9 @@ import { packageVersion } from '../../config/paths.js';
 import { createPool } from '../../eventstore/pool.js';
 import { createMlflowClient } from '../../mlflow/index.js';
 import { createPipelineSchedules } from '../../services/schedules/index.js';
-import { builtInAggregates } from '../builtIns.js';
-import { builtInViewRegistry } from '../worker.js';
+import { createAggregateRegistry } from '../../eventstore/aggregates/aggregate.js';
+import { createFeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
+import { loadProject, projectDirOf } from '../project.js';
 import { createLogger, type Logger } from '../../config/logger.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../services/grpc/server.js';
 import { startServing } from '../../serving/serving.js';
@@ -44,8 +45,11 @@ export interface RunningPlatform {
 
 /** Starts the database (or connects to DATABASE_URL) and the gRPC server. */
 export const startPlatform = async (config: Config, logger: Logger): Promise<RunningPlatform> => {
+  // The project first: one that does not load starts nothing.
+  const project = await loadProject(projectDirOf(config));
+  logger.info({ project: project.name, dir: project.dir }, 'project loaded');
   const database = await openDatabase(config, logger);
-  const eventStore = await openEventStore(database.url, config, logger);
+  const eventStore = await openEventStore(database.url, config, logger, project.upcasters);
   // Lazy: the server starts without Temporal; Pipelines calls answer UNAVAILABLE until it is up.
   const temporal = Connection.lazy({
     address: temporalAddressOf(config),
@@ -54,7 +58,7 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
   });
   const client = new Client({ connection: temporal, namespace: config.TEMPORAL_NAMESPACE });
   const mlflow = createMlflowClient({ trackingUri: mlflowUriOf(config) });
-  const aggregates = builtInAggregates();
+  const aggregates = createAggregateRegistry(project.aggregates);
   // Health checks get a connection of their own: busy appends never look like an outage.
   const healthPool = createPool({
     connectionString: database.url,
@@ -69,7 +73,7 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
         ? logger.info({ dependency }, 'dependency is back: its services are SERVING')
         : logger.warn({ dependency, why }, 'dependency is down: its services are NOT_SERVING'),
   });
-  const views = builtInViewRegistry();
+  const views = createFeatureViewRegistry(project.views);
   const serving = startServing({
     store: eventStore.store,
     mlflow,

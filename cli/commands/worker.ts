@@ -1,4 +1,6 @@
-import { builtInAggregates } from '../builtIns.js';
+import { createAggregateRegistry } from '../../eventstore/aggregates/aggregate.js';
+import { createFeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
+import { loadProject, projectDirOf } from '../project.js';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
@@ -16,12 +18,7 @@ import { action } from '../errors.js';
 import { exampleText } from '../output.js';
 import { unreachable } from '../temporalClient.js';
 import { openDatabase, openEventStore, untilSignal } from '../runtime.js';
-import {
-  builtInViewRegistry,
-  createHindsightWorker,
-  gitCommitOf,
-  installTemporalLogging,
-} from '../worker.js';
+import { createHindsightWorker, gitCommitOf, installTemporalLogging } from '../worker.js';
 
 export interface RunningWorker {
   worker: Worker;
@@ -38,10 +35,13 @@ const connectTemporal = (address: string): Promise<NativeConnection> =>
 /** Connects to the database, Temporal and MLflow of the configuration and starts the worker. */
 export const startWorker = async (config: Config, logger: Logger): Promise<RunningWorker> => {
   installTemporalLogging(logger);
+  // The project first: one that does not load starts nothing.
+  const project = await loadProject(projectDirOf(config));
+  logger.info({ project: project.name, dir: project.dir }, 'project loaded');
   const temporalAddress = temporalAddressOf(config);
   const connection = await connectTemporal(temporalAddress);
   const database = await openDatabase(config, logger);
-  const eventStore = await openEventStore(database.url, config, logger);
+  const eventStore = await openEventStore(database.url, config, logger, project.upcasters);
   const workDir = workDirOf(config);
   await mkdir(workDir, { recursive: true });
   const worker = await createHindsightWorker({
@@ -51,12 +51,12 @@ export const startWorker = async (config: Config, logger: Logger): Promise<Runni
     deps: {
       store: eventStore.store,
       mlflow: createMlflowClient({ trackingUri: mlflowUriOf(config) }),
-      views: builtInViewRegistry(),
+      views: createFeatureViewRegistry(project.views),
       workDir,
       gitCommit: gitCommitOf(config.HINDSIGHT_GIT_COMMIT),
       mlflowUrl: mlflowUiUrlOf(config),
       pool: eventStore.pool,
-      aggregates: builtInAggregates(),
+      aggregates: createAggregateRegistry(project.aggregates),
     },
   });
   const done = worker.run().finally(async () => {

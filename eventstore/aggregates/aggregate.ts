@@ -33,6 +33,10 @@ export interface Aggregate<State = unknown> extends AggregateDefinition<State> {
   readonly codeHash: string;
 }
 
+/** An aggregate of any state, for collections of aggregates (a project, a registry). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each aggregate's state is its own
+export type AnyAggregate = Aggregate<any>;
+
 const NAME = /^[a-z][a-z0-9_.]*(?:-[a-z0-9_.]+)*$/;
 
 export const computeAggregateCodeHash = (definition: AggregateDefinition<unknown>): string =>
@@ -98,13 +102,11 @@ export class UnknownAggregateError extends Error {
   }
 }
 
-export const createAggregateRegistry = (
-  aggregates: readonly Aggregate<never>[],
-): AggregateRegistry => {
+export const createAggregateRegistry = (aggregates: readonly AnyAggregate[]): AggregateRegistry => {
   const byType = new Map<string, Aggregate>();
   for (const aggregate of aggregates) {
     if (byType.has(aggregate.type)) throw new Error(`aggregate '${aggregate.type}' twice`);
-    byType.set(aggregate.type, aggregate as unknown as Aggregate);
+    byType.set(aggregate.type, aggregate);
   }
   const types = [...byType.keys()].sort();
   return {

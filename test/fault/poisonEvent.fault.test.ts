@@ -7,7 +7,7 @@
 // again (INVALID_ARGUMENT, nothing written).
 import { status, type ClientReadableStream } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { demoUpcasters } from '../../demo/demoUpcasters.js';
+import { demoUpcasters } from '../../examples/work-orders/src/demoUpcasters.js';
 import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';
 import { createClient } from '../../eventstore/pool.js';
 import type { RecordedEvent, SubscribeResponse } from '../../gen/hindsight/v1/eventstore.js';

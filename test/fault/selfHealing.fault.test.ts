@@ -19,7 +19,7 @@ import {
   createModelsClient,
   createPipelinesClient,
 } from '../../cli/grpcClient.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import { generateDemoEvents } from '../../demo/workOrders.js';
 import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';
 import { createClient, createPool } from '../../eventstore/pool.js';

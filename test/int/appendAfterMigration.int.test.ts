@@ -1,7 +1,7 @@
 // Idempotent appends survive an upcasting migration: a retry of a batch whose events were
 // rewritten meanwhile is still recognised as the same batch, by the originals kept.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoUpcasters } from '../../demo/demoUpcasters.js';
+import { demoUpcasters } from '../../examples/work-orders/src/demoUpcasters.js';
 import { EventIdConflictError } from '../../eventstore/errors.js';
 import { exactly, type NewEvent } from '../../eventstore/types.js';
 import {

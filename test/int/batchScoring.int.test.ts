@@ -17,7 +17,7 @@ import { PREDICTION_MADE, predictionStreamOf } from '../../serving/predictor.js'
 import { builtInViewRegistry } from '../../cli/worker.js';
 import { scoringScheduleIdOf } from '../../services/schedules/scoringSchedule.js';
 import type { BatchScoringProgress } from '../../workflows/batchScoringWorkflow.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import { startServingStack, type ServingStack } from '../support/servingStack.js';
 import { uniqueId } from '../support/temporal.js';
 import { failureMessage } from '../../workflows/failureMessage.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { expectedDatasetDigest } from '../support/expectedDigest.js';
 import { readLogUntil } from '../../activities/datasets/readLogUntil.js';
 import { generateDemoEvents } from '../../demo/workOrders.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import type { LogEvent } from '../../ml/featureView.js';
 import { createMlflowClient } from '../../mlflow/index.js';
 import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleParquet } from '../../activities/datasets/assembleParquet.js';
 import { openDuckDb, writeRowsToParquet, type DuckDb } from '../../activities/datasets/parquet.js';
 import { generateDemoLog } from '../../demo/demoLog.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import {
   ROW_HASH_COLUMN,
   compareObservations,

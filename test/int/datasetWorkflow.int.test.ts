@@ -17,17 +17,12 @@ import { generateDemoHistory } from '../../demo/workOrders.js';
 import {
   WORK_ORDER_OVERRUN_FEATURES,
   workOrderOverrunView,
-} from '../../demo/workOrderOverrunView.js';
+} from '../../examples/work-orders/src/workOrderOverrunView.js';
 import { createFeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
 import { START, comparePositions, type Cut } from '../../eventstore/types.js';
 import { compareObservations, compareRows } from '../../ml/dataset.js';
 import type { DatasetManifest } from '../../ml/datasetManifest.js';
-import {
-  defineFeatureView,
-  type FeatureRow,
-  type FeatureView,
-  type LogEvent,
-} from '../../ml/featureView.js';
+import { defineFeatureView, type FeatureRow, type LogEvent } from '../../ml/featureView.js';
 import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
 import type { DatasetProgress, DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -425,10 +420,7 @@ describe('DatasetWorkflow with bad input', () => {
       },
     });
     const queue = uniqueId('stumbling');
-    await temporal.startWorker(
-      { views: createFeatureViewRegistry([stumbling as unknown as FeatureView<never>]) },
-      queue,
-    );
+    await temporal.startWorker({ views: createFeatureViewRegistry([stumbling]) }, queue);
     const result = await temporal.client.workflow.execute<
       (input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>
     >('DatasetWorkflow', {
@@ -466,10 +458,7 @@ describe('DatasetWorkflow with bad input', () => {
       },
     });
     const queue = uniqueId('exploding');
-    await temporal.startWorker(
-      { views: createFeatureViewRegistry([exploding as unknown as FeatureView<never>]) },
-      queue,
-    );
+    await temporal.startWorker({ views: createFeatureViewRegistry([exploding]) }, queue);
     const workflowId = uniqueId('dataset-exploding');
     const before = await db.snapshot();
     const error = await temporal.client.workflow

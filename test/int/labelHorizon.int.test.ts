@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDb, type DuckDb } from '../../activities/datasets/parquet.js';
 import { recordDemoLog } from '../../demo/demoLog.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import { generateDemoHistory } from '../../demo/workOrders.js';
 import { runFeatureView } from '../../ml/featureRun.js';
 import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';

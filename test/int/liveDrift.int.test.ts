@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluationStreamOf } from '../../activities/evaluation/evaluateLiveWindows.js';
 import { RETRAINING_TRIGGERED } from '../../activities/evaluation/recordRetrainingTriggered.js';
 import { readModelArtifact } from '../../activities/training/modelLineage.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import type { PredictRequest, PredictResponse } from '../../gen/hindsight/v1/models.js';
 import type { Label } from '../../ml/featureView.js';
 import { logLoss } from '../../ml/metrics/logLoss.js';

@@ -11,7 +11,7 @@ import {
   evaluationStreamOf,
   MODEL_EVALUATED,
 } from '../../activities/evaluation/evaluateLiveWindows.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import type { StoredEvent } from '../../eventstore/types.js';
 import { comparePositions } from '../../eventstore/types.js';
 import type { Label } from '../../ml/featureView.js';

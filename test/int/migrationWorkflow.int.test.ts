@@ -12,14 +12,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
 import { readLogUntil } from '../../activities/datasets/readLogUntil.js';
 import { expectedDatasetDigest } from '../support/expectedDigest.js';
-import { demoUpcasters, workOrderBlockedV1ToV2 } from '../../demo/demoUpcasters.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import {
+  demoUpcasters,
+  workOrderBlockedV1ToV2,
+} from '../../examples/work-orders/src/demoUpcasters.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import { generateDemoHistory } from '../../demo/workOrders.js';
 import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';
 import { createClient } from '../../eventstore/pool.js';
 import type { JsonObject, NewEvent } from '../../eventstore/types.js';
 import { defineUpcasters, type UpcasterRegistry } from '../../eventstore/upcasting/upcasters.js';
-import { defineFeatureView, type FeatureView, type LogEvent } from '../../ml/featureView.js';
+import { defineFeatureView, type AnyFeatureView, type LogEvent } from '../../ml/featureView.js';
 import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
 import type { DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
 import type {
@@ -102,11 +105,8 @@ let local: string;
 let original: BlockedRow[];
 /** The rows in scope of a migration (stored at v1), in commit order. */
 let v1: BlockedRow[];
-const reasonView = blockReasonView as unknown as FeatureView<never>;
-const views = createFeatureViewRegistry([
-  workOrderOverrunView as unknown as FeatureView<never>,
-  reasonView,
-]);
+const reasonView = blockReasonView;
+const views = createFeatureViewRegistry([workOrderOverrunView, reasonView]);
 const workers = createWorkerFleet(
   () => db.url,
   () => temporal.taskQueue,
@@ -276,7 +276,7 @@ const datasetsAt = async (
 };
 
 /** The digest of a view run here over the log as `store` reads it. */
-const localDigest = async (view: FeatureView<never>, store: EventStore, cut: number) => {
+const localDigest = async (view: AnyFeatureView, store: EventStore, cut: number) => {
   const log: LogEvent[] = [];
   for await (const batch of readLogUntil(store, { cut: { transactionId: cut } })) {
     log.push(...batch.events);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInAggregates } from '../../cli/builtIns.js';
 import { operationsCalls, type OperationsCalls } from '../../cli/grpcClient.js';
 import { builtInViewRegistry } from '../../cli/worker.js';
-import { demoUpcasters } from '../../demo/demoUpcasters.js';
+import { demoUpcasters } from '../../examples/work-orders/src/demoUpcasters.js';
 import { createEventStore } from '../../eventstore/eventStore.js';
 import { createClient } from '../../eventstore/pool.js';
 import type { NewEvent } from '../../eventstore/types.js';

@@ -11,11 +11,7 @@ import { createClient } from '../../eventstore/pool.js';
 import { defineUpcasters } from '../../eventstore/upcasting/upcasters.js';
 import type { RecordedEvent, SubscribeResponse } from '../../gen/hindsight/v1/eventstore.js';
 import { snapshotStreams } from '../../activities/operations/snapshots.js';
-import {
-  createAggregateRegistry,
-  defineAggregate,
-  type Aggregate,
-} from '../../eventstore/aggregates/aggregate.js';
+import { createAggregateRegistry, defineAggregate } from '../../eventstore/aggregates/aggregate.js';
 import { UpcastError } from '../../eventstore/upcasting/upcastError.js';
 import { defineFeatureView } from '../../ml/featureView.js';
 import { createLiveFeatures } from '../../serving/liveFeatures.js';
@@ -273,7 +269,7 @@ describe('snapshots past a poison event', () => {
     initialState: () => ({ blocked: 0 }),
     evolve: (state) => ({ blocked: state.blocked + 1 }),
     policy: { everyEvents: 1 },
-  }) as unknown as Aggregate<never>;
+  });
 
   it('loading its stream still fails, and a snapshot run goes on to the other streams', async () => {
     // An aggregate never skips an event: its state would be wrong, and a snapshot would keep it.

@@ -7,7 +7,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLogUntil } from '../../activities/datasets/readLogUntil.js';
 import { readModelArtifact } from '../../activities/training/modelLineage.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import type { PredictRequest, PredictResponse } from '../../gen/hindsight/v1/models.js';
 import { featuresDigest } from '../../ml/dataset.js';
 import { createFeatureRun } from '../../ml/featureRun.js';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLogUntil } from '../../activities/datasets/readLogUntil.js';
 import { generateDemoEvents } from '../../demo/workOrders.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import { datasetDigest } from '../../ml/dataset.js';
 import { createFeatureRun, type FeatureRun } from '../../ml/featureRun.js';
 import type { FeatureRow } from '../../ml/featureView.js';

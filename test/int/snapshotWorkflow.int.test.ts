@@ -4,8 +4,11 @@
 // noted as slow to load, gets a newer one; bad requests fail naming what is wrong.
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoUpcasters } from '../../demo/demoUpcasters.js';
-import { workOrderAggregate, type WorkOrderState } from '../../demo/workOrderAggregate.js';
+import { demoUpcasters } from '../../examples/work-orders/src/demoUpcasters.js';
+import {
+  workOrderAggregate,
+  type WorkOrderState,
+} from '../../examples/work-orders/src/workOrderAggregate.js';
 import { generateDemoHistory } from '../../demo/workOrders.js';
 import type { Aggregate } from '../../eventstore/aggregates/aggregate.js';
 import type { JsonObject, NewEvent } from '../../eventstore/types.js';

@@ -2,8 +2,8 @@
 // the same state as replaying the stream from the start, for any stream and any snapshot points;
 // snapshots of other reducer code or state schemas are never used. And every read upcasts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoUpcasters } from '../../demo/demoUpcasters.js';
-import { workOrderAggregate } from '../../demo/workOrderAggregate.js';
+import { demoUpcasters } from '../../examples/work-orders/src/demoUpcasters.js';
+import { workOrderAggregate } from '../../examples/work-orders/src/workOrderAggregate.js';
 import {
   defineAggregate,
   type Aggregate,

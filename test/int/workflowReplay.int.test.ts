@@ -14,7 +14,10 @@ import type { DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
 import type { PromotionStatus } from '../../workflows/promotionWorkflow.js';
 import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
-import { demoUpcasters, workOrderBlockedV1ToV2 } from '../../demo/demoUpcasters.js';
+import {
+  demoUpcasters,
+  workOrderBlockedV1ToV2,
+} from '../../examples/work-orders/src/demoUpcasters.js';
 import { createEventStore } from '../../eventstore/eventStore.js';
 import { createClient } from '../../eventstore/pool.js';
 import { defineUpcasters } from '../../eventstore/upcasting/upcasters.js';

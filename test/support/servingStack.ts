@@ -3,7 +3,7 @@
 // server with the Models service (Predict, live evaluation, batch scoring) over it.
 import { credentials, type ServiceError } from '@grpc/grpc-js';
 import { builtInViewRegistry } from '../../cli/worker.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import { generateDemoEvents, type DemoEvent, type DemoOptions } from '../../demo/workOrders.js';
 import {
   ModelsClient,

@@ -19,7 +19,7 @@ import { runFeatureView } from '../../ml/featureRun.js';
 import type { FeatureRow } from '../../ml/featureView.js';
 import { recordDemoLog } from '../../demo/demoLog.js';
 import { generateDemoHistory, type DemoEvent } from '../../demo/workOrders.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 
 const view = workOrderOverrunView;
 const names = view.featureNames;

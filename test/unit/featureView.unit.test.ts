@@ -11,7 +11,7 @@ import {
 } from '../../ml/featureView.js';
 import { stateFromJson, stateToJson } from '../../eventstore/stateJson.js';
 import { generateDemoLog } from '../../demo/demoLog.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 
 interface TallyState {
   ticks: Map<string, number>;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { stateFromJson, stateToJson } from '../../eventstore/stateJson.js';
 import type { Position } from '../../eventstore/types.js';
 import { createRandom } from '../../demo/random.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import { generateDemoHistory, type DemoEvent } from '../../demo/workOrders.js';
 import { FeatureViewError } from '../../ml/errors.js';
 import {

@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { defineAggregate } from '../../eventstore/aggregates/aggregate.js';
 import { defineUpcasters } from '../../eventstore/upcasting/upcasters.js';
-import { defineFeatureView, type FeatureView } from '../../ml/featureView.js';
+import { defineFeatureView } from '../../ml/featureView.js';
 import { defineProject, isProject, ProjectError } from '../../platform/project.js';
 
-const view = (name: string, eventTypes?: string[]): FeatureView<never> =>
+const view = (name: string, eventTypes?: string[]) =>
   defineFeatureView({
     name,
     version: 1,
@@ -14,7 +14,7 @@ const view = (name: string, eventTypes?: string[]): FeatureView<never> =>
     ...(eventTypes ? { eventTypes } : {}),
     initialState: () => new Map<string, number>(),
     apply: () => undefined,
-  }) as unknown as FeatureView<never>;
+  });
 
 const problemsOf = (definition: unknown): readonly string[] => {
   try {
@@ -39,7 +39,7 @@ describe('defineProject', () => {
           initialState: () => ({ orders: 0 }),
           evolve: (state) => ({ orders: state.orders + 1 }),
           policy: { everyEvents: 100 },
-        }) as never,
+        }),
       ],
       upcasters: defineUpcasters({ OrderPlaced: { 1: (data) => ({ ...data, currency: 'EUR' }) } }),
       trainers: { default: { trainer: 'logistic_regression', params: { l2: 2 } } },

@@ -10,7 +10,7 @@ import {
   type TestEvent,
 } from '../../sdk/testing.js';
 import { generateDemoHistory } from '../../demo/workOrders.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 
 const DAY = 86_400_000;
 /** A toy domain: customers place orders; the label is whether they order again. */

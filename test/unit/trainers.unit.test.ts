@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { expectInvalid, pairCountingAuc } from '../support/classifier.js';
 import { generateDemoLog } from '../../demo/demoLog.js';
 import { createRandom } from '../../demo/random.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import { splitDataset } from '../../ml/dataset.js';
 import { runFeatureView } from '../../ml/featureRun.js';
 import type { FeatureRow, FeatureValue, Label } from '../../ml/featureView.js';

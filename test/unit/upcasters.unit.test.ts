@@ -4,7 +4,7 @@ import {
   BLOCK_REASON_CODES,
   demoUpcasters,
   workOrderBlockedV1ToV2,
-} from '../../demo/demoUpcasters.js';
+} from '../../examples/work-orders/src/demoUpcasters.js';
 import type { JsonObject, StoredEvent } from '../../eventstore/types.js';
 import { canonicalJson } from '../../eventstore/upcasting/canonicalJson.js';
 import { UpcastError } from '../../eventstore/upcasting/upcastError.js';

@@ -9,7 +9,7 @@ import { generateDemoHistory } from '../../demo/workOrders.js';
 import {
   WORK_ORDER_OVERRUN_FEATURES,
   workOrderOverrunView,
-} from '../../demo/workOrderOverrunView.js';
+} from '../../examples/work-orders/src/workOrderOverrunView.js';
 import { commitDemoLog, oracleRows, withCrossEntityEvents } from './workOrderOverrunOracle.js';
 
 const view = workOrderOverrunView;

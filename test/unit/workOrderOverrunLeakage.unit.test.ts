@@ -8,7 +8,7 @@ import { createFeatureRun, runFeatureView } from '../../ml/featureRun.js';
 import type { FeatureRow, LogEvent } from '../../ml/featureView.js';
 import { generateDemoLog, recordDemoLog } from '../../demo/demoLog.js';
 import { generateDemoHistory, type DemoEvent } from '../../demo/workOrders.js';
-import { workOrderOverrunView } from '../../demo/workOrderOverrunView.js';
+import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 
 const view = workOrderOverrunView;
 const key = (p: Position): string => `${p.transactionId}:${p.globalPosition}`;

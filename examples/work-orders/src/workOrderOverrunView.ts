@@ -7,12 +7,7 @@
 // order's next WorkOrderCompleted (1 late, 0 on time), or 1 when the order is still open 14
 // days after the observation (see `labelHorizon`). Technicians and customers come from
 // their own streams (TechnicianHired/Certified, CustomerRegistered/TierChanged).
-import {
-  defineFeatureView,
-  type FeatureEmitter,
-  type Features,
-  type LogEvent,
-} from '../ml/featureView.js';
+import { defineFeatureView, type FeatureEmitter, type Features, type LogEvent } from 'hindsight';
 
 interface OrderState {
   customerId: string | null;

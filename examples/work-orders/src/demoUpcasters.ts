@@ -1,8 +1,7 @@
 // The demo ERP's schema history. Its first release logged why a work order was blocked as free
 // text; the second gives a reason code as well, so reports can group blocks. The generator still
 // emits v1 (the legacy system keeps running), reads see v2, and a migration can rewrite the log.
-import type { JsonObject } from '../eventstore/types.js';
-import { defineUpcasters, type UpcasterDefinitions } from '../eventstore/upcasting/upcasters.js';
+import { defineUpcasters, type JsonObject, type UpcasterDefinitions } from 'hindsight';
 
 export const BLOCK_REASON_CODES: Readonly<Record<string, string>> = {
   'waiting for parts': 'parts',

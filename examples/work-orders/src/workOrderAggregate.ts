@@ -1,7 +1,6 @@
 // The demo's work order as an aggregate: what an ERP screen shows of one order, folded from its
 // stream. Long-running orders gather many events; snapshots keep loading them fast.
-import { defineAggregate } from '../eventstore/aggregates/aggregate.js';
-import type { RecordedEvent } from '../eventstore/types.js';
+import { defineAggregate, type RecordedEvent } from 'hindsight';
 
 export interface WorkOrderState {
   workOrderId: string | null;
