@@ -6,6 +6,7 @@ import { projectRoot } from '../config/paths.js';
 import { registerDatasetsCommands } from './commands/datasets.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEventsCommands } from './commands/events.js';
+import { registerInitCommand } from './commands/init.js';
 import { registerMigrationsCommands } from './commands/migrations.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
@@ -66,6 +67,7 @@ export const buildProgram = (): Command => {
       if (project !== undefined) process.env.HINDSIGHT_PROJECT = path.resolve(project);
     });
 
+  registerInitCommand(program);
   registerStackCommands(program);
   registerServerCommand(program);
   registerWorkerCommand(program);
