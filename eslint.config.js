@@ -74,6 +74,25 @@ export default tseslint.config(
     },
   },
   {
+    // A project, the demo's included, sees Hindsight through its public entry points only
+    // (package.json `exports`): `hindsight` and `hindsight/testing`, never the platform's files.
+    files: ['examples/**/*.ts', 'templates/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../../*', '../../**', 'hindsight/*', '!hindsight/testing'],
+              message:
+                "A project imports Hindsight as 'hindsight' or 'hindsight/testing', and its own files.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['*.js', 'bin/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -12,6 +12,15 @@ interface Subscriber {
   lastUsedAt: number;
 }
 
+/** A subscriber's features as of business time `now`: what training rows and Predict both see. */
+const featuresOf = (subscriber: Subscriber, now: number) => ({
+  plan: subscriber.plan,
+  days_subscribed: (now - subscriber.startedAt) / DAY,
+  sessions: subscriber.sessions,
+  minutes_per_session: subscriber.sessions ? subscriber.minutes / subscriber.sessions : 0,
+  days_since_use: (now - subscriber.lastUsedAt) / DAY,
+});
+
 export const subscriptionChurn = defineFeatureView({
   name: 'subscription_churn',
   version: 1,
@@ -41,15 +50,17 @@ export const subscriptionChurn = defineFeatureView({
       return;
     }
     // UsageRecorded: the features as of the report, before it counts.
-    emit.observe(id, {
-      plan: subscriber.plan,
-      days_subscribed: (at - subscriber.startedAt) / DAY,
-      sessions: subscriber.sessions,
-      minutes_per_session: subscriber.sessions ? subscriber.minutes / subscriber.sessions : 0,
-      days_since_use: (at - subscriber.lastUsedAt) / DAY,
-    });
+    emit.observe(id, featuresOf(subscriber, at));
     subscriber.sessions += 1;
     subscriber.minutes += Number(event.data.minutes);
     subscriber.lastUsedAt = at;
   },
+  // Online: Predict scores an active subscriber as of now, batch scoring every one of them.
+  featuresNow: (state, id, now) => {
+    const subscriber = state.get(id);
+    return subscriber ? featuresOf(subscriber, now) : null;
+  },
+  openEntities: (state) => [...state.keys()].sort(),
+  code: [featuresOf],
+  constants: { DAY },
 });
