@@ -48,9 +48,11 @@ const BACK_WITHIN_MS = 10_000;
 /**
  * Live evaluation is a workflow whose activities retry at most 5 s apart on a worker that
  * reconnects to Temporal on its own: it reads on within seconds, not within Predict's 10 s
- * when the machine is loaded.
+ * when the machine is loaded. Its bound is what its options promise: an activity that was in
+ * flight when a dependency went away (its completion lost with Temporal) is known lost at its
+ * heartbeat timeout (1 minute, liveEvaluationWorkflow.ts), then retried within 5 s.
  */
-const EVALUATION_BACK_WITHIN_MS = 30_000;
+const EVALUATION_BACK_WITHIN_MS = 60_000 + 5_000 + 15_000;
 const view = workOrderOverrunView;
 const EVENT_STORE = 'hindsight.v1.EventStore';
 const MODELS = 'hindsight.v1.Models';
