@@ -19,6 +19,7 @@ import { evaluationStreamOf } from '../activities/evaluation/evaluateLiveWindows
 import { modelStreamOf } from '../activities/promotion/recordPromotion.js';
 import type { DatasetView, EventView, Page, WorkflowSummary } from '../services/console/api.js';
 import { RATE_EVENTS_READ } from '../services/console/overview.js';
+import { WORKFLOW_TYPES } from '../workflows/workflowTypes.js';
 import { openBrowser, type BrowserPage } from './consoleBrowser.js';
 import { MODEL, setUpConsoleWorld, type ConsoleWorld } from './consoleWorld.js';
 import type { BenchEnvironment } from './environment.js';
@@ -50,7 +51,11 @@ const STREAM_EVENTS = 50;
 const DATASETS_PAGE = 25;
 const MODELS_PAGE = 50;
 const SCHEDULES_PAGE = 20;
-const FILTER = { type: 'RetrainingPipeline', status: 'RUNNING', visibility: 'Running' };
+const FILTER = {
+  type: WORKFLOW_TYPES.RetrainingPipeline,
+  status: 'RUNNING',
+  visibility: 'Running',
+};
 const CATEGORY = 'workorder';
 
 interface PageSpec {

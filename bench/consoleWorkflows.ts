@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VIEW_ATTRIBUTE } from '../workflows/searchAttributeKeys.js';
+import { WORKFLOW_TYPES, type WorkflowType } from '../workflows/workflowTypes.js';
 import { DATASET_VIEWS } from './consoleEvents.js';
 
 const NAMESPACE = 'default';
@@ -14,30 +15,53 @@ const TERMINATE_EVERY = 33;
 const VISIBILITY_TIMEOUT_MS = 120_000;
 
 /** The platform's workflow types, each with its share of the runs, an id prefix and an input. */
-const KINDS: { type: string; weight: number; prefix: string; input(view: string): unknown }[] = [
-  { type: 'RetrainingPipeline', weight: 25, prefix: 'pipeline', input: (view) => ({ view }) },
-  { type: 'DatasetWorkflow', weight: 25, prefix: 'dataset', input: (view) => ({ view }) },
+const KINDS: {
+  type: WorkflowType;
+  weight: number;
+  prefix: string;
+  input(view: string): unknown;
+}[] = [
   {
-    type: 'TrainingWorkflow',
-    weight: 15,
-    prefix: 'training',
-    input: (view) => ({ view, trainer: { name: 'logistic_regression' } }),
+    type: WORKFLOW_TYPES.RetrainingPipeline,
+    weight: 25,
+    prefix: 'pipeline',
+    input: (view) => ({ view }),
   },
   {
-    type: 'PromotionWorkflow',
+    type: WORKFLOW_TYPES.DatasetWorkflow,
+    weight: 25,
+    prefix: 'dataset',
+    input: (view) => ({ view }),
+  },
+  {
+    type: WORKFLOW_TYPES.RollbackWorkflow,
+    weight: 15,
+    prefix: 'rollback',
+    input: (view) => ({
+      modelName: view,
+      fromVersion: '2',
+      toVersion: '1',
+      actor: 'bench',
+      reason: '',
+      datasetDigest: '',
+      view,
+    }),
+  },
+  {
+    type: WORKFLOW_TYPES.PromotionWorkflow,
     weight: 10,
     prefix: 'promotion',
     input: (view) => ({ modelName: view }),
   },
   {
-    type: 'BatchScoringWorkflow',
+    type: WORKFLOW_TYPES.BatchScoringWorkflow,
     weight: 15,
     prefix: 'scoring',
     input: (view) => ({ modelName: view }),
   },
-  { type: 'SnapshotWorkflow', weight: 8, prefix: 'snapshot', input: () => ({}) },
+  { type: WORKFLOW_TYPES.SnapshotWorkflow, weight: 8, prefix: 'snapshot', input: () => ({}) },
   {
-    type: 'LiveEvaluationWorkflow',
+    type: WORKFLOW_TYPES.LiveEvaluationWorkflow,
     weight: 2,
     prefix: 'live-evaluation',
     input: (view) => ({ modelName: view }),
@@ -139,8 +163,9 @@ export const startConsoleWorkflows = async (
   }
   const visibilitySeconds = (performance.now() - started) / 1000;
 
-  const runningId = ids.find((_, i) => kindOf(i).type === 'RetrainingPipeline' && !terminated(i));
-  const terminatedId = ids.find((_, i) => kindOf(i).type === 'RetrainingPipeline' && terminated(i));
+  const pipeline = (i: number): boolean => kindOf(i).type === WORKFLOW_TYPES.RetrainingPipeline;
+  const runningId = ids.find((_, i) => pipeline(i) && !terminated(i));
+  const terminatedId = ids.find((_, i) => pipeline(i) && terminated(i));
   if (!runningId || !terminatedId) throw new Error('no RetrainingPipeline started');
   return {
     total,

@@ -9,10 +9,12 @@ import type pg from 'pg';
 import { workOrderOverrunView } from '../examples/work-orders/src/workOrderOverrunView.js';
 import type { DatasetWorkflowInput } from '../workflows/datasetInput.js';
 import type {
-  DatasetProgress,
   DatasetStage,
+  DatasetWorkflow,
   DatasetWorkflowResult,
 } from '../workflows/datasetWorkflow.js';
+import { datasetProgressQuery } from '../workflows/messages.js';
+import { WORKFLOW_TYPES } from '../workflows/workflowTypes.js';
 import { createCpuMeter } from './cpu.js';
 import { startDatasetStack, type DatasetStack, type WorkerProcess } from './datasetStack.js';
 import { createDemoLoader } from './demoLoad.js';
@@ -105,12 +107,12 @@ const activitySeconds = (history: History): string => {
  * tell which stage holds the peak; the sampling costs the worker a query now and then.
  */
 const watchRssByStage = (
-  handle: WorkflowHandle,
+  handle: WorkflowHandle<typeof DatasetWorkflow>,
   worker: WorkerProcess,
 ): { stop(): Promise<string> } => {
   const highest = new Map<DatasetStage, number>();
   const sample = async (): Promise<void> => {
-    const { stage } = await handle.query<DatasetProgress>('progress');
+    const { stage } = await handle.query(datasetProgressQuery);
     highest.set(stage, Math.max(highest.get(stage) ?? 0, worker.rss()));
   };
   let pending = Promise.resolve();
@@ -147,14 +149,15 @@ const generateOnFreshWorker = async (
     const before = cpu.sample();
     const start = performance.now();
     const input: DatasetWorkflowInput = { view: VIEW.name, cut };
-    const handle = await stack.client.workflow.start<
-      (input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>
-    >('DatasetWorkflow', {
-      taskQueue: stack.taskQueue,
-      workflowId: `bench-dataset-${label(size)}-${process.pid}`,
-      args: [input],
-      workflowExecutionTimeout: '20 minutes',
-    });
+    const handle = await stack.client.workflow.start<typeof DatasetWorkflow>(
+      WORKFLOW_TYPES.DatasetWorkflow,
+      {
+        taskQueue: stack.taskQueue,
+        workflowId: `bench-dataset-${label(size)}-${process.pid}`,
+        args: [input],
+        workflowExecutionTimeout: '20 minutes',
+      },
+    );
     const watch = watchRssByStage(handle, worker);
     const result = await handle.result().finally(() => watch.stop());
     const seconds = (performance.now() - start) / 1000;

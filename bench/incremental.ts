@@ -17,7 +17,13 @@ import { ASSEMBLY_MEMORY, ASSEMBLY_THREADS } from '../activities/datasets/publis
 import { projectRoot } from '../config/paths.js';
 import { workOrderOverrunView } from '../examples/work-orders/src/workOrderOverrunView.js';
 import type { DatasetWorkflowInput } from '../workflows/datasetInput.js';
-import type { DatasetProgress, DatasetWorkflowResult } from '../workflows/datasetWorkflow.js';
+import type {
+  DatasetProgress,
+  DatasetWorkflow,
+  DatasetWorkflowResult,
+} from '../workflows/datasetWorkflow.js';
+import { datasetProgressQuery } from '../workflows/messages.js';
+import { WORKFLOW_TYPES } from '../workflows/workflowTypes.js';
 import { startDatasetStack, type DatasetStack } from './datasetStack.js';
 import { createDemoLoader, type DemoLoader } from './demoLoad.js';
 import type { BenchEnvironment } from './environment.js';
@@ -60,17 +66,18 @@ const generate = async (
   input: DatasetWorkflowInput,
 ): Promise<DatasetRun> => {
   const start = performance.now();
-  const handle = await stack.client.workflow.start<
-    (input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>
-  >('DatasetWorkflow', {
-    taskQueue: stack.taskQueue,
-    workflowId: `bench-incremental-${name}-${process.pid}`,
-    args: [input],
-    workflowExecutionTimeout: '20 minutes',
-  });
+  const handle = await stack.client.workflow.start<typeof DatasetWorkflow>(
+    WORKFLOW_TYPES.DatasetWorkflow,
+    {
+      taskQueue: stack.taskQueue,
+      workflowId: `bench-incremental-${name}-${process.pid}`,
+      args: [input],
+      workflowExecutionTimeout: '20 minutes',
+    },
+  );
   const result = await handle.result();
   const wall = (performance.now() - start) / 1000;
-  const progress = await handle.query<DatasetProgress>('progress');
+  const progress = await handle.query(datasetProgressQuery);
   return { result, progress, seconds: wall, history: await handle.fetchHistory() };
 };
 

@@ -8,7 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { PREDICTION_MADE } from '../ml/monitoring/predictionJoin.js';
 import type { LiveEvaluationInput } from '../workflows/liveEvaluationInput.js';
-import type { LiveEvaluationStatus } from '../workflows/liveEvaluationWorkflow.js';
+import type { LiveEvaluationWorkflow } from '../workflows/liveEvaluationWorkflow.js';
+import { stopLiveEvaluationSignal } from '../workflows/messages.js';
+import { WORKFLOW_TYPES } from '../workflows/workflowTypes.js';
 import { describeLag, lagStats, startLagSampler, startPlainPoller } from './liveLag.js';
 import { measure, printMeasured } from './measure.js';
 import { seconds, taskSpans, type TaskSpan } from './pipelineHistory.js';
@@ -129,13 +131,14 @@ export const measureLiveEvaluation = async (world: PredictWorld): Promise<Figure
       `${POLL_MS} ms once caught up), from the dataset's view state (transaction ${from.transactionId}):`,
   );
   const started = performance.now();
-  const handle = await stack.client.workflow.start<
-    (input: LiveEvaluationInput) => Promise<LiveEvaluationStatus>
-  >('LiveEvaluationWorkflow', {
-    taskQueue: stack.taskQueue,
-    workflowId: `bench-live-${process.pid}`,
-    args: [input],
-  });
+  const handle = await stack.client.workflow.start<typeof LiveEvaluationWorkflow>(
+    WORKFLOW_TYPES.LiveEvaluationWorkflow,
+    {
+      taskQueue: stack.taskQueue,
+      workflowId: `bench-live-${process.pid}`,
+      args: [input],
+    },
+  );
   let loadSpan = { fromMs: 0, toMs: 0 };
   let figures: Figure[];
   try {
@@ -204,7 +207,7 @@ export const measureLiveEvaluation = async (world: PredictWorld): Promise<Figure
       await Promise.all([pollerClient.end(), samplerClient.end()]);
     }
   } finally {
-    await handle.signal('stop');
+    await handle.signal(stopLiveEvaluationSignal);
   }
   const status = await handle.result();
   const spans = taskSpans(await handle.fetchHistory());

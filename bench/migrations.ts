@@ -21,8 +21,8 @@ import {
   verifyMigration,
 } from '../eventstore/upcasting/migrations.js';
 import type { UpcasterRegistry } from '../eventstore/upcasting/upcasters.js';
-import type { MigrationWorkflowInput } from '../workflows/operationsInput.js';
-import type { MigrationWorkflowResult } from '../workflows/upcastMigrationWorkflow.js';
+import type { UpcastMigrationWorkflow } from '../workflows/upcastMigrationWorkflow.js';
+import { WORKFLOW_TYPES } from '../workflows/workflowTypes.js';
 import { startDatasetStack, type DatasetStack } from './datasetStack.js';
 import type { BenchEnvironment } from './environment.js';
 import { percentile } from './measure.js';
@@ -278,14 +278,15 @@ const migrateWithLibrary = async (
 };
 
 const runWorkflow = async (stack: DatasetStack) => {
-  const handle = await stack.client.workflow.start<
-    (input: MigrationWorkflowInput) => Promise<MigrationWorkflowResult>
-  >('UpcastMigrationWorkflow', {
-    taskQueue: stack.taskQueue,
-    workflowId: `bench-migration-${process.pid}`,
-    args: [{ eventType: EVENT_TYPE, toVersion: TO_VERSION, batchSize: BATCH_SIZE }],
-    workflowExecutionTimeout: '20 minutes',
-  });
+  const handle = await stack.client.workflow.start<typeof UpcastMigrationWorkflow>(
+    WORKFLOW_TYPES.UpcastMigrationWorkflow,
+    {
+      taskQueue: stack.taskQueue,
+      workflowId: `bench-migration-${process.pid}`,
+      args: [{ eventType: EVENT_TYPE, toVersion: TO_VERSION, batchSize: BATCH_SIZE }],
+      workflowExecutionTimeout: '20 minutes',
+    },
+  );
   const result = await handle.result();
   if (!result.verification?.ok) throw new Error('the workflow migration did not verify');
   return { result, history: await handle.fetchHistory() };

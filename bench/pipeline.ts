@@ -11,7 +11,8 @@ import type { TrainModelInput, TrainerSpec } from '../activities/training/types.
 import { projectRoot } from '../config/paths.js';
 import { workOrderOverrunView } from '../examples/work-orders/src/workOrderOverrunView.js';
 import type { PipelineInput } from '../workflows/pipelineInput.js';
-import type { PipelineResult } from '../workflows/retrainingPipeline.js';
+import type { PipelineResult, RetrainingPipeline } from '../workflows/retrainingPipeline.js';
+import { WORKFLOW_TYPES } from '../workflows/workflowTypes.js';
 import { createCpuMeter } from './cpu.js';
 import { startDatasetStack, type DatasetStack } from './datasetStack.js';
 import { createDemoLoader } from './demoLoad.js';
@@ -70,14 +71,15 @@ const runOnFreshWorker = async (client: pg.Client, stack: DatasetStack): Promise
     const before = cpu.sample();
     const start = performance.now();
     const input: PipelineInput = { view: VIEW.name, trainers: TRAINERS };
-    const handle = await stack.client.workflow.start<
-      (input: PipelineInput) => Promise<PipelineResult>
-    >('RetrainingPipeline', {
-      taskQueue: stack.taskQueue,
-      workflowId: `bench-pipeline-${process.pid}`,
-      args: [input],
-      workflowExecutionTimeout: '20 minutes',
-    });
+    const handle = await stack.client.workflow.start<typeof RetrainingPipeline>(
+      WORKFLOW_TYPES.RetrainingPipeline,
+      {
+        taskQueue: stack.taskQueue,
+        workflowId: `bench-pipeline-${process.pid}`,
+        args: [input],
+        workflowExecutionTimeout: '20 minutes',
+      },
+    );
     const result = await handle.result();
     const wall = (performance.now() - start) / 1000;
     const after = cpu.sample();

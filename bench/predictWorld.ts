@@ -12,8 +12,8 @@ import pg from 'pg';
 import { workOrderOverrunView } from '../examples/work-orders/src/workOrderOverrunView.js';
 import type { DemoEvent } from '../demo/workOrders.js';
 import { freePort } from '../stack/processes.js';
-import type { PipelineInput } from '../workflows/pipelineInput.js';
-import type { PipelineResult } from '../workflows/retrainingPipeline.js';
+import type { RetrainingPipeline } from '../workflows/retrainingPipeline.js';
+import { WORKFLOW_TYPES } from '../workflows/workflowTypes.js';
 import { createCpuMeter, type CpuMeter } from './cpu.js';
 import { startDatasetStack, type DatasetStack } from './datasetStack.js';
 import { createDemoLoader, demoHistory } from './demoLoad.js';
@@ -57,14 +57,15 @@ const openWorkOrders = (events: readonly DemoEvent[]): string[] => {
 };
 
 const promoteChampion = async (stack: DatasetStack): Promise<string> => {
-  const result = await stack.client.workflow.execute<
-    (input: PipelineInput) => Promise<PipelineResult>
-  >('RetrainingPipeline', {
-    taskQueue: stack.taskQueue,
-    workflowId: `bench-predict-pipeline-${process.pid}`,
-    args: [{ view: VIEW.name, modelName: MODEL_NAME }],
-    workflowExecutionTimeout: '10 minutes',
-  });
+  const result = await stack.client.workflow.execute<typeof RetrainingPipeline>(
+    WORKFLOW_TYPES.RetrainingPipeline,
+    {
+      taskQueue: stack.taskQueue,
+      workflowId: `bench-predict-pipeline-${process.pid}`,
+      args: [{ view: VIEW.name, modelName: MODEL_NAME }],
+      workflowExecutionTimeout: '10 minutes',
+    },
+  );
   if (result.promotion?.outcome !== 'promoted') {
     throw new Error(`the pipeline promoted no champion: ${JSON.stringify(result.progress)}`);
   }

@@ -3,11 +3,15 @@
 import { ApplicationFailure, type Client, WorkflowFailedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { DatasetWorkflowInput } from '../workflows/datasetInput.js';
-import type { DatasetProgress, DatasetWorkflowResult } from '../workflows/datasetWorkflow.js';
+import type {
+  DatasetProgress,
+  DatasetWorkflow,
+  DatasetWorkflowResult,
+} from '../workflows/datasetWorkflow.js';
+import { datasetProgressQuery } from '../workflows/messages.js';
+import { WORKFLOW_TYPES } from '../workflows/workflowTypes.js';
 import { UsageError } from './errors.js';
 import { createProgressBar } from './progressBar.js';
-
-type DatasetWorkflowFn = (input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>;
 
 const POLL_MS = 250;
 
@@ -41,11 +45,14 @@ export const runDataset = async (
   input: DatasetWorkflowInput,
   { progress = true, workflowId = datasetWorkflowId(input.view) } = {},
 ): Promise<DatasetWorkflowResult> => {
-  const handle = await client.workflow.start<DatasetWorkflowFn>('DatasetWorkflow', {
-    taskQueue,
-    workflowId,
-    args: [input],
-  });
+  const handle = await client.workflow.start<typeof DatasetWorkflow>(
+    WORKFLOW_TYPES.DatasetWorkflow,
+    {
+      taskQueue,
+      workflowId,
+      args: [input],
+    },
+  );
   const bar = progress ? createProgressBar(`dataset ${input.view}`) : undefined;
   let finished = false;
   const result = handle.result().finally(() => {
@@ -53,7 +60,7 @@ export const runDataset = async (
   });
   result.catch(() => undefined);
   while (!finished && bar) {
-    const state = await handle.query<DatasetProgress>('progress').catch(() => undefined);
+    const state = await handle.query(datasetProgressQuery).catch(() => undefined);
     if (state) bar.update(state.percent / 100, detailOf(state));
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }

@@ -1,23 +1,26 @@
 // Runs RetrainingPipeline from the CLI with its progress query as a bar (used by `demo`).
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
+import { pipelineProgressQuery } from '../workflows/messages.js';
 import type { PipelineInput } from '../workflows/pipelineInput.js';
-import type { PipelineProgress, PipelineResult } from '../workflows/retrainingPipeline.js';
+import type { PipelineResult, RetrainingPipeline } from '../workflows/retrainingPipeline.js';
+import { WORKFLOW_TYPES } from '../workflows/workflowTypes.js';
 import { workflowFailure } from './datasets.js';
 import { createProgressBar } from './progressBar.js';
-
-type PipelineFn = (input: PipelineInput) => Promise<PipelineResult>;
 
 export const runPipeline = async (
   client: Client,
   taskQueue: string,
   input: PipelineInput,
 ): Promise<PipelineResult> => {
-  const handle = await client.workflow.start<PipelineFn>('RetrainingPipeline', {
-    taskQueue,
-    workflowId: `pipeline-${input.view}-${randomUUID()}`,
-    args: [input],
-  });
+  const handle = await client.workflow.start<typeof RetrainingPipeline>(
+    WORKFLOW_TYPES.RetrainingPipeline,
+    {
+      taskQueue,
+      workflowId: `pipeline-${input.view}-${randomUUID()}`,
+      args: [input],
+    },
+  );
   const bar = createProgressBar(`pipeline ${input.view}`);
   let finished = false;
   const result = handle.result().finally(() => {
@@ -25,7 +28,7 @@ export const runPipeline = async (
   });
   result.catch(() => undefined);
   while (!finished) {
-    const progress = await handle.query<PipelineProgress>('progress').catch(() => undefined);
+    const progress = await handle.query(pipelineProgressQuery).catch(() => undefined);
     if (progress) bar.update(progress.percent / 100, progress.stage);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -2,7 +2,6 @@
 // each, as Predict makes them), for a schedule. The batch is named by the workflow id, so a
 // retry of the activity makes no prediction twice.
 import {
-  defineQuery,
   patched,
   proxyActivities,
   setHandler,
@@ -16,6 +15,7 @@ import type {
 } from '../activities/scoring/scoreOpenEntities.js';
 import { backingOff } from './activityTimeouts.js';
 import { failureMessage } from './failureMessage.js';
+import { batchScoringProgressQuery } from './messages.js';
 import { integerIn, invalid } from './inputChecks.js';
 import { MODEL_NAME } from '../ml/names.js';
 import { describeWorkflow, markView } from './searchAttributes.js';
@@ -37,8 +37,6 @@ export interface BatchScoringProgress {
   result: ScoreOpenEntitiesResult | null;
   error: string | null;
 }
-
-export const batchScoringProgressQuery = defineQuery<BatchScoringProgress>('progress');
 
 const { scoreOpenEntities } = proxyActivities<ScoringActivities>({
   startToCloseTimeout: '1 hour',

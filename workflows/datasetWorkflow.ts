@@ -3,7 +3,6 @@
 // checkpoint in the workflow's history: a crashed worker costs only the unfinished batch.
 import {
   CancellationScope,
-  defineQuery,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -14,6 +13,7 @@ import type { PublishedDataset, RecordedDataset } from '../activities/datasets/t
 import { SCANNING_ACTIVITY, SHORT_ACTIVITY, backingOff } from './activityTimeouts.js';
 import { parseDatasetInput, type DatasetWorkflowInput } from './datasetInput.js';
 import { failureMessage } from './failureMessage.js';
+import { datasetProgressQuery } from './messages.js';
 import { describeWorkflow } from './searchAttributes.js';
 
 export type DatasetStage = 'resolving' | 'reading' | 'publishing' | 'recording' | 'done' | 'failed';
@@ -39,8 +39,6 @@ export interface DatasetWorkflowResult extends PublishedDataset {
   digest: string;
   record: RecordedDataset;
 }
-
-export const datasetProgressQuery = defineQuery<DatasetProgress>('progress');
 
 const retrying = backingOff;
 

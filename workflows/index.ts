@@ -1,24 +1,11 @@
 // Every workflow the worker runs; the worker bundles this file.
-export { DatasetWorkflow, datasetProgressQuery } from './datasetWorkflow.js';
-export {
-  PromotionWorkflow,
-  approveUpdate,
-  promotionStatusQuery,
-  rejectUpdate,
-} from './promotionWorkflow.js';
-export { RetrainingPipeline, pipelineProgressQuery } from './retrainingPipeline.js';
+export { DatasetWorkflow } from './datasetWorkflow.js';
+export { PromotionWorkflow } from './promotionWorkflow.js';
+export { RetrainingPipeline } from './retrainingPipeline.js';
 export { RollbackWorkflow } from './rollbackWorkflow.js';
-export { SnapshotWorkflow, snapshotProgressQuery } from './snapshotWorkflow.js';
-export {
-  UpcastMigrationWorkflow,
-  abortMigrationSignal,
-  migrationProgressQuery,
-  resumeMigrationSignal,
-} from './upcastMigrationWorkflow.js';
-export { UndoMigrationWorkflow, undoProgressQuery } from './undoMigrationWorkflow.js';
-export {
-  LiveEvaluationWorkflow,
-  liveEvaluationStatusQuery,
-  stopLiveEvaluationSignal,
-} from './liveEvaluationWorkflow.js';
-export { BatchScoringWorkflow, batchScoringProgressQuery } from './batchScoringWorkflow.js';
+export { SnapshotWorkflow } from './snapshotWorkflow.js';
+export { UpcastMigrationWorkflow } from './upcastMigrationWorkflow.js';
+export { UndoMigrationWorkflow } from './undoMigrationWorkflow.js';
+export { LiveEvaluationWorkflow } from './liveEvaluationWorkflow.js';
+export { BatchScoringWorkflow } from './batchScoringWorkflow.js';
+export * from './messages.js';

@@ -6,8 +6,6 @@
 import {
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   ParentClosePolicy,
   patched,
   proxyActivities,
@@ -25,9 +23,11 @@ import {
   type DegradationState,
 } from '../ml/monitoring/degradationPolicy.js';
 import { failureMessage } from './failureMessage.js';
+import { liveEvaluationStatusQuery, stopLiveEvaluationSignal } from './messages.js';
 import { parseLiveEvaluationInput, type LiveEvaluationInput } from './liveEvaluationInput.js';
 import type { RetrainingPipeline } from './retrainingPipeline.js';
 import { describeWorkflow } from './searchAttributes.js';
+import { WORKFLOW_TYPES } from './workflowTypes.js';
 
 /** Histories recorded before live retrains were named by their time replay with the old id. */
 export const RETRAIN_ID_PATCH = 'hindsight-retrain-id';
@@ -59,9 +59,6 @@ export interface LiveEvaluationStatus extends LiveEvaluationCarry {
   caughtUpAt: number | null;
   pending: number;
 }
-
-export const liveEvaluationStatusQuery = defineQuery<LiveEvaluationStatus>('status');
-export const stopLiveEvaluationSignal = defineSignal('stop');
 
 /** Windows kept for the status (and the console's chart). */
 const RECENT_WINDOWS = 96;
@@ -138,7 +135,7 @@ export async function LiveEvaluationWorkflow(
       outcome: null,
     };
     carry.retrainings = [...carry.retrainings, entry].slice(-RETRAININGS_KEPT);
-    const child = await startChild<typeof RetrainingPipeline>('RetrainingPipeline', {
+    const child = await startChild<typeof RetrainingPipeline>(WORKFLOW_TYPES.RetrainingPipeline, {
       workflowId: pipelineId,
       args: [{ ...input.retraining, view: input.view, modelName: input.modelName }],
       // It outlives a continue-as-new or a stop of this workflow.

@@ -5,8 +5,6 @@
 import {
   ApplicationFailure,
   condition,
-  defineQuery,
-  defineUpdate,
   patched,
   proxyActivities,
   setHandler,
@@ -28,6 +26,7 @@ import {
 } from './promotionInput.js';
 import { SHORT_ACTIVITY, backingOff } from './activityTimeouts.js';
 import { failureMessage } from './failureMessage.js';
+import { approveUpdate, promotionStatusQuery, rejectUpdate } from './messages.js';
 import { describeWorkflow, markStage } from './searchAttributes.js';
 
 export type PromotionStage = 'judging' | 'awaiting_approval' | 'promoting' | 'recording' | 'done';
@@ -55,10 +54,6 @@ export interface PromotionStatus {
 export interface PromotionResult extends PromotionStatus {
   record: RecordedPromotion;
 }
-
-export const promotionStatusQuery = defineQuery<PromotionStatus>('status');
-export const approveUpdate = defineUpdate<PromotionStatus, [Review]>('approve');
-export const rejectUpdate = defineUpdate<PromotionStatus, [Review]>('reject');
 
 const activities = proxyActivities<PromotionActivities>({
   ...SHORT_ACTIVITY,

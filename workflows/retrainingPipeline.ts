@@ -4,7 +4,6 @@
 // on the test window's rows neither it nor the champion trained on (child PromotionWorkflow).
 import {
   CancellationScope,
-  defineQuery,
   executeChild,
   isCancellation,
   patched,
@@ -21,6 +20,7 @@ import { parsePipelineInput, type PipelineInput } from './pipelineInput.js';
 import { PromotionWorkflow, type PromotionResult } from './promotionWorkflow.js';
 import { describeWorkflow, markStage, markView } from './searchAttributes.js';
 import { failureMessage } from './failureMessage.js';
+import { pipelineProgressQuery } from './messages.js';
 import { METRIC_DIRECTIONS, type MetricName } from '../ml/promotion/metricDirections.js';
 
 export type PipelineStage =
@@ -52,8 +52,6 @@ export interface PipelineResult {
   trained: TrainedVersion[];
   promotion: PromotionResult | null;
 }
-
-export const pipelineProgressQuery = defineQuery<PipelineProgress>('progress');
 
 const PERCENT: Record<PipelineStage, number> = {
   checking: 0,

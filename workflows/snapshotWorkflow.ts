@@ -1,9 +1,10 @@
 // SnapshotWorkflow: for each aggregate type, pages through its streams, snapshots those past
 // the type's policy (or noted as slow to load), removes snapshots of retired reducer code, and
 // records `SnapshotsTaken`. Meant for a schedule; each page is a checkpoint in the history.
-import { ApplicationFailure, defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SnapshotStreamsResult } from '../activities/operations/snapshots.js';
 import { failureMessage } from './failureMessage.js';
+import { snapshotProgressQuery } from './messages.js';
 import { operationsActivities } from './operationsActivities.js';
 import { parseSnapshotInput, type SnapshotWorkflowInput } from './operationsInput.js';
 import { describeWorkflow } from './searchAttributes.js';
@@ -26,8 +27,6 @@ export interface SnapshotProgress {
   aggregates: SnapshotTypeProgress[];
   error: string | null;
 }
-
-export const snapshotProgressQuery = defineQuery<SnapshotProgress>('progress');
 
 const STREAMS_PER_ACTIVITY = 5000;
 

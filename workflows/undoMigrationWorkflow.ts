@@ -1,7 +1,8 @@
 // UndoMigrationWorkflow: puts back the original payloads a migration replaced, exactly as they
 // were stored, in batches; then checks every row and records `MigrationUndone`.
-import { ApplicationFailure, defineQuery, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { failureMessage } from './failureMessage.js';
+import { undoProgressQuery } from './messages.js';
 import { operationsActivities } from './operationsActivities.js';
 import { parseUndoInput, type UndoMigrationWorkflowInput } from './operationsInput.js';
 import { describeWorkflow } from './searchAttributes.js';
@@ -15,8 +16,6 @@ export interface UndoProgress {
   percent: number;
   error: string | null;
 }
-
-export const undoProgressQuery = defineQuery<UndoProgress>('progress');
 
 export async function UndoMigrationWorkflow(
   input: UndoMigrationWorkflowInput,

@@ -7,8 +7,6 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
-  defineQuery,
-  defineSignal,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -18,6 +16,7 @@ import type {
   Verification,
 } from '../eventstore/upcasting/migrations.js';
 import { failureMessage } from './failureMessage.js';
+import { abortMigrationSignal, migrationProgressQuery, resumeMigrationSignal } from './messages.js';
 import { operationsActivities } from './operationsActivities.js';
 import { parseMigrationInput, type MigrationWorkflowInput } from './operationsInput.js';
 import { describeWorkflow } from './searchAttributes.js';
@@ -50,12 +49,6 @@ export interface MigrationWorkflowResult {
   migrated: number;
   verification: Verification | null;
 }
-
-export const migrationProgressQuery = defineQuery<MigrationProgress>('progress');
-/** Retry the batch the migration stopped at (after a fixed upcaster was deployed). */
-export const resumeMigrationSignal = defineSignal('resume');
-/** Give up a blocked migration; the events migrated so far stay migrated (undo restores them). */
-export const abortMigrationSignal = defineSignal<[string]>('abort');
 
 /** Each activity returns after this many, so the progress query moves along. */
 const EVENTS_PER_ACTIVITY = 10_000;

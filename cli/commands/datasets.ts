@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, mlflowUriOf } from '../../config/env.js';
-import type { DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
+import type { DatasetWorkflow, DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { datasetWorkflowId, runDataset } from '../datasets.js';
 import { UsageError, action } from '../errors.js';
 import { parseNonNegativeInt } from '../format.js';
@@ -145,7 +146,7 @@ export const registerDatasetsCommands = (program: Command): void => {
           await withTemporalClient(config, async (client) => {
             if (!options.wait) {
               const workflowId = datasetWorkflowId(view);
-              await client.workflow.start('DatasetWorkflow', {
+              await client.workflow.start<typeof DatasetWorkflow>(WORKFLOW_TYPES.DatasetWorkflow, {
                 taskQueue: config.HINDSIGHT_TASK_QUEUE,
                 workflowId,
                 args: [input],

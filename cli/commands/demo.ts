@@ -17,7 +17,9 @@ import { liveEvaluationIdOf } from '../../services/grpc/modelWorkflowCalls.js';
 import { putScoringSchedule } from '../../services/schedules/scoringSchedule.js';
 import { ScheduleExistsError, createPipelineSchedules } from '../../services/schedules/index.js';
 import type { LiveEvaluationInput } from '../../workflows/liveEvaluationInput.js';
-import type { LiveEvaluationStatus } from '../../workflows/liveEvaluationWorkflow.js';
+import type { LiveEvaluationWorkflow } from '../../workflows/liveEvaluationWorkflow.js';
+import { liveEvaluationStatusQuery } from '../../workflows/messages.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { printPipelineResult, runPipeline } from '../pipelines.js';
 import { action } from '../errors.js';
 import { parseNonNegativeInt } from '../format.js';
@@ -297,11 +299,14 @@ const startLiveWorld = async (
   };
   const workflowId = liveEvaluationIdOf(modelName);
   try {
-    await client.workflow.start('LiveEvaluationWorkflow', {
-      taskQueue,
-      workflowId,
-      args: [input],
-    });
+    await client.workflow.start<typeof LiveEvaluationWorkflow>(
+      WORKFLOW_TYPES.LiveEvaluationWorkflow,
+      {
+        taskQueue,
+        workflowId,
+        args: [input],
+      },
+    );
     out(`Live evaluation: ${workflowId}, windows of 15 s, retrains when log loss degrades.`);
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -327,7 +332,7 @@ const liveReporter = (
   let retrainings: number | null = null;
   track(
     live
-      .query<LiveEvaluationStatus>('status')
+      .query(liveEvaluationStatusQuery)
       .then((status) => {
         retrainings ??= status.retrainings.length;
       })
@@ -351,7 +356,7 @@ const liveReporter = (
       );
       track(
         live
-          .query<LiveEvaluationStatus>('status')
+          .query(liveEvaluationStatusQuery)
           .then((status) => {
             const count = status.retrainings.length;
             if (retrainings !== null && count > retrainings) {

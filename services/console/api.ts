@@ -88,17 +88,8 @@ export interface Overview {
 
 // ---------- GET /api/workflows ?type=&status=&stage=&view=&pageSize=&page= ----------
 
-export const WORKFLOW_TYPES = [
-  'RetrainingPipeline',
-  'DatasetWorkflow',
-  'TrainingWorkflow',
-  'PromotionWorkflow',
-  'LiveEvaluationWorkflow',
-  'BatchScoringWorkflow',
-  'SnapshotWorkflow',
-  'UpcastMigrationWorkflow',
-  'UndoMigrationWorkflow',
-] as const;
+/** The `type` filter's values: the workflows the worker runs. */
+export { WORKFLOW_TYPE_NAMES } from '../../workflows/workflowTypes.js';
 
 export const WORKFLOW_STATUSES = [
   'RUNNING',

@@ -3,12 +3,25 @@
 import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  type QueryDefinition,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
-import type { PromotionStatus } from '../../workflows/promotionWorkflow.js';
+import {
+  approveUpdate,
+  batchScoringProgressQuery,
+  datasetProgressQuery,
+  liveEvaluationStatusQuery,
+  migrationProgressQuery,
+  pipelineProgressQuery,
+  promotionStatusQuery,
+  rejectUpdate,
+  snapshotProgressQuery,
+  undoProgressQuery,
+} from '../../workflows/messages.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import {
   WORKFLOW_STATUSES,
-  WORKFLOW_TYPES,
+  WORKFLOW_TYPE_NAMES,
   type ReviewResponse,
   type WorkflowDetail,
   type WorkflowStatus,
@@ -112,7 +125,7 @@ export const listWorkflows = async (
   deps: ConsoleDeps,
   query: Query,
 ): Promise<Page<WorkflowSummary>> => {
-  const type = enumParam(query, 'type', WORKFLOW_TYPES);
+  const type = enumParam(query, 'type', WORKFLOW_TYPE_NAMES);
   const status = enumParam(query, 'status', WORKFLOW_STATUSES);
   const stage = textParam(query, 'stage', { pattern: KEYWORD });
   const view = textParam(query, 'view', { pattern: KEYWORD });
@@ -133,27 +146,35 @@ export const listWorkflows = async (
   return { items: (response.executions ?? []).map((e) => summaryOf(deps, e)), next };
 };
 
-const progressQueryOf = (type: string): string | null => {
-  if (type === 'LiveEvaluationWorkflow' || type === 'PromotionWorkflow') return 'status';
-  if ((WORKFLOW_TYPES as readonly string[]).includes(type)) return 'progress';
-  return null;
-};
+/** The query a run's detail shows as its progress; a rollback has none. */
+const PROGRESS_QUERIES = new Map<string, QueryDefinition<unknown>>([
+  [WORKFLOW_TYPES.RetrainingPipeline, pipelineProgressQuery],
+  [WORKFLOW_TYPES.DatasetWorkflow, datasetProgressQuery],
+  [WORKFLOW_TYPES.PromotionWorkflow, promotionStatusQuery],
+  [WORKFLOW_TYPES.LiveEvaluationWorkflow, liveEvaluationStatusQuery],
+  [WORKFLOW_TYPES.BatchScoringWorkflow, batchScoringProgressQuery],
+  [WORKFLOW_TYPES.SnapshotWorkflow, snapshotProgressQuery],
+  [WORKFLOW_TYPES.UpcastMigrationWorkflow, migrationProgressQuery],
+  [WORKFLOW_TYPES.UndoMigrationWorkflow, undoProgressQuery],
+]);
+
+/** Whether the run is a pipeline or a promotion: the two a person approves or rejects through. */
+const decidesPromotion = (type: string): boolean =>
+  type === WORKFLOW_TYPES.RetrainingPipeline || type === WORKFLOW_TYPES.PromotionWorkflow;
 
 /** The promotion run that decides a pipeline (or the promotion itself). */
 const promotionIdOf = (workflowId: string, type: string): string =>
-  type === 'PromotionWorkflow' ? workflowId : `${workflowId}/promotion`;
+  type === WORKFLOW_TYPES.PromotionWorkflow ? workflowId : `${workflowId}/promotion`;
 
 const pendingPromotion = async (
   deps: ConsoleDeps,
   description: WorkflowExecutionDescription,
 ): Promise<WorkflowDetail['pendingPromotion']> => {
   if (description.status.name !== 'RUNNING') return null;
-  if (description.type !== 'RetrainingPipeline' && description.type !== 'PromotionWorkflow') {
-    return null;
-  }
+  if (!decidesPromotion(description.type)) return null;
   const promotionWorkflowId = promotionIdOf(description.workflowId, description.type);
   const status = await queryIfAnswered(deps, description.taskQueue, () =>
-    deps.temporal.workflow.getHandle(promotionWorkflowId).query<PromotionStatus>('status'),
+    deps.temporal.workflow.getHandle(promotionWorkflowId).query(promotionStatusQuery),
   );
   return status?.stage === 'awaiting_approval' ? { promotionWorkflowId, details: status } : null;
 };
@@ -166,15 +187,15 @@ export const getWorkflow = async (
   const runId = textParam(query, 'runId', { pattern: RUN_ID });
   const handle = deps.temporal.workflow.getHandle(checkWorkflowId(id), runId);
   const description = await handle.describe();
-  const queryName = progressQueryOf(description.type);
+  const progressQuery = PROGRESS_QUERIES.get(description.type);
   const running = description.status.name === 'RUNNING';
   const [history, progress, pending] = await Promise.all([
     readRunHistory(deps.temporal, deps.namespace, {
       workflowId: description.workflowId,
       runId: description.runId,
     }),
-    running && queryName
-      ? queryIfAnswered(deps, description.taskQueue, () => handle.query<unknown>(queryName))
+    running && progressQuery
+      ? queryIfAnswered(deps, description.taskQueue, () => handle.query(progressQuery))
       : null,
     pendingPromotion(deps, description),
   ]);
@@ -222,7 +243,7 @@ export const reviewPromotion = async (
   review: { reviewer: string; reason: string },
 ): Promise<ReviewResponse> => {
   const description = await deps.temporal.workflow.getHandle(checkWorkflowId(id)).describe();
-  if (description.type !== 'RetrainingPipeline' && description.type !== 'PromotionWorkflow') {
+  if (!decidesPromotion(description.type)) {
     throw new HttpError(
       409,
       'FAILED_PRECONDITION',
@@ -242,7 +263,9 @@ export const reviewPromotion = async (
   }
   try {
     const promotion = await temporalWithin(deps.temporal, UPDATE_DEADLINE_MS, () =>
-      deps.temporal.workflow.getHandle(promotionId).executeUpdate(decision, { args: [review] }),
+      deps.temporal.workflow
+        .getHandle(promotionId)
+        .executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, { args: [review] }),
     );
     return { promotion };
   } catch (error) {

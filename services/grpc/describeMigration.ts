@@ -8,12 +8,11 @@ import {
   type MigrationRecord,
 } from '../../eventstore/upcasting/migrations.js';
 import type { Migration, MigrationUndo } from '../../gen/hindsight/v1/operations.js';
+import { migrationProgressQuery, undoProgressQuery } from '../../workflows/messages.js';
 import type { MigrationWorkflowInput } from '../../workflows/operationsInput.js';
-import type { UndoProgress } from '../../workflows/undoMigrationWorkflow.js';
-import type {
-  MigrationProgress,
-  MigrationWorkflowResult,
-} from '../../workflows/upcastMigrationWorkflow.js';
+import type { UndoMigrationWorkflow } from '../../workflows/undoMigrationWorkflow.js';
+import type { UpcastMigrationWorkflow } from '../../workflows/upcastMigrationWorkflow.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import {
   statusOfWorkflow,
   toDryRunReport,
@@ -21,9 +20,6 @@ import {
   toUpcastFailure,
 } from './operationsCodec.js';
 import { findWorkflow, workflowOutcome } from './workflowOutcome.js';
-
-export const MIGRATION_WORKFLOW = 'UpcastMigrationWorkflow';
-export const UNDO_WORKFLOW = 'UndoMigrationWorkflow';
 
 export const undoWorkflowId = (migrationId: string): string => `undo-${migrationId}`;
 
@@ -42,11 +38,13 @@ const describeUndo = async (
   migrationId: string,
 ): Promise<MigrationUndo | undefined> => {
   const workflowId = undoWorkflowId(migrationId);
-  const workflow = await findWorkflow(client, workflowId, UNDO_WORKFLOW);
-  if (!workflow) return undefined;
-  const { progress, result, failure } = await workflowOutcome<UndoProgress, { restored: number }>(
-    workflow,
+  const workflow = await findWorkflow<typeof UndoMigrationWorkflow>(
+    client,
+    workflowId,
+    WORKFLOW_TYPES.UndoMigrationWorkflow,
   );
+  if (!workflow) return undefined;
+  const { progress, result, failure } = await workflowOutcome(workflow, undoProgressQuery);
   return {
     workflowId,
     workflowStatus: workflow.description.status.name,
@@ -65,11 +63,15 @@ export const describeMigration = async (
 ): Promise<Migration> => {
   const [record, workflow] = await Promise.all([
     findMigrationRecord(sql, id),
-    findWorkflow(client, id, MIGRATION_WORKFLOW),
+    findWorkflow<typeof UpcastMigrationWorkflow>(
+      client,
+      id,
+      WORKFLOW_TYPES.UpcastMigrationWorkflow,
+    ),
   ]);
   if (!record && !workflow) throw migrationNotFound(id);
   const { progress, result, failure } = workflow
-    ? await workflowOutcome<MigrationProgress, MigrationWorkflowResult>(workflow)
+    ? await workflowOutcome(workflow, migrationProgressQuery)
     : { progress: undefined, result: undefined, failure: '' };
   const memo = (workflow?.description.memo ?? {}) as Partial<MigrationWorkflowInput>;
   const report = result?.report ?? null;

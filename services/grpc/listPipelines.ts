@@ -10,6 +10,7 @@ import {
 } from '../../gen/hindsight/v1/pipelines.js';
 import { statusQueryName } from './pipelinesCodec.js';
 import { VIEW_NAME } from '../../ml/names.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { keywordOf, millisOf } from '../temporalVisibility.js';
 
 // temporal.api.enums.v1.WorkflowExecutionStatus, by number.
@@ -27,13 +28,12 @@ const STATUS_BY_NUMBER: PipelineStatus[] = [
 export const listPipelines = async (
   client: Client,
   namespace: string,
-  workflowType: string,
   { view, status, pageSize, pageToken }: ListPipelinesRequest,
 ): Promise<ListPipelinesResponse> => {
   if (view && !VIEW_NAME.test(view))
     throw new ValidationError('view', `'${view}' is not a view name`);
   if (pageSize > 1000) throw new ValidationError('page_size', 'must be at most 1000');
-  const conditions = [`WorkflowType = '${workflowType}'`];
+  const conditions = [`WorkflowType = '${WORKFLOW_TYPES.RetrainingPipeline}'`];
   if (view) conditions.push(`HindsightView = '${view}'`);
   const statusName = statusQueryName(status);
   if (statusName) conditions.push(`ExecutionStatus = '${statusName}'`);

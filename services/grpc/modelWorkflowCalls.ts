@@ -13,7 +13,10 @@ import { ValidationError } from '../../eventstore/errors.js';
 import { isMlflowError, type MlflowClient } from '../../mlflow/index.js';
 import { rollbackTarget } from '../../ml/promotion/rollbackTarget.js';
 import { failureMessage } from '../../workflows/failureMessage.js';
+import { liveEvaluationStatusQuery, stopLiveEvaluationSignal } from '../../workflows/messages.js';
 import type { RollbackInput, RollbackWorkflow } from '../../workflows/rollbackWorkflow.js';
+import type { BatchScoringWorkflow } from '../../workflows/batchScoringWorkflow.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { readAliasHistory } from '../aliasHistory.js';
 import { parseJsonField } from './codec.js';
 import type {
@@ -30,7 +33,10 @@ import {
   parseLiveEvaluationInput,
   type LiveEvaluationInput,
 } from '../../workflows/liveEvaluationInput.js';
-import type { LiveEvaluationStatus } from '../../workflows/liveEvaluationWorkflow.js';
+import type {
+  LiveEvaluationStatus,
+  LiveEvaluationWorkflow,
+} from '../../workflows/liveEvaluationWorkflow.js';
 import { jsonBytes } from './pipelinesCodec.js';
 import { statusError } from './status.js';
 import { MODEL_NAME, VIEW_NAME } from '../../ml/names.js';
@@ -78,7 +84,10 @@ export const startLiveEvaluation = async (
     );
   }
   const workflowId = liveEvaluationIdOf(modelName);
-  await client.workflow.start('LiveEvaluationWorkflow', { taskQueue, workflowId, args: [input] });
+  await client.workflow.start<typeof LiveEvaluationWorkflow>(
+    WORKFLOW_TYPES.LiveEvaluationWorkflow,
+    { taskQueue, workflowId, args: [input] },
+  );
   return { workflowId };
 };
 
@@ -87,14 +96,12 @@ export const getLiveEvaluation = async (
   modelName: string,
 ): Promise<GetLiveEvaluationResponse> => {
   const workflowId = liveEvaluationIdOf(checkedModel(modelName));
-  const handle = client.workflow.getHandle(workflowId);
+  const handle = client.workflow.getHandle<typeof LiveEvaluationWorkflow>(workflowId);
   const description = await handle.describe();
   const running = description.status.name === 'RUNNING';
   let status: LiveEvaluationStatus | null = null;
   try {
-    status = running
-      ? await handle.query<LiveEvaluationStatus>('status')
-      : ((await handle.result()) as LiveEvaluationStatus);
+    status = running ? await handle.query(liveEvaluationStatusQuery) : await handle.result();
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw error;
     status = null;
@@ -118,7 +125,7 @@ export const startBatchScoring = async (
   const clock = request.clock === 'log' ? ('log' as const) : undefined;
   if (request.intervalSeconds === 0) {
     const workflowId = `batch-scoring-${modelName}-${randomUUID()}`;
-    await client.workflow.start('BatchScoringWorkflow', {
+    await client.workflow.start<typeof BatchScoringWorkflow>(WORKFLOW_TYPES.BatchScoringWorkflow, {
       taskQueue,
       workflowId,
       args: [{ modelName, ...(clock ? { clock } : {}) }],
@@ -144,7 +151,9 @@ export const stopLiveEvaluation = async (
   { client }: ModelWorkflowDeps,
   modelName: string,
 ): Promise<void> => {
-  await client.workflow.getHandle(liveEvaluationIdOf(checkedModel(modelName))).signal('stop');
+  await client.workflow
+    .getHandle(liveEvaluationIdOf(checkedModel(modelName)))
+    .signal(stopLiveEvaluationSignal);
 };
 
 export interface RollbackDeps extends ModelWorkflowDeps {
@@ -302,11 +311,14 @@ export const rollbackModel = async (
     ...(await existingVersion(mlflow, modelName, toVersion, asked !== '')),
   };
   const workflowId = `rollback-${modelName}-${randomUUID()}`;
-  const handle = await client.workflow.start<typeof RollbackWorkflow>('RollbackWorkflow', {
-    taskQueue,
-    workflowId,
-    args: [input],
-  });
+  const handle = await client.workflow.start<typeof RollbackWorkflow>(
+    WORKFLOW_TYPES.RollbackWorkflow,
+    {
+      taskQueue,
+      workflowId,
+      args: [input],
+    },
+  );
   // Polled rather than awaited, so that a call that gives up leaves no long poll behind.
   const deadline = Date.now() + waitMs;
   while ((await handle.describe()).status.name === 'RUNNING') {

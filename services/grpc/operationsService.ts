@@ -20,19 +20,21 @@ import type {
   SnapshotWorkflowInput,
   UndoMigrationWorkflowInput,
 } from '../../workflows/operationsInput.js';
-import type { SnapshotProgress } from '../../workflows/snapshotWorkflow.js';
-import type { MigrationProgress } from '../../workflows/upcastMigrationWorkflow.js';
 import {
-  getSnapshotSchedule,
-  putSnapshotSchedule,
-  SNAPSHOT_WORKFLOW,
-} from '../schedules/snapshotSchedule.js';
+  abortMigrationSignal,
+  migrationProgressQuery,
+  resumeMigrationSignal,
+  snapshotProgressQuery,
+} from '../../workflows/messages.js';
+import type { SnapshotWorkflow } from '../../workflows/snapshotWorkflow.js';
+import type { UndoMigrationWorkflow } from '../../workflows/undoMigrationWorkflow.js';
+import type { UpcastMigrationWorkflow } from '../../workflows/upcastMigrationWorkflow.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
+import { getSnapshotSchedule, putSnapshotSchedule } from '../schedules/snapshotSchedule.js';
 import {
   describeMigration,
   findMigrationRecord,
-  MIGRATION_WORKFLOW,
   migrationNotFound,
-  UNDO_WORKFLOW,
   undoWorkflowId,
 } from './describeMigration.js';
 import { json, toMigration, toSnapshotSchedule, toSnapshotStats } from './operationsCodec.js';
@@ -98,7 +100,13 @@ export const createOperationsService = ({
 }: OperationsServiceDeps): OperationsServer => {
   /** A running migration waiting at a failed upcast: the only one resume and abort apply to. */
   const blockedMigration = async (id: string, verb: string) => {
-    const workflow = ID.test(id) ? await findWorkflow(client, id, MIGRATION_WORKFLOW) : null;
+    const workflow = ID.test(id)
+      ? await findWorkflow<typeof UpcastMigrationWorkflow>(
+          client,
+          id,
+          WORKFLOW_TYPES.UpcastMigrationWorkflow,
+        )
+      : null;
     if (!workflow) {
       const record = ID.test(id) ? await findMigrationRecord(sql, id) : null;
       if (!record) throw migrationNotFound(id);
@@ -110,7 +118,7 @@ export const createOperationsService = ({
     const { handle, description } = workflow;
     const progress =
       description.status.name === 'RUNNING'
-        ? await handle.query<MigrationProgress>('progress').catch(() => undefined)
+        ? await handle.query(migrationProgressQuery).catch(() => undefined)
         : undefined;
     if (progress?.stage !== 'blocked') {
       const where =
@@ -166,7 +174,7 @@ export const createOperationsService = ({
       // A record outlives its workflow's history: its id stays taken.
       if (await findMigrationRecord(sql, migrationId)) throw migrationExists(migrationId);
       await client.workflow
-        .start(MIGRATION_WORKFLOW, {
+        .start<typeof UpcastMigrationWorkflow>(WORKFLOW_TYPES.UpcastMigrationWorkflow, {
           taskQueue,
           workflowId: migrationId,
           // A migration id names one migration forever: status, resume and undo never mean another.
@@ -196,14 +204,14 @@ export const createOperationsService = ({
     }),
 
     resumeMigration: unary(onInternalError, async ({ migrationId }) => {
-      await (await blockedMigration(migrationId, 'resumed')).signal('resume');
+      await (await blockedMigration(migrationId, 'resumed')).signal(resumeMigrationSignal);
       return {};
     }),
 
     abortMigration: unary(onInternalError, async ({ migrationId, reason }) => {
       if (reason.length > 2000)
         throw new ValidationError('reason', 'is longer than 2000 characters');
-      await (await blockedMigration(migrationId, 'aborted')).signal('abort', reason);
+      await (await blockedMigration(migrationId, 'aborted')).signal(abortMigrationSignal, reason);
       return {};
     }),
 
@@ -221,7 +229,7 @@ export const createOperationsService = ({
       const workflowId = undoWorkflowId(migrationId);
       const input: UndoMigrationWorkflowInput = { migrationId, ...sized };
       await client.workflow
-        .start(UNDO_WORKFLOW, {
+        .start<typeof UndoMigrationWorkflow>(WORKFLOW_TYPES.UndoMigrationWorkflow, {
           taskQueue,
           workflowId,
           // A failed undo may be tried again; one that ran or runs may not.
@@ -247,7 +255,7 @@ export const createOperationsService = ({
       const types = [...new Set(aggregateTypes)].map((type) => aggregates.get(type).type);
       const input: SnapshotWorkflowInput = types.length ? { aggregateTypes: types } : {};
       const workflowId = `snapshot-${hex12()}`;
-      await client.workflow.start(SNAPSHOT_WORKFLOW, {
+      await client.workflow.start<typeof SnapshotWorkflow>(WORKFLOW_TYPES.SnapshotWorkflow, {
         taskQueue,
         workflowId,
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -258,7 +266,11 @@ export const createOperationsService = ({
 
     getSnapshotRun: unary(onInternalError, async ({ workflowId }) => {
       const workflow = ID.test(workflowId)
-        ? await findWorkflow(client, workflowId, SNAPSHOT_WORKFLOW)
+        ? await findWorkflow<typeof SnapshotWorkflow>(
+            client,
+            workflowId,
+            WORKFLOW_TYPES.SnapshotWorkflow,
+          )
         : null;
       if (!workflow) {
         throw statusError(status.NOT_FOUND, `snapshot run '${workflowId}' not found`, {
@@ -266,10 +278,7 @@ export const createOperationsService = ({
           metadata: { workflow_id: workflowId },
         });
       }
-      const { progress, result, failure } = await workflowOutcome<
-        SnapshotProgress,
-        SnapshotProgress
-      >(workflow);
+      const { progress, result, failure } = await workflowOutcome(workflow, snapshotProgressQuery);
       const shown = progress ?? result;
       return {
         workflowId,

@@ -7,15 +7,20 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
+  type UpdateDefinition,
 } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { checkPipeline } from '../../activities/training/checkPipeline.js';
 import type { FeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
 import { ValidationError } from '../../eventstore/errors.js';
 import type { Pipeline, PipelinesServer } from '../../gen/hindsight/v1/pipelines.js';
+import { approveUpdate, pipelineProgressQuery, rejectUpdate } from '../../workflows/messages.js';
 import { parsePipelineInput } from '../../workflows/pipelineInput.js';
-import type { PipelineProgress } from '../../workflows/retrainingPipeline.js';
+import type { Review } from '../../workflows/promotionInput.js';
+import type { PromotionStatus } from '../../workflows/promotionWorkflow.js';
+import type { RetrainingPipeline } from '../../workflows/retrainingPipeline.js';
 import { STAGE_ATTRIBUTE, VIEW_ATTRIBUTE } from '../../workflows/searchAttributeKeys.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import type { PipelineSchedules } from '../schedules/types.js';
 import { listPipelines } from './listPipelines.js';
 import { jsonBytes, toPipelineInput, toPipelineStatus } from './pipelinesCodec.js';
@@ -31,7 +36,6 @@ export interface PipelinesServiceDeps {
   onInternalError: (error: unknown) => void;
 }
 
-const PIPELINE_TYPE = 'RetrainingPipeline';
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;
 
 const checkId = (field: string, id: string): string => {
@@ -71,21 +75,21 @@ export const createPipelinesService = ({
     });
 
   const pipelineHandle = async (id: string) => {
-    const handle = client.workflow.getHandle(checkId('pipeline_id', id));
+    const handle = client.workflow.getHandle<typeof RetrainingPipeline>(checkId('pipeline_id', id));
     const description = await handle.describe().catch((error: unknown) => {
       if (error instanceof WorkflowNotFoundError) {
         throw pipelineNotFound(id, `pipeline '${id}' not found`);
       }
       throw error;
     });
-    if (description.type !== PIPELINE_TYPE) {
+    if (description.type !== WORKFLOW_TYPES.RetrainingPipeline) {
       throw pipelineNotFound(id, `'${id}' is a ${description.type}, not a pipeline`);
     }
     return { handle, description };
   };
 
   const review =
-    (update: 'approve' | 'reject') =>
+    (update: UpdateDefinition<PromotionStatus, [Review]>) =>
     async ({
       pipelineId,
       reviewer,
@@ -97,8 +101,7 @@ export const createPipelinesService = ({
     }) => {
       checkReview(reviewer, reason);
       const { handle } = await pipelineHandle(pipelineId);
-      const stage = (await handle.query<PipelineProgress>('progress').catch(() => undefined))
-        ?.stage;
+      const stage = (await handle.query(pipelineProgressQuery).catch(() => undefined))?.stage;
       const notAwaiting = (why: string) =>
         statusError(
           status.FAILED_PRECONDITION,
@@ -133,7 +136,7 @@ export const createPipelinesService = ({
         ? checkId('pipeline_id', request.pipelineId)
         : `pipeline-${parsed.view}-${randomUUID()}`;
       const handle = await client.workflow
-        .start(PIPELINE_TYPE, {
+        .start<typeof RetrainingPipeline>(WORKFLOW_TYPES.RetrainingPipeline, {
           taskQueue,
           workflowId: pipelineId,
           // A pipeline id names one run forever: GetPipeline and reviews never mean another.
@@ -154,7 +157,7 @@ export const createPipelinesService = ({
 
     getPipeline: unary(onInternalError, async ({ pipelineId }) => {
       const { handle, description } = await pipelineHandle(pipelineId);
-      const progress = await handle.query<PipelineProgress>('progress').catch(() => undefined);
+      const progress = await handle.query(pipelineProgressQuery).catch(() => undefined);
       let result: unknown;
       let failure = '';
       if (description.status.name === 'COMPLETED') result = await handle.result();
@@ -180,12 +183,10 @@ export const createPipelinesService = ({
       return { pipeline };
     }),
 
-    listPipelines: unary(onInternalError, (request) =>
-      listPipelines(client, namespace, PIPELINE_TYPE, request),
-    ),
+    listPipelines: unary(onInternalError, (request) => listPipelines(client, namespace, request)),
 
-    approvePromotion: unary(onInternalError, review('approve')),
-    rejectPromotion: unary(onInternalError, review('reject')),
+    approvePromotion: unary(onInternalError, review(approveUpdate)),
+    rejectPromotion: unary(onInternalError, review(rejectUpdate)),
 
     createSchedule: unary(onInternalError, async (request) => {
       if (!request.pipeline) throw new ValidationError('pipeline', 'is required');

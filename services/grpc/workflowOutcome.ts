@@ -3,13 +3,17 @@
 import {
   WorkflowNotFoundError,
   type Client,
+  type QueryDefinition,
+  type Workflow,
   type WorkflowExecutionDescription,
   type WorkflowHandle,
+  type WorkflowResultType,
 } from '@temporalio/client';
 import { failureMessage } from '../../workflows/failureMessage.js';
+import type { WorkflowType } from '../../workflows/workflowTypes.js';
 
-export interface FoundWorkflow {
-  handle: WorkflowHandle;
+export interface FoundWorkflow<W extends Workflow> {
+  handle: WorkflowHandle<W>;
   description: WorkflowExecutionDescription;
 }
 
@@ -21,12 +25,12 @@ export interface WorkflowOutcome<Progress, Result> {
 }
 
 /** The workflow of this id and type; null when there is none (or it is of another type). */
-export const findWorkflow = async (
+export const findWorkflow = async <W extends Workflow>(
   client: Client,
   id: string,
-  type: string,
-): Promise<FoundWorkflow | null> => {
-  const handle = client.workflow.getHandle(id);
+  type: WorkflowType,
+): Promise<FoundWorkflow<W> | null> => {
+  const handle = client.workflow.getHandle<W>(id);
   try {
     const description = await handle.describe();
     return description.type === type ? { handle, description } : null;
@@ -36,16 +40,16 @@ export const findWorkflow = async (
   }
 };
 
-export const workflowOutcome = async <Progress, Result>({
-  handle,
-  description,
-}: FoundWorkflow): Promise<WorkflowOutcome<Progress, Result>> => {
+export const workflowOutcome = async <W extends Workflow, Progress>(
+  { handle, description }: FoundWorkflow<W>,
+  progressQuery: QueryDefinition<Progress>,
+): Promise<WorkflowOutcome<Progress, WorkflowResultType<W>>> => {
   const state = description.status.name;
   if (state === 'RUNNING') {
-    const progress = await handle.query<Progress>('progress').catch(() => undefined);
+    const progress = await handle.query(progressQuery).catch(() => undefined);
     return { progress, failure: '' };
   }
-  if (state === 'COMPLETED') return { result: (await handle.result()) as Result, failure: '' };
+  if (state === 'COMPLETED') return { result: await handle.result(), failure: '' };
   const failure = await handle.result().then(
     () => '',
     (error: unknown) => failureMessage(error),

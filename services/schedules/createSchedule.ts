@@ -3,10 +3,11 @@
 import { ScheduleOverlapPolicy, type ScheduleClient } from '@temporalio/client';
 import { ValidationError } from '../../eventstore/errors.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
+import type { RetrainingPipeline } from '../../workflows/retrainingPipeline.js';
 import { VIEW_ATTRIBUTE } from '../../workflows/searchAttributeKeys.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { describeSchedule } from './describeSchedule.js';
 import { mapScheduleErrors, ScheduleExistsError, ScheduleNotFoundError } from './errors.js';
-import { PIPELINE_WORKFLOW } from './listSchedules.js';
 import { checkScheduleId, defaultScheduleId, legacyDefaultScheduleId } from './scheduleId.js';
 import { compileScheduleSpec, durationMs } from './scheduleSpec.js';
 import { SPEC_MEMO } from './summarizeSchedule.js';
@@ -52,12 +53,12 @@ export const createSchedule = async (
   const catchupWindow = durationMs('catchupWindow', request.catchupWindow ?? '1m', MIN_CATCHUP_MS);
   await mapScheduleErrors(id, () =>
     schedules
-      .create({
+      .create<typeof RetrainingPipeline>({
         scheduleId: id,
         spec,
         action: {
           type: 'startWorkflow',
-          workflowType: PIPELINE_WORKFLOW,
+          workflowType: WORKFLOW_TYPES.RetrainingPipeline,
           taskQueue,
           // Temporal appends the scheduled time; the schedule id keeps two schedules of a view
           // firing at the same second from colliding (the default one is the prefix itself).

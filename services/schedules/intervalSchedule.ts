@@ -1,7 +1,8 @@
 // A schedule that starts one workflow every interval, one run at a time (overlap SKIP): created,
 // or changed in place when it exists. The snapshot and batch-scoring schedules are such.
-import { ScheduleOverlapPolicy, type ScheduleClient } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type ScheduleClient, type Workflow } from '@temporalio/client';
 import { ValidationError } from '../../eventstore/errors.js';
+import type { WorkflowType } from '../../workflows/workflowTypes.js';
 import { mapScheduleErrors, ScheduleExistsError, ScheduleNotFoundError } from './errors.js';
 
 export const MIN_INTERVAL_SECONDS = 60;
@@ -15,14 +16,14 @@ export interface IntervalScheduleSummary {
   nextRunAt: number | null;
 }
 
-export interface PutIntervalSchedule {
+export interface PutIntervalSchedule<W extends Workflow> {
   scheduleId: string;
   /** Ids an earlier release gave this schedule: one found there is changed in place. */
   legacyIds?: readonly string[];
-  workflowType: string;
+  workflowType: WorkflowType;
   /** Temporal appends the scheduled time to it. */
   workflowId: string;
-  args: unknown[];
+  args: Parameters<W>;
   taskQueue: string;
   note: string;
   intervalSeconds: number;
@@ -83,9 +84,9 @@ const describeIntervalSchedule = async (
 };
 
 /** Creates the schedule, or changes the interval (and state) of the one there. */
-export const putIntervalSchedule = async (
+export const putIntervalSchedule = async <W extends Workflow>(
   schedules: ScheduleClient,
-  request: PutIntervalSchedule,
+  request: PutIntervalSchedule<W>,
 ): Promise<{ schedule: IntervalScheduleSummary; created: boolean }> => {
   const every = checkInterval(request.intervalSeconds) * 1000;
   // One made by an earlier release under another id stays the one schedule: changed in place.

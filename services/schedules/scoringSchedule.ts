@@ -1,13 +1,14 @@
 // One schedule per model that runs BatchScoringWorkflow every interval (overlap SKIP).
 import type { ScheduleClient } from '@temporalio/client';
 import type { ScoringClock } from '../../activities/scoring/scoreOpenEntities.js';
+import type { BatchScoringWorkflow } from '../../workflows/batchScoringWorkflow.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import {
   getIntervalSchedule,
   putIntervalSchedule,
   type IntervalScheduleSummary,
 } from './intervalSchedule.js';
 
-export const BATCH_SCORING_WORKFLOW = 'BatchScoringWorkflow';
 /** Named like the workflows it starts (`batch-scoring-<model>-<time>`). */
 export const scoringScheduleIdOf = (modelName: string): string => `batch-scoring-${modelName}`;
 /** The id releases before the one naming scheme gave it. */
@@ -26,10 +27,10 @@ export const putScoringSchedule = (
   taskQueue: string,
   request: { modelName: string; intervalSeconds: number; paused?: boolean; clock?: ScoringClock },
 ): Promise<{ schedule: IntervalScheduleSummary; created: boolean }> =>
-  putIntervalSchedule(schedules, {
+  putIntervalSchedule<typeof BatchScoringWorkflow>(schedules, {
     scheduleId: scoringScheduleIdOf(request.modelName),
     legacyIds: [legacyScoringScheduleIdOf(request.modelName)],
-    workflowType: BATCH_SCORING_WORKFLOW,
+    workflowType: WORKFLOW_TYPES.BatchScoringWorkflow,
     // Temporal appends the scheduled time: each run is a batch of its own.
     workflowId: scoringScheduleIdOf(request.modelName),
     args: [{ modelName: request.modelName, ...(request.clock ? { clock: request.clock } : {}) }],

@@ -1,6 +1,8 @@
 // The one schedule that runs SnapshotWorkflow over every aggregate type every interval, one run
 // at a time (overlap SKIP): created, or changed in place when it exists.
 import type { ScheduleClient } from '@temporalio/client';
+import type { SnapshotWorkflow } from '../../workflows/snapshotWorkflow.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import {
   getIntervalSchedule,
   MIN_INTERVAL_SECONDS,
@@ -12,7 +14,6 @@ import {
 export const SNAPSHOT_SCHEDULE_ID = 'snapshot';
 /** The id releases before the one naming scheme gave it. */
 const LEGACY_SNAPSHOT_SCHEDULE_IDS = ['hindsight-snapshots'];
-export const SNAPSHOT_WORKFLOW = 'SnapshotWorkflow';
 export const MIN_SNAPSHOT_INTERVAL_SECONDS = MIN_INTERVAL_SECONDS;
 
 export type SnapshotScheduleSummary = IntervalScheduleSummary;
@@ -35,11 +36,11 @@ export const putSnapshotSchedule = (
   taskQueue: string,
   request: PutSnapshotSchedule,
 ): Promise<{ schedule: SnapshotScheduleSummary; created: boolean }> =>
-  putIntervalSchedule(schedules, {
+  putIntervalSchedule<typeof SnapshotWorkflow>(schedules, {
     ...request,
     scheduleId: SNAPSHOT_SCHEDULE_ID,
     legacyIds: LEGACY_SNAPSHOT_SCHEDULE_IDS,
-    workflowType: SNAPSHOT_WORKFLOW,
+    workflowType: WORKFLOW_TYPES.SnapshotWorkflow,
     workflowId: SNAPSHOT_SCHEDULE_ID,
     args: [{}],
     taskQueue,

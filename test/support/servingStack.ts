@@ -11,8 +11,8 @@ import {
   type PredictResponse,
 } from '../../gen/hindsight/v1/models.js';
 import { startServing, type Serving } from '../../serving/serving.js';
-import type { PipelineInput } from '../../workflows/pipelineInput.js';
-import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
+import type { RetrainingPipeline } from '../../workflows/retrainingPipeline.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import type { UpcasterRegistry } from '../../eventstore/upcasting/upcasters.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { startTestServer, type TestServer } from './grpcServer.js';
@@ -79,14 +79,15 @@ export const startServingStack = async ({
   // The demo completes every order by its end: stop before it so that some are open.
   const stop = until ?? history[Math.floor(history.length * 0.85)]?.event.occurredAt ?? Infinity;
   await appendUntil(stop);
-  const result = await temporal.client.workflow.execute<
-    (input: PipelineInput) => Promise<PipelineResult>
-  >('RetrainingPipeline', {
-    taskQueue: temporal.taskQueue,
-    workflowId: uniqueId('pipeline'),
-    args: [{ view: view.name, modelName }],
-    workflowExecutionTimeout: '10 minutes',
-  });
+  const result = await temporal.client.workflow.execute<typeof RetrainingPipeline>(
+    WORKFLOW_TYPES.RetrainingPipeline,
+    {
+      taskQueue: temporal.taskQueue,
+      workflowId: uniqueId('pipeline'),
+      args: [{ view: view.name, modelName }],
+      workflowExecutionTimeout: '10 minutes',
+    },
+  );
   if (result.promotion?.outcome !== 'promoted') {
     throw new Error(`the pipeline promoted no champion: ${JSON.stringify(result.progress)}`);
   }

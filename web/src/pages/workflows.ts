@@ -1,6 +1,6 @@
 // The workflow list: filters (type, status, stage, view) in the hash, a table, paging.
 import type { Page, WorkflowSummary } from '../../../services/console/api.js';
-import { WORKFLOW_STATUSES, WORKFLOW_TYPES } from '../../../services/console/api.js';
+import { WORKFLOW_STATUSES, WORKFLOW_TYPE_NAMES } from '../../../services/console/api.js';
 import { apiPath, getJson } from '../api.js';
 import { h, Region } from '../dom.js';
 import { filterForm } from '../filters.js';
@@ -21,7 +21,7 @@ export const workflowsPage: PageFactory = ({ route, refreshNow }) => {
     filterForm(
       ['workflows'],
       [
-        { name: 'type', label: 'Type', kind: 'select', options: WORKFLOW_TYPES },
+        { name: 'type', label: 'Type', kind: 'select', options: WORKFLOW_TYPE_NAMES },
         { name: 'status', label: 'Status', kind: 'select', options: WORKFLOW_STATUSES },
         { name: 'stage', label: 'Stage', kind: 'text', placeholder: 'e.g. training' },
         { name: 'view', label: 'View', kind: 'text', placeholder: 'e.g. churn' },
