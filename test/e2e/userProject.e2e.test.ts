@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { projectRoot } from '../../config/paths.js';
 import { EventStoreClient, type AppendRequest } from '../../gen/hindsight/v1/eventstore.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { freePort, hindsight } from '../support/processes.js';
+import { freePort, hindsight, runCommand, type CommandResult } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);
@@ -28,20 +28,8 @@ const children: ChildProcess[] = [];
 const modelName = `churn-${Date.now().toString(36)}`;
 
 /** The packed `hindsight` of the project, as its user runs it. */
-const packed = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(path.join(project, 'node_modules', '.bin', 'hindsight'), args, {
-      cwd: project,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+const packed = (args: string[]): Promise<CommandResult> =>
+  runCommand(path.join(project, 'node_modules', '.bin', 'hindsight'), args, { env, cwd: project });
 
 const SECOND_VIEW = `// Tickets reopened within 7 days of being solved: a view the user adds to the scaffold.
 import { defineFeatureView } from 'hindsight';

@@ -10,16 +10,14 @@ export interface CommandResult {
 
 const CLI = ['--import', 'tsx', 'cli/main.ts'];
 
-export const hindsight = (
+/** Runs a command to its end: its exit code and what it wrote. */
+export const runCommand = (
+  file: string,
   args: string[],
-  env: NodeJS.ProcessEnv = {},
-  input?: string,
+  { env, cwd, input }: { env: NodeJS.ProcessEnv; cwd?: string; input?: string },
 ): Promise<CommandResult> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI, ...args], {
-      env: { ...process.env, HINDSIGHT_LOG_LEVEL: 'warn', HINDSIGHT_HTTP_PORT: '0', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(file, args, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -27,6 +25,16 @@ export const hindsight = (
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input ?? '');
+  });
+
+export const hindsight = (
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  input?: string,
+): Promise<CommandResult> =>
+  runCommand(process.execPath, [...CLI, ...args], {
+    env: { ...process.env, HINDSIGHT_LOG_LEVEL: 'warn', HINDSIGHT_HTTP_PORT: '0', ...env },
+    input,
   });
 
 export const spawnHindsight = (args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess =>
