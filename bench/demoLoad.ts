@@ -46,12 +46,23 @@ const appendInOrder = async (client: pg.Client, events: DemoEvent[]): Promise<vo
   if (batch.length > 0) await appendToStream(client, streamId, batch);
 };
 
+/**
+ * Technicians per 150 work orders: the demo makes about one order per technician every two days,
+ * so any capacity spans some nine months from its start (January 2026) and ends before the day
+ * it is loaded. A history running into the future would leave its rows immature (the log's clock
+ * stops at the time events are recorded) and train on a sliver of them.
+ */
+const ORDERS_PER_TECHNICIAN = 150;
+
 /** The history a loader of this capacity loads, from its start: the same events in the same order. */
-export const demoHistory = (capacity: number): Generator<DemoEvent> =>
-  generateDemoEvents({
+export const demoHistory = (capacity: number): Generator<DemoEvent> => {
+  const workOrders = Math.ceil(capacity / EVENTS_PER_WORK_ORDER);
+  return generateDemoEvents({
     seed: SEED,
-    workOrders: Math.ceil(capacity / EVENTS_PER_WORK_ORDER),
+    workOrders,
+    technicians: Math.max(8, Math.ceil(workOrders / ORDERS_PER_TECHNICIAN)),
   });
+};
 
 /** @param capacity the most events any `loadUntil` will ask for */
 export const createDemoLoader = async (
