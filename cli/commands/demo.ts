@@ -5,6 +5,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { Command } from 'commander';
+import path from 'node:path';
 import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
 import { loadConfig, type Config } from '../../config/env.js';
 import { createQuietLogger } from '../../config/logger.js';
@@ -21,7 +22,8 @@ import type { LiveEvaluationWorkflow } from '../../workflows/liveEvaluationWorkf
 import { liveEvaluationStatusQuery } from '../../workflows/messages.js';
 import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { printPipelineResult, runPipeline } from '../pipelines.js';
-import { action } from '../errors.js';
+import { action, UsageError } from '../errors.js';
+import { DEMO_PROJECT_DIR, projectDirOf } from '../project.js';
 import { parseNonNegativeInt } from '../format.js';
 import { createProgressBar } from '../progressBar.js';
 import {
@@ -74,6 +76,14 @@ export const registerDemoCommand = (program: Command): void => {
         const driftDay = parseNonNegativeInt(options.driftDay, '--drift-day');
         const paceMs = parseNonNegativeInt(options.paceMs, '--pace-ms');
         const config = loadConfig();
+        // The demo appends the work orders' history and trains their view: it is that project's.
+        const projectDir = projectDirOf(config);
+        if (path.resolve(projectDir) !== DEMO_PROJECT_DIR) {
+          throw new UsageError(
+            `the demo runs its own project (${DEMO_PROJECT_DIR}), not ${path.resolve(projectDir)}: ` +
+              'run yours with `hindsight --project <dir> server` and `… worker`',
+          );
+        }
         const logger = createQuietLogger(config.HINDSIGHT_LOG_LEVEL);
         const out = (line: string): boolean => process.stdout.write(`${line}\n`);
         out('Starting the stack (PostgreSQL, Temporal, MLflow)…');

@@ -8,7 +8,7 @@ import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/pro
 import path from 'node:path';
 import { packageVersion, projectRoot } from '../../config/paths.js';
 import { action, UsageError } from '../errors.js';
-import { exampleText, out } from '../output.js';
+import { exampleText, JSON_HELP, out, printJson } from '../output.js';
 
 /** The scaffold's files besides package.json and README.md, copied as they are. */
 export const TEMPLATE_DIR = path.join(projectRoot, 'templates', 'project');
@@ -107,12 +107,14 @@ export const initProject = async (dir: string, options: InitOptions = {}): Promi
 
 export const registerInitCommand = (program: Command): void => {
   program
-    .command('init <dir>')
+    .command('init')
     .description(
       'create a project of your own in a new folder: a config, a feature view, its test, a README',
     )
+    .argument('<dir>', 'a folder that does not exist yet, or is empty')
     .option('--name <name>', "the project's name (default: the folder's)")
     .option('--hindsight <spec>', "package.json's dependency on Hindsight (a version, a tarball)")
+    .option('--json', JSON_HELP)
     .addHelpText(
       'after',
       exampleText(
@@ -121,8 +123,12 @@ export const registerInitCommand = (program: Command): void => {
       ),
     )
     .action(
-      action(async (dir: string, options: InitOptions) => {
+      action(async (dir: string, options: InitOptions & { json?: boolean }) => {
         const files = await initProject(dir, options);
+        if (options.json) {
+          printJson({ dir: path.resolve(dir), files });
+          return;
+        }
         out(`created ${path.resolve(dir)}:`);
         for (const file of files) out(`  ${file}`);
         out(`next: cd ${dir} && npm install && npm test`);

@@ -53,6 +53,13 @@ describe('hindsight --project', () => {
     },
   );
 
+  it('keeps the demo to its own project', async () => {
+    const { code, stderr } = await hindsight(['--project', path.join(dir, 'invalid'), 'demo']);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain('the demo runs its own project');
+    expect(stderr).toContain('hindsight --project <dir> server');
+  });
+
   it('reads HINDSIGHT_PROJECT too, and says when the folder has no config', async () => {
     const { code, stderr } = await hindsight(['worker'], {
       HINDSIGHT_PROJECT: dir,
