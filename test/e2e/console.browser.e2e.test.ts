@@ -10,7 +10,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../config/paths.js';
 import { generateDemoEvents } from '../../demo/workOrders.js';
+import { promotionStatusQuery } from '../../workflows/messages.js';
+import type { PromotionWorkflow } from '../../workflows/promotionWorkflow.js';
+import type { RetrainingPipeline } from '../../workflows/retrainingPipeline.js';
 import { VIEW_ATTRIBUTE } from '../../workflows/searchAttributeKeys.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { startTestConsole, type TestConsole } from '../support/consoleStack.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestTemporal, type TestTemporal } from '../support/temporal.js';
@@ -47,8 +51,8 @@ const until = async <T>(what: string, probe: () => Promise<T | undefined>): Prom
 
 const promotionStage = (pipelineId: string) =>
   temporal.client.workflow
-    .getHandle(`${pipelineId}/promotion`)
-    .query<{ stage: string }>('status')
+    .getHandle<typeof PromotionWorkflow>(`${pipelineId}/promotion`)
+    .query(promotionStatusQuery)
     .then((status) => status.stage)
     .catch(() => undefined);
 
@@ -84,7 +88,7 @@ beforeAll(async () => {
   }
   web = await startTestConsole(db, temporal, { apiToken: TOKEN });
   const start = (workflowId: string, modelName: string, approval: 'none' | 'required') =>
-    temporal.client.workflow.start('RetrainingPipeline', {
+    temporal.client.workflow.start<typeof RetrainingPipeline>(WORKFLOW_TYPES.RetrainingPipeline, {
       taskQueue: temporal.taskQueue,
       workflowId,
       args: [{ view: VIEW, modelName, approval }],

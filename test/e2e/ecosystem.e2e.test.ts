@@ -12,6 +12,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { projectRoot } from '../../config/paths.js';
 import { currentChampion } from '../../activities/promotion/moveChampion.js';
+import type { RetrainingPipeline } from '../../workflows/retrainingPipeline.js';
+import type { SnapshotWorkflow } from '../../workflows/snapshotWorkflow.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { startServingStack, type ServingStack } from '../support/servingStack.js';
 import { uniqueId } from '../support/temporal.js';
 import { waitFor } from '../support/wait.js';
@@ -161,18 +164,21 @@ describe('the temporal CLI', () => {
     });
     // A second version (another trainer configuration), whatever its promotion decides, to roll
     // back from the champion to.
-    await stack.temporal.client.workflow.execute('RetrainingPipeline', {
-      taskQueue: stack.temporal.taskQueue,
-      workflowId: uniqueId('pipeline'),
-      args: [
-        {
-          view: VIEW,
-          modelName,
-          trainers: [{ name: 'logistic_regression', params: { l2: 5 } }],
-          force: true,
-        },
-      ],
-    });
+    await stack.temporal.client.workflow.execute<typeof RetrainingPipeline>(
+      WORKFLOW_TYPES.RetrainingPipeline,
+      {
+        taskQueue: stack.temporal.taskQueue,
+        workflowId: uniqueId('pipeline'),
+        args: [
+          {
+            view: VIEW,
+            modelName,
+            trainers: [{ name: 'logistic_regression', params: { l2: 5 } }],
+            force: true,
+          },
+        ],
+      },
+    );
     const champion = await currentChampion(stack.temporal.mlflow, modelName);
     const { items } = await stack.temporal.mlflow.searchModelVersions({
       filter: `name = '${modelName}'`,
@@ -230,11 +236,14 @@ describe('the temporal CLI', () => {
 
   it('finds the kinds that work on no view (snapshots) by HindsightKind', async () => {
     const workflowId = uniqueId('snapshot');
-    await stack.temporal.client.workflow.execute('SnapshotWorkflow', {
-      taskQueue: stack.temporal.taskQueue,
-      workflowId,
-      args: [{}],
-    });
+    await stack.temporal.client.workflow.execute<typeof SnapshotWorkflow>(
+      WORKFLOW_TYPES.SnapshotWorkflow,
+      {
+        taskQueue: stack.temporal.taskQueue,
+        workflowId,
+        args: [{}],
+      },
+    );
     await waitFor(
       async () =>
         (await temporalList(`HindsightKind='snapshot' AND WorkflowId='${workflowId}'`)).length ===

@@ -30,8 +30,9 @@ import type { PredictResponse } from '../../gen/hindsight/v1/models.js';
 import { ListPipelinesRequest } from '../../gen/hindsight/v1/pipelines.js';
 import type { Overview } from '../../services/console/api.js';
 import type { LiveEvaluationInput } from '../../workflows/liveEvaluationInput.js';
-import type { PipelineInput } from '../../workflows/pipelineInput.js';
-import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
+import type { LiveEvaluationWorkflow } from '../../workflows/liveEvaluationWorkflow.js';
+import type { RetrainingPipeline } from '../../workflows/retrainingPipeline.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { createHealthClient, type HealthClient } from '../support/healthCheck.js';
 import { startKillablePostgres, type KillablePostgres } from '../support/killablePostgres.js';
 import { freePort, spawnHindsight } from '../support/processes.js';
@@ -229,8 +230,8 @@ beforeAll(async () => {
   try {
     modelName = `fault-${Date.now().toString(36)}`;
     const client = new Client({ connection: clientConnection });
-    const result = await client.workflow.execute<(input: PipelineInput) => Promise<PipelineResult>>(
-      'RetrainingPipeline',
+    const result = await client.workflow.execute<typeof RetrainingPipeline>(
+      WORKFLOW_TYPES.RetrainingPipeline,
       {
         taskQueue,
         workflowId: uniqueId('pipeline'),
@@ -247,11 +248,14 @@ beforeAll(async () => {
       pollMs: 200,
       policy: null,
     };
-    await client.workflow.start('LiveEvaluationWorkflow', {
-      taskQueue,
-      workflowId: evaluation,
-      args: [input],
-    });
+    await client.workflow.start<typeof LiveEvaluationWorkflow>(
+      WORKFLOW_TYPES.LiveEvaluationWorkflow,
+      {
+        taskQueue,
+        workflowId: evaluation,
+        args: [input],
+      },
+    );
   } finally {
     await clientConnection.close();
   }

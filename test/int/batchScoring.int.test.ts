@@ -16,11 +16,15 @@ import type {
 import { PREDICTION_MADE, predictionStreamOf } from '../../serving/predictor.js';
 import { builtInViewRegistry } from '../../cli/worker.js';
 import { scoringScheduleIdOf } from '../../services/schedules/scoringSchedule.js';
-import type { BatchScoringProgress } from '../../workflows/batchScoringWorkflow.js';
+import type {
+  BatchScoringProgress,
+  BatchScoringWorkflow,
+} from '../../workflows/batchScoringWorkflow.js';
 import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import { startServingStack, type ServingStack } from '../support/servingStack.js';
 import { uniqueId } from '../support/temporal.js';
 import { failureMessage } from '../../workflows/failureMessage.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 
 let stack: ServingStack;
 
@@ -80,13 +84,14 @@ describe('batch scoring', () => {
     const open = [...stack.open].sort();
     expect(open.length).toBeGreaterThan(5);
     const workflowId = uniqueId('scoring');
-    const progress = await stack.temporal.client.workflow.execute<
-      (input: { modelName: string }) => Promise<BatchScoringProgress>
-    >('BatchScoringWorkflow', {
-      taskQueue: stack.temporal.taskQueue,
-      workflowId,
-      args: [{ modelName: stack.modelName }],
-    });
+    const progress = await stack.temporal.client.workflow.execute<typeof BatchScoringWorkflow>(
+      WORKFLOW_TYPES.BatchScoringWorkflow,
+      {
+        taskQueue: stack.temporal.taskQueue,
+        workflowId,
+        args: [{ modelName: stack.modelName }],
+      },
+    );
     // The view's open orders include created-but-unassigned ones: at least the assigned ones.
     expect(progress.stage).toBe('done');
     expect(progress.result).toMatchObject({ modelVersion: stack.champion, replayed: 0, closed: 0 });
@@ -114,7 +119,7 @@ describe('batch scoring', () => {
     const now = await startBatchScoring({});
     expect(now.workflowId).toMatch(new RegExp(`^batch-scoring-${stack.modelName}-`));
     const done: BatchScoringProgress = await stack.temporal.client.workflow
-      .getHandle<(input: { modelName: string }) => Promise<BatchScoringProgress>>(now.workflowId)
+      .getHandle<typeof BatchScoringWorkflow>(now.workflowId)
       .result();
     expect(done.stage).toBe('done');
 
@@ -140,7 +145,7 @@ describe('batch scoring', () => {
     expect(logTime).toBeLessThan(Date.now() - 86_400_000);
     const { workflowId } = await startBatchScoring({ clock: 'log' });
     const done: BatchScoringProgress = await stack.temporal.client.workflow
-      .getHandle<(input: { modelName: string }) => Promise<BatchScoringProgress>>(workflowId)
+      .getHandle<typeof BatchScoringWorkflow>(workflowId)
       .result();
     expect(done.result?.asOf).toBe(logTime);
     const entityId = [...stack.open].sort()[0] ?? '';
@@ -169,14 +174,11 @@ describe('batch scoring', () => {
     // An unknown model: the batch fails at once, naming it, without retries.
     const workflowId = uniqueId('scoring-unknown');
     const failure: unknown = await stack.temporal.client.workflow
-      .execute<(input: { modelName: string }) => Promise<BatchScoringProgress>>(
-        'BatchScoringWorkflow',
-        {
-          taskQueue: stack.temporal.taskQueue,
-          workflowId,
-          args: [{ modelName: `${stack.modelName}-none` }],
-        },
-      )
+      .execute<typeof BatchScoringWorkflow>(WORKFLOW_TYPES.BatchScoringWorkflow, {
+        taskQueue: stack.temporal.taskQueue,
+        workflowId,
+        args: [{ modelName: `${stack.modelName}-none` }],
+      })
       .catch((e: unknown) => e);
     expect(failureMessage(failure)).toContain(
       `no registered model is named '${stack.modelName}-none'`,

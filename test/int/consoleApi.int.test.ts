@@ -24,7 +24,9 @@ import type {
   ModelListItem,
 } from '../../services/console/api.js';
 import { createPipelineSchedules } from '../../services/schedules/index.js';
+import type { RetrainingPipeline } from '../../workflows/retrainingPipeline.js';
 import { VIEW_ATTRIBUTE } from '../../workflows/searchAttributeKeys.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { startTestConsole, type TestConsole } from '../support/consoleStack.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestTemporal, type TestTemporal } from '../support/temporal.js';
@@ -68,12 +70,15 @@ beforeAll(async () => {
     await db.store.append(streamId, [event]);
   }
   web = await startTestConsole(db, temporal, { apiToken: TOKEN });
-  await temporal.client.workflow.start('RetrainingPipeline', {
-    taskQueue: temporal.taskQueue,
-    workflowId: pipelineId,
-    args: [{ view: VIEW, modelName, approval: 'required' }],
-    typedSearchAttributes: [{ key: VIEW_ATTRIBUTE, value: VIEW }],
-  });
+  await temporal.client.workflow.start<typeof RetrainingPipeline>(
+    WORKFLOW_TYPES.RetrainingPipeline,
+    {
+      taskQueue: temporal.taskQueue,
+      workflowId: pipelineId,
+      args: [{ view: VIEW, modelName, approval: 'required' }],
+      typedSearchAttributes: [{ key: VIEW_ATTRIBUTE, value: VIEW }],
+    },
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -340,11 +345,14 @@ describe('console API: a pipeline from start to champion', () => {
 
   it('shows a running workflow whose worker is away at once, without its progress', async () => {
     const id = `pipeline-orphan-${suffix}`;
-    const handle = await temporal.client.workflow.start('RetrainingPipeline', {
-      taskQueue: `nobody-polls-${suffix}`,
-      workflowId: id,
-      args: [{ view: VIEW, modelName }],
-    });
+    const handle = await temporal.client.workflow.start<typeof RetrainingPipeline>(
+      WORKFLOW_TYPES.RetrainingPipeline,
+      {
+        taskQueue: `nobody-polls-${suffix}`,
+        workflowId: id,
+        args: [{ view: VIEW, modelName }],
+      },
+    );
     const started = Date.now();
     const detail = await detailOf(id);
     // Temporal would answer the progress query only after 30 s without a worker.

@@ -12,8 +12,9 @@ import { generateDemoEvents } from '../../demo/workOrders.js';
 import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import type { LogEvent } from '../../ml/featureView.js';
 import { createMlflowClient } from '../../mlflow/index.js';
-import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
-import type { DatasetProgress, DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
+import type { DatasetProgress, DatasetWorkflow } from '../../workflows/datasetWorkflow.js';
+import { datasetProgressQuery } from '../../workflows/messages.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freePort, hindsight } from '../support/processes.js';
 import {
@@ -24,8 +25,6 @@ import {
 } from '../support/temporal.js';
 import { sleep } from '../support/wait.js';
 import { createWorkerFleet, exited } from '../support/workerProcess.js';
-
-type DatasetWorkflowFn = (input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>;
 
 let db: TestDatabase;
 let temporal: TestTemporal;
@@ -56,23 +55,26 @@ describe('a worker killed during dataset generation', () => {
     const first = await workers.start(path.join(scratch, 'worker-1'));
     const cut = await db.store.cut();
     const workflowId = uniqueId('dataset-crash');
-    const handle = await temporal.client.workflow.start<DatasetWorkflowFn>('DatasetWorkflow', {
-      taskQueue: temporal.taskQueue,
-      workflowId,
-      args: [
-        {
-          view: 'work_order_overrun',
-          cut: cut.transactionId,
-          eventsPerBatch: 250,
-          pageSize: 50,
-          heartbeatTimeoutMs: 2000,
-        },
-      ],
-    });
+    const handle = await temporal.client.workflow.start<typeof DatasetWorkflow>(
+      WORKFLOW_TYPES.DatasetWorkflow,
+      {
+        taskQueue: temporal.taskQueue,
+        workflowId,
+        args: [
+          {
+            view: 'work_order_overrun',
+            cut: cut.transactionId,
+            eventsPerBatch: 250,
+            pageSize: 50,
+            heartbeatTimeoutMs: 2000,
+          },
+        ],
+      },
+    );
     // Kill it once a few batches are done, while the rest are still to come.
     let progress: DatasetProgress | undefined;
     for (let i = 0; i < 1500; i += 1) {
-      progress = await handle.query<DatasetProgress>('progress');
+      progress = await handle.query(datasetProgressQuery);
       if (progress.batches >= 3 || !['resolving', 'reading'].includes(progress.stage)) break;
       await sleep(20);
     }
@@ -124,11 +126,14 @@ describe('MLflow unreachable', () => {
     const before = await db.snapshot();
     const queue = uniqueId('no-mlflow');
     await temporal.startWorker({ mlflow: unreachable }, queue);
-    const handle = await temporal.client.workflow.start<DatasetWorkflowFn>('DatasetWorkflow', {
-      taskQueue: queue,
-      workflowId: uniqueId('dataset-no-mlflow'),
-      args: [{ view: 'work_order_overrun', activityAttempts: 2 }],
-    });
+    const handle = await temporal.client.workflow.start<typeof DatasetWorkflow>(
+      WORKFLOW_TYPES.DatasetWorkflow,
+      {
+        taskQueue: queue,
+        workflowId: uniqueId('dataset-no-mlflow'),
+        args: [{ view: 'work_order_overrun', activityAttempts: 2 }],
+      },
+    );
     const error = await handle.result().then(
       () => undefined,
       (e: unknown) => e,

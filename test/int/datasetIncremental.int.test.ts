@@ -6,7 +6,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoHistory, type DemoEvent } from '../../demo/workOrders.js';
 import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
-import type { DatasetWorkflowResult, DatasetProgress } from '../../workflows/datasetWorkflow.js';
+import type {
+  DatasetProgress,
+  DatasetWorkflow,
+  DatasetWorkflowResult,
+} from '../../workflows/datasetWorkflow.js';
+import { datasetProgressQuery } from '../../workflows/messages.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
 
@@ -22,16 +28,17 @@ const append = async (events: readonly DemoEvent[]): Promise<void> => {
 const generate = async (
   input: Omit<DatasetWorkflowInput, 'view'>,
 ): Promise<{ result: DatasetWorkflowResult; progress: DatasetProgress }> => {
-  const handle = await temporal.client.workflow.start<
-    (input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>
-  >('DatasetWorkflow', {
-    taskQueue: temporal.taskQueue,
-    workflowId: uniqueId('dataset'),
-    args: [{ view: VIEW, eventsPerBatch: 2000, ...input }],
-    workflowExecutionTimeout: '5 minutes',
-  });
+  const handle = await temporal.client.workflow.start<typeof DatasetWorkflow>(
+    WORKFLOW_TYPES.DatasetWorkflow,
+    {
+      taskQueue: temporal.taskQueue,
+      workflowId: uniqueId('dataset'),
+      args: [{ view: VIEW, eventsPerBatch: 2000, ...input }],
+      workflowExecutionTimeout: '5 minutes',
+    },
+  );
   const result = await handle.result();
-  return { result, progress: await handle.query<DatasetProgress>('progress') };
+  return { result, progress: await handle.query(datasetProgressQuery) };
 };
 
 beforeAll(async () => {

@@ -24,7 +24,9 @@ import { compareObservations, compareRows } from '../../ml/dataset.js';
 import type { DatasetManifest } from '../../ml/datasetManifest.js';
 import { defineFeatureView, type FeatureRow, type LogEvent } from '../../ml/featureView.js';
 import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
-import type { DatasetProgress, DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
+import type { DatasetWorkflow, DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
+import { datasetProgressQuery } from '../../workflows/messages.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   applicationFailureOf,
@@ -55,15 +57,12 @@ const logUntil = async (cut: Pick<Cut, 'transactionId'>): Promise<LogEvent[]> =>
 const generate = async (
   input: Omit<DatasetWorkflowInput, 'view'> & { view?: string },
 ): Promise<DatasetWorkflowResult> =>
-  temporal.client.workflow.execute<(input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>>(
-    'DatasetWorkflow',
-    {
-      taskQueue: temporal.taskQueue,
-      workflowId: uniqueId('dataset'),
-      args: [{ view: VIEW, ...input }],
-      workflowExecutionTimeout: '5 minutes',
-    },
-  );
+  temporal.client.workflow.execute<typeof DatasetWorkflow>(WORKFLOW_TYPES.DatasetWorkflow, {
+    taskQueue: temporal.taskQueue,
+    workflowId: uniqueId('dataset'),
+    args: [{ view: VIEW, ...input }],
+    workflowExecutionTimeout: '5 minutes',
+  });
 
 /** The published Parquet file's rows, read by column name, in file order. */
 const publishedRows = async (
@@ -256,8 +255,10 @@ describe('DatasetWorkflow', () => {
   });
 
   it('answers the progress query: done, every event read', async () => {
-    const handle = temporal.client.workflow.getHandle(first.manifest.lineage.workflowId);
-    const progress = await handle.query<DatasetProgress>('progress');
+    const handle = temporal.client.workflow.getHandle<typeof DatasetWorkflow>(
+      first.manifest.lineage.workflowId,
+    );
+    const progress = await handle.query(datasetProgressQuery);
     expect(progress).toMatchObject({
       stage: 'done',
       percent: 100,
@@ -421,14 +422,15 @@ describe('DatasetWorkflow with bad input', () => {
     });
     const queue = uniqueId('stumbling');
     await temporal.startWorker({ views: createFeatureViewRegistry([stumbling]) }, queue);
-    const result = await temporal.client.workflow.execute<
-      (input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>
-    >('DatasetWorkflow', {
-      taskQueue: queue,
-      workflowId: uniqueId('dataset-stumbling'),
-      args: [{ view: 'stumbling_view', eventsPerBatch: 100, pageSize: 50 }],
-      workflowExecutionTimeout: '5 minutes',
-    });
+    const result = await temporal.client.workflow.execute<typeof DatasetWorkflow>(
+      WORKFLOW_TYPES.DatasetWorkflow,
+      {
+        taskQueue: queue,
+        workflowId: uniqueId('dataset-stumbling'),
+        args: [{ view: 'stumbling_view', eventsPerBatch: 100, pageSize: 50 }],
+        workflowExecutionTimeout: '5 minutes',
+      },
+    );
     expect(result.manifest.quarantined).toBe(1);
     expect(result.manifest.rows).toBeGreaterThan(0);
     const run = await temporal.mlflow.getRun(result.runId);
@@ -462,7 +464,7 @@ describe('DatasetWorkflow with bad input', () => {
     const workflowId = uniqueId('dataset-exploding');
     const before = await db.snapshot();
     const error = await temporal.client.workflow
-      .execute('DatasetWorkflow', {
+      .execute<typeof DatasetWorkflow>(WORKFLOW_TYPES.DatasetWorkflow, {
         taskQueue: queue,
         workflowId,
         args: [{ view: 'exploding_view', eventsPerBatch: 100, pageSize: 50 }],

@@ -13,14 +13,12 @@ import { MODEL_TAGS, parsePositionTag } from '../../activities/training/modelLin
 import { generateDemoEvents } from '../../demo/workOrders.js';
 import { comparePositions, type Position } from '../../eventstore/types.js';
 import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
-import type { DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
+import type { DatasetWorkflow, DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
-import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
+import type { RetrainingPipeline } from '../../workflows/retrainingPipeline.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
-
-type PipelineFn = (input: PipelineInput) => Promise<PipelineResult>;
-type DatasetFn = (input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>;
 
 const VIEW = 'work_order_overrun';
 const DAY = 86_400_000;
@@ -40,7 +38,7 @@ const appendDemo = async (seed: number, workOrders: number, start?: number): Pro
 };
 
 const runPipeline = (input: Omit<PipelineInput, 'view'>) =>
-  temporal.client.workflow.execute<PipelineFn>('RetrainingPipeline', {
+  temporal.client.workflow.execute<typeof RetrainingPipeline>(WORKFLOW_TYPES.RetrainingPipeline, {
     taskQueue: temporal.taskQueue,
     workflowId: uniqueId('pipeline'),
     args: [{ view: VIEW, modelName, rules: LENIENT, ...input }],
@@ -48,7 +46,7 @@ const runPipeline = (input: Omit<PipelineInput, 'view'>) =>
   });
 
 const runDataset = (input: Omit<DatasetWorkflowInput, 'view'>) =>
-  temporal.client.workflow.execute<DatasetFn>('DatasetWorkflow', {
+  temporal.client.workflow.execute<typeof DatasetWorkflow>(WORKFLOW_TYPES.DatasetWorkflow, {
     taskQueue: temporal.taskQueue,
     workflowId: uniqueId('dataset'),
     args: [{ view: VIEW, ...input }],

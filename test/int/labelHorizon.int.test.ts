@@ -12,12 +12,10 @@ import { recordDemoLog } from '../../demo/demoLog.js';
 import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import { generateDemoHistory } from '../../demo/workOrders.js';
 import { runFeatureView } from '../../ml/featureRun.js';
-import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
-import type { DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
+import type { DatasetWorkflow, DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
-
-type DatasetFn = (input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>;
 
 const DAY = 86_400_000;
 let db: TestDatabase;
@@ -62,12 +60,15 @@ describe('a label horizon', () => {
   let rows: { key: string; observedAt: number; split: string; label: number | null }[];
 
   beforeAll(async () => {
-    dataset = await temporal.client.workflow.execute<DatasetFn>('DatasetWorkflow', {
-      taskQueue: temporal.taskQueue,
-      workflowId: uniqueId('dataset'),
-      args: [{ view: 'work_order_overrun' }],
-      workflowExecutionTimeout: '10 minutes',
-    });
+    dataset = await temporal.client.workflow.execute<typeof DatasetWorkflow>(
+      WORKFLOW_TYPES.DatasetWorkflow,
+      {
+        taskQueue: temporal.taskQueue,
+        workflowId: uniqueId('dataset'),
+        args: [{ view: 'work_order_overrun' }],
+        workflowExecutionTimeout: '10 minutes',
+      },
+    );
     const file = path.join(scratch, 'dataset.parquet');
     await temporal.mlflow.downloadArtifactToFile({
       runId: dataset.runId,

@@ -14,7 +14,9 @@ import { logLoss } from '../../ml/metrics/logLoss.js';
 import { loadModel } from '../../ml/trainers/registry.js';
 import type { ModelArtifact } from '../../ml/trainers/types.js';
 import type { LiveEvaluationInput } from '../../workflows/liveEvaluationInput.js';
-import type { LiveEvaluationStatus } from '../../workflows/liveEvaluationWorkflow.js';
+import type { LiveEvaluationWorkflow } from '../../workflows/liveEvaluationWorkflow.js';
+import { liveEvaluationStatusQuery, stopLiveEvaluationSignal } from '../../workflows/messages.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import type { TestDatabase } from '../support/database.js';
 import { uniqueId, type TestTemporal } from '../support/temporal.js';
 import { startServingStack, type ServingStack } from '../support/servingStack.js';
@@ -83,12 +85,15 @@ describe('drift', () => {
       // Drift moved the base rate: judge the challenger by the probabilities, as the policy does.
       retraining: { rules: { primaryMetric: 'logLoss', minAbsoluteGain: 0.01, guards: [] } },
     };
-    const handle = await temporal.client.workflow.start('LiveEvaluationWorkflow', {
-      taskQueue: temporal.taskQueue,
-      workflowId,
-      args: [input],
-    });
-    const status = () => handle.query<LiveEvaluationStatus>('status');
+    const handle = await temporal.client.workflow.start<typeof LiveEvaluationWorkflow>(
+      WORKFLOW_TYPES.LiveEvaluationWorkflow,
+      {
+        taskQueue: temporal.taskQueue,
+        workflowId,
+        args: [input],
+      },
+    );
+    const status = () => handle.query(liveEvaluationStatusQuery);
 
     // The world drifts; the champion keeps predicting until a retraining replaces it.
     let at = DRIFT_AT;
@@ -122,7 +127,7 @@ describe('drift', () => {
       await sleep(500);
     }
     const final = await status();
-    await handle.signal('stop');
+    await handle.signal(stopLiveEvaluationSignal);
     await handle.result();
 
     // The metric dropped: the old champion's windows after the drift, worse than its validation.

@@ -17,7 +17,12 @@ import { comparePositions } from '../../eventstore/types.js';
 import type { Label } from '../../ml/featureView.js';
 import { PREDICTION_MADE } from '../../ml/monitoring/predictionJoin.js';
 import type { LiveEvaluationInput } from '../../workflows/liveEvaluationInput.js';
-import type { LiveEvaluationStatus } from '../../workflows/liveEvaluationWorkflow.js';
+import type {
+  LiveEvaluationStatus,
+  LiveEvaluationWorkflow,
+} from '../../workflows/liveEvaluationWorkflow.js';
+import { liveEvaluationStatusQuery, stopLiveEvaluationSignal } from '../../workflows/messages.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { pairCountingAuc } from '../support/classifier.js';
 import type { TestDatabase } from '../support/database.js';
 import { uniqueId, type TestTemporal } from '../support/temporal.js';
@@ -120,11 +125,14 @@ describe('LiveEvaluationWorkflow', () => {
       eventsPerAdvance: 25,
       policy: null,
     };
-    const handle = await temporal.client.workflow.start('LiveEvaluationWorkflow', {
-      taskQueue: evaluationQueue,
-      workflowId,
-      args: [input],
-    });
+    const handle = await temporal.client.workflow.start<typeof LiveEvaluationWorkflow>(
+      WORKFLOW_TYPES.LiveEvaluationWorkflow,
+      {
+        taskQueue: evaluationQueue,
+        workflowId,
+        args: [input],
+      },
+    );
     // The outcomes arrive while it follows the log.
     await stack.appendUntil(Infinity);
     const progressed = async (): Promise<number> => {
@@ -147,13 +155,13 @@ describe('LiveEvaluationWorkflow', () => {
     let status: LiveEvaluationStatus | undefined;
     const deadline = Date.now() + 120_000;
     for (;;) {
-      status = await handle.query<LiveEvaluationStatus>('status');
+      status = await handle.query(liveEvaluationStatusQuery);
       if ((status.nextWindow ?? 0) > lastWindow) break;
       if (Date.now() > deadline)
         throw new Error(`windows not evaluated: ${JSON.stringify(status)}`);
       await sleep(500);
     }
-    await handle.signal('stop');
+    await handle.signal(stopLiveEvaluationSignal);
     await handle.result();
     // The kill came midstream: the replacement read on from where the killed one had committed.
     expect(atKill).toBeGreaterThan(0);

@@ -3,7 +3,7 @@
 // at a fixed cut keep their digest through migration and undo; bad requests fail naming what is
 // wrong and write nothing; an upcaster that throws on one event blocks the migration there until
 // it is resumed (fixed code) or aborted; appends are never held up by a running migration.
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,17 +23,21 @@ import { createClient } from '../../eventstore/pool.js';
 import type { JsonObject, NewEvent } from '../../eventstore/types.js';
 import { defineUpcasters, type UpcasterRegistry } from '../../eventstore/upcasting/upcasters.js';
 import { defineFeatureView, type AnyFeatureView, type LogEvent } from '../../ml/featureView.js';
-import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
-import type { DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
-import type {
-  MigrationWorkflowInput,
-  UndoMigrationWorkflowInput,
-} from '../../workflows/operationsInput.js';
+import type { DatasetWorkflow, DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
+import {
+  abortMigrationSignal,
+  migrationProgressQuery,
+  resumeMigrationSignal,
+  undoProgressQuery,
+} from '../../workflows/messages.js';
+import type { MigrationWorkflowInput } from '../../workflows/operationsInput.js';
 import type {
   MigrationProgress,
   MigrationWorkflowResult,
+  UpcastMigrationWorkflow,
 } from '../../workflows/upcastMigrationWorkflow.js';
-import type { UndoProgress } from '../../workflows/undoMigrationWorkflow.js';
+import type { UndoMigrationWorkflow } from '../../workflows/undoMigrationWorkflow.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   applicationFailureOf,
@@ -43,12 +47,6 @@ import {
 } from '../support/temporal.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { createWorkerFleet, exited } from '../support/workerProcess.js';
-
-type MigrationFn = (input: MigrationWorkflowInput) => Promise<MigrationWorkflowResult>;
-type UndoFn = (
-  input: UndoMigrationWorkflowInput,
-) => Promise<{ migrationId: string; restored: number }>;
-type DatasetFn = (input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>;
 
 const TYPE = 'WorkOrderBlocked';
 const OUTCOMES = `hindsight.migrations-${TYPE}`;
@@ -194,22 +192,28 @@ const expectRevisions = async (migrationId: string, count: number): Promise<void
 };
 
 const startMigration = (queue: string, input: unknown, workflowId = uniqueId('migration')) =>
-  temporal.client.workflow.start<MigrationFn>('UpcastMigrationWorkflow', {
-    taskQueue: queue,
-    workflowId,
-    args: [input as MigrationWorkflowInput],
-    workflowExecutionTimeout: '3 minutes',
-  });
+  temporal.client.workflow.start<typeof UpcastMigrationWorkflow>(
+    WORKFLOW_TYPES.UpcastMigrationWorkflow,
+    {
+      taskQueue: queue,
+      workflowId,
+      args: [input as MigrationWorkflowInput],
+      workflowExecutionTimeout: '3 minutes',
+    },
+  );
 
 const undo = async (queue: string, migrationId: string) => {
-  const handle = await temporal.client.workflow.start<UndoFn>('UndoMigrationWorkflow', {
-    taskQueue: queue,
-    workflowId: uniqueId('undo'),
-    args: [{ migrationId, batchSize: 700 }],
-    workflowExecutionTimeout: '3 minutes',
-  });
+  const handle = await temporal.client.workflow.start<typeof UndoMigrationWorkflow>(
+    WORKFLOW_TYPES.UndoMigrationWorkflow,
+    {
+      taskQueue: queue,
+      workflowId: uniqueId('undo'),
+      args: [{ migrationId, batchSize: 700 }],
+      workflowExecutionTimeout: '3 minutes',
+    },
+  );
   const result = await handle.result();
-  return { result, progress: await handle.query<UndoProgress>('progress') };
+  return { result, progress: await handle.query(undoProgressQuery) };
 };
 
 /** The ApplicationFailure a workflow failed with. */
@@ -222,12 +226,12 @@ const failureOf = async (promise: Promise<unknown>) => {
   return applicationFailureOf(error);
 };
 
-const progressOf = (handle: { query: <T>(name: string) => Promise<T> }) =>
-  handle.query<MigrationProgress>('progress');
+const progressOf = (handle: WorkflowHandle<typeof UpcastMigrationWorkflow>) =>
+  handle.query(migrationProgressQuery);
 
 /** Polls the progress query until `done` holds. */
 const progressUntil = async (
-  handle: { query: <T>(name: string) => Promise<T> },
+  handle: WorkflowHandle<typeof UpcastMigrationWorkflow>,
   done: (progress: MigrationProgress) => boolean,
   what: string,
 ): Promise<MigrationProgress> => {
@@ -263,7 +267,7 @@ const datasetsAt = async (
 ): Promise<{ overrun: DatasetWorkflowResult; reasons: DatasetWorkflowResult }> => {
   const [overrun, reasons] = await Promise.all(
     [workOrderOverrunView.name, blockReasonView.name].map((view) =>
-      temporal.client.workflow.execute<DatasetFn>('DatasetWorkflow', {
+      temporal.client.workflow.execute<typeof DatasetWorkflow>(WORKFLOW_TYPES.DatasetWorkflow, {
         taskQueue: local,
         workflowId: uniqueId('dataset'),
         // A full replay each time: no view state stored by an earlier dataset is reused.
@@ -638,7 +642,7 @@ describe('an upcaster that throws on one event', () => {
     await waitFor(() => faulty.getState() === 'STOPPED', 30_000, 'the faulty worker to stop');
     await faultyStore.close();
     await temporal.startWorker({ views }, queue);
-    await handle.signal('resume');
+    await handle.signal(resumeMigrationSignal);
     const result = await handle.result();
     expect(result).toMatchObject({ migrationId, migrated: v1.length });
     expect(result.verification).toMatchObject({ ok: true, revisions: v1.length, remaining: 0 });
@@ -666,7 +670,7 @@ describe('an upcaster that throws on one event', () => {
         migrationId,
       );
       await progressUntil(handle, (p) => p.stage === 'blocked', 'blocked');
-      await handle.signal('abort', 'the operator gave up');
+      await handle.signal(abortMigrationSignal, 'the operator gave up');
       const cause = await failureOf(handle.result());
       expect(cause).toMatchObject({ type: 'MIGRATION_ABORTED', nonRetryable: true });
       expect(cause?.message).toContain('the operator gave up');

@@ -19,9 +19,9 @@ import {
 } from '../../gen/hindsight/v1/models.js';
 import type { GainInterval } from '../../ml/metrics/pairedBootstrap.js';
 import { readAliasHistory } from '../../services/aliasHistory.js';
-import type { PromotionWorkflowInput } from '../../workflows/promotionInput.js';
-import type { PromotionResult } from '../../workflows/promotionWorkflow.js';
+import type { PromotionWorkflow } from '../../workflows/promotionWorkflow.js';
 import type { RollbackWorkflow } from '../../workflows/rollbackWorkflow.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/grpcServer.js';
 import { platformServices } from '../support/platformServices.js';
@@ -32,8 +32,6 @@ import {
   uniqueId,
   type TestTemporal,
 } from '../support/temporal.js';
-
-type PromotionFn = (input: PromotionWorkflowInput) => Promise<PromotionResult>;
 
 let db: TestDatabase;
 let temporal: TestTemporal;
@@ -106,22 +104,27 @@ const registerModel = async (count: number): Promise<string> => {
 /** Promotes `version` over `champion` by the rules, with a significant gain. */
 const promote = async (modelName: string, version: number, champion: number | null) => {
   const result = await (
-    await temporal.client.workflow.start<PromotionFn>('PromotionWorkflow', {
-      taskQueue: temporal.taskQueue,
-      workflowId: uniqueId('promotion'),
-      args: [
-        {
-          modelName,
-          challenger: { version: String(version), metrics: metricsOf(version) },
-          champion:
-            champion === null ? null : { version: String(champion), metrics: metricsOf(champion) },
-          baseline: BASELINE,
-          validationRows: 500,
-          datasetDigest: digestOf(version),
-          interval: intervalOf(champion === null ? 0.2 : 0.02),
-        },
-      ],
-    })
+    await temporal.client.workflow.start<typeof PromotionWorkflow>(
+      WORKFLOW_TYPES.PromotionWorkflow,
+      {
+        taskQueue: temporal.taskQueue,
+        workflowId: uniqueId('promotion'),
+        args: [
+          {
+            modelName,
+            challenger: { version: String(version), metrics: metricsOf(version) },
+            champion:
+              champion === null
+                ? null
+                : { version: String(champion), metrics: metricsOf(champion) },
+            baseline: BASELINE,
+            validationRows: 500,
+            datasetDigest: digestOf(version),
+            interval: intervalOf(champion === null ? 0.2 : 0.02),
+          },
+        ],
+      },
+    )
   ).result();
   expect(result.outcome).toBe('promoted');
 };
@@ -388,7 +391,7 @@ describe('RollbackWorkflow', () => {
     const before = await db.snapshot();
     // As if a promotion to v2 landed between the service's checks and the workflow's move.
     const handle = await temporal.client.workflow.start<typeof RollbackWorkflow>(
-      'RollbackWorkflow',
+      WORKFLOW_TYPES.RollbackWorkflow,
       {
         taskQueue: temporal.taskQueue,
         workflowId: uniqueId('rollback'),

@@ -20,6 +20,8 @@ import {
   type StartPipelineRequest,
   type StartPipelineResponse,
 } from '../../gen/hindsight/v1/pipelines.js';
+import { promotionStatusQuery } from '../../workflows/messages.js';
+import type { PromotionWorkflow } from '../../workflows/promotionWorkflow.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { platformServices } from '../support/platformServices.js';
 import { startTestServer, type TestServer } from '../support/grpcServer.js';
@@ -92,8 +94,8 @@ const awaitingApproval = (pipelineId: string) =>
     const progress = JSON.parse(pipeline?.progressJson.toString() || '{}') as { stage?: string };
     if (progress.stage !== 'promoting') return undefined;
     const child = await temporal.client.workflow
-      .getHandle(`${pipelineId}/promotion`)
-      .query<{ stage: string }>('status')
+      .getHandle<typeof PromotionWorkflow>(`${pipelineId}/promotion`)
+      .query(promotionStatusQuery)
       .catch(() => undefined);
     return child?.stage === 'awaiting_approval' ? true : undefined;
   });

@@ -7,12 +7,10 @@ import { currentChampion } from '../../activities/promotion/moveChampion.js';
 import { modelStreamOf } from '../../activities/promotion/recordPromotion.js';
 import type { GainInterval } from '../../ml/metrics/pairedBootstrap.js';
 import { readAliasHistory } from '../../services/aliasHistory.js';
-import type { PromotionWorkflowInput } from '../../workflows/promotionInput.js';
-import type { PromotionResult } from '../../workflows/promotionWorkflow.js';
+import type { PromotionWorkflow } from '../../workflows/promotionWorkflow.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
-
-type PromotionFn = (input: PromotionWorkflowInput) => Promise<PromotionResult>;
 
 let db: TestDatabase;
 let temporal: TestTemporal;
@@ -47,21 +45,24 @@ const registerModel = async (): Promise<string> => {
 
 const promote = async (modelName: string, interval?: GainInterval | null) =>
   (
-    await temporal.client.workflow.start<PromotionFn>('PromotionWorkflow', {
-      taskQueue: temporal.taskQueue,
-      workflowId: uniqueId('promotion'),
-      args: [
-        {
-          modelName,
-          challenger: { version: '1', metrics: GOOD },
-          champion: null,
-          baseline: BASELINE,
-          validationRows: 412,
-          datasetDigest: DIGEST,
-          ...(interval === undefined ? {} : { interval }),
-        },
-      ],
-    })
+    await temporal.client.workflow.start<typeof PromotionWorkflow>(
+      WORKFLOW_TYPES.PromotionWorkflow,
+      {
+        taskQueue: temporal.taskQueue,
+        workflowId: uniqueId('promotion'),
+        args: [
+          {
+            modelName,
+            challenger: { version: '1', metrics: GOOD },
+            champion: null,
+            baseline: BASELINE,
+            validationRows: 412,
+            datasetDigest: DIGEST,
+            ...(interval === undefined ? {} : { interval }),
+          },
+        ],
+      },
+    )
   ).result();
 
 const tagsOf = async (name: string) =>
@@ -139,21 +140,24 @@ describe('PromotionWorkflow with significance', () => {
 
     const other = await registerModel();
     const unchecked = await (
-      await temporal.client.workflow.start<PromotionFn>('PromotionWorkflow', {
-        taskQueue: temporal.taskQueue,
-        workflowId: uniqueId('promotion'),
-        args: [
-          {
-            modelName: other,
-            challenger: { version: '1', metrics: GOOD },
-            champion: null,
-            baseline: BASELINE,
-            validationRows: 412,
-            datasetDigest: DIGEST,
-            rules: { significance: null },
-          },
-        ],
-      })
+      await temporal.client.workflow.start<typeof PromotionWorkflow>(
+        WORKFLOW_TYPES.PromotionWorkflow,
+        {
+          taskQueue: temporal.taskQueue,
+          workflowId: uniqueId('promotion'),
+          args: [
+            {
+              modelName: other,
+              challenger: { version: '1', metrics: GOOD },
+              champion: null,
+              baseline: BASELINE,
+              validationRows: 412,
+              datasetDigest: DIGEST,
+              rules: { significance: null },
+            },
+          ],
+        },
+      )
     ).result();
     expect(unchecked.outcome).toBe('promoted');
   });

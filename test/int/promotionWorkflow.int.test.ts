@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentChampion } from '../../activities/promotion/moveChampion.js';
 import { modelStreamOf } from '../../activities/promotion/recordPromotion.js';
-import type { PromotionWorkflowInput } from '../../workflows/promotionInput.js';
-import type { PromotionResult, PromotionStatus } from '../../workflows/promotionWorkflow.js';
+import { approveUpdate, promotionStatusQuery, rejectUpdate } from '../../workflows/messages.js';
+import type { PromotionWorkflowInput, Review } from '../../workflows/promotionInput.js';
+import type { PromotionWorkflow } from '../../workflows/promotionWorkflow.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   applicationFailureOf,
@@ -15,8 +17,6 @@ import {
   uniqueId,
   type TestTemporal,
 } from '../support/temporal.js';
-
-type PromotionFn = (input: PromotionWorkflowInput) => Promise<PromotionResult>;
 
 let db: TestDatabase;
 let temporal: TestTemporal;
@@ -72,7 +72,7 @@ const intervalOf = (input: Partial<PromotionWorkflowInput>) => {
 };
 
 const start = (input: Partial<PromotionWorkflowInput> & { modelName: string }) =>
-  temporal.client.workflow.start<PromotionFn>('PromotionWorkflow', {
+  temporal.client.workflow.start<typeof PromotionWorkflow>(WORKFLOW_TYPES.PromotionWorkflow, {
     taskQueue: temporal.taskQueue,
     workflowId: uniqueId('promotion'),
     args: [
@@ -91,9 +91,9 @@ const start = (input: Partial<PromotionWorkflowInput> & { modelName: string }) =
 const streamTypes = async (modelName: string): Promise<string[]> =>
   (await db.store.readStream(modelStreamOf(modelName))).events.map((e) => e.type);
 
-const untilAwaiting = async (handle: WorkflowHandle<PromotionFn>): Promise<void> => {
+const untilAwaiting = async (handle: WorkflowHandle<typeof PromotionWorkflow>): Promise<void> => {
   const deadline = Date.now() + 20_000;
-  while ((await handle.query<PromotionStatus>('status')).stage !== 'awaiting_approval') {
+  while ((await handle.query(promotionStatusQuery)).stage !== 'awaiting_approval') {
     if (Date.now() > deadline) throw new Error('timed out waiting for the approval stage');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -148,10 +148,9 @@ describe('PromotionWorkflow', () => {
     const handle = await start({ modelName, approval: 'required' });
     await untilAwaiting(handle);
     expect(await currentChampion(temporal.mlflow, modelName)).toBeNull();
-    const status = await handle.executeUpdate<
-      PromotionStatus,
-      [{ reviewer: string; reason: string }]
-    >('approve', { args: [{ reviewer: 'ada', reason: 'holdout looks right' }] });
+    const status = await handle.executeUpdate(approveUpdate, {
+      args: [{ reviewer: 'ada', reason: 'holdout looks right' }],
+    });
     expect(status.reviewer).toBe('ada');
     const result = await handle.result();
     expect(result).toMatchObject({
@@ -162,7 +161,7 @@ describe('PromotionWorkflow', () => {
     expect(await currentChampion(temporal.mlflow, modelName)).toBe('1');
     // A decided promotion takes no more reviews: Temporal refuses updates to a closed workflow.
     await expect(
-      handle.executeUpdate('reject', { args: [{ reviewer: 'bob', reason: 'too late' }] }),
+      handle.executeUpdate(rejectUpdate, { args: [{ reviewer: 'bob', reason: 'too late' }] }),
     ).rejects.toThrow(/already completed/);
   });
 
@@ -178,11 +177,14 @@ describe('PromotionWorkflow', () => {
     await untilAwaiting(handle);
     for (const review of [{ reviewer: '', reason: 'x' }, { reviewer: 'ada' }, 'yes']) {
       const error = await handle
-        .executeUpdate('approve', { args: [review] })
+        // Malformed on purpose: the workflow's validator must refuse what the type would not allow.
+        .executeUpdate(approveUpdate, { args: [review as Review] })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
     }
-    await handle.executeUpdate('reject', { args: [{ reviewer: 'bob', reason: 'not this week' }] });
+    await handle.executeUpdate(rejectUpdate, {
+      args: [{ reviewer: 'bob', reason: 'not this week' }],
+    });
     const result = await handle.result();
     expect(result).toMatchObject({ outcome: 'rejected', decidedBy: 'reviewer', reviewer: 'bob' });
     expect(await currentChampion(temporal.mlflow, modelName)).toBe('1');

@@ -6,7 +6,8 @@ import { modelStreamOf } from '../../activities/promotion/recordPromotion.js';
 import { currentChampion } from '../../activities/promotion/moveChampion.js';
 import { generateDemoEvents } from '../../demo/workOrders.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
-import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
+import type { PipelineResult, RetrainingPipeline } from '../../workflows/retrainingPipeline.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   applicationFailureOf,
@@ -14,8 +15,6 @@ import {
   uniqueId,
   type TestTemporal,
 } from '../support/temporal.js';
-
-type PipelineFn = (input: PipelineInput) => Promise<PipelineResult>;
 
 const VIEW = 'work_order_overrun';
 /** The validation ROC AUC a champion must reach on the demo log: far above chance (0.5). */
@@ -32,7 +31,7 @@ const appendDemo = async (seed: number, workOrders: number, start?: number): Pro
 };
 
 const runPipeline = (input: Omit<PipelineInput, 'view'> & { view?: string }) =>
-  temporal.client.workflow.execute<PipelineFn>('RetrainingPipeline', {
+  temporal.client.workflow.execute<typeof RetrainingPipeline>(WORKFLOW_TYPES.RetrainingPipeline, {
     taskQueue: temporal.taskQueue,
     workflowId: uniqueId('pipeline'),
     args: [{ view: VIEW, modelName, ...input }],

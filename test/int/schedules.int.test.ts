@@ -19,10 +19,13 @@ import {
   getScoringSchedule,
   putScoringSchedule,
 } from '../../services/schedules/scoringSchedule.js';
+import type { BatchScoringWorkflow } from '../../workflows/batchScoringWorkflow.js';
+import { pipelineProgressQuery, promotionStatusQuery } from '../../workflows/messages.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
-import type { PromotionStatus } from '../../workflows/promotionWorkflow.js';
-import type { PipelineProgress, PipelineResult } from '../../workflows/retrainingPipeline.js';
+import type { PromotionWorkflow } from '../../workflows/promotionWorkflow.js';
+import type { PipelineResult, RetrainingPipeline } from '../../workflows/retrainingPipeline.js';
 import { VIEW_ATTRIBUTE } from '../../workflows/searchAttributes.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
 import { rejectionWith, sleep } from '../support/wait.js';
@@ -126,17 +129,21 @@ describe('pipeline schedules', () => {
     expect((attributes as TypedSearchAttributes).get(VIEW_ATTRIBUTE)).toBe(VIEW);
     expect(run?.typedSearchAttributes.get(VIEW_ATTRIBUTE)).toBe(VIEW);
     // The run is a real pipeline: it trains, evaluates, then waits for approval.
-    const pipeline = temporal.client.workflow.getHandle(run?.workflowId ?? '');
+    const pipeline = temporal.client.workflow.getHandle<typeof RetrainingPipeline>(
+      run?.workflowId ?? '',
+    );
     const progress = await eventually(
-      () => pipeline.query<PipelineProgress>('progress'),
+      () => pipeline.query(pipelineProgressQuery),
       (p) => p.stage === 'promoting' || p.stage === 'failed' || p.stage === 'done',
       120_000,
       'the promotion stage',
     );
     expect(progress.stage).toBe('promoting');
-    const promotion = temporal.client.workflow.getHandle(progress.promotionWorkflowId ?? '');
+    const promotion = temporal.client.workflow.getHandle<typeof PromotionWorkflow>(
+      progress.promotionWorkflowId ?? '',
+    );
     await eventually(
-      () => promotion.query<PromotionStatus>('status'),
+      () => promotion.query(promotionStatusQuery),
       (s) => s.stage === 'awaiting_approval',
       30_000,
       'the approval',
@@ -283,9 +290,9 @@ describe('pipeline schedules', () => {
         paused: true,
       });
     // As an earlier release made it.
-    await putIntervalSchedule(temporal.client.schedule, {
+    await putIntervalSchedule<typeof BatchScoringWorkflow>(temporal.client.schedule, {
       scheduleId: `hindsight-scoring-${modelName}`,
-      workflowType: 'BatchScoringWorkflow',
+      workflowType: WORKFLOW_TYPES.BatchScoringWorkflow,
       workflowId: `scoring-${modelName}`,
       args: [{ modelName }],
       taskQueue: temporal.taskQueue,

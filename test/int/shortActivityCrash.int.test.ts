@@ -8,16 +8,15 @@ import path from 'node:path';
 import { encodeTimeoutType } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { generateDemoEvents } from '../../demo/workOrders.js';
-import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
-import type { DatasetProgress, DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
+import type { DatasetWorkflow } from '../../workflows/datasetWorkflow.js';
+import { datasetProgressQuery } from '../../workflows/messages.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startStallingProxy, type StallingProxy } from '../support/stallingProxy.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
 import { waitFor } from '../support/wait.js';
 import { exited, startWorkerProcess } from '../support/workerProcess.js';
 import type { ChildProcess } from 'node:child_process';
-
-type DatasetWorkflowFn = (input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>;
 
 /** The 30 s timeout, the 1 s retry and a loaded machine's slack; the old timeout was 120 s. */
 const RESUMED_WITHIN_MS = 60_000;
@@ -57,11 +56,14 @@ describe('a worker killed inside a short activity', () => {
         MLFLOW_TRACKING_URI: mlflowUri,
       }).then((worker) => (workers.push(worker), worker));
     const first = await start('worker-1', proxy.url);
-    const handle = await temporal.client.workflow.start<DatasetWorkflowFn>('DatasetWorkflow', {
-      taskQueue: temporal.taskQueue,
-      workflowId: uniqueId('dataset-short-crash'),
-      args: [{ view: 'work_order_overrun' }],
-    });
+    const handle = await temporal.client.workflow.start<typeof DatasetWorkflow>(
+      WORKFLOW_TYPES.DatasetWorkflow,
+      {
+        taskQueue: temporal.taskQueue,
+        workflowId: uniqueId('dataset-short-crash'),
+        args: [{ view: 'work_order_overrun' }],
+      },
+    );
 
     // The first worker is inside openDatasetRun, waiting on MLflow: kill it there.
     await proxy.stalled;
@@ -70,7 +72,7 @@ describe('a worker killed inside a short activity', () => {
     await start('worker-2', inject('mlflowUri'));
 
     await waitFor(
-      async () => (await handle.query<DatasetProgress>('progress')).runId !== null,
+      async () => (await handle.query(datasetProgressQuery)).runId !== null,
       RESUMED_WITHIN_MS,
       'another worker to open the dataset run (the old timeout took 120 s)',
     );

@@ -13,7 +13,9 @@ import { generateDemoHistory } from '../../demo/workOrders.js';
 import type { Aggregate } from '../../eventstore/aggregates/aggregate.js';
 import type { JsonObject, NewEvent } from '../../eventstore/types.js';
 import type { SnapshotWorkflowInput } from '../../workflows/operationsInput.js';
-import type { SnapshotProgress } from '../../workflows/snapshotWorkflow.js';
+import { snapshotProgressQuery } from '../../workflows/messages.js';
+import type { SnapshotProgress, SnapshotWorkflow } from '../../workflows/snapshotWorkflow.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   applicationFailureOf,
@@ -21,8 +23,6 @@ import {
   uniqueId,
   type TestTemporal,
 } from '../support/temporal.js';
-
-type SnapshotFn = (input: SnapshotWorkflowInput) => Promise<SnapshotProgress>;
 
 const POLICY = workOrderAggregate.policy.everyEvents;
 const RUNS = 'hindsight.snapshots-work-order';
@@ -73,12 +73,15 @@ const runs = async (): Promise<{ data: JsonObject; metadata: JsonObject }[]> => 
 
 const snapshot = async (input: unknown) => {
   const workflowId = uniqueId('snapshots');
-  const handle = await temporal.client.workflow.start<SnapshotFn>('SnapshotWorkflow', {
-    taskQueue: temporal.taskQueue,
-    workflowId,
-    args: [input as SnapshotWorkflowInput],
-    workflowExecutionTimeout: '2 minutes',
-  });
+  const handle = await temporal.client.workflow.start<typeof SnapshotWorkflow>(
+    WORKFLOW_TYPES.SnapshotWorkflow,
+    {
+      taskQueue: temporal.taskQueue,
+      workflowId,
+      args: [input as SnapshotWorkflowInput],
+      workflowExecutionTimeout: '2 minutes',
+    },
+  );
   return { workflowId, handle };
 };
 
@@ -180,7 +183,7 @@ describe('SnapshotWorkflow', () => {
       ],
     };
     expect(result).toEqual(expected);
-    expect(await handle.query<SnapshotProgress>('progress')).toEqual(expected);
+    expect(await handle.query(snapshotProgressQuery)).toEqual(expected);
 
     expect(await snapshotRows()).toEqual(
       due.map(([streamId, version]) => ({

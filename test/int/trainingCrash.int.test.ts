@@ -6,14 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoEvents } from '../../demo/workOrders.js';
-import type { PipelineInput } from '../../workflows/pipelineInput.js';
-import type { PipelineProgress, PipelineResult } from '../../workflows/retrainingPipeline.js';
+import { pipelineProgressQuery } from '../../workflows/messages.js';
+import type { PipelineProgress, RetrainingPipeline } from '../../workflows/retrainingPipeline.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
 import { sleep } from '../support/wait.js';
 import { createWorkerFleet, exited } from '../support/workerProcess.js';
-
-type PipelineFn = (input: PipelineInput) => Promise<PipelineResult>;
 
 let db: TestDatabase;
 let temporal: TestTemporal;
@@ -44,21 +43,24 @@ describe('a worker killed during training', () => {
   it('is replaced, and the pipeline registers exactly one version for the training', async () => {
     const first = await workers.start(path.join(scratch, 'worker-1'));
     const modelName = uniqueId('crash');
-    const handle = await temporal.client.workflow.start<PipelineFn>('RetrainingPipeline', {
-      taskQueue: temporal.taskQueue,
-      workflowId: uniqueId('pipeline-crash'),
-      // A forest big enough to take seconds to grow: the kill lands mid-training.
-      args: [
-        {
-          view: 'work_order_overrun',
-          modelName,
-          trainers: [{ name: 'random_forest', params: { trees: 40, maxSamples: 1000 } }],
-        },
-      ],
-    });
+    const handle = await temporal.client.workflow.start<typeof RetrainingPipeline>(
+      WORKFLOW_TYPES.RetrainingPipeline,
+      {
+        taskQueue: temporal.taskQueue,
+        workflowId: uniqueId('pipeline-crash'),
+        // A forest big enough to take seconds to grow: the kill lands mid-training.
+        args: [
+          {
+            view: 'work_order_overrun',
+            modelName,
+            trainers: [{ name: 'random_forest', params: { trees: 40, maxSamples: 1000 } }],
+          },
+        ],
+      },
+    );
     let progress: PipelineProgress | undefined;
     for (let i = 0; i < 600 && progress?.stage !== 'training'; i += 1) {
-      progress = await handle.query<PipelineProgress>('progress');
+      progress = await handle.query(pipelineProgressQuery);
       await sleep(50);
     }
     expect(progress?.stage).toBe('training');

@@ -9,11 +9,22 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { generateDemoEvents } from '../../demo/workOrders.js';
-import type { DatasetWorkflowInput } from '../../workflows/datasetInput.js';
-import type { DatasetWorkflowResult } from '../../workflows/datasetWorkflow.js';
-import type { PipelineInput } from '../../workflows/pipelineInput.js';
-import type { PromotionStatus } from '../../workflows/promotionWorkflow.js';
-import type { PipelineResult } from '../../workflows/retrainingPipeline.js';
+import type { BatchScoringWorkflow } from '../../workflows/batchScoringWorkflow.js';
+import type { DatasetWorkflow } from '../../workflows/datasetWorkflow.js';
+import type { LiveEvaluationWorkflow } from '../../workflows/liveEvaluationWorkflow.js';
+import {
+  approveUpdate,
+  liveEvaluationStatusQuery,
+  migrationProgressQuery,
+  promotionStatusQuery,
+  resumeMigrationSignal,
+  stopLiveEvaluationSignal,
+} from '../../workflows/messages.js';
+import type { PromotionWorkflow } from '../../workflows/promotionWorkflow.js';
+import type { RetrainingPipeline } from '../../workflows/retrainingPipeline.js';
+import type { SnapshotWorkflow } from '../../workflows/snapshotWorkflow.js';
+import type { UndoMigrationWorkflow } from '../../workflows/undoMigrationWorkflow.js';
+import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import {
   demoUpcasters,
   workOrderBlockedV1ToV2,
@@ -21,11 +32,7 @@ import {
 import { createEventStore } from '../../eventstore/eventStore.js';
 import { createClient } from '../../eventstore/pool.js';
 import { defineUpcasters } from '../../eventstore/upcasting/upcasters.js';
-import type { MigrationWorkflowInput } from '../../workflows/operationsInput.js';
-import type {
-  MigrationProgress,
-  MigrationWorkflowResult,
-} from '../../workflows/upcastMigrationWorkflow.js';
+import type { UpcastMigrationWorkflow } from '../../workflows/upcastMigrationWorkflow.js';
 import { startServingStack, type ServingStack } from '../support/servingStack.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from '../support/temporal.js';
@@ -68,42 +75,46 @@ describe.runIf(recording)('recording workflow histories', () => {
   });
 
   it('records DatasetWorkflow over several batches', async () => {
-    const handle = await temporal.client.workflow.start<
-      (input: DatasetWorkflowInput) => Promise<DatasetWorkflowResult>
-    >('DatasetWorkflow', {
-      taskQueue: temporal.taskQueue,
-      workflowId: uniqueId('dataset-recorded'),
-      args: [{ view: 'work_order_overrun', eventsPerBatch: 150, pageSize: 50 }],
-    });
+    const handle = await temporal.client.workflow.start<typeof DatasetWorkflow>(
+      WORKFLOW_TYPES.DatasetWorkflow,
+      {
+        taskQueue: temporal.taskQueue,
+        workflowId: uniqueId('dataset-recorded'),
+        args: [{ view: 'work_order_overrun', eventsPerBatch: 150, pageSize: 50 }],
+      },
+    );
     await handle.result();
     await record('DatasetWorkflow.batches.json', handle);
   });
 
   it('records RetrainingPipeline and its PromotionWorkflow through an approval', async () => {
     const workflowId = uniqueId('pipeline-recorded');
-    const handle = await temporal.client.workflow.start<
-      (input: PipelineInput) => Promise<PipelineResult>
-    >('RetrainingPipeline', {
-      taskQueue: temporal.taskQueue,
-      workflowId,
-      args: [
-        {
-          view: 'work_order_overrun',
-          modelName: uniqueId('recorded'),
-          trainers: [
-            { name: 'logistic_regression' },
-            { name: 'random_forest', params: { trees: 5 } },
-          ],
-          rules: { minValidationRows: 10 },
-          approval: 'required',
-        },
-      ],
-    });
-    const promotion = temporal.client.workflow.getHandle(`${workflowId}/promotion`);
+    const handle = await temporal.client.workflow.start<typeof RetrainingPipeline>(
+      WORKFLOW_TYPES.RetrainingPipeline,
+      {
+        taskQueue: temporal.taskQueue,
+        workflowId,
+        args: [
+          {
+            view: 'work_order_overrun',
+            modelName: uniqueId('recorded'),
+            trainers: [
+              { name: 'logistic_regression' },
+              { name: 'random_forest', params: { trees: 5 } },
+            ],
+            rules: { minValidationRows: 10 },
+            approval: 'required',
+          },
+        ],
+      },
+    );
+    const promotion = temporal.client.workflow.getHandle<typeof PromotionWorkflow>(
+      `${workflowId}/promotion`,
+    );
     const deadline = Date.now() + 60_000;
     for (;;) {
       const stage = await promotion
-        .query<PromotionStatus>('status')
+        .query(promotionStatusQuery)
         .then((status) => status.stage)
         .catch(() => 'not started');
       if (stage === 'awaiting_approval') break;
@@ -111,7 +122,9 @@ describe.runIf(recording)('recording workflow histories', () => {
         throw new Error(`the promotion did not wait for approval (${stage})`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    await promotion.executeUpdate('approve', { args: [{ reviewer: 'ada', reason: 'recorded' }] });
+    await promotion.executeUpdate(approveUpdate, {
+      args: [{ reviewer: 'ada', reason: 'recorded' }],
+    });
     await handle.result();
     await record('RetrainingPipeline.approved.json', handle);
     await record('PromotionWorkflow.approved.json', promotion);
@@ -155,40 +168,47 @@ describe.runIf(recording)('recording operations workflow histories', () => {
     });
     const bad = await temporal.startWorker({ store: badStore });
     const migrationId = uniqueId('migration-recorded');
-    const handle = await temporal.client.workflow.start<
-      (input: MigrationWorkflowInput) => Promise<MigrationWorkflowResult>
-    >('UpcastMigrationWorkflow', {
-      taskQueue: temporal.taskQueue,
-      workflowId: migrationId,
-      args: [{ eventType: 'WorkOrderBlocked', toVersion: 2, batchSize: 3 }],
-    });
+    const handle = await temporal.client.workflow.start<typeof UpcastMigrationWorkflow>(
+      WORKFLOW_TYPES.UpcastMigrationWorkflow,
+      {
+        taskQueue: temporal.taskQueue,
+        workflowId: migrationId,
+        args: [{ eventType: 'WorkOrderBlocked', toVersion: 2, batchSize: 3 }],
+      },
+    );
     const deadline = Date.now() + 60_000;
-    while ((await handle.query<MigrationProgress>('progress')).stage !== 'blocked') {
+    while ((await handle.query(migrationProgressQuery)).stage !== 'blocked') {
       if (Date.now() > deadline) throw new Error('the migration did not block');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     bad.shutdown();
     await temporal.startWorker();
-    await handle.signal('resume');
+    await handle.signal(resumeMigrationSignal);
     await handle.result();
     await record('UpcastMigrationWorkflow.resumed.json', handle);
     await badStore.close();
 
-    const undo = await temporal.client.workflow.start('UndoMigrationWorkflow', {
-      taskQueue: temporal.taskQueue,
-      workflowId: uniqueId('undo-recorded'),
-      args: [{ migrationId, batchSize: 5 }],
-    });
+    const undo = await temporal.client.workflow.start<typeof UndoMigrationWorkflow>(
+      WORKFLOW_TYPES.UndoMigrationWorkflow,
+      {
+        taskQueue: temporal.taskQueue,
+        workflowId: uniqueId('undo-recorded'),
+        args: [{ migrationId, batchSize: 5 }],
+      },
+    );
     await undo.result();
     await record('UndoMigrationWorkflow.json', undo);
   });
 
   it('records SnapshotWorkflow', async () => {
-    const handle = await temporal.client.workflow.start('SnapshotWorkflow', {
-      taskQueue: temporal.taskQueue,
-      workflowId: uniqueId('snapshots-recorded'),
-      args: [{ pageSize: 7 }],
-    });
+    const handle = await temporal.client.workflow.start<typeof SnapshotWorkflow>(
+      WORKFLOW_TYPES.SnapshotWorkflow,
+      {
+        taskQueue: temporal.taskQueue,
+        workflowId: uniqueId('snapshots-recorded'),
+        args: [{ pageSize: 7 }],
+      },
+    );
     await handle.result();
     await record('SnapshotWorkflow.json', handle);
   });
@@ -205,39 +225,45 @@ describe.runIf(recording)('recording serving workflow histories', () => {
   });
 
   it('records BatchScoringWorkflow', async () => {
-    const handle = await stack.temporal.client.workflow.start('BatchScoringWorkflow', {
-      taskQueue: stack.temporal.taskQueue,
-      workflowId: uniqueId('scoring-recorded'),
-      args: [{ modelName: stack.modelName, maxEntities: 20 }],
-    });
+    const handle = await stack.temporal.client.workflow.start<typeof BatchScoringWorkflow>(
+      WORKFLOW_TYPES.BatchScoringWorkflow,
+      {
+        taskQueue: stack.temporal.taskQueue,
+        workflowId: uniqueId('scoring-recorded'),
+        args: [{ modelName: stack.modelName, maxEntities: 20 }],
+      },
+    );
     await handle.result();
     await record('BatchScoringWorkflow.json', handle);
   });
 
   it('records LiveEvaluationWorkflow over a few windows, then stopped', async () => {
     for (const entityId of stack.open) await stack.predict({ entityId });
-    const handle = await stack.temporal.client.workflow.start('LiveEvaluationWorkflow', {
-      taskQueue: stack.temporal.taskQueue,
-      workflowId: uniqueId('live-recorded'),
-      args: [
-        {
-          modelName: stack.modelName,
-          view: 'work_order_overrun',
-          windowMs: 1000,
-          labelHorizonMs: 2000,
-          graceMs: 100,
-          pollMs: 200,
-          eventsPerAdvance: 500,
-        },
-      ],
-    });
+    const handle = await stack.temporal.client.workflow.start<typeof LiveEvaluationWorkflow>(
+      WORKFLOW_TYPES.LiveEvaluationWorkflow,
+      {
+        taskQueue: stack.temporal.taskQueue,
+        workflowId: uniqueId('live-recorded'),
+        args: [
+          {
+            modelName: stack.modelName,
+            view: 'work_order_overrun',
+            windowMs: 1000,
+            labelHorizonMs: 2000,
+            graceMs: 100,
+            pollMs: 200,
+            eventsPerAdvance: 500,
+          },
+        ],
+      },
+    );
     await stack.appendUntil(Infinity);
     for (;;) {
-      const status = await handle.query<{ totals: { windows: number } }>('status');
+      const status = await handle.query(liveEvaluationStatusQuery);
       if (status.totals.windows >= 2) break;
       await sleep(300);
     }
-    await handle.signal('stop');
+    await handle.signal(stopLiveEvaluationSignal);
     await handle.result();
     await record('LiveEvaluationWorkflow.stopped.json', handle);
   }, 120_000);
