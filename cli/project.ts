@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config } from '../config/env.js';
 import { projectRoot } from '../config/paths.js';
-import { defineProject, isProject, ProjectError, type Project } from '../platform/project.js';
+import { defineProject, ProjectError, type Project } from '../platform/project.js';
 
 /** The file names a project's config may have, in the order they are looked for. */
 export const PROJECT_CONFIG_FILES = [
@@ -93,7 +93,7 @@ export const loadProject = async (dir: string = DEMO_PROJECT_DIR): Promise<Loade
   }
   let project: Project;
   try {
-    project = isProject(exported) ? exported : defineProject(exported as never);
+    project = defineProject(exported as never);
   } catch (error) {
     const problems = projectProblems(error);
     if (problems) throw new ProjectError(problems, configFile);

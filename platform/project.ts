@@ -3,11 +3,7 @@
 // Everything is checked at once and every problem is named, so a server or worker never starts
 // on a project that would fail later: duplicate names, a view without event types, names the
 // platform reserves, an unknown trainer or hyperparameters it refuses.
-import {
-  createAggregateRegistry,
-  type AnyAggregate,
-  type AggregateRegistry,
-} from '../eventstore/aggregates/aggregate.js';
+import type { AnyAggregate } from '../eventstore/aggregates/aggregate.js';
 import { defineUpcasters, type UpcasterRegistry } from '../eventstore/upcasting/upcasters.js';
 import type { AnyFeatureView } from '../ml/featureView.js';
 import { VIEW_NAME } from '../ml/names.js';
@@ -233,14 +229,6 @@ export const defineProject = (definition: ProjectDefinition | Project): Project 
   const aggregates = checkAggregates(definition.aggregates, problems);
   const upcasters = checkUpcasters(definition.upcasters, problems);
   const trainers = checkTrainers(definition.trainers, problems);
-  if (problems.length === 0) {
-    // The registries' own checks, for what they check beyond the above.
-    try {
-      createAggregateRegistry(aggregates);
-    } catch (error) {
-      problems.push(`aggregates: ${(error as Error).message}`);
-    }
-  }
   if (problems.length > 0) throw new ProjectError(problems);
   return Object.freeze({
     name: name as string,
@@ -251,7 +239,3 @@ export const defineProject = (definition: ProjectDefinition | Project): Project 
     [PROJECT_MARK]: true as const,
   });
 };
-
-/** The project's aggregates by type. */
-export const aggregatesOf = (project: Project): AggregateRegistry =>
-  createAggregateRegistry(project.aggregates);

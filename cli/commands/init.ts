@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { packageVersion, projectRoot } from '../../config/paths.js';
+import { projectRoot } from '../../config/paths.js';
 import { action, UsageError } from '../errors.js';
 import { exampleText, JSON_HELP, out, printJson } from '../output.js';
 
@@ -17,7 +17,10 @@ const PROJECT_NAME = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
 export interface InitOptions {
   /** The project's name; default: the folder's, made lower case. */
   name?: string;
-  /** The dependency on Hindsight in package.json; default `^<this version>`. */
+  /**
+   * The dependency on Hindsight in package.json; default: this Hindsight's own folder
+   * (`file:…`), which `npm install` links. Hindsight is not on the npm registry.
+   */
   hindsight?: string;
 }
 
@@ -83,7 +86,7 @@ export const initProject = async (dir: string, options: InitOptions = {}): Promi
         server: 'hindsight --project . server',
         worker: 'hindsight --project . worker',
       },
-      dependencies: { hindsight: options.hindsight ?? `^${packageVersion}` },
+      dependencies: { hindsight: options.hindsight ?? `file:${projectRoot}` },
       devDependencies: await devVersions(),
     };
     await writeFile(
@@ -113,7 +116,10 @@ export const registerInitCommand = (program: Command): void => {
     )
     .argument('<dir>', 'a folder that does not exist yet, or is empty')
     .option('--name <name>', "the project's name (default: the folder's)")
-    .option('--hindsight <spec>', "package.json's dependency on Hindsight (a version, a tarball)")
+    .option(
+      '--hindsight <spec>',
+      "package.json's dependency on Hindsight (a tarball, a folder; default: this one's folder)",
+    )
     .option('--json', JSON_HELP)
     .addHelpText(
       'after',
