@@ -45,6 +45,8 @@ export const openDatabase = async (config: Config, logger: Logger): Promise<Data
 export interface OpenEventStore {
   store: EventStore;
   pool: pg.Pool;
+  /** The store's connections for browsing (the console's pages): small, with a timeout. */
+  browsePool: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -70,9 +72,18 @@ export const openEventStore = async (
     max: 4,
     applicationName: 'hindsight-log-reader',
   });
+  // The console's pages get a pool of their own, with a statement timeout: a page can neither
+  // take the appends' connections nor hold one for long.
+  const browsePool = createPool({
+    connectionString: url,
+    max: 4,
+    applicationName: 'hindsight-console',
+    statementTimeoutMs: 5_000,
+  });
   const store = createEventStore({
     pool,
     logReadPool,
+    browsePool,
     listenClient: () => createClient(url, 'hindsight-listen'),
     pollIntervalMs: config.HINDSIGHT_POLL_INTERVAL_MS,
     maxJsonDepth: config.HINDSIGHT_MAX_JSON_DEPTH,
@@ -83,9 +94,10 @@ export const openEventStore = async (
   return {
     store,
     pool,
+    browsePool,
     close: async () => {
       await store.close();
-      await Promise.all([pool.end(), logReadPool.end()]);
+      await Promise.all([pool.end(), logReadPool.end(), browsePool.end()]);
     },
   };
 };

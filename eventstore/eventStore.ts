@@ -1,6 +1,15 @@
 // The event store as one object, composed from the one-operation modules around it.
 import type pg from 'pg';
 import { appendToStream } from './appendToStream.js';
+import {
+  countAfter,
+  findStream,
+  headPosition,
+  listCategories,
+  listCheckpointLags,
+  listStreams,
+  recentEvents,
+} from './browse.js';
 import { loadCheckpoint, saveCheckpoint, type StoredCheckpoint } from './checkpoints.js';
 import { countEvents, type CountEventsOptions } from './countEvents.js';
 import { latestEventTime } from './latestEventTime.js';
@@ -10,6 +19,7 @@ import { followLogResiliently } from './followLogResiliently.js';
 import { createCommitAnnouncer, createLogNotifier, type LogNotifier } from './notifier.js';
 import { readAll, type ReadAllOptions } from './readAll.js';
 import { readStream, type ReadStreamOptions, type StreamSlice } from './readStream.js';
+import type { Sql } from './sql.js';
 import { archiveStream, getStreamInfo } from './streams.js';
 import { subscribe, type Subscription, type SubscriptionOptions } from './subscribe.js';
 import type {
@@ -109,14 +119,33 @@ export interface EventStore {
     latest(key: ViewSnapshotKey, atOrBelow: number): Promise<ViewSnapshotInfo | null>;
     loadState(key: ViewSnapshotKey, cutTransactionId: number): Promise<Buffer | null>;
   };
+  /** The store as an operator browses it (see browse.ts): stored payloads, keyset pages. */
+  browse: {
+    categories: OmitSql<typeof listCategories>;
+    streams: OmitSql<typeof listStreams>;
+    /** One stream's summary, or null. */
+    stream: OmitSql<typeof findStream>;
+    recentEvents: OmitSql<typeof recentEvents>;
+    head: OmitSql<typeof headPosition>;
+    countAfter: OmitSql<typeof countAfter>;
+    checkpointLags: OmitSql<typeof listCheckpointLags>;
+  };
   /** Stops live reads; the pool stays with its owner. */
   close(): Promise<void>;
 }
+
+/** A store operation as the store offers it: its first argument, the connection, bound. */
+type OmitSql<F> = F extends (sql: Sql, ...rest: infer A) => infer R ? (...args: A) => R : never;
 
 export interface EventStoreDeps {
   pool: pg.Pool;
   /** Connections for reading the global log, so live readers never queue behind appends. */
   logReadPool?: pg.Pool;
+  /**
+   * Connections for `browse` (an operator's pages, e.g. the console's), best with a statement
+   * timeout: a page can neither take the appends' connections nor hold one for long.
+   */
+  browsePool?: pg.Pool;
   /** A fresh client for the store's LISTEN connection. */
   listenClient: () => pg.Client;
   /**
@@ -144,6 +173,7 @@ export interface SnapshotTaken {
 export const createEventStore = ({
   pool,
   logReadPool = pool,
+  browsePool = pool,
   listenClient,
   pollIntervalMs,
   fallbackPollIntervalMs,
@@ -242,6 +272,15 @@ export const createEventStore = ({
     archiveStream: (streamId) => archiveStream(pool, streamId),
     loadCheckpoint: (name) => loadCheckpoint(pool, name),
     saveCheckpoint: (name, position) => saveCheckpoint(pool, name, position),
+    browse: {
+      categories: (options) => listCategories(browsePool, options),
+      streams: (options) => listStreams(browsePool, options),
+      stream: (streamId) => findStream(browsePool, streamId),
+      recentEvents: (options) => recentEvents(browsePool, options),
+      head: () => headPosition(browsePool),
+      countAfter: (position, cap) => countAfter(browsePool, position, cap),
+      checkpointLags: (options) => listCheckpointLags(browsePool, options),
+    },
     close: () => notifier.close(),
   };
 };

@@ -120,17 +120,8 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
     onInternalError: (error) => logger.error({ err: error }, 'internal error in a gRPC call'),
     dependencies,
   });
-  // The console's reads get a pool of their own, with a statement timeout: a page can neither
-  // take the appends' connections nor hold one for long.
-  const consolePool = createPool({
-    connectionString: database.url,
-    max: 4,
-    applicationName: 'hindsight-console',
-    statementTimeoutMs: 5_000,
-  });
   // What the console runs on, stopped in this order (after the console, or when it fails to start).
   const stopBelowConsole = async (): Promise<void> => {
-    await consolePool.end();
     await grpc.shutdown();
     await serving.close();
     await dependencies.stop();
@@ -141,7 +132,7 @@ export const startPlatform = async (config: Config, logger: Logger): Promise<Run
   };
   const webConsole = await startConsoleServer({
     deps: {
-      sql: consolePool,
+      sql: eventStore.browsePool,
       store: eventStore.store,
       temporal: client,
       namespace: config.TEMPORAL_NAMESPACE,

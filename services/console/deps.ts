@@ -9,7 +9,7 @@ import type { Links } from './api.js';
 export interface ConsoleDeps {
   /** SQL reads of the event store's tables; the server gives the console a small pool of its own. */
   sql: pg.Pool;
-  store: Pick<EventStore, 'readStream'>;
+  store: Pick<EventStore, 'readStream' | 'browse'>;
   temporal: Client;
   namespace: string;
   taskQueue: string;

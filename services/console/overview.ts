@@ -6,7 +6,6 @@ import type { ComponentHealth, Overview, RatePoint, WorkflowSummary, Champion } 
 import type { ConsoleDeps } from './deps.js';
 import { reportMalformed } from '../../platform/skippedEvents.js';
 import { readAliasHistory } from '../aliasHistory.js';
-import { headPosition } from './eventStoreViews.js';
 import { listWorkflows } from './workflows.js';
 import { temporalWithin, withDeadline } from './deadline.js';
 import { SERVICE_DEPENDENCIES, servicesNeeding } from '../health/index.js';
@@ -134,7 +133,7 @@ export const overview = async (deps: ConsoleDeps): Promise<Overview> => {
   const [components, events, workflows, championList] = await Promise.all([
     componentHealth(deps),
     // While PostgreSQL is down the page still says which services that affects.
-    headPosition(deps).then(
+    deps.store.browse.head().then(
       (head) => eventRate(deps, head),
       () => null,
     ),
