@@ -1,83 +1,16 @@
-// The shapes of the platform's own events, checked wherever they are read. The log is
+// How the platform's own events are checked wherever they are read (their names, streams and
+// payloads live in one module per stream: datasetEvents, modelEvents, …). The log is
 // append-only, so a malformed one (written straight into the table, or by an older server) stays
 // forever: readers skip it and count it, and it never fails a workflow, a page or a command.
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { StoredEvent } from '../eventstore/types.js';
 
-const nullableNumber = z.number().nullable();
-
-/** The paired bootstrap interval of a promotion's gain (`GainInterval` of ml/metrics). */
-export const gainIntervalData = z.object({
-  metric: z.string(),
-  confidence: z.number(),
-  resamples: z.number().int().nonnegative(),
-  rows: z.number().int().nonnegative(),
-  gain: z.number(),
-  lower: z.number(),
-  upper: z.number(),
-  standardError: z.number(),
-});
-export type GainIntervalData = z.infer<typeof gainIntervalData>;
-
-/** `ModelPromoted` and `PromotionRejected` on `hindsight.models-<model>` (the fields readers use). */
-export const promotionDecisionData = z.object({
-  workflowId: z.string(),
-  modelName: z.string(),
-  outcome: z.enum(['promoted', 'rejected']),
-  decidedBy: z.enum(['rules', 'reviewer', 'timeout', 'champion_changed', 'rollback']),
-  challengerVersion: z.string().min(1),
-  championVersion: z.string().nullable(),
-  reviewer: z.string().nullable(),
-  reason: z.string(),
-  datasetDigest: z.string(),
-  // Events recorded before significance intervals have none.
-  interval: gainIntervalData.nullish(),
-});
-export type PromotionDecisionData = z.infer<typeof promotionDecisionData>;
-
-const calibrationBin = z.object({
-  lower: z.number(),
-  upper: z.number(),
-  count: z.number().int().nonnegative(),
-  meanPredicted: nullableNumber,
-  observedRate: nullableNumber,
-});
-
-/** `ModelEvaluated` on `evaluation-<model>`: one live window of one model version. */
-export const modelEvaluatedData = z.object({
-  modelVersion: z.string(),
-  window: z.object({ index: z.number().int(), start: z.number(), end: z.number() }),
-  predictions: z.number().int().nonnegative(),
-  labelled: z.number().int().nonnegative(),
-  labelCoverage: z.number(),
-  positiveRate: nullableNumber,
-  meanScore: nullableNumber,
-  rocAuc: nullableNumber,
-  logLoss: nullableNumber,
-  brier: nullableNumber,
-  ece: nullableNumber,
-  calibration: z.array(calibrationBin).nullable(),
-});
-export type ModelEvaluatedData = z.infer<typeof modelEvaluatedData>;
-
-/** `DatasetGenerated` on `hindsight.datasets-<view>`: a published dataset (the fields read). */
-export const datasetGeneratedData = z.object({
-  digest: z.string().regex(/^[0-9a-f]{64}$/),
-  view: z.object({ name: z.string(), codeHash: z.string() }),
-  cut: z.unknown(),
-  events: z.number().int().nonnegative(),
-  rows: z.number().int().nonnegative(),
-  // positiveRate is null when no row is labelled.
-  labelBalance: z.record(z.string(), z.number().nullable()),
-  split: z.unknown(),
-  observedFrom: z.union([z.number(), z.string()]).nullish(),
-  observedUntil: z.union([z.number(), z.string()]).nullish(),
-  mlflow: z.object({ experimentId: z.string(), runId: z.string() }),
-});
-export type DatasetGeneratedData = z.infer<typeof datasetGeneratedData>;
-
-/** `RetrainingTriggered` on `evaluation-<model>`: why live evaluation started a pipeline. */
-export const retrainingTriggeredData = z.record(z.string(), z.unknown());
+/**
+ * `Written`, once the compiler has checked that every such value passes `Schema`: the payload a
+ * writer appends is declared once, and the readers' (more lenient, history-tolerant) schema
+ * cannot drift from it unnoticed.
+ */
+export type ReadableAs<Schema extends z.ZodType, Written extends z.input<Schema>> = Written;
 
 /** A platform event a reader skipped, and why. */
 export interface MalformedPlatformEvent {

@@ -1,15 +1,14 @@
 // A model's alias history, read from its promotion events in the log (MLflow keeps only where an
 // alias points now). Shared by the Models gRPC service and the console. A promotion event that
 // does not fit its schema is skipped and reported, never a failed page or call.
-import { modelStreamOf } from '../activities/promotion/recordPromotion.js';
 import { NotFoundError } from '../eventstore/errors.js';
 import type { EventStore } from '../eventstore/eventStore.js';
 import {
-  parsePlatformData,
+  modelStreamOf,
   promotionDecisionData,
   type GainIntervalData,
-  type MalformedPlatformEvent,
-} from '../platform/platformEvents.js';
+} from '../platform/modelEvents.js';
+import { parsePlatformData, type MalformedPlatformEvent } from '../platform/platformEvents.js';
 import type { AliasChangeView } from './console/api.js';
 
 /** One decision: a promotion, a rejection, or a rollback (decidedBy `rollback`). */

@@ -2,11 +2,10 @@
 // alias points is looked up again after `aliasTtlMs`, or at once after `invalidate` (the server
 // calls it when a ModelPromoted event shows in the log); concurrent callers share one lookup.
 // While MLflow cannot be reached, the champion last seen (and loaded) goes on serving.
-import { currentChampion } from '../activities/promotion/moveChampion.js';
-import { MODEL_TAGS, readModelArtifact } from '../activities/training/modelLineage.js';
 import { loadModel } from '../ml/trainers/registry.js';
 import type { ModelScorer } from '../ml/trainers/types.js';
 import { isMlflowError, type MlflowClient } from '../mlflow/index.js';
+import { MODEL_TAGS, currentChampion, readModelArtifact } from '../platform/modelRegistry.js';
 import { ServingError } from './servingError.js';
 
 export interface ChampionModel {
@@ -67,7 +66,7 @@ export const createChampionModels = ({
       await mlflow.getRegisteredModel(modelName);
     } catch (error) {
       if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST')) {
-        throw new ServingError('UNKNOWN_MODEL', `no registered model is named '${modelName}'`);
+        throw new ServingError('MODEL_NOT_FOUND', `no registered model is named '${modelName}'`);
       }
       throw error;
     }

@@ -10,39 +10,20 @@ import {
   WrongExpectedVersionError,
 } from '../eventstore/errors.js';
 import type { EventStore } from '../eventstore/eventStore.js';
-import type { Position } from '../eventstore/types.js';
 import { featuresDigest } from '../ml/dataset.js';
-import { PREDICTION_MADE } from '../ml/monitoring/predictionJoin.js';
-import type { Features, FeatureView } from '../ml/featureView.js';
+import type { FeatureView } from '../ml/featureView.js';
 import type { ChampionModels } from './championModels.js';
 import type { LiveFeatures } from './liveFeatures.js';
 import { ServingError } from './servingError.js';
 import { MODEL_NAME } from '../ml/names.js';
+import {
+  PREDICTION_MADE,
+  predictionStreamOf,
+  type PredictionMadeData,
+} from '../platform/predictionEvents.js';
 
-export { PREDICTION_MADE };
-export const PREDICTION_CATEGORY = 'prediction';
-export const predictionStreamOf = (predictionId: string): string =>
-  `${PREDICTION_CATEGORY}-${predictionId}`;
-
-/** The data of a `PredictionMade` event (schema version 1). */
-export interface PredictionMadeData {
-  [key: string]: unknown;
-  predictionId: string;
-  modelName: string;
-  modelVersion: string;
-  entityId: string;
-  view: { name: string; version: number; codeHash: string };
-  /** P(label = 1). */
-  score: number;
-  /** The features scored, by name. */
-  features: Features;
-  /** sha256 of the features' canonical line (`featuresDigest`). */
-  featuresDigest: string;
-  /** Every event below it was in the features, none after it. */
-  logPosition: Position;
-  /** The business time the features were computed for, ms since the epoch. */
-  predictedAt: number;
-}
+// bench/ still imports these names from here; their home is platform/.
+export { PREDICTION_MADE, predictionStreamOf };
 
 export interface Prediction extends PredictionMadeData {
   /** The global position of the `PredictionMade` event. */
@@ -148,7 +129,7 @@ export const createPredictor = ({ store, models, liveFeatures }: PredictorOption
       const now = await live.featuresNow(input.entityId, input.asOf);
       if (now.features === null) {
         throw new ServingError(
-          'UNKNOWN_ENTITY',
+          'ENTITY_NOT_FOUND',
           `view '${serving.view.name}' has no open entity '${input.entityId}' ` +
             `(log applied up to transaction ${now.position.transactionId})`,
         );

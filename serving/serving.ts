@@ -1,7 +1,7 @@
 // Online serving as one unit: the live features of every view that can serve (started at once,
 // in the background, so the first prediction does not pay the catch-up), the champion cache,
 // a follower of the promotion events that moves the cache at once, and the predictor.
-import { MODEL_PROMOTED } from '../activities/promotion/recordPromotion.js';
+import { MODEL_PROMOTED } from '../platform/modelEvents.js';
 import type { EventStore } from '../eventstore/eventStore.js';
 import { backoffDelay, retryTransient } from '../eventstore/retryTransient.js';
 import { isTransientDatabaseError } from '../eventstore/transientErrors.js';

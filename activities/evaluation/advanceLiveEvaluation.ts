@@ -12,11 +12,11 @@ import type { QuarantinedEventRecord } from '../../eventstore/quarantine.js';
 import type { Position } from '../../eventstore/types.js';
 import type { FeatureView } from '../../ml/featureView.js';
 import {
-  PREDICTION_MADE,
   createPredictionJoin,
   type JoinedOutcome,
   type JoinedPrediction,
 } from '../../ml/monitoring/predictionJoin.js';
+import { PREDICTION_MADE } from '../../platform/predictionEvents.js';
 import { storedViewState } from '../../serving/liveFeatures.js';
 import type { FeatureViewRegistry } from '../datasets/featureViewRegistry.js';
 import { readLogUntil } from '../datasets/readLogUntil.js';

@@ -3,7 +3,7 @@
 // version, a step per window, the window's end as the timestamp) and a `ModelEvaluated` event
 // per version and window, under an id derived from them, so that a retry adds nothing.
 import type pg from 'pg';
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { EventStore } from '../../eventstore/index.js';
 import {
   evaluateWindow,
   windowOf,
@@ -13,10 +13,15 @@ import {
 import type { MlflowClient } from '../../mlflow/index.js';
 import { experimentOf } from '../datasets/datasetRun.js';
 import { firstAttempt, heartbeat } from '../heartbeat.js';
+import {
+  MODEL_EVALUATED,
+  evaluationStreamOf,
+  type ModelEvaluated,
+} from '../../platform/evaluationEvents.js';
 import { namedEventId } from '../namedEventId.js';
 
-export const MODEL_EVALUATED = 'ModelEvaluated';
-export const evaluationStreamOf = (name: string): string => `evaluation-${name}`;
+// bench/ still imports this name from here; its home is platform/.
+export { MODEL_EVALUATED, evaluationStreamOf };
 
 export interface EvaluateLiveWindowsDeps {
   store: Pick<EventStore, 'append'>;
@@ -182,19 +187,20 @@ export const evaluateLiveWindows = async (
             : [{ key, value, timestamp: evaluation.windowEnd, step: index }];
         }),
       });
+      const data: ModelEvaluated = {
+        evaluation: name,
+        modelName: input.modelName,
+        window: { index, start, end: evaluation.windowEnd, labelHorizonMs },
+        ...figures,
+        calibration: figures.calibration ? [...figures.calibration] : null,
+      };
       await store.append(
         evaluationStreamOf(name),
         [
           {
             eventId: namedEventId(`${name}/${MODEL_EVALUATED}/${version}/${index}`),
             type: MODEL_EVALUATED,
-            data: {
-              evaluation: name,
-              modelName: input.modelName,
-              window: { index, start, end: evaluation.windowEnd, labelHorizonMs },
-              ...figures,
-              calibration: figures.calibration ? [...figures.calibration] : null,
-            },
+            data,
             occurredAt: evaluation.windowEnd,
           },
         ],

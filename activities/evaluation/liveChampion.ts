@@ -7,7 +7,7 @@ import {
   type Metrics,
 } from '../../ml/promotion/metricDirections.js';
 import type { MlflowClient } from '../../mlflow/index.js';
-import { currentChampion } from '../promotion/moveChampion.js';
+import { currentChampion } from '../../platform/modelRegistry.js';
 
 export interface LiveChampion {
   version: string | null;

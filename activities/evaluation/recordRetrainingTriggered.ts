@@ -1,20 +1,14 @@
 // Why live evaluation started a retraining, in the log beside its ModelEvaluated events.
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { EventStore } from '../../eventstore/index.js';
+import {
+  RETRAINING_TRIGGERED,
+  evaluationStreamOf,
+  type RetrainingTriggered,
+} from '../../platform/evaluationEvents.js';
 import { namedEventId } from '../namedEventId.js';
-import { evaluationStreamOf } from './evaluateLiveWindows.js';
 
-export const RETRAINING_TRIGGERED = 'RetrainingTriggered';
-
-export interface RecordRetrainingInput {
-  name: string;
-  modelName: string;
-  championVersion: string;
-  pipelineId: string;
-  reason: string;
-  /** The windows that made the streak, with their figure. */
-  windows: { windowStart: number; value: number | null }[];
-  metric: string;
-}
+/** The trigger as it is recorded: the data of its `RetrainingTriggered`. */
+export type RecordRetrainingInput = RetrainingTriggered;
 
 export const recordRetrainingTriggered = async (
   store: Pick<EventStore, 'append'>,

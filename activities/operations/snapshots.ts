@@ -6,6 +6,11 @@ import type { EventStore } from '../../eventstore/eventStore.js';
 import { UpcastError } from '../../eventstore/upcasting/upcastError.js';
 import { beatingWhile, cancellationSignal, heartbeat } from '../heartbeat.js';
 import { namedEventId } from '../namedEventId.js';
+import {
+  SNAPSHOTS_TAKEN,
+  snapshotStreamOf,
+  type SnapshotsTaken,
+} from '../../platform/snapshotEvents.js';
 
 export interface SnapshotActivityDeps {
   store: Pick<EventStore, 'snapshots' | 'append'>;
@@ -109,24 +114,15 @@ export const pruneSnapshots = async (
 export const listAggregateTypes = ({ aggregates }: SnapshotActivityDeps): Promise<string[]> =>
   Promise.resolve([...aggregates.types]);
 
-export interface RecordSnapshotRunInput {
-  workflowId: string;
-  aggregateType: string;
-  scanned: number;
-  written: number;
-  pruned: number;
-  eventsReplayed: number;
-  unreadable: number;
-}
-
-export const SNAPSHOTS_TAKEN = 'SnapshotsTaken';
+/** What a run did to one aggregate type's streams: the data of its `SnapshotsTaken`. */
+export type RecordSnapshotRunInput = SnapshotsTaken;
 
 /** `SnapshotsTaken` on `hindsight.snapshots-<aggregate type>`, once per run and type. */
 export const recordSnapshotRun = async (
   { store }: SnapshotActivityDeps,
   input: RecordSnapshotRunInput,
 ): Promise<{ streamId: string; streamVersion: number }> => {
-  const streamId = `hindsight.snapshots-${input.aggregateType}`;
+  const streamId = snapshotStreamOf(input.aggregateType);
   const result = await store.append(streamId, [
     {
       eventId: namedEventId(`${SNAPSHOTS_TAKEN}:${input.workflowId}:${input.aggregateType}`),

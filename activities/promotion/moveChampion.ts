@@ -1,23 +1,12 @@
 // Moves the registry alias `champion` to the promoted version, only if the champion is still
 // the one the challenger beat: two promotions racing cannot both win on stale comparisons.
 import { ApplicationFailure } from '@temporalio/activity';
-import { isMlflowError, type MlflowClient } from '../../mlflow/index.js';
+import type { MlflowClient } from '../../mlflow/index.js';
+import { CHAMPION_ALIAS, currentChampion } from '../../platform/modelRegistry.js';
 import type { MoveChampionInput, MovedChampion } from './types.js';
 
-export const CHAMPION_ALIAS = 'champion';
-
-export const currentChampion = async (
-  mlflow: MlflowClient,
-  modelName: string,
-): Promise<string | null> => {
-  try {
-    return (await mlflow.getModelVersionByAlias({ name: modelName, alias: CHAMPION_ALIAS }))
-      .version;
-  } catch (error) {
-    if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST')) return null;
-    throw error;
-  }
-};
+// bench/ still imports this name from here; its home is platform/.
+export { CHAMPION_ALIAS };
 
 export const moveChampion = async (
   mlflow: MlflowClient,

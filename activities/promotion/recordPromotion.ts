@@ -1,12 +1,17 @@
 // `ModelPromoted` or `PromotionRejected` on the model's platform stream: the alias history that
 // MLflow does not keep (who, when, why, from which version to which) is read from these events.
 import { namedEventId } from '../namedEventId.js';
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { EventStore } from '../../eventstore/index.js';
+import {
+  MODEL_PROMOTED,
+  PROMOTION_REJECTED,
+  modelStreamOf,
+  type PromotionDecided,
+} from '../../platform/modelEvents.js';
 import type { RecordPromotionInput, RecordedPromotion } from './types.js';
 
-export const MODEL_PROMOTED = 'ModelPromoted';
-export const PROMOTION_REJECTED = 'PromotionRejected';
-export const modelStreamOf = (modelName: string): string => `hindsight.models-${modelName}`;
+// bench/ still imports this name from here; its home is platform/.
+export { MODEL_PROMOTED, modelStreamOf };
 
 export const recordPromotion = async (
   store: Pick<EventStore, 'append'>,
@@ -14,12 +19,13 @@ export const recordPromotion = async (
 ): Promise<RecordedPromotion> => {
   const type = input.outcome === 'promoted' ? MODEL_PROMOTED : PROMOTION_REJECTED;
   const streamId = modelStreamOf(input.modelName);
-  const { workflowId, ...data } = input;
+  const { workflowId, ...rest } = input;
+  const data: PromotionDecided = { ...rest, workflowId };
   const result = await store.append(streamId, [
     {
       eventId: namedEventId(`${type}:${workflowId}`),
       type,
-      data: { ...data, workflowId },
+      data,
       metadata: { correlation_id: workflowId, actor: input.reviewer ?? 'hindsight-worker' },
     },
   ]);

@@ -4,6 +4,9 @@ import type { GainInterval } from '../../ml/metrics/pairedBootstrap.js';
 import type { PromotionDecision } from '../../ml/promotion/decidePromotion.js';
 import type { Metrics } from '../../ml/promotion/metricDirections.js';
 import type { PromotionRules } from '../../ml/promotion/promotionRules.js';
+import type { DecidedBy, PromotionDecided, PromotionOutcome } from '../../platform/modelEvents.js';
+
+export type { DecidedBy, PromotionOutcome };
 
 export interface JudgeChallengerInput {
   rules: unknown;
@@ -34,31 +37,8 @@ export interface MovedChampion {
   moved: boolean;
 }
 
-export type PromotionOutcome = 'promoted' | 'rejected';
-/** `rollback`: a person moved the champion back to an earlier version (RollbackWorkflow). */
-export type DecidedBy = 'rules' | 'reviewer' | 'timeout' | 'champion_changed' | 'rollback';
-
-export interface RecordPromotionInput {
-  workflowId: string;
-  modelName: string;
-  outcome: PromotionOutcome;
-  decidedBy: DecidedBy;
-  challengerVersion: string;
-  /** The champion before (and, when promoted, replaced by the challenger). */
-  championVersion: string | null;
-  /** Who decided: the reviewer, or who rolled back; null when the rules or a timeout did. */
-  reviewer: string | null;
-  reason: string;
-  /** The rules' sentences; none for a rollback, which no rule judges. */
-  reasons: string[];
-  /** The challenger's dataset (for a rollback, the restored version's; '' when it has none). */
-  datasetDigest: string;
-  /** The challenger's validation metrics; {} for a rollback, which evaluates nothing. */
-  challengerMetrics: Metrics;
-  championMetrics: Metrics | null;
-  /** The gain's paired bootstrap interval the rules judged; null when none (or a rollback). */
-  interval: GainInterval | null;
-}
+/** The decision as it is recorded: the data of its `ModelPromoted` or `PromotionRejected`. */
+export type RecordPromotionInput = PromotionDecided;
 
 export interface RecordedPromotion {
   streamId: string;

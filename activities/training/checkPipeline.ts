@@ -6,7 +6,7 @@ import { parsePromotionRules } from '../../ml/promotion/parsePromotionRules.js';
 import { getTrainer } from '../../ml/trainers/registry.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import type { FeatureViewRegistry } from '../datasets/featureViewRegistry.js';
-import { MODEL_TAGS } from './modelLineage.js';
+import { MODEL_TAGS } from '../../platform/modelRegistry.js';
 import { trainerConfigHash } from './trainModel.js';
 import type { CheckPipelineInput } from './types.js';
 

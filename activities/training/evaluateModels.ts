@@ -27,8 +27,12 @@ import { loadModel } from '../../ml/trainers/registry.js';
 import type { ModelArtifact } from '../../ml/trainers/types.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import { experimentOf } from '../datasets/datasetRun.js';
-import { currentChampion } from '../promotion/moveChampion.js';
-import { MODEL_TAGS, parsePositionTag, readModelArtifact } from './modelLineage.js';
+import {
+  MODEL_TAGS,
+  currentChampion,
+  parsePositionTag,
+  readModelArtifact,
+} from '../../platform/modelRegistry.js';
 import { fetchPublishedDataset, handedDataset } from './publishedDataset.js';
 import { readDatasetSplits, type LabelledSet } from './readSplits.js';
 import type { EvaluateModelsInput, EvaluatedModel, Evaluation } from './types.js';

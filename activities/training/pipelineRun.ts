@@ -7,8 +7,7 @@ import { firstAttempt } from '../heartbeat.js';
 import type { MlflowClient, RunStatus } from '../../mlflow/index.js';
 import { experimentOf } from '../datasets/datasetRun.js';
 import { datasetInputOf } from '../datasets/datasetSource.js';
-import { currentChampion } from '../promotion/moveChampion.js';
-import { MODEL_TAGS } from './modelLineage.js';
+import { MODEL_TAGS, currentChampion } from '../../platform/modelRegistry.js';
 import { publishedManifest } from './publishedDataset.js';
 import type { DatasetRef, TrainedVersion } from './types.js';
 

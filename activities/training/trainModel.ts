@@ -9,7 +9,7 @@ import { cancellationSignal, firstAttempt, heartbeat } from '../heartbeat.js';
 import type { MlflowClient, ModelVersion } from '../../mlflow/index.js';
 import { experimentOf } from '../datasets/datasetRun.js';
 import { datasetInputOf } from '../datasets/datasetSource.js';
-import { MODEL_ARTIFACT, MODEL_TAGS, positionTag } from './modelLineage.js';
+import { MODEL_ARTIFACT, MODEL_TAGS, positionTag } from '../../platform/modelRegistry.js';
 import { fetchPublishedDataset, handedDataset } from './publishedDataset.js';
 import { readDatasetSplits } from './readSplits.js';
 import { trainInThread } from './trainInThread.js';

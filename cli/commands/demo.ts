@@ -6,7 +6,7 @@ import {
 } from '@temporalio/client';
 import type { Command } from 'commander';
 import path from 'node:path';
-import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
+import { CHAMPION_ALIAS } from '../../platform/modelRegistry.js';
 import { loadConfig, type Config } from '../../config/env.js';
 import { createQuietLogger } from '../../config/logger.js';
 import { createDemoAppender } from '../../demo/appendDemoHistory.js';

@@ -3,12 +3,13 @@
 import { reportMalformed } from '../../platform/skippedEvents.js';
 import {
   DATASET_GENERATED,
+  datasetGeneratedData,
   datasetStreamOf,
-} from '../../activities/datasets/recordDatasetGenerated.js';
-import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
+} from '../../platform/datasetEvents.js';
+import { MODEL_TAGS } from '../../platform/modelRegistry.js';
 import { categoryOf } from '../../eventstore/validation.js';
 import { VIEW_NAME } from '../../ml/names.js';
-import { checkPlatformData, datasetGeneratedData } from '../../platform/platformEvents.js';
+import { checkPlatformData } from '../../platform/platformEvents.js';
 import type { DatasetDetail, DatasetView, Page, SkippedEventView } from './api.js';
 import { mlflowModelUrl, mlflowRunUrl, type ConsoleDeps } from './deps.js';
 import { badRequest, notFound } from './httpError.js';

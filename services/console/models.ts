@@ -3,19 +3,16 @@
 import { reportMalformed } from '../../platform/skippedEvents.js';
 import { NotFoundError } from '../../eventstore/errors.js';
 import { isMlflowError } from '../../mlflow/index.js';
-import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
 import { readAliasHistory } from '../aliasHistory.js';
-import {
-  modelEvaluatedData,
-  parsePlatformData,
-  retrainingTriggeredData,
-} from '../../platform/platformEvents.js';
-import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
+import { parsePlatformData } from '../../platform/platformEvents.js';
 import {
   MODEL_EVALUATED,
+  RETRAINING_TRIGGERED,
   evaluationStreamOf,
-} from '../../activities/evaluation/evaluateLiveWindows.js';
-import { RETRAINING_TRIGGERED } from '../../activities/evaluation/recordRetrainingTriggered.js';
+  modelEvaluatedData,
+  retrainingTriggeredData,
+} from '../../platform/evaluationEvents.js';
+import { CHAMPION_ALIAS, MODEL_TAGS } from '../../platform/modelRegistry.js';
 import type { CalibrationBin } from '../../ml/metrics/calibrationTable.js';
 import { MODEL_NAME } from '../../ml/names.js';
 import type { StoredEvent } from '../../eventstore/types.js';

@@ -1,7 +1,6 @@
 // The overview: each component's health (checked with a short deadline, one failing never hides
 // the others), the log's head and event rate, the newest workflows and each model's champion.
-import { CHAMPION_ALIAS } from '../../activities/promotion/moveChampion.js';
-import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
+import { CHAMPION_ALIAS, MODEL_TAGS } from '../../platform/modelRegistry.js';
 import type { ComponentHealth, Overview, RatePoint, WorkflowSummary, Champion } from './api.js';
 import type { ConsoleDeps } from './deps.js';
 import { reportMalformed } from '../../platform/skippedEvents.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { projectRoot } from '../../config/paths.js';
-import { currentChampion } from '../../activities/promotion/moveChampion.js';
+import { currentChampion } from '../../platform/modelRegistry.js';
 import type { RetrainingPipeline } from '../../workflows/retrainingPipeline.js';
 import type { SnapshotWorkflow } from '../../workflows/snapshotWorkflow.js';
 import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';

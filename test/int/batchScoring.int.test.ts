@@ -13,7 +13,7 @@ import type {
   StartLiveEvaluationRequest,
   StartLiveEvaluationResponse,
 } from '../../gen/hindsight/v1/models.js';
-import { PREDICTION_MADE, predictionStreamOf } from '../../serving/predictor.js';
+import { PREDICTION_MADE, predictionStreamOf } from '../../platform/predictionEvents.js';
 import { builtInViewRegistry } from '../../cli/worker.js';
 import { scoringScheduleIdOf } from '../../services/schedules/scoringSchedule.js';
 import type {

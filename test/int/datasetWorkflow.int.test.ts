@@ -12,7 +12,7 @@ import { openDuckDb, type DuckDb } from '../../activities/datasets/parquet.js';
 import { fetchPublishedDataset } from '../../activities/training/publishedDataset.js';
 import { readDatasetSplits } from '../../activities/training/readSplits.js';
 import { readLogUntil } from '../../activities/datasets/readLogUntil.js';
-import { datasetStreamOf } from '../../activities/datasets/recordDatasetGenerated.js';
+import { datasetStreamOf } from '../../platform/datasetEvents.js';
 import { generateDemoHistory } from '../../demo/workOrders.js';
 import {
   WORK_ORDER_OVERRUN_FEATURES,

@@ -4,9 +4,9 @@
 // LiveEvaluationWorkflow starts one retraining (the cooldown holds while the champion keeps
 // failing), and the new champion, on the same post-drift rows, beats the old one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluationStreamOf } from '../../activities/evaluation/evaluateLiveWindows.js';
-import { RETRAINING_TRIGGERED } from '../../activities/evaluation/recordRetrainingTriggered.js';
-import { readModelArtifact } from '../../activities/training/modelLineage.js';
+import { evaluationStreamOf } from '../../platform/evaluationEvents.js';
+import { RETRAINING_TRIGGERED } from '../../platform/evaluationEvents.js';
+import { readModelArtifact } from '../../platform/modelRegistry.js';
 import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import type { PredictRequest, PredictResponse } from '../../gen/hindsight/v1/models.js';
 import type { Label } from '../../ml/featureView.js';

@@ -7,15 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  evaluationStreamOf,
-  MODEL_EVALUATED,
-} from '../../activities/evaluation/evaluateLiveWindows.js';
+import { evaluationStreamOf, MODEL_EVALUATED } from '../../platform/evaluationEvents.js';
 import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import type { StoredEvent } from '../../eventstore/types.js';
 import { comparePositions } from '../../eventstore/types.js';
 import type { Label } from '../../ml/featureView.js';
-import { PREDICTION_MADE } from '../../ml/monitoring/predictionJoin.js';
+import { PREDICTION_MADE } from '../../platform/predictionEvents.js';
 import type { LiveEvaluationInput } from '../../workflows/liveEvaluationInput.js';
 import type {
   LiveEvaluationStatus,

@@ -4,9 +4,9 @@
 // console's model page lists them as left out; the overview still shows the champion.
 import { credentials, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelStreamOf } from '../../activities/promotion/recordPromotion.js';
-import { evaluationStreamOf } from '../../activities/evaluation/evaluateLiveWindows.js';
-import { datasetStreamOf } from '../../activities/datasets/recordDatasetGenerated.js';
+import { modelStreamOf } from '../../platform/modelEvents.js';
+import { evaluationStreamOf } from '../../platform/evaluationEvents.js';
+import { datasetStreamOf } from '../../platform/datasetEvents.js';
 import {
   ModelsClient,
   type GetModelRequest,

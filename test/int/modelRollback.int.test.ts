@@ -6,9 +6,9 @@
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentChampion } from '../../activities/promotion/moveChampion.js';
-import { modelStreamOf } from '../../activities/promotion/recordPromotion.js';
-import { MODEL_TAGS } from '../../activities/training/modelLineage.js';
+import { currentChampion } from '../../platform/modelRegistry.js';
+import { modelStreamOf } from '../../platform/modelEvents.js';
+import { MODEL_TAGS } from '../../platform/modelRegistry.js';
 import { builtInViewRegistry } from '../../cli/worker.js';
 import {
   ModelsClient,

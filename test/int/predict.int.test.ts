@@ -6,7 +6,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLogUntil } from '../../activities/datasets/readLogUntil.js';
-import { readModelArtifact } from '../../activities/training/modelLineage.js';
+import { readModelArtifact } from '../../platform/modelRegistry.js';
 import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import type { PredictRequest, PredictResponse } from '../../gen/hindsight/v1/models.js';
 import { featuresDigest } from '../../ml/dataset.js';
@@ -17,7 +17,7 @@ import {
   PREDICTION_MADE,
   predictionStreamOf,
   type PredictionMadeData,
-} from '../../serving/predictor.js';
+} from '../../platform/predictionEvents.js';
 import type { TestDatabase } from '../support/database.js';
 import { startServingStack, type ServingStack } from '../support/servingStack.js';
 import type { TestTemporal } from '../support/temporal.js';

@@ -3,8 +3,8 @@
 // PromotionRejected and the alias history, and is told on the challenger's MLflow version.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentChampion } from '../../activities/promotion/moveChampion.js';
-import { modelStreamOf } from '../../activities/promotion/recordPromotion.js';
+import { currentChampion } from '../../platform/modelRegistry.js';
+import { modelStreamOf } from '../../platform/modelEvents.js';
 import type { GainInterval } from '../../ml/metrics/pairedBootstrap.js';
 import { readAliasHistory } from '../../services/aliasHistory.js';
 import type { PromotionWorkflow } from '../../workflows/promotionWorkflow.js';

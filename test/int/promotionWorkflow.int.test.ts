@@ -4,8 +4,8 @@
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentChampion } from '../../activities/promotion/moveChampion.js';
-import { modelStreamOf } from '../../activities/promotion/recordPromotion.js';
+import { currentChampion } from '../../platform/modelRegistry.js';
+import { modelStreamOf } from '../../platform/modelEvents.js';
 import { approveUpdate, promotionStatusQuery, rejectUpdate } from '../../workflows/messages.js';
 import type { PromotionWorkflowInput, Review } from '../../workflows/promotionInput.js';
 import type { PromotionWorkflow } from '../../workflows/promotionWorkflow.js';

@@ -4,23 +4,13 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppendRequest, NewEvent } from '../../gen/hindsight/v1/eventstore.js';
-import {
-  MODEL_PROMOTED,
-  PROMOTION_REJECTED,
-  modelStreamOf,
-} from '../../activities/promotion/recordPromotion.js';
-import {
-  DATASET_GENERATED,
-  datasetStreamOf,
-} from '../../activities/datasets/recordDatasetGenerated.js';
-import {
-  MODEL_EVALUATED,
-  evaluationStreamOf,
-} from '../../activities/evaluation/evaluateLiveWindows.js';
-import { RETRAINING_TRIGGERED } from '../../activities/evaluation/recordRetrainingTriggered.js';
+import { MODEL_PROMOTED, PROMOTION_REJECTED, modelStreamOf } from '../../platform/modelEvents.js';
+import { DATASET_GENERATED, datasetStreamOf } from '../../platform/datasetEvents.js';
+import { MODEL_EVALUATED, evaluationStreamOf } from '../../platform/evaluationEvents.js';
+import { RETRAINING_TRIGGERED } from '../../platform/evaluationEvents.js';
 import type { MigrationEventType } from '../../activities/operations/migrations.js';
-import { SNAPSHOTS_TAKEN } from '../../activities/operations/snapshots.js';
-import { PREDICTION_MADE, predictionStreamOf } from '../../serving/predictor.js';
+import { SNAPSHOTS_TAKEN } from '../../platform/snapshotEvents.js';
+import { PREDICTION_MADE, predictionStreamOf } from '../../platform/predictionEvents.js';
 import { PLATFORM_EVENT_TYPES } from '../../platform/reserved.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/grpcServer.js';

@@ -2,8 +2,8 @@
 // champion with its lineage; a rerun on an unchanged log skips; more events give a new dataset
 // whose challenger the rules promote or reject, with the matching event on the model's stream.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelStreamOf } from '../../activities/promotion/recordPromotion.js';
-import { currentChampion } from '../../activities/promotion/moveChampion.js';
+import { modelStreamOf } from '../../platform/modelEvents.js';
+import { currentChampion } from '../../platform/modelRegistry.js';
 import { generateDemoEvents } from '../../demo/workOrders.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
 import type { PipelineResult, RetrainingPipeline } from '../../workflows/retrainingPipeline.js';

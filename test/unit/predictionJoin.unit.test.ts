@@ -16,13 +16,13 @@ import {
   type LogEvent,
 } from '../../ml/featureView.js';
 import {
-  PREDICTION_MADE,
   createPredictionJoin,
   type JoinedLabel,
   type JoinedPrediction,
   type PendingPrediction,
   type PredictionJoin,
 } from '../../ml/monitoring/predictionJoin.js';
+import { PREDICTION_MADE } from '../../platform/predictionEvents.js';
 import { thrownBy } from '../support/thrown.js';
 import { commitDemoLog, withCrossEntityEvents } from './workOrderOverrunOracle.js';
 
