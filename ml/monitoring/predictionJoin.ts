@@ -12,8 +12,10 @@ import {
   type Label,
   type LogEvent,
 } from '../featureView.js';
+import { PREDICTION_MADE } from '../../platform/predictionEvents.js';
 
-export const PREDICTION_MADE = 'PredictionMade';
+// bench/ still imports this name from here; its home is platform/.
+export { PREDICTION_MADE };
 
 /** A PredictionMade event of the joined model, as it enters the join. */
 export interface JoinedPrediction {
