@@ -15,7 +15,7 @@ import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../config/logger.js';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
-import { createFeatureViewRegistry } from '../activities/datasets/featureViewRegistry.js';
+import { createFeatureViewRegistry } from '../ml/featureViewRegistry.js';
 import { projectRoot } from '../config/paths.js';
 import { workOrderOverrunView } from '../examples/work-orders/src/workOrderOverrunView.js';
 import type { AnyFeatureView } from '../ml/featureView.js';

@@ -9,10 +9,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ScoringActivities } from '../activities/scoring/index.js';
-import type {
-  ScoreOpenEntitiesResult,
-  ScoringClock,
-} from '../activities/scoring/scoreOpenEntities.js';
+import type { ScoreOpenEntitiesResult } from '../activities/scoring/scoreOpenEntities.js';
+import type { ScoringClock } from '../serving/scoringClock.js';
 import { backingOff } from './activityTimeouts.js';
 import { failureMessage } from './failureMessage.js';
 import { batchScoringProgressQuery } from './messages.js';

@@ -10,7 +10,7 @@ import type { EventStore } from '../../eventstore/eventStore.js';
 import { createFeatureRun, readRunSnapshot } from '../../ml/featureRun.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import { datasetFiles, rowsArtifact, stateArtifact } from './datasetFiles.js';
-import type { FeatureViewRegistry } from './featureViewRegistry.js';
+import type { FeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import { createRowWriter, openDuckDb } from './parquet.js';
 import { readLogUntil } from './readLogUntil.js';
 import type { DatasetBase, DatasetBatchInput, DatasetBatchResult } from './types.js';

@@ -4,7 +4,7 @@ import type { EventStore } from '../../eventstore/eventStore.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import { mappingFailures } from '../failures.js';
 import { abandonDatasetRun, openDatasetRun } from './datasetRun.js';
-import type { FeatureViewRegistry } from './featureViewRegistry.js';
+import type { FeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import { generateDatasetBatch } from './generateDatasetBatch.js';
 import { publishDataset } from './publishDataset.js';
 import { recordDatasetGenerated } from './recordDatasetGenerated.js';

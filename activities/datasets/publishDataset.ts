@@ -27,7 +27,7 @@ import {
 } from './datasetFiles.js';
 import { LINEAGE_TAGS } from './datasetRun.js';
 import { datasetInputOf } from './datasetSource.js';
-import type { FeatureViewRegistry } from './featureViewRegistry.js';
+import type { FeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import { openDuckDb } from './parquet.js';
 import type { PublishDatasetInput, PublishedDataset } from './types.js';
 

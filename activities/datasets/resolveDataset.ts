@@ -3,7 +3,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { beatingWhile } from '../heartbeat.js';
-import type { FeatureViewRegistry } from './featureViewRegistry.js';
+import type { FeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import type { DatasetBase, ResolveDatasetInput, ResolvedDataset } from './types.js';
 
 export const resolveDataset = async (

@@ -18,7 +18,7 @@ import {
 } from '../../ml/monitoring/predictionJoin.js';
 import { PREDICTION_MADE } from '../../platform/predictionEvents.js';
 import { storedViewState } from '../../serving/liveFeatures.js';
-import type { FeatureViewRegistry } from '../datasets/featureViewRegistry.js';
+import type { FeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import { readLogUntil } from '../datasets/readLogUntil.js';
 import { heartbeat } from '../heartbeat.js';
 

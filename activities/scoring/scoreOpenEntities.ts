@@ -8,8 +8,9 @@ import type { MlflowClient } from '../../mlflow/index.js';
 import { createChampionModels } from '../../serving/championModels.js';
 import { createLiveFeatures } from '../../serving/liveFeatures.js';
 import { createPredictor } from '../../serving/predictor.js';
+import type { ScoringClock } from '../../serving/scoringClock.js';
 import { ServingError } from '../../serving/servingError.js';
-import type { FeatureViewRegistry } from '../datasets/featureViewRegistry.js';
+import type { FeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import { beatingWhile, cancellationSignal, heartbeat } from '../heartbeat.js';
 import { namedEventId } from '../namedEventId.js';
 
@@ -31,8 +32,6 @@ export interface ScoreOpenEntitiesInput {
    */
   clock?: ScoringClock;
 }
-
-export type ScoringClock = 'wall' | 'log';
 
 export interface ScoreOpenEntitiesResult {
   modelVersion: string;

@@ -1,8 +1,9 @@
 // The training activities, built from their dependencies; errors mapped at the boundary.
 import type { MlflowClient } from '../../mlflow/index.js';
-import type { FeatureViewRegistry } from '../datasets/featureViewRegistry.js';
+import { checkPipeline } from '../../ml/checkPipeline.js';
+import type { FeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import { mappingFailures } from '../failures.js';
-import { checkPipeline, lastTrainedDigest } from './checkPipeline.js';
+import { lastTrainedDigest } from './lastTrainedDigest.js';
 import { evaluateModels } from './evaluateModels.js';
 import {
   closePipelineRun,

@@ -1,10 +1,10 @@
 // Trains one model on a dataset's train split and registers it as a model version with its
 // lineage. Retries are safe: the run is found again by its idempotency key, and a run that
 // already registered its version returns that version rather than a second one.
-import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { manifestFeatureTypes } from '../../ml/datasetManifest.js';
 import { getTrainer } from '../../ml/trainers/registry.js';
+import { trainerConfigHash } from '../../ml/trainers/trainerConfigHash.js';
 import { cancellationSignal, firstAttempt, heartbeat } from '../heartbeat.js';
 import type { MlflowClient, ModelVersion } from '../../mlflow/index.js';
 import { experimentOf } from '../datasets/datasetRun.js';
@@ -33,12 +33,6 @@ const registeredVersionOf = async (
   });
   return items[0];
 };
-
-/** What a trainer makes of a dataset: its name, its parsed params and its seed, hashed. */
-export const trainerConfigHash = (name: string, params: unknown, seed: number): string =>
-  createHash('sha256')
-    .update(JSON.stringify({ trainer: name, params, seed }))
-    .digest('hex');
 
 /**
  * The version of this model that learnt from this very dataset with this very configuration,

@@ -14,7 +14,7 @@ import { createPool } from '../../eventstore/pool.js';
 import { createMlflowClient } from '../../mlflow/index.js';
 import { createPipelineSchedules } from '../../services/schedules/index.js';
 import { createAggregateRegistry } from '../../eventstore/aggregates/aggregate.js';
-import { createFeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
+import { createFeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import { loadProject, projectDirOf } from '../project.js';
 import { createLogger, type Logger } from '../../config/logger.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../services/grpc/server.js';

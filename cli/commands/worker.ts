@@ -1,5 +1,5 @@
 import { createAggregateRegistry } from '../../eventstore/aggregates/aggregate.js';
-import { createFeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
+import { createFeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import { loadProject, projectDirOf } from '../project.js';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Command } from 'commander';

@@ -1,7 +1,7 @@
 // What the console's routes read from and act on; the server process builds the real ones.
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import type { FeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
+import type { FeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import type { Links } from './api.js';

@@ -27,7 +27,7 @@ import type {
   StartLiveEvaluationRequest,
 } from '../../gen/hindsight/v1/models.js';
 import { putScoringSchedule } from '../schedules/scoringSchedule.js';
-import type { FeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
+import type { FeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import {
   parseLiveEvaluationInput,
   type LiveEvaluationInput,

@@ -10,8 +10,8 @@ import {
   type UpdateDefinition,
 } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { checkPipeline } from '../../activities/training/checkPipeline.js';
-import type { FeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
+import { checkPipeline } from '../../ml/checkPipeline.js';
+import type { FeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import { ValidationError } from '../../eventstore/errors.js';
 import type { Pipeline, PipelinesServer } from '../../gen/hindsight/v1/pipelines.js';
 import { approveUpdate, pipelineProgressQuery, rejectUpdate } from '../../workflows/messages.js';

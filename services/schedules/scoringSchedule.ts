@@ -1,6 +1,6 @@
 // One schedule per model that runs BatchScoringWorkflow every interval (overlap SKIP).
 import type { ScheduleClient } from '@temporalio/client';
-import type { ScoringClock } from '../../activities/scoring/scoreOpenEntities.js';
+import type { ScoringClock } from '../../serving/scoringClock.js';
 import type { BatchScoringWorkflow } from '../../workflows/batchScoringWorkflow.js';
 import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import {

@@ -18,7 +18,7 @@ import {
   WORK_ORDER_OVERRUN_FEATURES,
   workOrderOverrunView,
 } from '../../examples/work-orders/src/workOrderOverrunView.js';
-import { createFeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
+import { createFeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import { START, comparePositions, type Cut } from '../../eventstore/types.js';
 import { compareObservations, compareRows } from '../../ml/dataset.js';
 import type { DatasetManifest } from '../../ml/datasetManifest.js';

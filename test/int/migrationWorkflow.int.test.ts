@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFeatureViewRegistry } from '../../activities/datasets/featureViewRegistry.js';
+import { createFeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import { readLogUntil } from '../../activities/datasets/readLogUntil.js';
 import { expectedDatasetDigest } from '../support/expectedDigest.js';
 import {

@@ -1,7 +1,8 @@
 // The feature views a worker can run, by name. The worker is built with them; a dataset of a
-// view it does not know, or of other code than it runs, fails at once and is not retried.
-import { ApplicationFailure } from '@temporalio/activity';
-import type { AnyFeatureView, FeatureView } from '../../ml/featureView.js';
+// view it does not know, or of other code than it runs, fails at once and is not retried. The
+// server checks requests against the same registry, and maps the same failures to gRPC.
+import { ApplicationFailure } from '@temporalio/common';
+import type { AnyFeatureView, FeatureView } from './featureView.js';
 
 export interface FeatureViewRegistry {
   readonly names: readonly string[];

@@ -1,14 +1,19 @@
 // Checks a pipeline's request before anything runs: the view, each trainer and its
-// hyperparameters, the promotion rules. A bad request fails at once, naming what is wrong.
-import { ApplicationFailure } from '@temporalio/activity';
-import { FeatureViewError } from '../../ml/errors.js';
-import { parsePromotionRules } from '../../ml/promotion/parsePromotionRules.js';
-import { getTrainer } from '../../ml/trainers/registry.js';
-import type { MlflowClient } from '../../mlflow/index.js';
-import type { FeatureViewRegistry } from '../datasets/featureViewRegistry.js';
-import { MODEL_TAGS } from '../../platform/modelRegistry.js';
-import { trainerConfigHash } from './trainModel.js';
-import type { CheckPipelineInput } from './types.js';
+// hyperparameters, the promotion rules. A bad request fails at once, naming what is wrong: in
+// the server before a pipeline starts, and in the pipeline's first activity.
+import { ApplicationFailure } from '@temporalio/common';
+import { FeatureViewError } from './errors.js';
+import type { FeatureViewRegistry } from './featureViewRegistry.js';
+import { parsePromotionRules } from './promotion/parsePromotionRules.js';
+import { getTrainer } from './trainers/registry.js';
+import { trainerConfigHash } from './trainers/trainerConfigHash.js';
+
+/** What a pipeline is asked to do (`CheckPipelineInput` of the training activities). */
+export interface PipelineRequest {
+  view: string;
+  trainers: readonly { name: string; params?: unknown; seed?: number }[];
+  rules: unknown;
+}
 
 const invalid = (field: string, error: unknown): ApplicationFailure =>
   ApplicationFailure.nonRetryable(
@@ -18,7 +23,7 @@ const invalid = (field: string, error: unknown): ApplicationFailure =>
 
 export const checkPipeline = (
   views: FeatureViewRegistry,
-  { view, trainers, rules }: CheckPipelineInput,
+  { view, trainers, rules }: PipelineRequest,
 ): Promise<void> => {
   views.get(view);
   const configs = new Map<string, number>();
@@ -56,17 +61,4 @@ export const checkPipeline = (
     throw error;
   }
   return Promise.resolve();
-};
-
-/** The digest of the dataset the newest version of the model was trained on; null if none. */
-export const lastTrainedDigest = async (
-  mlflow: MlflowClient,
-  modelName: string,
-): Promise<string | null> => {
-  const { items } = await mlflow.searchModelVersions({
-    filter: `name = '${modelName}'`,
-    orderBy: ['version_number DESC'],
-    maxResults: 1,
-  });
-  return items[0]?.tags[MODEL_TAGS.datasetDigest] ?? null;
 };
