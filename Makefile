@@ -14,7 +14,7 @@ WEB_SOURCES := $(shell find web -name '*.ts' -o -name '*.html' -o -name '*.css' 
 # Plain `make`: everything a fresh clone needs, the build and the .venv (Temporal, MLflow).
 all: build venv
 
-.PHONY: all build deps venv gen web lint format typecheck test test-unit demo bench server clean
+.PHONY: all build deps venv gen web lint format typecheck test test-unit demo bench server docs clean
 
 web: $(NPM_STAMP)
 	npx esbuild web/src/main.ts --bundle --format=esm --target=es2022 --minify --sourcemap \
@@ -78,6 +78,11 @@ server: build
 
 bench: build $(VENV_STAMP)
 	node dist/bench/run.js
+
+# The generated parts of README.md and docs/: the configuration table from config/env.ts, the
+# benchmark figures from bench/results.json (test/unit/docs.unit.test.ts fails when they differ).
+docs: $(NPM_STAMP)
+	npx tsx scripts/docs.ts
 
 clean:
 	rm -rf dist gen

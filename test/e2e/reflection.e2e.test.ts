@@ -222,9 +222,9 @@ describe('buf curl through reflection', () => {
     expect(JSON.parse(health)).toEqual({ status: 'SERVING' });
   });
 
-  it("runs the README's example as written, with the token", async () => {
-    const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
-    const [example] = readme.match(/npx buf curl [^`]+/) ?? [];
+  it("runs docs/grpc-api.md's example as written, with the token", async () => {
+    const page = readFileSync(path.join(projectRoot, 'docs', 'grpc-api.md'), 'utf8');
+    const [example] = page.match(/npx buf curl [^`]+/) ?? [];
     expect(example).toBeDefined();
     const command = `${example!.replace('localhost:50051', server.address)} -H "$AUTHORIZATION" --reflect-header '*'`;
     const cut = await run('bash', ['-c', command], { AUTHORIZATION });
@@ -310,10 +310,10 @@ describe('the reflection service, v1 and v1alpha', () => {
 });
 
 /**
- * Runs a shell block of the README as written, its `grpcurl` a function that sends the token
+ * Runs a shell block of docs/grpc-api.md as written, its `grpcurl` a function that sends the token
  * and the test server's address for localhost:50051; prints each call's exit code and method.
  */
-const runReadmeBlock = (block: string): Promise<Run> => {
+const runDocBlock = (block: string): Promise<Run> => {
   const shim = [
     'grpcurl() {',
     '  local args=() arg',
@@ -329,9 +329,13 @@ const runReadmeBlock = (block: string): Promise<Run> => {
   });
 };
 
-/** The README's shell blocks that call grpcurl. */
-const readmeGrpcurlBlocks = (): string[] =>
-  [...readFileSync(path.join(projectRoot, 'README.md'), 'utf8').matchAll(/```sh\n([\s\S]*?)```/g)]
+/** The shell blocks of docs/grpc-api.md that call grpcurl. */
+const grpcurlBlocks = (): string[] =>
+  [
+    ...readFileSync(path.join(projectRoot, 'docs', 'grpc-api.md'), 'utf8').matchAll(
+      /```sh\n([\s\S]*?)```/g,
+    ),
+  ]
     .map((match) => match[1]!)
     .filter((block) => /^grpcurl /m.test(block));
 
@@ -355,12 +359,12 @@ const callsOf = (output: string): Call[] => {
   return calls;
 };
 
-describe("the README's grpcurl examples, run as written", () => {
+describe("docs/grpc-api.md's grpcurl examples, run as written", () => {
   it('each finds its method and fields through reflection; Append and ReadStream succeed', async () => {
-    const blocks = readmeGrpcurlBlocks();
+    const blocks = grpcurlBlocks();
     const calls: Call[] = [];
     for (const block of blocks) {
-      const result = await runReadmeBlock(block);
+      const result = await runDocBlock(block);
       const ran = callsOf(result.stdout);
       expect(ran, result.stdout + result.stderr).toHaveLength(block.match(/^grpcurl /gm)!.length);
       calls.push(...ran);

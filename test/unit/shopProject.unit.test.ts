@@ -1,5 +1,6 @@
-// The README's own-project example, examples/shop, as its author would test it: it loads, its
-// view gives rows for a toy order log, and the test kit's leakage oracle and future canary pass.
+// The own-project example of the README and docs/projects.md, examples/shop, as its author
+// would test it: it loads, its view gives rows for a toy order log, and the test kit's leakage
+// oracle and future canary pass.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,13 +19,16 @@ const orders: TestEvent[] = Array.from({ length: 80 }, (_, i) => ({
 }));
 
 describe('examples/shop', () => {
-  it('is the README’s example, word for word', async () => {
-    const [readme, config] = await Promise.all([
-      readFile(path.join(projectRoot, 'README.md'), 'utf8'),
-      readFile(path.join(shopDir, 'hindsight.config.ts'), 'utf8'),
-    ]);
-    expect(readme).toContain(`\`\`\`ts\n${config}\`\`\``);
-  });
+  it.each(['README.md', 'docs/projects.md'])(
+    'is the example of %s, word for word',
+    async (page) => {
+      const [text, config] = await Promise.all([
+        readFile(path.join(projectRoot, page), 'utf8'),
+        readFile(path.join(shopDir, 'hindsight.config.ts'), 'utf8'),
+      ]);
+      expect(text).toContain(`\`\`\`ts\n${config}\`\`\``);
+    },
+  );
 
   it('loads, and its view passes the leakage oracle and the future canary', async () => {
     const shop = await loadProject(shopDir);
