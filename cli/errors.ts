@@ -5,7 +5,7 @@ import { status, type Metadata } from '@grpc/grpc-js';
 import { InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/env.js';
 import { ProjectError } from '../platform/project.js';
-import { ValidationError } from '../eventstore/errors.js';
+import { ValidationError } from '../eventstore/index.js';
 import { decodeStatusDetails } from '../services/grpc/statusDetails.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, unavailable: 69, config: 78 } as const;

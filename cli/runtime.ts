@@ -3,10 +3,14 @@ import path from 'node:path';
 import type pg from 'pg';
 import type { Config } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
-import { createEventStore, type EventStore } from '../eventstore/eventStore.js';
-import { createClient, createPool } from '../eventstore/pool.js';
-import { migrate } from '../eventstore/schema/migrate.js';
-import type { UpcasterRegistry } from '../eventstore/upcasting/upcasters.js';
+import {
+  createClient,
+  createEventStore,
+  createPool,
+  type EventStore,
+  migrate,
+  type UpcasterRegistry,
+} from '../eventstore/index.js';
 import { startEmbeddedPostgres } from '../stack/embeddedPostgres.js';
 
 export type ServiceOrigin = 'started' | 'reused' | 'external';

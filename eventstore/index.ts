@@ -4,7 +4,22 @@ export { createEventStore, type EventStore, type EventStoreDeps } from './eventS
 export type { CategorySummary, CheckpointLag, StreamSummary } from './browse.js';
 export { createPool, createClient } from './pool.js';
 export { migrate } from './schema/migrate.js';
-export { categoryOf } from './validation.js';
+export {
+  categoryOf,
+  checkJsonDepth,
+  parseJsonObject,
+  validateFilter,
+  validateStreamId,
+  validateSubscriptionName,
+} from './validation.js';
+export type { Sql } from './sql.js';
+export { isTransientDatabaseError } from './transientErrors.js';
+export { backoffDelay, retryTransient } from './retryTransient.js';
+export {
+  listQuarantined,
+  type QuarantinedEventEntry,
+  type QuarantinedEventRecord,
+} from './quarantine.js';
 export { shownPayload, shownPayloadOfText, type PayloadNotShown } from './shownPayload.js';
 export * from './aggregates/index.js';
 export * from './upcasting/index.js';

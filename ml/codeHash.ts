@@ -1,7 +1,7 @@
 // The identity of a feature view's code. A snapshot of view state or a dataset made by other
 // code must not pass for this one's: any edit to the code gives another hash.
 import { createHash } from 'node:crypto';
-import type { JsonObject } from '../eventstore/types.js';
+import type { JsonObject } from '../eventstore/index.js';
 
 /** A function whose source text is part of a view's code. */
 export type ViewCode = (...args: never[]) => unknown;

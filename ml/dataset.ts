@@ -1,6 +1,6 @@
 // A dataset's rows in canonical form and its digest, its split by time, its label balance.
 import { createHash } from 'node:crypto';
-import { comparePositions, type Position } from '../eventstore/types.js';
+import { comparePositions, type Position } from '../eventstore/index.js';
 import { FeatureViewError } from './errors.js';
 import type { FeatureRow, FeatureValue, Features, LabelHorizon } from './featureView.js';
 

@@ -1,6 +1,6 @@
 // The manifest that travels with a dataset's Parquet file: what it is (view, code, cut), what is
 // in it (columns, rows, label balance, split, time range) and how to check it (digests).
-import type { Position } from '../eventstore/types.js';
+import type { Position } from '../eventstore/index.js';
 import type { LabelBalance, Split, SplitSpec } from './dataset.js';
 import { ROW_HASH_COLUMN, datasetColumns } from './dataset.js';
 import type { FeatureType } from './featureView.js';

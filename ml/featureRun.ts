@@ -3,10 +3,15 @@
 // number of open entities, not the length of the history.
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { START, comparePositions, type Position } from '../eventstore/types.js';
+import {
+  comparePositions,
+  type Position,
+  START,
+  stateFromJson,
+  stateToJson,
+} from '../eventstore/index.js';
 import { compareRows } from './dataset.js';
 import { FeatureViewError } from './errors.js';
-import { stateFromJson, stateToJson } from '../eventstore/stateJson.js';
 import { applyOrQuarantine, type QuarantinedEventRecord } from './quarantine.js';
 import { isPlatformEvent } from '../platform/reserved.js';
 import { createMinHeap } from './minHeap.js';

@@ -2,7 +2,7 @@
 // observes an entity (features from the state so far); later outcome events label those
 // observations. Events reach it one at a time in commit order, so a feature can only see
 // what was recorded before the observation: leakage is impossible by construction.
-import type { JsonObject, Position, StoredEvent } from '../eventstore/types.js';
+import type { JsonObject, Position, StoredEvent } from '../eventstore/index.js';
 import { computeCodeHash, type ViewCode } from './codeHash.js';
 import { FeatureViewError } from './errors.js';
 import { VIEW_NAME } from './names.js';

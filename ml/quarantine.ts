@@ -4,7 +4,7 @@
 // run over the same log quarantines the same events and computes the same rows. A view that
 // breaks its contract (a `FeatureViewError` from the emitter: a feature of the wrong type, an
 // entity observed twice, a label not 0 or 1) is a bug in its code, not in one event: that throws.
-import type { QuarantinedEventRecord } from '../eventstore/quarantine.js';
+import type { QuarantinedEventRecord } from '../eventstore/index.js';
 import { FeatureViewError } from './errors.js';
 import {
   applyFailure,
@@ -14,7 +14,7 @@ import {
   type LogEvent,
 } from './featureView.js';
 
-export type { QuarantinedEventRecord } from '../eventstore/quarantine.js';
+export type { QuarantinedEventRecord } from '../eventstore/index.js';
 
 export const quarantineRecord = (
   event: LogEvent,

@@ -3,7 +3,7 @@
 // append-only, so a malformed one (written straight into the table, or by an older server) stays
 // forever: readers skip it and count it, and it never fails a workflow, a page or a command.
 import type { z } from 'zod';
-import type { StoredEvent } from '../eventstore/types.js';
+import type { StoredEvent } from '../eventstore/index.js';
 
 /**
  * `Written`, once the compiler has checked that every such value passes `Schema`: the payload a

@@ -3,8 +3,7 @@
 // Everything is checked at once and every problem is named, so a server or worker never starts
 // on a project that would fail later: duplicate names, a view without event types, names the
 // platform reserves, an unknown trainer or hyperparameters it refuses.
-import type { AnyAggregate } from '../eventstore/aggregates/aggregate.js';
-import { defineUpcasters, type UpcasterRegistry } from '../eventstore/upcasting/upcasters.js';
+import { type AnyAggregate, defineUpcasters, type UpcasterRegistry } from '../eventstore/index.js';
 import type { AnyFeatureView } from '../ml/featureView.js';
 import { VIEW_NAME } from '../ml/names.js';
 import { TRAINERS } from '../ml/trainers/registry.js';

@@ -1,8 +1,7 @@
 // The platform's own streams and event types. Only the platform writes them, through the store
 // itself (workflows' activities, Predict); the gRPC Append refuses them from clients, so no
 // client can forge a promotion, a dataset or a prediction that live evaluation would count.
-import { ReservedNameError } from '../eventstore/errors.js';
-import { categoryOf } from '../eventstore/validation.js';
+import { categoryOf, ReservedNameError } from '../eventstore/index.js';
 
 /** Streams of the platform's records: `hindsight.models-<model>`, `hindsight.datasets-<view>`, … */
 export const PLATFORM_STREAM_PREFIX = 'hindsight.';

@@ -1,8 +1,7 @@
 // A model's alias history, read from its promotion events in the log (MLflow keeps only where an
 // alias points now). Shared by the Models gRPC service and the console. A promotion event that
 // does not fit its schema is skipped and reported, never a failed page or call.
-import { NotFoundError } from '../eventstore/errors.js';
-import type { EventStore } from '../eventstore/eventStore.js';
+import { type EventStore, NotFoundError } from '../eventstore/index.js';
 import {
   modelStreamOf,
   promotionDecisionData,

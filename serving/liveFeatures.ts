@@ -2,9 +2,14 @@
 // stored view state), then every newer event as it commits. `featuresNow` answers from that
 // state once it holds everything committed before the call, with the very code (`featuresNow`
 // of the view) whose observations trained the model: training and serving cannot drift apart.
-import type { EventStore } from '../eventstore/eventStore.js';
-import { stateFromJson } from '../eventstore/stateJson.js';
-import { START, comparePositions, type Position } from '../eventstore/types.js';
+import {
+  comparePositions,
+  type EventStore,
+  isTransientDatabaseError,
+  type Position,
+  START,
+  stateFromJson,
+} from '../eventstore/index.js';
 import { FeatureViewError } from '../ml/errors.js';
 import { checkedFeatures, readRunSnapshot } from '../ml/featureRun.js';
 import { applyOrQuarantine, type QuarantinedEventRecord } from '../ml/quarantine.js';
@@ -14,7 +19,6 @@ import {
   type FeatureView,
   type Features,
 } from '../ml/featureView.js';
-import { isTransientDatabaseError } from '../eventstore/transientErrors.js';
 import { ServingError } from './servingError.js';
 
 export interface LiveFeaturesOptions<State> {

@@ -5,11 +5,11 @@
 import { v7 as uuidv7 } from 'uuid';
 import {
   EventIdConflictError,
+  type EventStore,
   NotFoundError,
   ValidationError,
   WrongExpectedVersionError,
-} from '../eventstore/errors.js';
-import type { EventStore } from '../eventstore/eventStore.js';
+} from '../eventstore/index.js';
 import { featuresDigest } from '../ml/dataset.js';
 import type { FeatureView } from '../ml/featureView.js';
 import type { ChampionModels } from './championModels.js';

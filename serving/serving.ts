@@ -2,9 +2,12 @@
 // in the background, so the first prediction does not pay the catch-up), the champion cache,
 // a follower of the promotion events that moves the cache at once, and the predictor.
 import { MODEL_PROMOTED } from '../platform/modelEvents.js';
-import type { EventStore } from '../eventstore/eventStore.js';
-import { backoffDelay, retryTransient } from '../eventstore/retryTransient.js';
-import { isTransientDatabaseError } from '../eventstore/transientErrors.js';
+import {
+  backoffDelay,
+  type EventStore,
+  isTransientDatabaseError,
+  retryTransient,
+} from '../eventstore/index.js';
 import type { FeatureView } from '../ml/featureView.js';
 import type { MlflowClient } from '../mlflow/index.js';
 import { createChampionModels } from './championModels.js';

@@ -10,11 +10,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type {
-  DryRunReport,
-  MigrationFailure,
-  Verification,
-} from '../eventstore/upcasting/migrations.js';
+import type { DryRunReport, MigrationFailure, Verification } from '../eventstore/index.js';
 import { failureMessage } from './failureMessage.js';
 import { abortMigrationSignal, migrationProgressQuery, resumeMigrationSignal } from './messages.js';
 import { operationsActivities } from './operationsActivities.js';

@@ -16,7 +16,7 @@ import {
   type SplitSpec,
 } from '../../ml/dataset.js';
 import { createHash } from 'node:crypto';
-import type { Position } from '../../eventstore/types.js';
+import type { Position } from '../../eventstore/index.js';
 import { FeatureViewError } from '../../ml/errors.js';
 import {
   PARQUET_OPTIONS,

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { heartbeat } from '../heartbeat.js';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { EventStore } from '../../eventstore/index.js';
 import { createFeatureRun, readRunSnapshot } from '../../ml/featureRun.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import { datasetFiles, rowsArtifact, stateArtifact } from './datasetFiles.js';

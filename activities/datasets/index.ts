@@ -1,6 +1,6 @@
 // The dataset activities, built from their dependencies (the worker is the one place that
 // builds real ones). Each maps its errors once, at the activity boundary.
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { EventStore } from '../../eventstore/index.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import { mappingFailures } from '../failures.js';
 import { abandonDatasetRun, openDatasetRun } from './datasetRun.js';

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { EventStore } from '../../eventstore/index.js';
 import { readRunSnapshot } from '../../ml/featureRun.js';
 import { fetchPublishedDataset } from '../training/publishedDataset.js';
 import { pipeline } from 'node:stream/promises';

@@ -1,7 +1,12 @@
 // Streams the global log up to a cut, in commit order and in batches, as the events a feature
 // view reads. Memory stays bounded by the batch size, whatever the size of the log.
-import type { EventStore } from '../../eventstore/eventStore.js';
-import { START, type Cut, type Position, type ReadAllPage } from '../../eventstore/types.js';
+import {
+  type Cut,
+  type EventStore,
+  type Position,
+  type ReadAllPage,
+  START,
+} from '../../eventstore/index.js';
 import { logEventOf, type LogEvent } from '../../ml/featureView.js';
 
 export interface LogBatch {

@@ -1,7 +1,7 @@
 // Fixes what a dataset is made of before anything is written: the view's exact code and the
 // cut, checked against the log's horizon.
 import { ApplicationFailure } from '@temporalio/activity';
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { EventStore } from '../../eventstore/index.js';
 import { beatingWhile } from '../heartbeat.js';
 import type { FeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import type { DatasetBase, ResolveDatasetInput, ResolvedDataset } from './types.js';

@@ -1,5 +1,5 @@
 // What the dataset workflow and its activities pass each other: JSON-safe plain objects.
-import type { Position } from '../../eventstore/types.js';
+import type { Position } from '../../eventstore/index.js';
 import type { DatasetManifest } from '../../ml/datasetManifest.js';
 
 /** A feature view as a dataset names it: the code hash pins the exact code. */

@@ -6,10 +6,13 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { ApplicationFailure } from '@temporalio/activity';
 import type pg from 'pg';
-import type { EventStore } from '../../eventstore/eventStore.js';
-import { stateFromJson, stateToJson } from '../../eventstore/stateJson.js';
-import type { QuarantinedEventRecord } from '../../eventstore/quarantine.js';
-import type { Position } from '../../eventstore/types.js';
+import {
+  type EventStore,
+  type Position,
+  type QuarantinedEventRecord,
+  stateFromJson,
+  stateToJson,
+} from '../../eventstore/index.js';
 import type { FeatureView } from '../../ml/featureView.js';
 import {
   createPredictionJoin,

@@ -9,7 +9,7 @@ import {
   type RecordRetrainingInput,
 } from './recordRetrainingTriggered.js';
 import type { AdvanceLiveEvaluationInput } from './advanceLiveEvaluation.js';
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { EventStore } from '../../eventstore/index.js';
 
 export type EvaluationActivityDeps = LiveEvaluationDeps & {
   store: Pick<EventStore, 'append'>;

@@ -3,23 +3,23 @@
 // commits with the migration's cursor, so a retried activity resumes where the last one stopped.
 import { ApplicationFailure } from '@temporalio/activity';
 import type pg from 'pg';
-import type { EventStore } from '../../eventstore/eventStore.js';
 import {
   beginMigration as begin,
   beginUndo as beginUndoing,
   dryRunMigration,
+  type DryRunReport,
+  type EventStore,
   failMigration as fail,
   finishUndo as finishUndoing,
   getMigration,
   migrateBatch,
-  planMigration as plan,
-  undoBatch,
-  verifyMigration as verify,
-  type DryRunReport,
   type MigrationPlan,
   type MigrationRecord,
+  planMigration as plan,
+  undoBatch,
   type Verification,
-} from '../../eventstore/upcasting/migrations.js';
+  verifyMigration as verify,
+} from '../../eventstore/index.js';
 import { cancellationSignal, heartbeat } from '../heartbeat.js';
 import { namedEventId } from '../namedEventId.js';
 

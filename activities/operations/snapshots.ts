@@ -1,9 +1,11 @@
 // Snapshot activities: find the streams past their aggregate's policy, page by page, and write
 // their snapshots, heartbeating how far the run got; remove snapshots of retired code.
-import type { AggregateRegistry } from '../../eventstore/aggregates/aggregate.js';
-import type { SnapshotStats } from '../../eventstore/aggregates/snapshots.js';
-import type { EventStore } from '../../eventstore/eventStore.js';
-import { UpcastError } from '../../eventstore/upcasting/upcastError.js';
+import {
+  type AggregateRegistry,
+  type EventStore,
+  type SnapshotStats,
+  UpcastError,
+} from '../../eventstore/index.js';
 import { beatingWhile, cancellationSignal, heartbeat } from '../heartbeat.js';
 import { namedEventId } from '../namedEventId.js';
 import {

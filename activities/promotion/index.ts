@@ -1,5 +1,5 @@
 // The promotion (and rollback) activities, built from their dependencies; errors mapped at the boundary.
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { EventStore } from '../../eventstore/index.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import { mappingFailures } from '../failures.js';
 import { judgeChallenger } from './judgeChallenger.js';

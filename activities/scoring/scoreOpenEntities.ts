@@ -3,7 +3,7 @@
 // batch and the entity, so a retried or resumed batch returns the predictions it made before
 // and never makes a second one.
 import { ApplicationFailure } from '@temporalio/activity';
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { EventStore } from '../../eventstore/index.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import { createChampionModels } from '../../serving/championModels.js';
 import { createLiveFeatures } from '../../serving/liveFeatures.js';

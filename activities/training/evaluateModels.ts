@@ -22,7 +22,7 @@ import {
   type Metrics,
 } from '../../ml/promotion/metricDirections.js';
 import { parsePromotionRules } from '../../ml/promotion/parsePromotionRules.js';
-import { comparePositions, type Position } from '../../eventstore/types.js';
+import { comparePositions, type Position } from '../../eventstore/index.js';
 import { loadModel } from '../../ml/trainers/registry.js';
 import type { ModelArtifact } from '../../ml/trainers/types.js';
 import type { MlflowClient } from '../../mlflow/index.js';

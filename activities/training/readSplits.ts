@@ -1,7 +1,7 @@
 // The labelled rows of a dataset's Parquet file, split as the dataset split them: the train rows
 // to fit on, the validation rows to select on, the test rows to decide on (purged, immature and
 // unlabelled rows are left out), each in commit order, as the row-major sets trainers take.
-import type { Position } from '../../eventstore/types.js';
+import type { Position } from '../../eventstore/index.js';
 import type { DatasetManifest } from '../../ml/datasetManifest.js';
 import type { FeatureValue } from '../../ml/featureView.js';
 import { literal, openDuckDb, quoted } from '../datasets/parquet.js';

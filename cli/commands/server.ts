@@ -10,10 +10,9 @@ import {
 } from '../../config/env.js';
 import { startConsoleServer, type RunningConsole } from '../../services/console/consoleServer.js';
 import { packageVersion } from '../../config/paths.js';
-import { createPool } from '../../eventstore/pool.js';
+import { createAggregateRegistry, createPool } from '../../eventstore/index.js';
 import { createMlflowClient } from '../../mlflow/index.js';
 import { createPipelineSchedules } from '../../services/schedules/index.js';
-import { createAggregateRegistry } from '../../eventstore/aggregates/aggregate.js';
 import { createFeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import { loadProject, projectDirOf } from '../project.js';
 import { createLogger, type Logger } from '../../config/logger.js';

@@ -1,4 +1,4 @@
-import { createAggregateRegistry } from '../../eventstore/aggregates/aggregate.js';
+import { createAggregateRegistry } from '../../eventstore/index.js';
 import { createFeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import { loadProject, projectDirOf } from '../project.js';
 import { NativeConnection, type Worker } from '@temporalio/worker';

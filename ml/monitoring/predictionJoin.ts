@@ -1,7 +1,7 @@
 // Joins a model's predictions to the outcomes the log brings later. The outcomes are the
 // feature view's own labels, applied event by event in commit order: a prediction gets exactly
 // the label a training row observed at the prediction's log position would get.
-import { START, comparePositions, type Position } from '../../eventstore/types.js';
+import { comparePositions, type Position, START } from '../../eventstore/index.js';
 import { FeatureViewError } from '../errors.js';
 import { applyOrQuarantine, quarantineRecord, type QuarantinedEventRecord } from '../quarantine.js';
 import {

@@ -7,7 +7,7 @@ import {
   datasetStreamOf,
 } from '../../platform/datasetEvents.js';
 import { MODEL_TAGS } from '../../platform/modelRegistry.js';
-import { categoryOf } from '../../eventstore/validation.js';
+import { categoryOf } from '../../eventstore/index.js';
 import { VIEW_NAME } from '../../ml/names.js';
 import { checkPlatformData } from '../../platform/platformEvents.js';
 import type { DatasetDetail, DatasetView, Page, SkippedEventView } from './api.js';

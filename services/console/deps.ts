@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import type { FeatureViewRegistry } from '../../ml/featureViewRegistry.js';
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { EventStore } from '../../eventstore/index.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import type { Links } from './api.js';
 

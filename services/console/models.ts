@@ -1,7 +1,7 @@
 // Models: the registry's models with their champion; a model's versions and metrics, its alias
 // history (promotion events), and its live evaluation (ModelEvaluated events) with calibration.
 import { reportMalformed } from '../../platform/skippedEvents.js';
-import { NotFoundError } from '../../eventstore/errors.js';
+import { NotFoundError, type StoredEvent } from '../../eventstore/index.js';
 import { isMlflowError } from '../../mlflow/index.js';
 import { readAliasHistory } from '../aliasHistory.js';
 import { parsePlatformData } from '../../platform/platformEvents.js';
@@ -15,7 +15,6 @@ import {
 import { CHAMPION_ALIAS, MODEL_TAGS } from '../../platform/modelRegistry.js';
 import type { CalibrationBin } from '../../ml/metrics/calibrationTable.js';
 import { MODEL_NAME } from '../../ml/names.js';
-import type { StoredEvent } from '../../eventstore/types.js';
 import { liveEvaluationIdOf } from '../grpc/modelWorkflowCalls.js';
 import type {
   CalibrationPoint,

@@ -1,6 +1,6 @@
 // GET /api/events/quarantine: the events feature views went on without (their upcasters failed on
 // them, or the view's reducer threw), newest first.
-import { listQuarantined } from '../../eventstore/quarantine.js';
+import { listQuarantined } from '../../eventstore/index.js';
 import type { QuarantinedEvents } from './api.js';
 import type { ConsoleDeps } from './deps.js';
 import { intParam, textParam, type Query } from './params.js';

@@ -1,13 +1,15 @@
 // Conversions between the generated protobuf messages and the event store's own types.
-import { ValidationError } from '../../eventstore/errors.js';
-import type {
-  EventMetadata,
-  ExpectedVersion,
-  NewEvent,
-  Position,
-  StoredEvent,
-} from '../../eventstore/types.js';
-import { checkJsonDepth, parseJsonObject } from '../../eventstore/validation.js';
+import {
+  checkJsonDepth,
+  type EventMetadata,
+  type ExpectedVersion,
+  type NewEvent,
+  parseJsonObject,
+  type Position,
+  type QuarantinedEventEntry,
+  type StoredEvent,
+  ValidationError,
+} from '../../eventstore/index.js';
 import {
   ExpectedState,
   type AppendRequest,
@@ -16,7 +18,6 @@ import {
   type QuarantinedEvent,
   type RecordedEvent,
 } from '../../gen/hindsight/v1/eventstore.js';
-import type { QuarantinedEventEntry } from '../../eventstore/quarantine.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -1,12 +1,12 @@
 // A migration as GetMigration shows it: its record in hindsight.migrations (a dry run has none),
 // its workflow's live progress while it runs, a finished dry run's report, and its undo.
 import type { Client } from '@temporalio/client';
-import type { Sql } from '../../eventstore/sql.js';
 import {
   getMigration,
   MigrationError,
   type MigrationRecord,
-} from '../../eventstore/upcasting/migrations.js';
+  type Sql,
+} from '../../eventstore/index.js';
 import type { Migration, MigrationUndo } from '../../gen/hindsight/v1/operations.js';
 import { migrationProgressQuery, undoProgressQuery } from '../../workflows/messages.js';
 import type { MigrationWorkflowInput } from '../../workflows/operationsInput.js';

@@ -1,20 +1,21 @@
 // gRPC EventStore service: decodes requests, calls the event store, encodes results.
 import { status, type ServerWritableStream } from '@grpc/grpc-js';
 import {
-  createAggregateRegistry,
   type AggregateRegistry,
-} from '../../eventstore/aggregates/aggregate.js';
-import { readSnapshot } from '../../eventstore/aggregates/snapshots.js';
-import { NotFoundError, ValidationError } from '../../eventstore/errors.js';
-import type { Sql } from '../../eventstore/sql.js';
-import type { EventStore } from '../../eventstore/eventStore.js';
-import { START, type Position, type StoredEvent } from '../../eventstore/types.js';
-import { refuseReservedNames } from '../../platform/reserved.js';
-import {
+  createAggregateRegistry,
+  type EventStore,
+  NotFoundError,
+  type Position,
+  readSnapshot,
+  type Sql,
+  START,
+  type StoredEvent,
   validateFilter,
   validateStreamId,
   validateSubscriptionName,
-} from '../../eventstore/validation.js';
+  ValidationError,
+} from '../../eventstore/index.js';
+import { refuseReservedNames } from '../../platform/reserved.js';
 import {
   Direction,
   type EventBatch,

@@ -1,7 +1,7 @@
 // ListPipelines from Temporal's visibility: newest first, filtered by view (search attribute
 // HindsightView) and status, paged with visibility's own page token.
 import type { Client } from '@temporalio/client';
-import { ValidationError } from '../../eventstore/errors.js';
+import { ValidationError } from '../../eventstore/index.js';
 import {
   PipelineStatus,
   type ListPipelinesRequest,

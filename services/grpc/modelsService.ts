@@ -1,8 +1,7 @@
 // gRPC Models service: the registered models of MLflow with their versions, metrics and
 // lineage, the champion, and the alias history — read from the promotion events in the log,
 // since MLflow keeps only where an alias points now — and the rollback of a champion.
-import type { EventStore } from '../../eventstore/eventStore.js';
-import { ValidationError } from '../../eventstore/errors.js';
+import { type EventStore, ValidationError } from '../../eventstore/index.js';
 import { reportMalformed } from '../../platform/skippedEvents.js';
 import { readAliasHistory } from '../aliasHistory.js';
 import type { AliasChange, ModelsServer, ModelVersionInfo } from '../../gen/hindsight/v1/models.js';

@@ -1,12 +1,12 @@
 // The Operations service's messages from the migration records, workflow progress and reports,
 // and the snapshot statistics of the event store.
-import type { SnapshotStats as Stats } from '../../eventstore/aggregates/snapshots.js';
 import type {
   DryRunReport as Report,
   MigrationFailure,
   MigrationRecord,
   MigrationStatus as RecordStatus,
-} from '../../eventstore/upcasting/migrations.js';
+  SnapshotStats as Stats,
+} from '../../eventstore/index.js';
 import {
   MigrationStatus,
   type DryRunReport,

@@ -4,15 +4,15 @@
 import { status } from '@grpc/grpc-js';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
-import type { AggregateRegistry } from '../../eventstore/aggregates/aggregate.js';
-import { ValidationError } from '../../eventstore/errors.js';
-import type { EventStore } from '../../eventstore/eventStore.js';
-import type { Sql } from '../../eventstore/sql.js';
 import {
+  type AggregateRegistry,
+  type EventStore,
   findActiveMigration,
   getMigration,
   listMigrations,
-} from '../../eventstore/upcasting/migrations.js';
+  type Sql,
+  ValidationError,
+} from '../../eventstore/index.js';
 import type { OperationsServer } from '../../gen/hindsight/v1/operations.js';
 import { failureMessage } from '../../workflows/failureMessage.js';
 import type {

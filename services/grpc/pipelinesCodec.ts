@@ -1,6 +1,6 @@
 // The Pipelines service's requests as the workflow's plain inputs, and back.
 import { visibilityStatusName } from '../temporalVisibility.js';
-import { ValidationError } from '../../eventstore/errors.js';
+import { ValidationError } from '../../eventstore/index.js';
 import { parseJsonField } from './codec.js';
 import {
   Approval,

@@ -12,7 +12,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { checkPipeline } from '../../ml/checkPipeline.js';
 import type { FeatureViewRegistry } from '../../ml/featureViewRegistry.js';
-import { ValidationError } from '../../eventstore/errors.js';
+import { ValidationError } from '../../eventstore/index.js';
 import type { Pipeline, PipelinesServer } from '../../gen/hindsight/v1/pipelines.js';
 import { approveUpdate, pipelineProgressQuery, rejectUpdate } from '../../workflows/messages.js';
 import { parsePipelineInput } from '../../workflows/pipelineInput.js';

@@ -2,7 +2,7 @@
 // event (a single larger event still comes, alone). A client continues from the version after
 // (or, backwards, before) the last event returned. The store is read in steps sized by
 // nextPageSize, so a stream of large events never sits in the server's memory whole.
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { EventStore } from '../../eventstore/index.js';
 import type { RecordedEvent } from '../../gen/hindsight/v1/eventstore.js';
 import { messageBytes, toRecordedEventMessage } from './codec.js';
 import { nextPageSize } from './pageBudget.js';

@@ -5,7 +5,7 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Server, ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { EventStore } from '../../eventstore/index.js';
 import { EventStoreService } from '../../gen/hindsight/v1/eventstore.js';
 import { ModelsService } from '../../gen/hindsight/v1/models.js';
 import { OperationsService } from '../../gen/hindsight/v1/operations.js';

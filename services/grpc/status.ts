@@ -11,17 +11,17 @@ import {
 import {
   EventIdConflictError,
   EventStoreError,
+  isTransientDatabaseError,
+  MigrationError,
   NotFoundError,
   ReservedNameError,
   StreamArchivedError,
+  UnknownAggregateError,
+  UpcastError,
   ValidationError,
   WrongExpectedVersionError,
-} from '../../eventstore/errors.js';
-import { UnknownAggregateError } from '../../eventstore/aggregates/aggregate.js';
-import { MigrationError } from '../../eventstore/upcasting/migrations.js';
-import { UpcastError } from '../../eventstore/upcasting/upcastError.js';
+} from '../../eventstore/index.js';
 import { isMlflowError } from '../../mlflow/errors.js';
-import { isTransientDatabaseError } from '../../eventstore/transientErrors.js';
 import { failureMessage } from '../../workflows/failureMessage.js';
 import { ScheduleExistsError, ScheduleNotFoundError } from '../schedules/errors.js';
 import { ServingError, type ServingErrorCode } from '../../serving/servingError.js';

@@ -1,6 +1,6 @@
 // The checks behind the health service: one round trip to each dependency, no data read.
 import type { Client } from '@temporalio/client';
-import type { Sql } from '../../eventstore/sql.js';
+import type { Sql } from '../../eventstore/index.js';
 import type { DependencyProbe } from './watchDependencies.js';
 
 /** `select 1` on a pool of its own, so that a pool busy with appends never looks like an outage. */

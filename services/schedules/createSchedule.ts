@@ -1,7 +1,7 @@
 // A schedule that starts RetrainingPipeline with a fixed input: overlap SKIP (one run at a
 // time), a catch-up window, and the view as the started workflows' HindsightView.
 import { ScheduleOverlapPolicy, type ScheduleClient } from '@temporalio/client';
-import { ValidationError } from '../../eventstore/errors.js';
+import { ValidationError } from '../../eventstore/index.js';
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
 import type { RetrainingPipeline } from '../../workflows/retrainingPipeline.js';
 import { VIEW_ATTRIBUTE } from '../../workflows/searchAttributeKeys.js';

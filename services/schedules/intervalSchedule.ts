@@ -1,7 +1,7 @@
 // A schedule that starts one workflow every interval, one run at a time (overlap SKIP): created,
 // or changed in place when it exists. The snapshot and batch-scoring schedules are such.
 import { ScheduleOverlapPolicy, type ScheduleClient, type Workflow } from '@temporalio/client';
-import { ValidationError } from '../../eventstore/errors.js';
+import { ValidationError } from '../../eventstore/index.js';
 import type { WorkflowType } from '../../workflows/workflowTypes.js';
 import { mapScheduleErrors, ScheduleExistsError, ScheduleNotFoundError } from './errors.js';
 

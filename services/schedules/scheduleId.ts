@@ -1,5 +1,5 @@
 // Schedule ids: given, or one per view by default.
-import { ValidationError } from '../../eventstore/errors.js';
+import { ValidationError } from '../../eventstore/index.js';
 
 const SCHEDULE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 

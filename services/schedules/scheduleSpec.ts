@@ -3,7 +3,7 @@
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { ScheduleSpec } from '@temporalio/client';
-import { ValidationError } from '../../eventstore/errors.js';
+import { ValidationError } from '../../eventstore/index.js';
 import type { DurationText, PipelineScheduleSpec } from './types.js';
 
 const UNITS = [
