@@ -20,7 +20,7 @@ import {
 } from '../../gen/hindsight/v1/eventstore.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/grpcServer.js';
-import { rejectionOf } from '../support/wait.js';
+import { rejectionOf, waitFor } from '../support/wait.js';
 
 const API_TOKEN = 'a-test-token-0123456789';
 const SEEDED_STREAM = 'order-1';
@@ -583,8 +583,19 @@ describe('gRPC API: bad input is refused with a precise status and writes nothin
         ReadStreamRequest.fromPartial({ streamId: 'auth-1' }),
       );
       expect(slice.events.map((e) => e.eventId)).toEqual(appended.eventIds);
-      const pages = await readAll(secured.client, { categories: ['auth'] });
-      expect(pages.flatMap((page) => page.events.map((e) => e.streamId))).toEqual(['auth-1']);
+      // ReadAll shows a commit once no older transaction in the cluster is open: under load,
+      // another test's may still be.
+      let streams: string[] = [];
+      await waitFor(
+        async () => {
+          const pages = await readAll(secured.client, { categories: ['auth'] });
+          streams = pages.flatMap((page) => page.events.map((e) => e.streamId));
+          return streams.length > 0;
+        },
+        30_000,
+        'the append below the horizon',
+      );
+      expect(streams).toEqual(['auth-1']);
     });
   });
 
