@@ -160,7 +160,7 @@ describe('a dataset through Parquet', () => {
       split: spec(),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FeatureViewError);
-    expect((error as FeatureViewError).code).toBe('OUT_OF_ORDER');
+    expect((error as FeatureViewError).fault).toBe('OUT_OF_ORDER');
     expect((error as Error).message).toContain(`row of '${rows[7]?.entityId}'`);
   });
 
@@ -172,7 +172,7 @@ describe('a dataset through Parquet', () => {
       split: spec(),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FeatureViewError);
-    expect((error as FeatureViewError).code).toBe('OUT_OF_ORDER');
+    expect((error as FeatureViewError).fault).toBe('OUT_OF_ORDER');
     // The first row of the second file read, which comes before the last file's rows.
     const misplaced = rows[(files.length - 2) * 300] as FeatureRow;
     expect((error as Error).message).toContain(
@@ -213,7 +213,8 @@ describe('a dataset through Parquet', () => {
     const unsorted = await assemble(observationOrder, 'observation', false).catch(
       (e: unknown) => e,
     );
-    expect((unsorted as FeatureViewError).code).toBe('OUT_OF_ORDER');
+    expect(unsorted).toBeInstanceOf(FeatureViewError);
+    expect((unsorted as FeatureViewError).fault).toBe('OUT_OF_ORDER');
   });
 
   it('assembles an empty dataset into an empty, typed file', async () => {

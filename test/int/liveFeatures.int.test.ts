@@ -107,7 +107,7 @@ describe('live features', () => {
       await db.store.append('count-9', counted('c', 1));
       const started = Date.now();
       const error = await rejectionOf(ServingError, live.featuresNow('c'));
-      expect(error).toMatchObject({ code: 'UNAVAILABLE' });
+      expect(error).toMatchObject({ code: 'UNAVAILABLE', reason: 'FEATURES_UNAVAILABLE' });
       expect(error.message).toMatch(
         /live features of view 'live_counting' lag: it has not read the log to its end within 300 ms/,
       );
@@ -129,7 +129,7 @@ describe('live features', () => {
       for (let i = 0; i < 2; i++) {
         // The first call's read meets the failure; the second comes after it.
         const error = await rejectionOf(ServingError, live.featuresNow('b'));
-        expect(error).toMatchObject({ code: 'UNAVAILABLE' });
+        expect(error).toMatchObject({ code: 'UNAVAILABLE', reason: 'FEATURES_UNAVAILABLE' });
         expect(error.message).toMatch(
           /live features of view 'live_counting' lag: it stopped: .*pool/i,
         );
@@ -142,7 +142,7 @@ describe('live features', () => {
     const live = await createLiveFeatures({ store: db.store, view: countingView });
     await live.close();
     const error = await rejectionOf(ServingError, live.featuresNow('b'));
-    expect(error).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(error).toMatchObject({ code: 'UNAVAILABLE', reason: 'FEATURES_UNAVAILABLE' });
     expect(error.message).toContain('it stopped: closed');
   });
 });

@@ -252,17 +252,17 @@ describe('upcasting migrations', () => {
         UpcastError,
         planMigration(db.pool, upcasters, { eventType: 'Other', toVersion: 2 }),
       );
-      expect(unknown.code).toBe('UNKNOWN_EVENT_TYPE');
+      expect(unknown.reason).toBe('UNKNOWN_EVENT_TYPE');
       const beyond = await rejectionWith(
         UpcastError,
         planMigration(db.pool, upcasters, { eventType: 'Thing', toVersion: 3 }),
       );
-      expect(beyond.code).toBe('MISSING_STEP');
+      expect(beyond.reason).toBe('MISSING_STEP');
       const invalid = await rejectionWith(
         UpcastError,
         planMigration(db.pool, upcasters, { eventType: 'Thing', toVersion: 1 }),
       );
-      expect(invalid.code).toBe('INVALID_TARGET');
+      expect(invalid.reason).toBe('INVALID_TARGET');
     });
 
     it('dry-runs: counts and samples, writing nothing', async () => {
@@ -335,10 +335,12 @@ describe('upcasting migrations', () => {
       const busy = await migrationError(
         beginMigration(db.pool, { migrationId: 'thing-v2-again', plan }),
       );
-      expect(busy.code).toBe('MIGRATION_IN_PROGRESS');
+      expect(busy.reason).toBe('MIGRATION_IN_PROGRESS');
       expect(busy.message).toContain(`'${migrationId}'`);
-      expect((await migrationError(beginUndo(db.pool, migrationId))).code).toBe('MIGRATION_STATE');
-      expect((await migrationError(getMigration(db.pool, 'nope'))).code).toBe(
+      expect((await migrationError(beginUndo(db.pool, migrationId))).reason).toBe(
+        'MIGRATION_STATE',
+      );
+      expect((await migrationError(getMigration(db.pool, 'nope'))).reason).toBe(
         'MIGRATION_NOT_FOUND',
       );
       expect(
@@ -502,10 +504,10 @@ describe('upcasting migrations', () => {
       const busy = await migrationError(
         beginMigration(db.pool, { migrationId: 'thing-v2-during-undo', plan }),
       );
-      expect(busy.code).toBe('MIGRATION_IN_PROGRESS');
+      expect(busy.reason).toBe('MIGRATION_IN_PROGRESS');
       expect(
         (await migrationError(migrateBatch(db.pool, upcasters, { migrationId, batchSize: 10 })))
-          .code,
+          .reason,
       ).toBe('MIGRATION_STATE');
 
       expect(await undoAll(db.pool, migrationId, 400)).toBe(plan.total);
@@ -526,7 +528,7 @@ describe('upcasting migrations', () => {
       const read = (await readEverything(db.store)).filter((e) => ids.has(e.eventId)).map(seen);
       expect(read).toEqual(readBefore);
       expect(
-        (await migrationError(verifyMigration(db.pool, upcasters, { migrationId }))).code,
+        (await migrationError(verifyMigration(db.pool, upcasters, { migrationId }))).reason,
       ).toBe('MIGRATION_STATE');
     });
   });
@@ -691,7 +693,7 @@ describe('upcasting migrations', () => {
     const state = await migrationError(
       migrateBatch(db.pool, upcasters, { migrationId, batchSize: 100 }),
     );
-    expect(state.code).toBe('MIGRATION_STATE');
+    expect(state.reason).toBe('MIGRATION_STATE');
     const partial = await rawEvents(db.pool, 'Sprocket');
     expect(partial.filter((e) => e.schema_version === 2)).toHaveLength(100);
 
@@ -745,7 +747,7 @@ describe('upcasting migrations', () => {
     ).toEqual(['gadget-v3', 'gadget-v2']);
 
     const order = await migrationError(beginUndo(db.pool, 'gadget-v2'));
-    expect(order.code).toBe('UNDO_ORDER');
+    expect(order.reason).toBe('UNDO_ORDER');
     expect(order.message).toContain("'gadget-v3'");
     expect((await getMigration(db.pool, 'gadget-v2')).status).toBe('completed');
 

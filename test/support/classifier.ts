@@ -1,7 +1,7 @@
 // Slow, obvious definitions and assertions shared by the ML unit tests.
 import { expect } from 'vitest';
-import { FeatureViewError } from '../../ml/errors.js';
 import type { Label } from '../../ml/featureView.js';
+import { HindsightError } from '../../platform/errors.js';
 import { thrownBy } from './thrown.js';
 
 /**
@@ -24,7 +24,7 @@ export const pairCountingAuc = (labels: readonly Label[], scores: readonly numbe
   return won / pairs;
 };
 
-/** Expects INVALID_ARGUMENT with exactly this message. */
+/** Expects a HindsightError INVALID_ARGUMENT with exactly this message. */
 export const expectInvalid = (run: () => unknown, message: string): void => {
-  expect(thrownBy(FeatureViewError, run)).toMatchObject({ code: 'INVALID_ARGUMENT', message });
+  expect(thrownBy(HindsightError, run)).toMatchObject({ code: 'INVALID_ARGUMENT', message });
 };

@@ -20,6 +20,8 @@ import type { FeatureRow } from '../../ml/featureView.js';
 import { recordDemoLog } from '../../demo/demoLog.js';
 import { generateDemoHistory, type DemoEvent } from '../../demo/workOrders.js';
 import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
+import { HindsightError } from '../../platform/errors.js';
+import { thrownBy } from '../support/thrown.js';
 
 const view = workOrderOverrunView;
 const names = view.featureNames;
@@ -380,7 +382,11 @@ describe('splitDataset', () => {
       splits: [],
     });
     for (const validationFraction of [0, 1, -0.1, 1.5, Number.NaN]) {
-      expect(() => splitDataset(rows, spec({ validationFraction }))).toThrow(FeatureViewError);
+      const error = thrownBy(HindsightError, () =>
+        splitDataset(rows, spec({ validationFraction })),
+      );
+      expect(error.code).toBe('INVALID_ARGUMENT');
+      expect(error.message).toContain('validation fraction');
     }
     expect(() => splitDataset(rows, spec({ testFraction: -0.1 }))).toThrow(/test fraction/);
     expect(() => splitDataset(rows, spec({ validationFraction: 0.5, testFraction: 0.5 }))).toThrow(

@@ -12,6 +12,7 @@ import {
 import { stateFromJson, stateToJson } from '../../eventstore/stateJson.js';
 import { generateDemoLog } from '../../demo/demoLog.js';
 import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
+import { HindsightError } from '../../platform/errors.js';
 
 interface TallyState {
   ticks: Map<string, number>;
@@ -60,8 +61,12 @@ const ev = (
   };
 };
 
+/** The code of a platform error (INVALID_ARGUMENT for bad definitions). */
 const code = (error: unknown): string | undefined =>
-  error instanceof FeatureViewError ? error.code : undefined;
+  error instanceof HindsightError ? error.code : undefined;
+/** The fault of a FeatureViewError (a bug in the view or in how it is driven). */
+const fault = (error: unknown): string | undefined =>
+  error instanceof FeatureViewError ? error.fault : undefined;
 const thrown = (fn: () => unknown): unknown => {
   try {
     fn();
@@ -162,7 +167,7 @@ describe('createFeatureRun: order', () => {
       { transactionId: 11, globalPosition: 39 },
       { transactionId: 10, globalPosition: 60 },
     ]) {
-      expect(code(thrown(() => run.push(ev('a', 'Tick', {}, at))))).toBe('OUT_OF_ORDER');
+      expect(fault(thrown(() => run.push(ev('a', 'Tick', {}, at))))).toBe('OUT_OF_ORDER');
     }
     expect(run.position).toEqual({ transactionId: 11, globalPosition: 41 });
     expect(run.state.ticks.get('a')).toBe(3);
@@ -175,7 +180,7 @@ describe('createFeatureRun: order', () => {
     run.push(ev('a', 'Tick'));
     expect(run.state.ticks.size).toBe(0);
     const late = ev('a', 'Tick', {}, { transactionId: 1, globalPosition: 1 });
-    expect(code(thrown(() => run.push(late)))).toBe('OUT_OF_ORDER');
+    expect(fault(thrown(() => run.push(late)))).toBe('OUT_OF_ORDER');
   });
 
   it('quarantines an event its apply throws on, gives back what that event took, and goes on', () => {
@@ -242,7 +247,7 @@ describe('createFeatureRun: order', () => {
       { eventId: poison.eventId, stage: 'upcast', reason: poison.upcastError },
     ]);
     // Its position is passed: the log goes on after it.
-    expect(code(thrown(() => run.push({ ...poison, upcastError: undefined })))).toBe(
+    expect(fault(thrown(() => run.push({ ...poison, upcastError: undefined })))).toBe(
       'OUT_OF_ORDER',
     );
     run.push(ev('a', 'Tick'));
@@ -252,8 +257,8 @@ describe('createFeatureRun: order', () => {
   it('refuses every event after finish', () => {
     const done = createFeatureRun(tally);
     done.finish();
-    expect(code(thrown(() => done.push(ev('a', 'Tick'))))).toBe('RUN_FINISHED');
-    expect(code(thrown(() => done.finish()))).toBe('RUN_FINISHED');
+    expect(fault(thrown(() => done.push(ev('a', 'Tick'))))).toBe('RUN_FINISHED');
+    expect(fault(thrown(() => done.finish()))).toBe('RUN_FINISHED');
   });
 });
 
@@ -308,7 +313,7 @@ describe('createFeatureRun: observations', () => {
         apply: (_state, _event, emit) => emit.observe('a', features as never),
       });
       const error = thrown(() => createFeatureRun(view).push(ev('a', 'Observe')));
-      expect(code(error), JSON.stringify(features)).toBe('INVALID_OBSERVATION');
+      expect(fault(error), JSON.stringify(features)).toBe('INVALID_OBSERVATION');
     }
   });
 
@@ -325,11 +330,11 @@ describe('createFeatureRun: observations', () => {
     });
     const run = createFeatureRun(twice);
     expect(run.push(ev('a', 'Once'))).toHaveLength(2);
-    expect(code(thrown(() => run.push(ev('a', 'Twice'))))).toBe('INVALID_OBSERVATION');
-    expect(code(thrown(() => kept?.observe('c', { ticks: 0, note: '' })))).toBe(
+    expect(fault(thrown(() => run.push(ev('a', 'Twice'))))).toBe('INVALID_OBSERVATION');
+    expect(fault(thrown(() => kept?.observe('c', { ticks: 0, note: '' })))).toBe(
       'INVALID_OBSERVATION',
     );
-    expect(code(thrown(() => kept?.label('a', 1)))).toBe('INVALID_OBSERVATION');
+    expect(fault(thrown(() => kept?.label('a', 1)))).toBe('INVALID_OBSERVATION');
   });
 });
 
@@ -389,7 +394,7 @@ describe('createFeatureRun: labels', () => {
       ...tallyDefinition,
       apply: (_state, _event, emit) => emit.label('a', 2 as never),
     });
-    expect(code(thrown(() => createFeatureRun(view).push(ev('a', 'Outcome'))))).toBe(
+    expect(fault(thrown(() => createFeatureRun(view).push(ev('a', 'Outcome'))))).toBe(
       'INVALID_OBSERVATION',
     );
   });
@@ -467,7 +472,7 @@ describe('snapshots', () => {
     run.push(ev('a', 'Tick'));
     const other = defineFeatureView({ ...tallyDefinition, constants: { changed: true } });
     const error = thrown(() => createFeatureRun(other, { resume: run.snapshot() }));
-    expect(code(error)).toBe('SNAPSHOT_MISMATCH');
+    expect(fault(error)).toBe('SNAPSHOT_MISMATCH');
   });
 
   it('write Maps and Sets as JSON and read them back, whatever their keys', () => {

@@ -15,6 +15,7 @@ import {
   type LabelHorizon,
   type LogEvent,
 } from '../../ml/featureView.js';
+import { HindsightError } from '../../platform/errors.js';
 
 const DAY = 86_400_000;
 
@@ -550,9 +551,9 @@ describe('defineFeatureView with a horizon', () => {
     ];
     for (const [labelHorizon, message] of cases) {
       const error = thrown(() => defineFeatureView({ ...probeDefinition, labelHorizon }));
-      expect(error).toBeInstanceOf(FeatureViewError);
-      expect((error as FeatureViewError).code).toBe('INVALID_ARGUMENT');
-      expect((error as FeatureViewError).message).toBe(`feature view 'probe': ${message}`);
+      expect(error).toBeInstanceOf(HindsightError);
+      expect((error as HindsightError).code).toBe('INVALID_ARGUMENT');
+      expect((error as HindsightError).message).toBe(`feature view 'probe': ${message}`);
     }
     expect(
       defineFeatureView({ ...probeDefinition, labelHorizon: { within: 1, otherwise: 'drop' } })
@@ -599,6 +600,7 @@ describe('defineFeatureView with a horizon', () => {
     const error = thrown(() =>
       createFeatureRun(probeWith({ within: 20, otherwise: 0 }), { resume: run.snapshot() }),
     );
-    expect((error as FeatureViewError).code).toBe('SNAPSHOT_MISMATCH');
+    expect(error).toBeInstanceOf(FeatureViewError);
+    expect((error as FeatureViewError).fault).toBe('SNAPSHOT_MISMATCH');
   });
 });

@@ -4,7 +4,6 @@ import { pairCountingAuc } from '../support/classifier.js';
 import { describe, expect, it } from 'vitest';
 import { thrownBy } from '../support/thrown.js';
 import { createRandom } from '../../demo/random.js';
-import { FeatureViewError } from '../../ml/errors.js';
 import type { Label } from '../../ml/featureView.js';
 import {
   baseRateMetrics,
@@ -18,9 +17,10 @@ import {
   rocCurve,
   thresholdMetrics,
 } from '../../ml/metrics/index.js';
+import { HindsightError } from '../../platform/errors.js';
 
 const invalidArgument = (fn: () => unknown): string => {
-  const error = thrownBy(FeatureViewError, fn);
+  const error = thrownBy(HindsightError, fn);
   expect(error.code).toBe('INVALID_ARGUMENT');
   return error.message;
 };

@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { thrownBy } from '../support/thrown.js';
 import { createRandom } from '../../demo/random.js';
-import { FeatureViewError } from '../../ml/errors.js';
 import type { Label } from '../../ml/featureView.js';
 import {
   calibrationSvg,
@@ -13,6 +12,7 @@ import {
   rocCurveSvg,
   type RocCurveSeries,
 } from '../../ml/metrics/index.js';
+import { HindsightError } from '../../platform/errors.js';
 
 /** The open tags left unclosed, or the first tag that closes the wrong element. */
 const unbalancedTags = (xml: string): string[] => {
@@ -112,7 +112,7 @@ describe('rocCurveSvg', () => {
         { fpr: 1, tpr: 1, threshold: 0.1 },
       ];
       points[at] = { fpr: Number.NaN, tpr: 0.5, threshold: 0.5 };
-      const error = thrownBy(FeatureViewError, () =>
+      const error = thrownBy(HindsightError, () =>
         rocCurveSvg([{ name: 'broken', points, auc: 0.5 }]),
       );
       expect(error.code).toBe('INVALID_ARGUMENT');

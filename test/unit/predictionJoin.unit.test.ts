@@ -22,6 +22,7 @@ import {
   type PendingPrediction,
   type PredictionJoin,
 } from '../../ml/monitoring/predictionJoin.js';
+import { HindsightError } from '../../platform/errors.js';
 import { PREDICTION_MADE } from '../../platform/predictionEvents.js';
 import { thrownBy } from '../support/thrown.js';
 import { commitDemoLog, withCrossEntityEvents } from './workOrderOverrunOracle.js';
@@ -271,9 +272,9 @@ describe('resuming a prediction join', () => {
       pending: first.pendingPredictions(),
     });
     const last = log[cut - 1] as LogEvent;
-    expect(thrownBy(FeatureViewError, () => second.push(last)).code).toBe('OUT_OF_ORDER');
+    expect(thrownBy(FeatureViewError, () => second.push(last)).fault).toBe('OUT_OF_ORDER');
     const earlier = log[cut - 2] as LogEvent;
-    expect(thrownBy(FeatureViewError, () => second.push(earlier)).code).toBe('OUT_OF_ORDER');
+    expect(thrownBy(FeatureViewError, () => second.push(earlier)).fault).toBe('OUT_OF_ORDER');
   });
 });
 
@@ -507,7 +508,7 @@ describe('prediction join semantics on a toy view', () => {
     };
     const join = createPredictionJoin(toy, { modelName: MODEL, ...resume, pending });
     expect(join.push(predictionMade(1, 'B', [11, 2])).quarantined?.reason).toContain(uuid(1));
-    const twice = thrownBy(FeatureViewError, () =>
+    const twice = thrownBy(HindsightError, () =>
       createPredictionJoin(toy, { modelName: MODEL, ...resume, pending: [...pending, ...pending] }),
     );
     expect(twice.code).toBe('INVALID_ARGUMENT');
@@ -517,7 +518,7 @@ describe('prediction join semantics on a toy view', () => {
   it('refuses resume input that cannot be right', () => {
     const position = { transactionId: 10, globalPosition: 1 };
     const refused = (options: Parameters<typeof createPredictionJoin<ToyState>>[1]): string => {
-      const error = thrownBy(FeatureViewError, () => createPredictionJoin(toy, options));
+      const error = thrownBy(HindsightError, () => createPredictionJoin(toy, options));
       expect(error.code).toBe('INVALID_ARGUMENT');
       return error.message;
     };
@@ -551,11 +552,11 @@ describe('prediction join semantics on a toy view', () => {
       [100, 4],
       [99, 50],
     ] as [number, number][]) {
-      expect(thrownBy(FeatureViewError, () => join.push(toyEvent('Outcome', 'A', at))).code).toBe(
+      expect(thrownBy(FeatureViewError, () => join.push(toyEvent('Outcome', 'A', at))).fault).toBe(
         'OUT_OF_ORDER',
       );
       const late = predictionMade(9, 'A', at);
-      expect(thrownBy(FeatureViewError, () => join.push(late)).code).toBe('OUT_OF_ORDER');
+      expect(thrownBy(FeatureViewError, () => join.push(late)).fault).toBe('OUT_OF_ORDER');
     }
     expect(join.pending).toBe(0);
     // A later transaction may hold an earlier global position.
@@ -590,6 +591,6 @@ describe('prediction join semantics on a toy view', () => {
     const join = createPredictionJoin(toy, { modelName: MODEL });
     join.push(predictionMade(1, 'A', [10, 1]));
     const error = thrownBy(FeatureViewError, () => join.push(toyEvent('BadLabel', 'A', [11, 2])));
-    expect(error.code).toBe('INVALID_OBSERVATION');
+    expect(error.fault).toBe('INVALID_OBSERVATION');
   });
 });

@@ -1,7 +1,6 @@
 // Unit tests of the promotion rules: parsing user rules, and the decision with and without a
 // champion, direction-aware, at its boundaries, with and without a significant gain.
 import { describe, expect, it } from 'vitest';
-import { FeatureViewError } from '../../ml/errors.js';
 import type { GainInterval } from '../../ml/metrics/pairedBootstrap.js';
 import { decidePromotion } from '../../ml/promotion/decidePromotion.js';
 import type { PromotionInput } from '../../ml/promotion/decidePromotion.js';
@@ -16,18 +15,19 @@ import type { Metrics } from '../../ml/promotion/metricDirections.js';
 import { parsePromotionRules } from '../../ml/promotion/parsePromotionRules.js';
 import { DEFAULT_PROMOTION_RULES } from '../../ml/promotion/promotionRules.js';
 import type { PromotionRules } from '../../ml/promotion/promotionRules.js';
+import { HindsightError } from '../../platform/errors.js';
 
 const KNOWN = 'rocAuc, prAuc, accuracy, precision, recall, f1, logLoss, brier, ece';
 
-/** The error a call throws; fails the test when it does not throw a FeatureViewError. */
-const thrown = (call: () => unknown): FeatureViewError => {
+/** The error a call throws; fails the test when it does not throw a HindsightError. */
+const thrown = (call: () => unknown): HindsightError => {
   try {
     call();
   } catch (error) {
-    expect(error).toBeInstanceOf(FeatureViewError);
-    return error as FeatureViewError;
+    expect(error).toBeInstanceOf(HindsightError);
+    return error as HindsightError;
   }
-  throw new Error('expected a FeatureViewError, nothing was thrown');
+  throw new Error('expected a HindsightError, nothing was thrown');
 };
 
 const rules = (overrides: Partial<PromotionRules> = {}): PromotionRules => ({

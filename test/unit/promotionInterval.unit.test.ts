@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { promotionTags } from '../../activities/promotion/tagPromotion.js';
 import type { GainInterval } from '../../ml/metrics/pairedBootstrap.js';
+import { checkedInWorkflow } from '../../workflows/inputChecks.js';
 import { parsePromotionInput } from '../../workflows/promotionInput.js';
 import { thrownBy } from '../support/thrown.js';
 
@@ -73,7 +74,9 @@ describe('the promotion input’s interval', () => {
       'interval.standardError: must be ≥ 0, not -1',
     ],
   ])('refuses %s, naming the field', (_case, interval, message) => {
-    const failure = thrownBy(ApplicationFailure, () => parsePromotionInput(input(interval)));
+    const failure = thrownBy(ApplicationFailure, () =>
+      checkedInWorkflow(() => parsePromotionInput(input(interval))),
+    );
     expect(failure).toMatchObject({ type: 'INVALID_ARGUMENT', message, nonRetryable: true });
   });
 });

@@ -17,7 +17,6 @@ import {
   type Split,
   type SplitSpec,
 } from '../../ml/dataset.js';
-import { FeatureViewError } from '../../ml/errors.js';
 import { runFeatureView } from '../../ml/featureRun.js';
 import {
   defineFeatureView,
@@ -26,6 +25,8 @@ import {
   type LabelHorizon,
   type LogEvent,
 } from '../../ml/featureView.js';
+import { HindsightError } from '../../platform/errors.js';
+import { thrownBy } from '../support/thrown.js';
 
 const at = (transactionId: number): Position => ({
   transactionId,
@@ -323,7 +324,7 @@ describe('splitDataset: maturity', () => {
 });
 
 describe('splitDataset: fractions', () => {
-  it('refuses invalid fractions with a FeatureViewError that says which', () => {
+  it('refuses invalid fractions with an INVALID_ARGUMENT HindsightError that says which', () => {
     const cases: [Partial<SplitSpec>, string][] = [
       [{ validationFraction: 0 }, 'the validation fraction must be between 0 and 1, not 0'],
       [{ validationFraction: 1 }, 'the validation fraction must be between 0 and 1, not 1'],
@@ -354,12 +355,14 @@ describe('splitDataset: fractions', () => {
       } catch (caught) {
         error = caught;
       }
-      expect(error, JSON.stringify(over)).toBeInstanceOf(FeatureViewError);
-      expect((error as FeatureViewError).code).toBe('INVALID_ARGUMENT');
-      expect((error as FeatureViewError).message).toBe(message);
+      expect(error, JSON.stringify(over)).toBeInstanceOf(HindsightError);
+      expect((error as HindsightError).code).toBe('INVALID_ARGUMENT');
+      expect((error as HindsightError).message).toBe(message);
     }
     // Refused before looking at any row.
-    expect(() => splitDataset([], spec({ testFraction: 1 }))).toThrow(FeatureViewError);
+    expect(thrownBy(HindsightError, () => splitDataset([], spec({ testFraction: 1 }))).code).toBe(
+      'INVALID_ARGUMENT',
+    );
   });
 });
 

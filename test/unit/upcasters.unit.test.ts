@@ -56,7 +56,7 @@ describe('defineUpcasters', () => {
     const error = upcastErrorOf(() =>
       defineUpcasters({ Shipment: { 1: identity, 2: identity, 4: identity } }),
     );
-    expect(error.code).toBe('MISSING_STEP');
+    expect(error).toMatchObject({ reason: 'MISSING_STEP', code: 'INVALID_ARGUMENT' });
     expect(error.message).toContain("event type 'Shipment'");
     expect(error.message).toContain('no upcaster from v3 to v4');
     expect(error.message).toContain('v1, v2, v4');
@@ -64,13 +64,13 @@ describe('defineUpcasters', () => {
 
   it('refuses a chain that does not start at v1', () => {
     const error = upcastErrorOf(() => defineUpcasters({ Shipment: { 2: identity } }));
-    expect(error.code).toBe('MISSING_STEP');
+    expect(error).toMatchObject({ reason: 'MISSING_STEP', code: 'INVALID_ARGUMENT' });
     expect(error.message).toContain('no upcaster from v1 to v2');
   });
 
   it('refuses an empty chain', () => {
     const error = upcastErrorOf(() => defineUpcasters({ Shipment: {} }));
-    expect(error.code).toBe('MISSING_STEP');
+    expect(error).toMatchObject({ reason: 'MISSING_STEP', code: 'INVALID_ARGUMENT' });
     expect(error.message).toContain("'Shipment' has an empty upcaster chain");
   });
 
@@ -79,7 +79,7 @@ describe('defineUpcasters', () => {
       Shipment: { 1: identity, 2: 'v2 to v3' },
     } as unknown as UpcasterDefinitions;
     const error = upcastErrorOf(() => defineUpcasters(definitions));
-    expect(error.code).toBe('MISSING_STEP');
+    expect(error).toMatchObject({ reason: 'MISSING_STEP', code: 'INVALID_ARGUMENT' });
     expect(error.message).toContain('the upcaster from v2 is not a function');
   });
 
@@ -91,7 +91,7 @@ describe('defineUpcasters', () => {
   ])('refuses a key that is %s', (_name, steps, detail) => {
     const definitions = { Shipment: steps } as unknown as UpcasterDefinitions;
     const error = upcastErrorOf(() => defineUpcasters(definitions));
-    expect(error.code).toBe('INVALID_TARGET');
+    expect(error).toMatchObject({ reason: 'INVALID_TARGET', code: 'INVALID_ARGUMENT' });
     expect(error.message).toContain('a positive integer');
     expect(error.message).toContain(detail);
   });
@@ -141,7 +141,7 @@ describe('checkTarget', () => {
 
   it('refuses a type without upcasters, listing the types that have them', () => {
     const error = upcastErrorOf(() => registry.checkTarget('Invoice', 2));
-    expect(error.code).toBe('UNKNOWN_EVENT_TYPE');
+    expect(error).toMatchObject({ reason: 'UNKNOWN_EVENT_TYPE', code: 'INVALID_ARGUMENT' });
     expect(error.message).toBe(
       "event type 'Invoice' has no upcasters (types with upcasters: Parcel, Shipment)",
     );
@@ -151,13 +151,13 @@ describe('checkTarget', () => {
 
   it.each([1, 0, -3, 2.5, Number.NaN])('refuses the target %s', (target) => {
     const error = upcastErrorOf(() => registry.checkTarget('Shipment', target));
-    expect(error.code).toBe('INVALID_TARGET');
+    expect(error).toMatchObject({ reason: 'INVALID_TARGET', code: 'INVALID_ARGUMENT' });
     expect(error.message).toBe(`to_version must be an integer of at least 2, got ${target}`);
   });
 
   it('refuses a target beyond the latest version as a missing step', () => {
     const error = upcastErrorOf(() => registry.checkTarget('Shipment', 5));
-    expect(error.code).toBe('MISSING_STEP');
+    expect(error).toMatchObject({ reason: 'MISSING_STEP', code: 'INVALID_ARGUMENT' });
     expect(error.message).toContain('no upcaster from v4 to v5');
     expect(error.message).toContain('its latest version is v4');
   });
@@ -222,7 +222,7 @@ describe('upcast', () => {
     const error = upcastErrorOf(() =>
       registry.upcast({ ...context, schemaVersion: 1, data: { weight: 1 } }, 6),
     );
-    expect(error.code).toBe('MISSING_STEP');
+    expect(error).toMatchObject({ reason: 'MISSING_STEP', code: 'INVALID_ARGUMENT' });
     expect(error.message).toContain('event evt-1');
     expect(error.message).toContain('no upcaster from v4');
   });
@@ -240,7 +240,7 @@ describe('upcast', () => {
     const error = upcastErrorOf(() =>
       failing.upcast({ ...context, eventId: 'evt-42', schemaVersion: 1, data: { weight: -1 } }),
     );
-    expect(error.code).toBe('UPCASTER_FAILED');
+    expect(error).toMatchObject({ reason: 'UPCASTER_FAILED', code: 'FAILED_PRECONDITION' });
     expect(error.message).toBe(
       "the upcaster of Shipment from v2 to v3 failed on event evt-42 (Shipment in stream 'shipment-9'): weight is negative",
     );
@@ -258,7 +258,7 @@ describe('upcast', () => {
     const error = upcastErrorOf(() =>
       broken.upcast({ ...context, eventId: 'evt-7', schemaVersion: 1, data: { weight: 1 } }),
     );
-    expect(error.code).toBe('UPCASTER_FAILED');
+    expect(error).toMatchObject({ reason: 'UPCASTER_FAILED', code: 'FAILED_PRECONDITION' });
     expect(error.message).toContain('from v1 to v2 returned no JSON object');
     expect(error.message).toContain('event evt-7');
   });
@@ -381,7 +381,7 @@ describe('workOrderBlockedV1ToV2', () => {
         data: { workOrderId: 'wo-3', reason: 5 },
       }),
     );
-    expect(error.code).toBe('UPCASTER_FAILED');
+    expect(error).toMatchObject({ reason: 'UPCASTER_FAILED', code: 'FAILED_PRECONDITION' });
     expect(error.message).toContain('event evt-9');
   });
 });
