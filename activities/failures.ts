@@ -2,41 +2,17 @@
 // ApplicationFailure whose type names it and whose retryability says whether trying again can
 // help, so workflows and retry policies match on types, never on messages.
 import { ApplicationFailure } from '@temporalio/activity';
-import { UnknownAggregateError } from '../eventstore/aggregates/aggregate.js';
-import { EventStoreError } from '../eventstore/errors.js';
-import { MigrationError } from '../eventstore/upcasting/migrations.js';
-import { UpcastError } from '../eventstore/upcasting/upcastError.js';
 import { isMlflowError } from '../mlflow/errors.js';
-import { FeatureViewError } from '../ml/errors.js';
+import { HindsightError, isRetryableCode } from '../platform/errors.js';
 
 export const toActivityFailure = (error: unknown): unknown => {
   if (error instanceof ApplicationFailure) return error;
-  if (error instanceof FeatureViewError) {
+  if (error instanceof HindsightError) {
+    // The platform's own errors: their reason is the type workflows and retry policies match on.
     return ApplicationFailure.create({
-      // Bad input to pure ML code (rules, params) is bad input, whoever checked it.
-      type: error.code === 'INVALID_ARGUMENT' ? 'INVALID_ARGUMENT' : `FEATURE_VIEW_${error.code}`,
+      type: error.reason,
       message: error.message,
-      nonRetryable: true,
-      cause: error,
-    });
-  }
-  if (error instanceof EventStoreError) {
-    return ApplicationFailure.create({
-      type: error.code === 'VALIDATION' ? 'INVALID_ARGUMENT' : error.code,
-      message: error.message,
-      nonRetryable: true,
-      cause: error,
-    });
-  }
-  if (
-    error instanceof UpcastError ||
-    error instanceof MigrationError ||
-    error instanceof UnknownAggregateError
-  ) {
-    return ApplicationFailure.create({
-      type: error instanceof UnknownAggregateError ? 'UNKNOWN_AGGREGATE' : error.code,
-      message: error.message,
-      nonRetryable: true,
+      nonRetryable: !isRetryableCode(error.code),
       cause: error,
     });
   }

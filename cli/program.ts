@@ -27,7 +27,7 @@ const version = (
 export const FOREGROUND_COMMANDS = ['server', 'worker', 'stack up', 'demo'] as const;
 
 const ENVIRONMENT = `
-Environment (the full list is in the README; a bad value exits 78 and names the variable):
+Environment (the full list is in docs/configuration.md; a bad value exits 78 and names the variable):
   HINDSIGHT_SERVER       the gRPC server of the API commands (default localhost:50051)
   HINDSIGHT_API_TOKEN    the server's bearer token, when it requires one
   HINDSIGHT_TLS_CA_FILE  use TLS, verifying the server against this CA (PEM)

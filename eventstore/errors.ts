@@ -1,31 +1,19 @@
-// One error taxonomy for the event store; each boundary maps it once (gRPC status codes,
-// Temporal ApplicationFailure types, HTTP statuses).
+// The event store's errors: HindsightErrors (platform/errors.ts) with the stream, event or field
+// they are about, so that every boundary maps them by their code and reason alone.
+import { HindsightError } from '../platform/errors.js';
 
-export type EventStoreErrorCode =
-  | 'VALIDATION'
-  | 'WRONG_EXPECTED_VERSION'
-  | 'NOT_FOUND'
-  | 'STREAM_ARCHIVED'
-  | 'EVENT_ID_CONFLICT'
-  | 'RESERVED';
-
-export abstract class EventStoreError extends Error {
-  abstract readonly code: EventStoreErrorCode;
-}
+export abstract class EventStoreError extends HindsightError {}
 
 export class ValidationError extends EventStoreError {
-  readonly code = 'VALIDATION';
   /** Dotted path of the offending input field, e.g. `events[2].data`. */
-  readonly field: string;
+  declare readonly field: string;
   constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
+    super('INVALID_ARGUMENT', `${field}: ${message}`, { field });
     this.name = 'ValidationError';
-    this.field = field;
   }
 }
 
 export class WrongExpectedVersionError extends EventStoreError {
-  readonly code = 'WRONG_EXPECTED_VERSION';
   constructor(
     readonly streamId: string,
     readonly expected: string,
@@ -33,49 +21,61 @@ export class WrongExpectedVersionError extends EventStoreError {
     readonly streamExists: boolean,
   ) {
     const actual = streamExists ? `its version is ${actualVersion}` : 'it does not exist';
-    super(`stream '${streamId}': expected ${expected}, but ${actual}`);
+    super('FAILED_PRECONDITION', `stream '${streamId}': expected ${expected}, but ${actual}`, {
+      reason: 'STREAM_VERSION_CONFLICT',
+      metadata: {
+        stream_id: streamId,
+        expected,
+        actual_version: String(actualVersion),
+        stream_exists: String(streamExists),
+      },
+    });
     this.name = 'WrongExpectedVersionError';
   }
 }
 
 export class NotFoundError extends EventStoreError {
-  readonly code = 'NOT_FOUND';
   constructor(
     readonly kind: 'stream' | 'checkpoint',
     readonly id: string,
   ) {
-    super(`${kind} '${id}' not found`);
+    super('NOT_FOUND', `${kind} '${id}' not found`, {
+      reason: `${kind.toUpperCase()}_NOT_FOUND`,
+      metadata: { [kind === 'stream' ? 'stream_id' : 'checkpoint_id']: id },
+    });
     this.name = 'NotFoundError';
   }
 }
 
 export class StreamArchivedError extends EventStoreError {
-  readonly code = 'STREAM_ARCHIVED';
   constructor(readonly streamId: string) {
-    super(`stream '${streamId}' is archived: its events stay readable, appends are refused`);
+    super(
+      'FAILED_PRECONDITION',
+      `stream '${streamId}' is archived: its events stay readable, appends are refused`,
+      { reason: 'STREAM_ARCHIVED', metadata: { stream_id: streamId } },
+    );
     this.name = 'StreamArchivedError';
   }
 }
 
 export class EventIdConflictError extends EventStoreError {
-  readonly code = 'EVENT_ID_CONFLICT';
   constructor(
     readonly eventId: string,
     detail: string,
   ) {
-    super(`event id ${eventId} ${detail}`);
+    super('ALREADY_EXISTS', `event id ${eventId} ${detail}`, {
+      reason: 'EVENT_ID_CONFLICT',
+      metadata: { event_id: eventId },
+    });
     this.name = 'EventIdConflictError';
   }
 }
 
 /** A name (stream, event type) that only the platform may write; the caller may not. */
 export class ReservedNameError extends EventStoreError {
-  readonly code = 'RESERVED';
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
+  declare readonly field: string;
+  constructor(field: string, message: string) {
+    super('PERMISSION_DENIED', `${field}: ${message}`, { reason: 'RESERVED_NAME', field });
     this.name = 'ReservedNameError';
   }
 }

@@ -1,8 +1,7 @@
 // Checks a pipeline's request before anything runs: the view, each trainer and its
 // hyperparameters, the promotion rules. A bad request fails at once, naming what is wrong: in
 // the server before a pipeline starts, and in the pipeline's first activity.
-import { ApplicationFailure } from '@temporalio/common';
-import { FeatureViewError } from './errors.js';
+import { HindsightError, isInvalidArgument } from '../platform/errors.js';
 import type { FeatureViewRegistry } from './featureViewRegistry.js';
 import { parsePromotionRules } from './promotion/parsePromotionRules.js';
 import { getTrainer } from './trainers/registry.js';
@@ -15,10 +14,11 @@ export interface PipelineRequest {
   rules: unknown;
 }
 
-const invalid = (field: string, error: unknown): ApplicationFailure =>
-  ApplicationFailure.nonRetryable(
-    `${field}: ${error instanceof Error ? error.message : String(error)}`,
+const invalid = (field: string, error: unknown): HindsightError =>
+  new HindsightError(
     'INVALID_ARGUMENT',
+    `${field}: ${error instanceof Error ? error.message : String(error)}`,
+    { field },
   );
 
 export const checkPipeline = (
@@ -33,7 +33,7 @@ export const checkPipeline = (
       const trainer = getTrainer(spec.name);
       params = trainer.parseParams(spec.params ?? {});
     } catch (error) {
-      if (error instanceof FeatureViewError) throw invalid(`trainers[${i}]`, error);
+      if (isInvalidArgument(error)) throw invalid(`trainers[${i}]`, error);
       throw error;
     }
     const seed = spec.seed ?? 1;
@@ -57,7 +57,7 @@ export const checkPipeline = (
   try {
     parsePromotionRules(rules ?? {});
   } catch (error) {
-    if (error instanceof FeatureViewError) throw invalid('rules', error);
+    if (isInvalidArgument(error)) throw invalid('rules', error);
     throw error;
   }
   return Promise.resolve();

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { comparePositions, type Position } from '../eventstore/index.js';
 import { FeatureViewError } from './errors.js';
+import { HindsightError } from '../platform/errors.js';
 import type { FeatureRow, FeatureValue, Features, LabelHorizon } from './featureView.js';
 
 /** What places a row among the observations. */
@@ -231,19 +232,19 @@ export interface SplitSpec {
 export const checkSplitSpec = (spec: Pick<SplitSpec, 'validationFraction' | 'testFraction'>) => {
   const { validationFraction, testFraction } = spec;
   if (!(validationFraction > 0 && validationFraction < 1)) {
-    throw new FeatureViewError(
+    throw new HindsightError(
       'INVALID_ARGUMENT',
       `the validation fraction must be between 0 and 1, not ${validationFraction}`,
     );
   }
   if (!(testFraction >= 0 && testFraction < 1)) {
-    throw new FeatureViewError(
+    throw new HindsightError(
       'INVALID_ARGUMENT',
       `the test fraction must be at least 0 and below 1, not ${testFraction}`,
     );
   }
   if (!(validationFraction + testFraction < 1)) {
-    throw new FeatureViewError(
+    throw new HindsightError(
       'INVALID_ARGUMENT',
       `the validation and test fractions (${validationFraction} + ${testFraction}) must leave ` +
         'rows to train on',

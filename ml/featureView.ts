@@ -5,6 +5,7 @@
 import type { JsonObject, Position, StoredEvent } from '../eventstore/index.js';
 import { computeCodeHash, type ViewCode } from './codeHash.js';
 import { FeatureViewError } from './errors.js';
+import { HindsightError } from '../platform/errors.js';
 import { VIEW_NAME } from './names.js';
 
 /** The fields of a recorded event that a view reads. Every `RecordedEvent` is one. */
@@ -150,8 +151,8 @@ export const defineFeatureView = <State>(
   definition: FeatureViewDefinition<State>,
 ): FeatureView<State> => {
   const { name, version, featureNames } = definition;
-  const invalid = (message: string): FeatureViewError =>
-    new FeatureViewError('INVALID_ARGUMENT', `feature view '${name}': ${message}`);
+  const invalid = (message: string): HindsightError =>
+    new HindsightError('INVALID_ARGUMENT', `feature view '${name}': ${message}`);
   if (!VIEW_NAME.test(name)) throw invalid('the name must be lower-case snake case');
   if (!Number.isSafeInteger(version) || version < 1) {
     throw invalid('the version must be a positive integer');

@@ -1,7 +1,7 @@
 // The feature views a worker can run, by name. The worker is built with them; a dataset of a
 // view it does not know, or of other code than it runs, fails at once and is not retried. The
 // server checks requests against the same registry, and maps the same failures to gRPC.
-import { ApplicationFailure } from '@temporalio/common';
+import { HindsightError } from '../platform/errors.js';
 import type { AnyFeatureView, FeatureView } from './featureView.js';
 
 export interface FeatureViewRegistry {
@@ -24,16 +24,18 @@ export const createFeatureViewRegistry = (
     get: (name, codeHash) => {
       const view = byName.get(name);
       if (!view) {
-        throw ApplicationFailure.nonRetryable(
+        throw new HindsightError(
+          'INVALID_ARGUMENT',
           `unknown feature view '${name}'; this worker knows ${names.map((n) => `'${n}'`).join(', ') || 'none'}`,
-          'UNKNOWN_FEATURE_VIEW',
+          { reason: 'UNKNOWN_FEATURE_VIEW', metadata: { view: name } },
         );
       }
       if (codeHash !== undefined && codeHash !== view.codeHash) {
-        throw ApplicationFailure.nonRetryable(
+        throw new HindsightError(
+          'FAILED_PRECONDITION',
           `feature view '${name}' runs other code here (${view.codeHash}) than the dataset ` +
             `began with (${codeHash}): a worker with other code took over; generate it again`,
-          'FEATURE_VIEW_CHANGED',
+          { reason: 'FEATURE_VIEW_CHANGED', metadata: { view: name } },
         );
       }
       return view;

@@ -1,6 +1,6 @@
 // Readers for settings that come from users as JSON (promotion rules, degradation policies):
 // each problem is collected with the field's path, so one error can name them all.
-import { FeatureViewError } from './errors.js';
+import { HindsightError } from '../platform/errors.js';
 import { isMetricName, unknownMetricMessage } from './promotion/metricDirections.js';
 import type { MetricName } from './promotion/metricDirections.js';
 
@@ -87,7 +87,7 @@ export const readSettings = (
 ): SettingsReader => {
   const record = input === undefined ? {} : input;
   if (!isRecord(record)) {
-    throw new FeatureViewError(
+    throw new HindsightError(
       'INVALID_ARGUMENT',
       `invalid ${what}: must be an object, not ${describe(input)}`,
     );

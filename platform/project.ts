@@ -3,6 +3,7 @@
 // Everything is checked at once and every problem is named, so a server or worker never starts
 // on a project that would fail later: duplicate names, a view without event types, names the
 // platform reserves, an unknown trainer or hyperparameters it refuses.
+import { HindsightError } from './errors.js';
 import { type AnyAggregate, defineUpcasters, type UpcasterRegistry } from '../eventstore/index.js';
 import type { AnyFeatureView } from '../ml/featureView.js';
 import { VIEW_NAME } from '../ml/names.js';
@@ -52,13 +53,15 @@ const TRAINER_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 const PROJECT_KEYS = new Set(['name', 'views', 'aggregates', 'upcasters', 'trainers']);
 
 /** A project that cannot be used, with every problem found. */
-export class ProjectError extends Error {
+export class ProjectError extends HindsightError {
   constructor(
     readonly problems: readonly string[],
     where?: string,
   ) {
     super(
+      'INVALID_ARGUMENT',
       `${where ? `${where}: ` : ''}the project is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      { reason: 'INVALID_PROJECT' },
     );
     this.name = 'ProjectError';
   }

@@ -66,7 +66,7 @@ export const createChampionModels = ({
       await mlflow.getRegisteredModel(modelName);
     } catch (error) {
       if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST')) {
-        throw new ServingError('UNKNOWN_MODEL', `no registered model is named '${modelName}'`);
+        throw new ServingError('MODEL_NOT_FOUND', `no registered model is named '${modelName}'`);
       }
       throw error;
     }

@@ -10,7 +10,7 @@ import {
   START,
   stateFromJson,
 } from '../eventstore/index.js';
-import { FeatureViewError } from '../ml/errors.js';
+import { HindsightError } from '../platform/errors.js';
 import { checkedFeatures, readRunSnapshot } from '../ml/featureRun.js';
 import { applyOrQuarantine, type QuarantinedEventRecord } from '../ml/quarantine.js';
 import {
@@ -90,7 +90,7 @@ export const createLiveFeatures = async <State>({
 }: LiveFeaturesOptions<State>): Promise<LiveFeatures> => {
   const { featuresNow } = view;
   if (!featuresNow) {
-    throw new FeatureViewError(
+    throw new HindsightError(
       'INVALID_ARGUMENT',
       `feature view '${view.name}' has no featuresNow: it cannot serve predictions`,
     );
@@ -147,7 +147,10 @@ export const createLiveFeatures = async <State>({
   })();
 
   const unavailable = (why: string): ServingError =>
-    new ServingError('UNAVAILABLE', `the live features of view '${view.name}' lag: ${why}`);
+    new ServingError(
+      'FEATURES_UNAVAILABLE',
+      `the live features of view '${view.name}' lag: ${why}`,
+    );
   const stoppedError = (error: unknown): ServingError =>
     unavailable(`it stopped: ${describeFailure(failure ?? error)}`);
 
@@ -195,7 +198,7 @@ export const createLiveFeatures = async <State>({
     openEntities: async () => {
       const { openEntities } = view;
       if (!openEntities) {
-        throw new FeatureViewError(
+        throw new HindsightError(
           'INVALID_ARGUMENT',
           `feature view '${view.name}' has no openEntities: it cannot list what to score`,
         );

@@ -129,7 +129,7 @@ export const createPredictor = ({ store, models, liveFeatures }: PredictorOption
       const now = await live.featuresNow(input.entityId, input.asOf);
       if (now.features === null) {
         throw new ServingError(
-          'UNKNOWN_ENTITY',
+          'ENTITY_NOT_FOUND',
           `view '${serving.view.name}' has no open entity '${input.entityId}' ` +
             `(log applied up to transaction ${now.position.transactionId})`,
         );

@@ -14,7 +14,7 @@ import type { ScoringClock } from '../serving/scoringClock.js';
 import { backingOff } from './activityTimeouts.js';
 import { failureMessage } from './failureMessage.js';
 import { batchScoringProgressQuery } from './messages.js';
-import { integerIn, invalid } from './inputChecks.js';
+import { checkedInWorkflow, integerIn, invalid } from './inputChecks.js';
 import { MODEL_NAME } from '../ml/names.js';
 import { describeWorkflow, markView } from './searchAttributes.js';
 
@@ -67,7 +67,7 @@ const parseInput = (raw: unknown): Required<BatchScoringInput> => {
 };
 
 export async function BatchScoringWorkflow(raw: BatchScoringInput): Promise<BatchScoringProgress> {
-  const input = parseInput(raw);
+  const input = checkedInWorkflow(() => parseInput(raw));
   describeWorkflow({
     kind: 'batch-scoring',
     model: input.modelName,

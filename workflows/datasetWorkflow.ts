@@ -15,6 +15,7 @@ import { parseDatasetInput, type DatasetWorkflowInput } from './datasetInput.js'
 import { failureMessage } from './failureMessage.js';
 import { datasetProgressQuery } from './messages.js';
 import { describeWorkflow } from './searchAttributes.js';
+import { checkedInWorkflow } from './inputChecks.js';
 
 export type DatasetStage = 'resolving' | 'reading' | 'publishing' | 'recording' | 'done' | 'failed';
 
@@ -43,7 +44,7 @@ export interface DatasetWorkflowResult extends PublishedDataset {
 const retrying = backingOff;
 
 export async function DatasetWorkflow(input: DatasetWorkflowInput): Promise<DatasetWorkflowResult> {
-  const request = parseDatasetInput(input);
+  const request = checkedInWorkflow(() => parseDatasetInput(input));
   describeWorkflow({
     kind: 'dataset',
     view: request.view,

@@ -4,7 +4,7 @@ import {
   parseDegradationPolicy,
   type DegradationPolicy,
 } from '../ml/monitoring/degradationPolicy.js';
-import { FeatureViewError } from '../ml/errors.js';
+import { isInvalidArgument } from '../platform/errors.js';
 import { integerIn, invalid } from './inputChecks.js';
 import type { PipelineInput } from './pipelineInput.js';
 import { MODEL_NAME, VIEW_NAME } from '../ml/names.js';
@@ -92,7 +92,7 @@ export const parseLiveEvaluationInput = (raw: unknown): LiveEvaluationRequest =>
     try {
       policy = parseDegradationPolicy(input.policy ?? { maxDropFromValidation: 0.05 });
     } catch (error) {
-      if (error instanceof FeatureViewError) throw invalid('policy', error.message);
+      if (isInvalidArgument(error)) throw invalid('policy', error.message);
       throw error;
     }
     if (!(LIVE_POLICY_METRICS as readonly string[]).includes(policy.metric)) {

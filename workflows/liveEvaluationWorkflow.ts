@@ -28,6 +28,7 @@ import { parseLiveEvaluationInput, type LiveEvaluationInput } from './liveEvalua
 import type { RetrainingPipeline } from './retrainingPipeline.js';
 import { describeWorkflow } from './searchAttributes.js';
 import { WORKFLOW_TYPES } from './workflowTypes.js';
+import { checkedInWorkflow } from './inputChecks.js';
 
 /** Histories recorded before live retrains were named by their time replay with the old id. */
 export const RETRAIN_ID_PATCH = 'hindsight-retrain-id';
@@ -76,7 +77,7 @@ export async function LiveEvaluationWorkflow(
   raw: LiveEvaluationInput,
   carried?: LiveEvaluationCarry,
 ): Promise<LiveEvaluationStatus> {
-  const input = parseLiveEvaluationInput(raw);
+  const input = checkedInWorkflow(() => parseLiveEvaluationInput(raw));
   describeWorkflow({
     kind: 'live-evaluation',
     view: input.view,

@@ -28,6 +28,7 @@ import { SHORT_ACTIVITY, backingOff } from './activityTimeouts.js';
 import { failureMessage } from './failureMessage.js';
 import { approveUpdate, promotionStatusQuery, rejectUpdate } from './messages.js';
 import { describeWorkflow, markStage } from './searchAttributes.js';
+import { checkedInWorkflow } from './inputChecks.js';
 
 export type PromotionStage = 'judging' | 'awaiting_approval' | 'promoting' | 'recording' | 'done';
 
@@ -61,7 +62,7 @@ const activities = proxyActivities<PromotionActivities>({
 });
 
 export async function PromotionWorkflow(input: PromotionWorkflowInput): Promise<PromotionResult> {
-  const request = parsePromotionInput(input);
+  const request = checkedInWorkflow(() => parsePromotionInput(input));
   describeWorkflow({
     kind: 'promotion',
     ...(request.view === null ? {} : { view: request.view }),
@@ -98,7 +99,7 @@ export async function PromotionWorkflow(input: PromotionWorkflowInput): Promise<
           `(stage ${status.stage}${status.outcome ? `, ${status.outcome} by ${status.decidedBy}` : ''})`,
       );
     }
-    checkReview(given);
+    checkedInWorkflow(() => checkReview(given));
   };
   setHandler(approveUpdate, reviewHandler(true), { validator });
   setHandler(rejectUpdate, reviewHandler(false), { validator });

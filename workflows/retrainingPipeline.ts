@@ -22,6 +22,7 @@ import { describeWorkflow, markStage, markView } from './searchAttributes.js';
 import { failureMessage } from './failureMessage.js';
 import { pipelineProgressQuery } from './messages.js';
 import { METRIC_DIRECTIONS, type MetricName } from '../ml/promotion/metricDirections.js';
+import { checkedInWorkflow } from './inputChecks.js';
 
 export type PipelineStage =
   'checking' | 'dataset' | 'training' | 'evaluating' | 'promoting' | 'done' | 'skipped' | 'failed';
@@ -113,7 +114,7 @@ const fromEarlierRelease = (
 };
 
 export async function RetrainingPipeline(input: PipelineInput): Promise<PipelineResult> {
-  const request = parsePipelineInput(input);
+  const request = checkedInWorkflow(() => parsePipelineInput(input));
   describeWorkflow({
     kind: 'pipeline',
     view: request.view,

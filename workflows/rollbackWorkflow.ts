@@ -8,7 +8,7 @@ import type { PromotionActivities } from '../activities/promotion/index.js';
 import type { RecordedPromotion } from '../activities/promotion/types.js';
 import { MODEL_NAME, VIEW_NAME } from '../ml/names.js';
 import { SHORT_ACTIVITY, backingOff } from './activityTimeouts.js';
-import { invalid } from './inputChecks.js';
+import { checkedInWorkflow, invalid } from './inputChecks.js';
 import { describeWorkflow } from './searchAttributes.js';
 
 export interface RollbackInput {
@@ -95,7 +95,7 @@ const activities = proxyActivities<PromotionActivities>({
  * then nothing moved and nothing is recorded.
  */
 export async function RollbackWorkflow(input: RollbackInput): Promise<RollbackResult> {
-  const request = parseRollbackInput(input);
+  const request = checkedInWorkflow(() => parseRollbackInput(input));
   describeWorkflow({
     kind: 'rollback',
     model: request.modelName,

@@ -8,6 +8,7 @@ import { snapshotProgressQuery } from './messages.js';
 import { operationsActivities } from './operationsActivities.js';
 import { parseSnapshotInput, type SnapshotWorkflowInput } from './operationsInput.js';
 import { describeWorkflow } from './searchAttributes.js';
+import { checkedInWorkflow } from './inputChecks.js';
 
 export interface SnapshotTypeProgress {
   aggregateType: string;
@@ -33,7 +34,7 @@ const STREAMS_PER_ACTIVITY = 5000;
 export async function SnapshotWorkflow(
   input: SnapshotWorkflowInput = {},
 ): Promise<SnapshotProgress> {
-  const request = parseSnapshotInput(input);
+  const request = checkedInWorkflow(() => parseSnapshotInput(input));
   describeWorkflow({ kind: 'snapshot', summary: 'snapshots of long streams' });
   const { workflowId } = workflowInfo();
   const progress: SnapshotProgress = {
@@ -51,7 +52,7 @@ export async function SnapshotWorkflow(
       // Checked before any work: a run that fails here has written nothing.
       throw ApplicationFailure.nonRetryable(
         `aggregate type '${unknown.join("', '")}' is unknown (known: ${known.join(', ') || 'none'})`,
-        'UNKNOWN_AGGREGATE',
+        'UNKNOWN_AGGREGATE_TYPE',
       );
     }
     const types = request.aggregateTypes ?? known;

@@ -6,6 +6,7 @@ import { undoProgressQuery } from './messages.js';
 import { operationsActivities } from './operationsActivities.js';
 import { parseUndoInput, type UndoMigrationWorkflowInput } from './operationsInput.js';
 import { describeWorkflow } from './searchAttributes.js';
+import { checkedInWorkflow } from './inputChecks.js';
 
 export interface UndoProgress {
   migrationId: string;
@@ -20,7 +21,7 @@ export interface UndoProgress {
 export async function UndoMigrationWorkflow(
   input: UndoMigrationWorkflowInput,
 ): Promise<{ migrationId: string; restored: number }> {
-  const request = parseUndoInput(input);
+  const request = checkedInWorkflow(() => parseUndoInput(input));
   describeWorkflow({ kind: 'undo-migration', summary: 'undo of a migration' });
   const { migrationId } = request;
   const progress: UndoProgress = {

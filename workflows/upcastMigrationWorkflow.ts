@@ -16,6 +16,7 @@ import { abortMigrationSignal, migrationProgressQuery, resumeMigrationSignal } f
 import { operationsActivities } from './operationsActivities.js';
 import { parseMigrationInput, type MigrationWorkflowInput } from './operationsInput.js';
 import { describeWorkflow } from './searchAttributes.js';
+import { checkedInWorkflow } from './inputChecks.js';
 
 export type MigrationStage =
   'planning' | 'migrating' | 'blocked' | 'verifying' | 'recording' | 'done' | 'failed';
@@ -52,7 +53,7 @@ const EVENTS_PER_ACTIVITY = 10_000;
 export async function UpcastMigrationWorkflow(
   input: MigrationWorkflowInput,
 ): Promise<MigrationWorkflowResult> {
-  const request = parseMigrationInput(input);
+  const request = checkedInWorkflow(() => parseMigrationInput(input));
   describeWorkflow({ kind: 'migration', summary: 'upcasting migration' });
   const migrationId = workflowInfo().workflowId;
   const progress: MigrationProgress = {

@@ -59,7 +59,7 @@ export const scoreOpenEntities = async (
     champion = await beatingWhile(models.champion(modelName));
   } catch (error) {
     if (error instanceof ServingError)
-      throw ApplicationFailure.nonRetryable(error.message, error.code);
+      throw ApplicationFailure.nonRetryable(error.message, error.reason);
     throw error;
   }
   const view = views.get(champion.view, champion.viewCodeHash);
@@ -109,7 +109,8 @@ export const scoreOpenEntities = async (
         else result.scored += 1;
         total += prediction.score;
       } catch (error) {
-        if (error instanceof ServingError && error.code === 'UNKNOWN_ENTITY') result.closed += 1;
+        if (error instanceof ServingError && error.reason === 'ENTITY_NOT_FOUND')
+          result.closed += 1;
         else throw error;
       }
       heartbeat({ done: result.scored + result.replayed + result.closed, of: batch.length });

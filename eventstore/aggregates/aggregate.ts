@@ -2,6 +2,7 @@
 // plus the events after it; a snapshot is valid only for the same stream, state schema version
 // and reducer code (hashed), so a changed reducer rebuilds from the log and never reads a state
 // the new code would not have made.
+import { HindsightError } from '../../platform/errors.js';
 import { createHash } from 'node:crypto';
 import type { RecordedEvent } from '../types.js';
 
@@ -89,14 +90,16 @@ export interface AggregateRegistry {
   has: (type: string) => boolean;
 }
 
-export class UnknownAggregateError extends Error {
+export class UnknownAggregateError extends HindsightError {
   constructor(
     readonly aggregateType: string,
     known: readonly string[],
   ) {
     super(
+      'INVALID_ARGUMENT',
       `aggregate type '${aggregateType}' is unknown` +
         (known.length ? ` (known: ${known.join(', ')})` : ' (none are registered)'),
+      { reason: 'UNKNOWN_AGGREGATE_TYPE', metadata: { aggregate_type: aggregateType } },
     );
     this.name = 'UnknownAggregateError';
   }

@@ -2,7 +2,7 @@
 // both models on the same draw, so the noise of the rows cancels out of the difference, and the
 // spread of the resampled gains bounds it. Each metric is computed from how often a resample drew
 // each row (multiplicity weights), over orders sorted once: O(rows) per resample, no re-sorting.
-import { FeatureViewError } from '../errors.js';
+import { HindsightError } from '../../platform/errors.js';
 import { improvement, metricDirection } from '../promotion/metricDirections.js';
 import { DEFAULT_CALIBRATION_BINS } from './calibrationTable.js';
 import { DEFAULT_LOG_LOSS_EPS } from './logLoss.js';
@@ -52,8 +52,8 @@ export const DEFAULT_BOOTSTRAP_SEED = 1;
 /** One model's metric over rows counted `weights[i]` times each; null where it is undefined. */
 export type WeightedMetric = (weights: ArrayLike<number>) => number | null;
 
-const invalid = (message: string): FeatureViewError =>
-  new FeatureViewError('INVALID_ARGUMENT', message);
+const invalid = (message: string): HindsightError =>
+  new HindsightError('INVALID_ARGUMENT', message);
 
 const describe = (value: unknown): string =>
   typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));

@@ -1,10 +1,10 @@
 // Checks the input every metric shares. Bad input is a caller's bug, so it is refused loudly
 // rather than turned into a NaN that would slip into MLflow and promotion rules.
-import { FeatureViewError } from '../errors.js';
+import { HindsightError } from '../../platform/errors.js';
 import type { Label } from '../featureView.js';
 
-const invalid = (message: string): FeatureViewError =>
-  new FeatureViewError('INVALID_ARGUMENT', message);
+const invalid = (message: string): HindsightError =>
+  new HindsightError('INVALID_ARGUMENT', message);
 
 // Input may come from JSON at runtime, so show what it really holds, not what the type says.
 const describe = (value: unknown): string =>

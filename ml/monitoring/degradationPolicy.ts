@@ -1,7 +1,7 @@
 // When the champion's live figures have fallen far enough, for long enough, to retrain: a
 // reducer over evaluated windows, so that one bad window or a burst of them starts at most one
 // retraining.
-import { FeatureViewError } from '../errors.js';
+import { HindsightError } from '../../platform/errors.js';
 import {
   describe,
   fieldOf,
@@ -112,7 +112,7 @@ const UNBOUNDED_METRICS: readonly MetricName[] = ['logLoss'];
 /**
  * A degradation policy from untrusted JSON: omitted fields take the defaults, but at least
  * one bar (threshold, maxDropFromValidation) must be given. Throws
- * `FeatureViewError('INVALID_ARGUMENT')` naming every problem found.
+ * a HindsightError INVALID_ARGUMENT naming every problem found.
  */
 export const parseDegradationPolicy = (raw: unknown): DegradationPolicy => {
   const { record, problems, field } = readSettings('degradation policy', raw, POLICY_KEYS);
@@ -162,7 +162,7 @@ export const parseDegradationPolicy = (raw: unknown): DegradationPolicy => {
     minLabelled === undefined ||
     cooldownMs === undefined
   ) {
-    throw new FeatureViewError(
+    throw new HindsightError(
       'INVALID_ARGUMENT',
       `invalid degradation policy: ${problems.join('; ')}`,
     );
@@ -179,8 +179,8 @@ export const parseDegradationPolicy = (raw: unknown): DegradationPolicy => {
 
 // ---- Observing windows ----
 
-const invalid = (message: string): FeatureViewError =>
-  new FeatureViewError('INVALID_ARGUMENT', message);
+const invalid = (message: string): HindsightError =>
+  new HindsightError('INVALID_ARGUMENT', message);
 
 const assertWhole = (value: unknown, name: string, least: number): void => {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < least) {

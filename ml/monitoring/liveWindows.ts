@@ -1,7 +1,7 @@
 // Live evaluation: predictions joined with the outcomes that arrived later, in fixed time
 // windows. Outcomes come late or never, so every figure is "as of" a time, and a window's
 // figures only settle once its last prediction's label horizon has passed.
-import { FeatureViewError } from '../errors.js';
+import { HindsightError } from '../../platform/errors.js';
 import type { Label } from '../featureView.js';
 import { brierScore } from '../metrics/brierScore.js';
 import { calibrationTable } from '../metrics/calibrationTable.js';
@@ -86,8 +86,8 @@ export interface EvaluateWindowInput {
 /** Equal-width bins, fixed so that tables of different windows line up bin by bin. */
 export const LIVE_CALIBRATION_BINS = 10;
 
-const invalid = (message: string): FeatureViewError =>
-  new FeatureViewError('INVALID_ARGUMENT', message);
+const invalid = (message: string): HindsightError =>
+  new HindsightError('INVALID_ARGUMENT', message);
 
 // Input may come from JSON at runtime, so show what it really holds, not what the type says.
 const describe = (value: unknown): string =>

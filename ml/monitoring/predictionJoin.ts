@@ -3,6 +3,7 @@
 // the label a training row observed at the prediction's log position would get.
 import { comparePositions, type Position, START } from '../../eventstore/index.js';
 import { FeatureViewError } from '../errors.js';
+import { HindsightError } from '../../platform/errors.js';
 import { applyOrQuarantine, quarantineRecord, type QuarantinedEventRecord } from '../quarantine.js';
 import {
   applyFailure,
@@ -141,8 +142,8 @@ const resumedPending = (
   position: Position,
 ): PendingPrediction[] => {
   const checked = [...pending].map((prediction, index) => {
-    const invalid = (field: string, rule: string): FeatureViewError =>
-      new FeatureViewError(
+    const invalid = (field: string, rule: string): HindsightError =>
+      new HindsightError(
         'INVALID_ARGUMENT',
         `pending[${index}].${field} is ${describe((prediction as unknown as Record<string, unknown>)[field])}: ${rule}`,
       );
@@ -166,8 +167,8 @@ export const createPredictionJoin = <State>(
   options: PredictionJoinOptions<State>,
 ): PredictionJoin<State> => {
   const { modelName } = options;
-  const invalid = (message: string): FeatureViewError =>
-    new FeatureViewError('INVALID_ARGUMENT', `prediction join of '${view.name}': ${message}`);
+  const invalid = (message: string): HindsightError =>
+    new HindsightError('INVALID_ARGUMENT', `prediction join of '${view.name}': ${message}`);
   if (!isNonEmptyString(modelName)) {
     throw invalid(`modelName is ${describe(modelName)}: it must be a non-empty string`);
   }

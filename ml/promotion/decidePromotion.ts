@@ -1,5 +1,5 @@
 // Whether a challenger replaces the champion (or, as the first model, beats the base rate).
-import { FeatureViewError } from '../errors.js';
+import { HindsightError } from '../../platform/errors.js';
 import type { GainInterval } from '../metrics/pairedBootstrap.js';
 import type { Metrics } from './metricDirections.js';
 import { parsePromotionRules } from './parsePromotionRules.js';
@@ -56,7 +56,7 @@ export const decidePromotion = ({
   // Rules built in code get the same checks as rules from a user.
   const valid = parsePromotionRules(rules);
   if (!Number.isSafeInteger(validationRows) || validationRows < 0) {
-    throw new FeatureViewError(
+    throw new HindsightError(
       'INVALID_ARGUMENT',
       `validationRows must be a whole number ≥ 0, not ${validationRows}`,
     );

@@ -1,5 +1,5 @@
 // Which way is better for each metric that promotion rules may name: the one table of it.
-import { FeatureViewError } from '../errors.js';
+import { HindsightError } from '../../platform/errors.js';
 
 /** One evaluation's metrics, JSON-safe: null where a metric is undefined (AUC on one class). */
 export type Metrics = Readonly<Record<string, number | null>>;
@@ -36,8 +36,7 @@ export const unknownMetricMessage = (name: string): string =>
 
 /** Throws `INVALID_ARGUMENT` for a name outside the table rather than guess a direction. */
 export const metricDirection = (name: string): MetricDirection => {
-  if (!isMetricName(name))
-    throw new FeatureViewError('INVALID_ARGUMENT', unknownMetricMessage(name));
+  if (!isMetricName(name)) throw new HindsightError('INVALID_ARGUMENT', unknownMetricMessage(name));
   return METRIC_DIRECTIONS[name];
 };
 

@@ -1,6 +1,6 @@
 // Checks promotion rules that come from a user (workflow input, gRPC payload): each problem is
 // named by its path, unknown keys are refused, omitted fields take the defaults.
-import { FeatureViewError } from '../errors.js';
+import { HindsightError } from '../../platform/errors.js';
 import {
   describe,
   fieldOf,
@@ -115,7 +115,7 @@ const readSignificance = (value: unknown, problems: Problems): SignificanceRule 
 /**
  * Promotion rules from untrusted JSON. `undefined` or `{}` gives the defaults; when the
  * guards are omitted, the default guards apply except one on the chosen primary metric;
- * `significance: null` turns the significance check off. Throws `FeatureViewError('INVALID_ARGUMENT')` naming every problem found.
+ * `significance: null` turns the significance check off. Throws a HindsightError INVALID_ARGUMENT naming every problem found.
  */
 export const parsePromotionRules = (input: unknown): PromotionRules => {
   const { record, problems, field } = readSettings('promotion rules', input, RULE_KEYS);
@@ -159,10 +159,7 @@ export const parsePromotionRules = (input: unknown): PromotionRules => {
     minRelativeGain === undefined ||
     minValidationRows === undefined
   ) {
-    throw new FeatureViewError(
-      'INVALID_ARGUMENT',
-      `invalid promotion rules: ${problems.join('; ')}`,
-    );
+    throw new HindsightError('INVALID_ARGUMENT', `invalid promotion rules: ${problems.join('; ')}`);
   }
   return {
     primaryMetric,

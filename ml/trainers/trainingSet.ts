@@ -1,12 +1,12 @@
 // Checks of what trainers are handed: a training set before fitting, rows before scoring.
 // Each refusal names the offending row, feature and value, as INVALID_ARGUMENT.
 import { applyPreprocessing, fitPreprocessing } from './preprocessing.js';
-import { FeatureViewError } from '../errors.js';
+import { HindsightError } from '../../platform/errors.js';
 import { FEATURE_TYPES, type FeatureType, type FeatureValue } from '../featureView.js';
 import type { TrainingSet } from './types.js';
 
-export const invalidArgument = (message: string): FeatureViewError =>
-  new FeatureViewError('INVALID_ARGUMENT', message);
+export const invalidArgument = (message: string): HindsightError =>
+  new HindsightError('INVALID_ARGUMENT', message);
 
 /** A value as messages show it: strings quoted, objects by kind. */
 export const shown = (value: unknown): string => {

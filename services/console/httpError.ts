@@ -2,54 +2,41 @@
 // reused so that the console and the gRPC API refuse the same input the same way, with the same
 // stable reason as gRPC's ErrorInfo.
 import { status } from '@grpc/grpc-js';
-import { ValidationError } from '../../eventstore/errors.js';
+import { HindsightError, HTTP_STATUS } from '../../platform/errors.js';
 import { toStatusError } from '../grpc/status.js';
 import { decodeStatusDetails } from '../grpc/statusDetails.js';
 import type { ApiError } from './api.js';
 
+/**
+ * What only HTTP refuses (a method, a media type, a body too large): the transport's own
+ * errors. Everything else the console refuses is a HindsightError, mapped by its code.
+ */
 export class HttpError extends Error {
   /** Stable and UPPER_SNAKE_CASE; the code itself when nothing more precise applies. */
   readonly reason: string;
-  readonly field?: string;
 
   constructor(
     readonly httpStatus: number,
     readonly code: string,
     message: string,
-    { reason, field }: { reason?: string; field?: string } = {},
+    { reason }: { reason?: string } = {},
   ) {
     super(message);
     this.name = 'HttpError';
     this.reason = reason ?? code;
-    if (field !== undefined) this.field = field;
   }
 }
 
-/** Bad input, as gRPC refuses a ValidationError: reason INVALID_ARGUMENT, the field named. */
-export const badRequest = (field: string, message: string): HttpError =>
-  new HttpError(400, 'INVALID_ARGUMENT', `${field}: ${message}`, {
-    reason: 'INVALID_ARGUMENT',
-    field,
-  });
+/** Bad input, as gRPC refuses it: reason INVALID_ARGUMENT, the field named. */
+export const badRequest = (field: string, message: string): HindsightError =>
+  new HindsightError('INVALID_ARGUMENT', `${field}: ${message}`, { field });
 
 /** `reason` says what was not found, e.g. MODEL_NOT_FOUND, as gRPC's ErrorInfo would. */
-export const notFound = (reason: string, message: string): HttpError =>
-  new HttpError(404, 'NOT_FOUND', message, { reason });
+export const notFound = (reason: string, message: string): HindsightError =>
+  new HindsightError('NOT_FOUND', message, { reason });
 
-const HTTP_STATUS: Partial<Record<status, number>> = {
-  [status.INVALID_ARGUMENT]: 400,
-  [status.OUT_OF_RANGE]: 400,
-  [status.UNAUTHENTICATED]: 401,
-  [status.PERMISSION_DENIED]: 403,
-  [status.NOT_FOUND]: 404,
-  [status.ALREADY_EXISTS]: 409,
-  [status.FAILED_PRECONDITION]: 409,
-  [status.ABORTED]: 409,
-  [status.RESOURCE_EXHAUSTED]: 429,
-  [status.UNIMPLEMENTED]: 501,
-  [status.UNAVAILABLE]: 503,
-  [status.DEADLINE_EXCEEDED]: 504,
-};
+const httpStatusOf = (code: status): number =>
+  (HTTP_STATUS as Partial<Record<string, number>>)[status[code] ?? ''] ?? 500;
 
 /** Any error as an HTTP status and the JSON body; unknown errors are 500 and reported. */
 export const toHttpError = (
@@ -59,12 +46,19 @@ export const toHttpError = (
   if (error instanceof HttpError) {
     return {
       httpStatus: error.httpStatus,
+      body: { error: { code: error.code, reason: error.reason, message: error.message } },
+    };
+  }
+  if (error instanceof HindsightError) {
+    if (error.code === 'INTERNAL') onInternal(error);
+    return {
+      httpStatus: HTTP_STATUS[error.code],
       body: {
         error: {
           code: error.code,
           reason: error.reason,
           message: error.message,
-          ...(error.field ? { field: error.field } : {}),
+          ...(error.field === undefined ? {} : { field: error.field }),
         },
       },
     };
@@ -88,8 +82,7 @@ export const toHttpError = (
     logged = true;
     onInternal(cause);
   });
-  const field = error instanceof ValidationError ? error.field : undefined;
-  const httpStatus = HTTP_STATUS[mapped.code] ?? 500;
+  const httpStatus = httpStatusOf(mapped.code);
   if (httpStatus === 500 && !logged) onInternal(error);
   const code = status[mapped.code] ?? 'INTERNAL';
   return {
@@ -99,7 +92,6 @@ export const toHttpError = (
         code,
         reason: decodeStatusDetails(mapped.metadata)?.reason ?? code,
         message: mapped.details,
-        ...(field ? { field } : {}),
       },
     },
   };

@@ -29,7 +29,7 @@ export const migrationNotFound = (id: string): MigrationError =>
 /** The record, or null when there is none. */
 export const findMigrationRecord = (sql: Sql, id: string): Promise<MigrationRecord | null> =>
   getMigration(sql, id).catch((error: unknown) => {
-    if (error instanceof MigrationError && error.code === 'MIGRATION_NOT_FOUND') return null;
+    if (error instanceof MigrationError && error.reason === 'MIGRATION_NOT_FOUND') return null;
     throw error;
   });
 

@@ -8,23 +8,10 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import {
-  EventIdConflictError,
-  EventStoreError,
-  isTransientDatabaseError,
-  MigrationError,
-  NotFoundError,
-  ReservedNameError,
-  StreamArchivedError,
-  UnknownAggregateError,
-  UpcastError,
-  ValidationError,
-  WrongExpectedVersionError,
-} from '../../eventstore/index.js';
+import { isTransientDatabaseError, WrongExpectedVersionError } from '../../eventstore/index.js';
 import { isMlflowError } from '../../mlflow/errors.js';
+import { HindsightError, HTTP_STATUS, type ErrorCode } from '../../platform/errors.js';
 import { failureMessage } from '../../workflows/failureMessage.js';
-import { ScheduleExistsError, ScheduleNotFoundError } from '../schedules/errors.js';
-import { ServingError, type ServingErrorCode } from '../../serving/servingError.js';
 import {
   STATUS_DETAILS_TRAILER,
   encodeStatusDetails,
@@ -94,9 +81,21 @@ const temporalStatus = (
     );
   }
   if (error instanceof ApplicationFailure && error.nonRetryable) {
-    // Our own workflows' refusals, typed like `ApplicationFailure.nonRetryable(message, type)`.
+    // Our own workflows' refusals: a HindsightError's reason as the type, its code and field in
+    // the details (see workflows/inputChecks.ts); older ones are bad input.
     const reason = error.type && UPPER_SNAKE.test(error.type) ? error.type : 'INVALID_ARGUMENT';
-    return statusError(status.INVALID_ARGUMENT, error.message, { reason });
+    const [detail] = (error.details ?? []) as { code?: unknown; field?: unknown }[];
+    const code =
+      typeof detail?.code === 'string' && detail.code in HTTP_STATUS
+        ? (detail.code as ErrorCode)
+        : 'INVALID_ARGUMENT';
+    return hindsightStatus(
+      new HindsightError(code, error.message, {
+        reason,
+        ...(typeof detail?.field === 'string' ? { field: detail.field } : {}),
+      }),
+      onInternal,
+    );
   }
   if (
     error instanceof ServiceError &&
@@ -106,41 +105,6 @@ const temporalStatus = (
     onInternal(new Error(`Temporal is unavailable: ${failureMessage(error)}`, { cause: error }));
     return statusError(status.UNAVAILABLE, 'Temporal is unavailable; retry later', {
       reason: 'TEMPORAL_UNAVAILABLE',
-    });
-  }
-  return undefined;
-};
-
-/** Migrations, upcasting and aggregates: what the Operations service and snapshot reads refuse. */
-const SERVING_STATUS: Record<ServingErrorCode, [status, string]> = {
-  NO_CHAMPION: [status.FAILED_PRECONDITION, 'NO_CHAMPION'],
-  UNKNOWN_MODEL: [status.NOT_FOUND, 'MODEL_NOT_FOUND'],
-  UNKNOWN_ENTITY: [status.NOT_FOUND, 'ENTITY_NOT_FOUND'],
-  VIEW_MISMATCH: [status.FAILED_PRECONDITION, 'VIEW_MISMATCH'],
-  UNAVAILABLE: [status.UNAVAILABLE, 'FEATURES_UNAVAILABLE'],
-};
-
-const operationsStatus = (error: unknown): StatusError | undefined => {
-  if (error instanceof MigrationError) {
-    const reason = { reason: error.code };
-    if (error.code === 'MIGRATION_NOT_FOUND') {
-      return statusError(status.NOT_FOUND, error.message, reason);
-    }
-    if (error.code !== 'MIGRATION_MISMATCH') {
-      return statusError(status.FAILED_PRECONDITION, error.message, reason);
-    }
-  }
-  if (error instanceof UpcastError) {
-    // A stored event its upcaster fails on is the log's state, not the caller's input.
-    if (error.code === 'UPCASTER_FAILED') {
-      return statusError(status.FAILED_PRECONDITION, error.message, { reason: error.code });
-    }
-    return statusError(status.INVALID_ARGUMENT, error.message, { reason: error.code });
-  }
-  if (error instanceof UnknownAggregateError) {
-    return statusError(status.INVALID_ARGUMENT, error.message, {
-      reason: 'UNKNOWN_AGGREGATE_TYPE',
-      metadata: { aggregate_type: error.aggregateType },
     });
   }
   return undefined;
@@ -175,62 +139,39 @@ const mlflowStatus = (
   return undefined;
 };
 
-/** The event store's errors, with the stream or field they are about. */
-const eventStoreStatus = (error: EventStoreError): StatusError | undefined => {
-  if (error instanceof ValidationError) {
+/**
+ * The platform's own errors, by their code and reason alone: the field at fault becomes a
+ * BadRequest violation (named as in the proto), what the error is about ErrorInfo's metadata.
+ */
+const hindsightStatus = (
+  error: HindsightError,
+  onInternal: (error: unknown) => void,
+): StatusError => {
+  // A broken invariant: its message is ours and says which, what caused it goes to the log.
+  if (error.code === 'INTERNAL') onInternal(error);
+  const metadata: Record<string, string> = { ...error.metadata };
+  let violation: ErrorDetails['violation'];
+  if (error.field !== undefined) {
     const field = protoFieldPath(error.field);
-    const description = error.message.slice(`${error.field}: `.length);
-    return statusError(status.INVALID_ARGUMENT, error.message, {
-      reason: 'INVALID_ARGUMENT',
-      metadata: { field },
-      violation: { field, description },
-    });
+    const prefix = `${error.field}: `;
+    const description = error.message.startsWith(prefix)
+      ? error.message.slice(prefix.length)
+      : error.message;
+    metadata.field = field;
+    violation = { field, description };
   }
-  if (error instanceof NotFoundError) {
-    return statusError(status.NOT_FOUND, error.message, {
-      reason: `${error.kind.toUpperCase()}_NOT_FOUND`,
-      metadata: { [error.kind === 'stream' ? 'stream_id' : 'checkpoint_id']: error.id },
-    });
-  }
+  const trailers = new Metadata();
+  // A version conflict's trailers, older than the details and documented in the API.
   if (error instanceof WrongExpectedVersionError) {
-    const trailers = new Metadata();
     trailers.set('actual-version', String(error.actualVersion));
     trailers.set('stream-exists', String(error.streamExists));
-    const metadata = {
-      stream_id: error.streamId,
-      expected: error.expected,
-      actual_version: String(error.actualVersion),
-      stream_exists: String(error.streamExists),
-    };
-    return statusError(
-      status.FAILED_PRECONDITION,
-      error.message,
-      { reason: 'STREAM_VERSION_CONFLICT', metadata },
-      trailers,
-    );
   }
-  if (error instanceof StreamArchivedError) {
-    return statusError(status.FAILED_PRECONDITION, error.message, {
-      reason: 'STREAM_ARCHIVED',
-      metadata: { stream_id: error.streamId },
-    });
-  }
-  if (error instanceof EventIdConflictError) {
-    return statusError(status.ALREADY_EXISTS, error.message, {
-      reason: 'EVENT_ID_CONFLICT',
-      metadata: { event_id: error.eventId },
-    });
-  }
-  if (error instanceof ReservedNameError) {
-    const field = protoFieldPath(error.field);
-    const description = error.message.slice(`${error.field}: `.length);
-    return statusError(status.PERMISSION_DENIED, error.message, {
-      reason: 'RESERVED_NAME',
-      metadata: { field },
-      violation: { field, description },
-    });
-  }
-  return undefined;
+  return statusError(
+    status[error.code],
+    error.message,
+    { reason: error.reason, metadata, ...(violation ? { violation } : {}) },
+    trailers,
+  );
 };
 
 export const toStatusError = (
@@ -242,30 +183,9 @@ export const toStatusError = (
     if (error.code === status.INTERNAL && error.cause !== undefined) onInternal(error.cause);
     return withDetails(error);
   }
-  if (error instanceof EventStoreError) {
-    const mapped = eventStoreStatus(error);
-    if (mapped) return mapped;
-  }
-  if (error instanceof ServingError) {
-    const [code, reason] = SERVING_STATUS[error.code];
-    return statusError(code, error.message, { reason });
-  }
-  const operations = operationsStatus(error);
-  if (operations) return operations;
+  if (error instanceof HindsightError) return hindsightStatus(error, onInternal);
   const temporal = temporalStatus(error, onInternal);
   if (temporal) return temporal;
-  if (error instanceof ScheduleNotFoundError) {
-    return statusError(status.NOT_FOUND, error.message, {
-      reason: 'SCHEDULE_NOT_FOUND',
-      metadata: { schedule_id: error.scheduleId },
-    });
-  }
-  if (error instanceof ScheduleExistsError) {
-    return statusError(status.ALREADY_EXISTS, error.message, {
-      reason: 'SCHEDULE_ALREADY_EXISTS',
-      metadata: { schedule_id: error.scheduleId },
-    });
-  }
   const mlflow = mlflowStatus(error, onInternal);
   if (mlflow) return mlflow;
   // The database unreachable, or its connection lost mid-call (e.g. PostgreSQL crashed):

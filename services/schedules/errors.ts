@@ -4,20 +4,26 @@ import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError as TemporalScheduleNotFound,
 } from '@temporalio/client';
+import { HindsightError } from '../../platform/errors.js';
 import { checkScheduleRef } from './scheduleId.js';
 
-export class ScheduleNotFoundError extends Error {
-  readonly code = 'NOT_FOUND';
+export class ScheduleNotFoundError extends HindsightError {
   constructor(readonly scheduleId: string) {
-    super(`schedule '${scheduleId}' not found`);
+    super('NOT_FOUND', `schedule '${scheduleId}' not found`, {
+      reason: 'SCHEDULE_NOT_FOUND',
+      metadata: { schedule_id: scheduleId },
+    });
     this.name = 'ScheduleNotFoundError';
   }
 }
 
-export class ScheduleExistsError extends Error {
-  readonly code = 'ALREADY_EXISTS';
+export class ScheduleExistsError extends HindsightError {
   constructor(readonly scheduleId: string) {
-    super(`schedule '${scheduleId}' already exists: delete it first, or choose another id`);
+    super(
+      'ALREADY_EXISTS',
+      `schedule '${scheduleId}' already exists: delete it first, or choose another id`,
+      { reason: 'SCHEDULE_ALREADY_EXISTS', metadata: { schedule_id: scheduleId } },
+    );
     this.name = 'ScheduleExistsError';
   }
 }

@@ -314,10 +314,10 @@ describe('SnapshotWorkflow', () => {
 });
 
 describe('a bad request', () => {
-  it('naming an unknown aggregate type fails UNKNOWN_AGGREGATE naming it, writing nothing', async () => {
+  it('naming an unknown aggregate type fails UNKNOWN_AGGREGATE_TYPE naming it, writing nothing', async () => {
     const before = await db.snapshot();
     const cause = await failureOf({ aggregateTypes: ['invoice'] });
-    expect(cause).toMatchObject({ type: 'UNKNOWN_AGGREGATE', nonRetryable: true });
+    expect(cause).toMatchObject({ type: 'UNKNOWN_AGGREGATE_TYPE', nonRetryable: true });
     expect(cause?.message).toContain("aggregate type 'invoice' is unknown (known: work-order)");
     expect(await db.snapshot()).toBe(before);
   });
@@ -325,7 +325,7 @@ describe('a bad request', () => {
   it('naming an unknown type after a known one fails before snapshotting anything', async () => {
     const before = await db.snapshot();
     const cause = await failureOf({ aggregateTypes: ['work-order', 'invoice'] });
-    expect(cause).toMatchObject({ type: 'UNKNOWN_AGGREGATE', nonRetryable: true });
+    expect(cause).toMatchObject({ type: 'UNKNOWN_AGGREGATE_TYPE', nonRetryable: true });
     expect(cause?.message).toContain("'invoice'");
     expect(await db.snapshot()).toBe(before);
   });

@@ -1,11 +1,11 @@
 // Numbers in the SVG are rounded so that the bytes are short and stable: the same metrics
 // give the same file, and float noise never shows up as a diff between two artifacts.
-import { FeatureViewError } from '../../errors.js';
+import { HindsightError } from '../../../platform/errors.js';
 
 /** Rounds to `decimals` places; refuses NaN and Infinity, which would corrupt the drawing. */
 export const svgNumber = (value: number, decimals = 2): string => {
   if (!Number.isFinite(value)) {
-    throw new FeatureViewError('INVALID_ARGUMENT', `cannot draw the number ${value}`);
+    throw new HindsightError('INVALID_ARGUMENT', `cannot draw the number ${value}`);
   }
   const scale = 10 ** decimals;
   const rounded = Math.round(value * scale) / scale;
