@@ -84,17 +84,19 @@ export const findStream = async (sql: Sql, streamId: string): Promise<StreamSumm
 };
 
 /**
- * The latest events in commit order, newest first, before `before` if given, of one category
- * and one type if given; each filter has an index in that order. Payloads as stored.
+ * The latest events in commit order, newest first, before `before` if given, of one category,
+ * one type and one stream if given; category and type each have an index in that order (a
+ * stream's events are a range of the category's). Payloads as stored.
  */
 export const recentEvents = async (
   sql: Sql,
   {
     category,
     type,
+    streamId,
     before,
     limit,
-  }: { category?: string; type?: string; before?: Position; limit: number },
+  }: { category?: string; type?: string; streamId?: string; before?: Position; limit: number },
 ): Promise<StoredEvent[]> => {
   const { rows } = await sql.query<StoredEvent>(
     /* sql */ `
@@ -102,18 +104,95 @@ export const recentEvents = async (
       from hindsight.events e
      where ($1::text is null or e.category = $1)
        and ($2::text is null or e.event_type = $2)
-       and ($3::text is null or (e.tx_id, e.global_position) < ($3::text::xid8, $4::bigint))
+       and ($3::text is null or e.stream_id = $3)
+       and ($4::text is null or (e.tx_id, e.global_position) < ($4::text::xid8, $5::bigint))
      order by e.tx_id desc, e.global_position desc
-     limit $5`,
+     limit $6`,
     [
       category ?? null,
       type ?? null,
+      streamId ?? null,
       before ? String(before.transactionId) : null,
       before?.globalPosition ?? 0,
       limit,
     ],
   );
   return rows;
+};
+
+/**
+ * The newest event of one type in one category whose data has `field` equal to `equals`, or
+ * null. It walks the category's index newest first and stops at the first match, so it is cheap
+ * while matches are recent or the category small (payloads have no index of their own).
+ */
+export const latestEventWhere = async (
+  sql: Sql,
+  {
+    category,
+    type,
+    field,
+    equals,
+  }: { category: string; type: string; field: string; equals: string },
+): Promise<StoredEvent | null> => {
+  const { rows } = await sql.query<StoredEvent>(
+    /* sql */ `
+    select ${STORED_EVENT_COLUMNS}
+      from hindsight.events e
+     where e.category = $1 and e.event_type = $2 and e.data->>$3 = $4
+     order by e.tx_id desc, e.global_position desc
+     limit 1`,
+    [category, type, field, equals],
+  );
+  return rows[0] ?? null;
+};
+
+export interface RecordingRate {
+  /** Events recorded in each minute since `since` that had any, by the minute's start (ms). */
+  minutes: { at: number; events: number }[];
+  /** Events recorded in the last 60 s, by the database's clock. */
+  lastMinute: number;
+  /** When the newest event was recorded (ms), or null for an empty log. */
+  lastRecordedAt: number | null;
+}
+
+/**
+ * How fast events are being recorded: per minute since `since`, among the events after global
+ * position `after` (an index range, so bounded by the caller), and when the newest was recorded.
+ */
+export const recordingRate = async (
+  sql: Sql,
+  { after, since }: { after: number; since: number },
+): Promise<RecordingRate> => {
+  const { rows } = await sql.query<{
+    minute: string;
+    events: string;
+    last: string;
+    recent: string;
+  }>(
+    /* sql */ `
+    select (extract(epoch from date_trunc('minute', recorded_at)) * 1000)::int8 as minute,
+           count(*) as events,
+           (extract(epoch from max(recorded_at)) * 1000)::int8 as last,
+           count(*) filter (where recorded_at >= now() - interval '60 seconds') as recent
+      from hindsight.events
+     where global_position > $1 and recorded_at >= $2
+     group by 1`,
+    [after, new Date(since)],
+  );
+  let lastRecordedAt = rows.reduce((max, row) => Math.max(max, Number(row.last)), 0) || null;
+  if (lastRecordedAt === null) {
+    // Nothing since then: the newest event's time, by the primary key.
+    const { rows: newest } = await sql.query<{
+      at: string;
+    }>(/* sql */ `select (extract(epoch from recorded_at) * 1000)::int8 as at
+        from hindsight.events order by global_position desc limit 1`);
+    lastRecordedAt = newest[0] ? Number(newest[0].at) : null;
+  }
+  return {
+    minutes: rows.map((row) => ({ at: Number(row.minute), events: Number(row.events) })),
+    lastMinute: rows.reduce((sum, row) => sum + Number(row.recent), 0),
+    lastRecordedAt,
+  };
 };
 
 /** The highest global position handed out so far (0 for an empty log). */

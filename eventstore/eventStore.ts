@@ -5,10 +5,12 @@ import {
   countAfter,
   findStream,
   headPosition,
+  latestEventWhere,
   listCategories,
   listCheckpointLags,
   listStreams,
   recentEvents,
+  recordingRate,
 } from './browse.js';
 import { loadCheckpoint, saveCheckpoint, type StoredCheckpoint } from './checkpoints.js';
 import { countEvents, type CountEventsOptions } from './countEvents.js';
@@ -126,7 +128,10 @@ export interface EventStore {
     /** One stream's summary, or null. */
     stream: OmitSql<typeof findStream>;
     recentEvents: OmitSql<typeof recentEvents>;
+    /** The newest event of a type in a category whose data field equals a value, or null. */
+    latestEventWhere: OmitSql<typeof latestEventWhere>;
     head: OmitSql<typeof headPosition>;
+    recordingRate: OmitSql<typeof recordingRate>;
     countAfter: OmitSql<typeof countAfter>;
     checkpointLags: OmitSql<typeof listCheckpointLags>;
   };
@@ -277,7 +282,9 @@ export const createEventStore = ({
       streams: (options) => listStreams(browsePool, options),
       stream: (streamId) => findStream(browsePool, streamId),
       recentEvents: (options) => recentEvents(browsePool, options),
+      latestEventWhere: (options) => latestEventWhere(browsePool, options),
       head: () => headPosition(browsePool),
+      recordingRate: (options) => recordingRate(browsePool, options),
       countAfter: (position, cap) => countAfter(browsePool, position, cap),
       checkpointLags: (options) => listCheckpointLags(browsePool, options),
     },

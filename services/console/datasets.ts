@@ -7,7 +7,7 @@ import {
   datasetStreamOf,
 } from '../../platform/datasetEvents.js';
 import { MODEL_TAGS } from '../../platform/modelRegistry.js';
-import { categoryOf } from '../../eventstore/index.js';
+import { categoryOf, type StoredEvent } from '../../eventstore/index.js';
 import { VIEW_NAME } from '../../ml/names.js';
 import { checkPlatformData } from '../../platform/platformEvents.js';
 import type { DatasetDetail, DatasetView, Page, SkippedEventView } from './api.js';
@@ -25,37 +25,32 @@ import {
 const DATASETS_CATEGORY = categoryOf(datasetStreamOf('view'));
 const DIGEST = /^[0-9a-f]{64}$/;
 
-interface DatasetRow {
-  event_id: string;
-  stream_id: string;
-  global_position: string;
-  tx_text: string;
-  /** jsonb, checked against the DatasetGenerated schema before it is shown. */
-  data: unknown;
-  metadata: { correlation_id?: unknown } | null;
-  occurred_at: Date;
-}
-
-/** The row's dataset, or (a malformed DatasetGenerated event) what is wrong with it. */
+/** The event's dataset, or (a malformed DatasetGenerated event) what is wrong with it. */
 const datasetViewOf = (
   deps: ConsoleDeps,
-  row: DatasetRow,
+  event: StoredEvent,
 ): { ok: true; view: DatasetView } | { ok: false; skipped: SkippedEventView } => {
-  const checked = checkPlatformData(DATASET_GENERATED, row.data, datasetGeneratedData);
+  // Payloads come as stored (JSON text), checked against the DatasetGenerated schema here.
+  const checked = checkPlatformData(
+    DATASET_GENERATED,
+    JSON.parse(event.data) as unknown,
+    datasetGeneratedData,
+  );
   if (!checked.ok) {
     return {
       ok: false,
       skipped: {
-        eventId: row.event_id,
-        streamId: row.stream_id,
+        eventId: event.eventId,
+        streamId: event.streamId,
         type: DATASET_GENERATED,
-        globalPosition: Number(row.global_position),
+        globalPosition: Number(event.globalPosition),
         problem: checked.problem,
       },
     };
   }
   const { data } = checked;
-  const workflowId = row.metadata?.correlation_id;
+  const metadata = JSON.parse(event.metadata) as { correlation_id?: unknown } | null;
+  const workflowId = metadata?.correlation_id;
   return {
     ok: true,
     view: {
@@ -68,13 +63,13 @@ const datasetViewOf = (
       split: data.split,
       observedFrom: data.observedFrom ?? null,
       observedUntil: data.observedUntil ?? null,
-      generatedAt: row.occurred_at.getTime(),
+      generatedAt: Number(event.occurredAt),
       mlflow: {
         experimentId: data.mlflow.experimentId,
         runId: data.mlflow.runId,
         runUrl: mlflowRunUrl(deps.links, data.mlflow.experimentId, data.mlflow.runId),
       },
-      position: Number(row.global_position),
+      position: Number(event.globalPosition),
       workflowId: typeof workflowId === 'string' ? workflowId : null,
     },
   };
@@ -88,33 +83,17 @@ const isPosition = (value: unknown): [string, number] => {
   return [value[0], value[1] as number];
 };
 
-// tx_id as text for page tokens (64-bit); every ORDER BY uses the real column (e.).
-const COLUMNS =
-  'e.event_id::text as event_id, e.stream_id, e.global_position, e.tx_id::text as tx_text, ' +
-  'e.data, e.metadata, e.occurred_at';
-
 export const listDatasets = async (deps: ConsoleDeps, query: Query): Promise<Page<DatasetView>> => {
   const view = textParam(query, 'view', { pattern: VIEW_NAME });
   const pageSize = pageSizeParam(query);
   const before = decodePage(pageParam(query), isPosition);
-  const { rows } = await deps.sql.query<DatasetRow>(
-    /* sql */ `
-    select ${COLUMNS}
-      from hindsight.events e
-     where e.category = $1 and e.event_type = $2
-       and ($3::text is null or e.stream_id = $3)
-       and ($4::xid8 is null or (e.tx_id, e.global_position) < ($4::xid8, $5::bigint))
-     order by e.tx_id desc, e.global_position desc
-     limit $6`,
-    [
-      DATASETS_CATEGORY,
-      DATASET_GENERATED,
-      view ? datasetStreamOf(view) : null,
-      before?.[0] ?? null,
-      before?.[1] ?? 0,
-      pageSize + 1,
-    ],
-  );
+  const rows = await deps.store.browse.recentEvents({
+    category: DATASETS_CATEGORY,
+    type: DATASET_GENERATED,
+    ...(view ? { streamId: datasetStreamOf(view) } : {}),
+    ...(before ? { before: { transactionId: Number(before[0]), globalPosition: before[1] } } : {}),
+    limit: pageSize + 1,
+  });
   const last = rows[pageSize - 1];
   // A malformed DatasetGenerated event is left out of the page, with a warning in the log.
   const items: DatasetView[] = [];
@@ -129,7 +108,7 @@ export const listDatasets = async (deps: ConsoleDeps, query: Query): Promise<Pag
     items,
     next:
       rows.length > pageSize && last
-        ? encodePage([last.tx_text, Number(last.global_position)])
+        ? encodePage([String(last.transactionId), Number(last.globalPosition)])
         : null,
   };
 };
@@ -137,14 +116,12 @@ export const listDatasets = async (deps: ConsoleDeps, query: Query): Promise<Pag
 export const getDataset = async (deps: ConsoleDeps, digest: string): Promise<DatasetDetail> => {
   if (!DIGEST.test(digest))
     throw badRequest('digest', `'${digest}' is not a sha256 digest (64 hex)`);
-  const { rows } = await deps.sql.query<DatasetRow>(
-    /* sql */ `
-    select ${COLUMNS} from hindsight.events e
-     where e.category = $1 and e.event_type = $2 and e.data->>'digest' = $3
-     order by e.tx_id desc, e.global_position desc limit 1`,
-    [DATASETS_CATEGORY, DATASET_GENERATED, digest],
-  );
-  const row = rows[0];
+  const row = await deps.store.browse.latestEventWhere({
+    category: DATASETS_CATEGORY,
+    type: DATASET_GENERATED,
+    field: 'digest',
+    equals: digest,
+  });
   if (!row) throw notFound('DATASET_NOT_FOUND', `no dataset with digest ${digest}`);
   const shown = datasetViewOf(deps, row);
   if (!shown.ok) {

@@ -66,36 +66,17 @@ const eventRate = async (deps: ConsoleDeps, head: number): Promise<Overview['eve
   const now = Date.now();
   const firstMinute = Math.floor(now / 60_000) * 60_000 - 59 * 60_000;
   // One pass over the newest events (an index range, bounded): per minute, and the last 60 s.
-  const { rows } = await deps.sql.query<{
-    minute: Date;
-    events: string;
-    last: Date;
-    recent: string;
-  }>(
-    /* sql */ `
-    select date_trunc('minute', recorded_at) as minute, count(*) as events,
-           max(recorded_at) as last,
-           count(*) filter (where recorded_at >= now() - interval '60 seconds') as recent
-      from hindsight.events
-     where global_position > $1 and recorded_at >= $2
-     group by 1`,
-    [head - RATE_EVENTS_READ, new Date(firstMinute)],
-  );
-  const counts = new Map(rows.map((row) => [row.minute.getTime(), Number(row.events)]));
+  const rate = await deps.store.browse.recordingRate({
+    after: head - RATE_EVENTS_READ,
+    since: firstMinute,
+  });
+  const counts = new Map(rate.minutes.map((minute) => [minute.at, minute.events]));
   const perMinute: RatePoint[] = Array.from({ length: 60 }, (_, index) => {
     const at = firstMinute + index * 60_000;
     return { at, events: counts.get(at) ?? 0 };
   });
-  const recent = rows.reduce((sum, row) => sum + Number(row.recent), 0);
-  let lastRecordedAt = rows.reduce((max, row) => Math.max(max, row.last.getTime()), 0) || null;
-  if (lastRecordedAt === null && head > 0) {
-    // Nothing in the last hour: the newest event's time, by the primary key.
-    const { rows: newest } = await deps.sql.query<{ recorded_at: Date }>(
-      'select recorded_at from hindsight.events order by global_position desc limit 1',
-    );
-    lastRecordedAt = newest[0]?.recorded_at.getTime() ?? null;
-  }
-  return { head, lastRecordedAt, perMinute, ratePerSecond: recent / 60 };
+  const lastRecordedAt = head > 0 ? rate.lastRecordedAt : null;
+  return { head, lastRecordedAt, perMinute, ratePerSecond: rate.lastMinute / 60 };
 };
 
 const champions = async (deps: ConsoleDeps): Promise<Champion[]> => {
