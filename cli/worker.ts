@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../config/logger.js';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { createFeatureViewRegistry } from '../ml/featureViewRegistry.js';
+import { migrateLiveEvaluation } from '../ml/monitoring/liveEvaluationSchema.js';
 import { projectRoot } from '../config/paths.js';
 import { workOrderOverrunView } from '../examples/work-orders/src/workOrderOverrunView.js';
 import type { AnyFeatureView } from '../ml/featureView.js';
@@ -146,6 +147,8 @@ export const createHindsightWorker = async ({
   maxConcurrentActivities = 4,
 }: HindsightWorkerOptions): Promise<Worker> => {
   if (connection) await ensureSearchAttributes(connection, namespace);
+  // The live evaluation projection owns its tables: they exist before its activities run.
+  await migrateLiveEvaluation(deps.pool);
   return Worker.create({
     connection,
     namespace,

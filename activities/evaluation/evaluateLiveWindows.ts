@@ -10,6 +10,10 @@ import {
   type LivePrediction,
   type VersionWindowMetrics,
 } from '../../ml/monitoring/liveWindows.js';
+import {
+  firstLivePredictionAt,
+  livePredictionsBetween,
+} from '../../ml/monitoring/liveEvaluationTables.js';
 import type { MlflowClient } from '../../mlflow/index.js';
 import { experimentOf } from '../datasets/datasetRun.js';
 import { firstAttempt, heartbeat } from '../heartbeat.js';
@@ -71,53 +75,13 @@ const METRIC_KEYS = {
   labelled: 'live_labelled',
 } as const satisfies Partial<Record<keyof VersionWindowMetrics, string>>;
 
-const rowsBetween = async (
-  pool: pg.Pool,
-  name: string,
-  from: number,
-  until: number,
-): Promise<LivePrediction[]> => {
-  const { rows } = await pool.query<{
-    id: string;
-    version: string;
-    entity: string;
-    score: number;
-    at: string;
-    label: number | null;
-    labelled_at: string | null;
-  }>(
-    `select prediction_id::text as id, model_version as version, entity_id as entity, score,
-            (extract(epoch from predicted_at) * 1000)::bigint::text as at, label,
-            (extract(epoch from labelled_at) * 1000)::bigint::text as labelled_at
-       from hindsight.live_predictions
-      where evaluation = $1 and predicted_at >= to_timestamp($2 / 1000.0)
-        and predicted_at < to_timestamp($3 / 1000.0)
-      order by predicted_at, prediction_id`,
-    [name, from, until],
-  );
-  return rows.map((r) => ({
-    predictionId: r.id,
-    modelVersion: r.version,
-    entityId: r.entity,
-    score: r.score,
-    predictedAt: Number(r.at),
-    label: r.label === null ? null : (r.label as 0 | 1),
-    labelledAt: r.labelled_at === null ? null : Number(r.labelled_at),
-  }));
-};
-
 const firstWindow = async (
   pool: pg.Pool,
   name: string,
   windowMs: number,
 ): Promise<number | null> => {
-  const { rows } = await pool.query<{ at: string | null }>(
-    `select (extract(epoch from min(predicted_at)) * 1000)::bigint::text as at
-       from hindsight.live_predictions where evaluation = $1`,
-    [name],
-  );
-  const at = rows[0]?.at;
-  return at === null || at === undefined ? null : windowOf(Number(at), windowMs).index;
+  const at = await firstLivePredictionAt(pool, name);
+  return at === null ? null : windowOf(at, windowMs).index;
 };
 
 /** The MLflow run of one model version's live figures, created once. */
@@ -156,7 +120,12 @@ export const evaluateLiveWindows = async (
   const until = Math.min(closed, from + maxWindows - 1);
   if (until < from) return { nextWindow: from, windows: [] };
   const byWindow = new Map<number, LivePrediction[]>();
-  for (const row of await rowsBetween(pool, name, from * windowMs, (until + 1) * windowMs)) {
+  for (const row of await livePredictionsBetween(
+    pool,
+    name,
+    from * windowMs,
+    (until + 1) * windowMs,
+  )) {
     const { index } = windowOf(row.predictedAt, windowMs);
     const rows = byWindow.get(index);
     if (rows) rows.push(row);

@@ -4,12 +4,29 @@ import type pg from 'pg';
 import type { FeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import type { EventStore } from '../../eventstore/index.js';
 import type { MlflowClient } from '../../mlflow/index.js';
+import {
+  liveEvaluationPositions,
+  type LiveEvaluationPosition,
+} from '../../ml/monitoring/liveEvaluationTables.js';
 import type { Links } from './api.js';
 
+/** What the console reads of the live evaluation projection (its own tables, not the store's). */
+export interface LiveEvaluationReader {
+  /** Where each evaluation has read the log to, in name order; none before its tables exist. */
+  positions(limit: number): Promise<LiveEvaluationPosition[]>;
+}
+
+/** The projection's tables read on the console's own pool. */
+export const liveEvaluationsOn = (sql: pg.Pool): LiveEvaluationReader => ({
+  positions: (limit) => liveEvaluationPositions(sql, limit),
+});
+
 export interface ConsoleDeps {
-  /** SQL reads of the event store's tables; the server gives the console a small pool of its own. */
+  /** The console's own small pool: health, the quarantine, the live evaluation projection. */
   sql: pg.Pool;
   store: Pick<EventStore, 'readStream' | 'browse'>;
+  /** The live evaluation projection; by default read with `sql`. */
+  liveEvaluations?: LiveEvaluationReader;
   temporal: Client;
   namespace: string;
   taskQueue: string;

@@ -17,7 +17,8 @@ import type {
   StreamView,
   Subscriptions,
 } from './api.js';
-import type { ConsoleDeps } from './deps.js';
+import { liveEvaluationsOn, type ConsoleDeps } from './deps.js';
+import type { LiveEvaluationPosition } from '../../ml/monitoring/liveEvaluationTables.js';
 import { badRequest, notFound } from './httpError.js';
 import {
   decodePage,
@@ -191,19 +192,8 @@ export const listSubscriptions = async (deps: ConsoleDeps): Promise<Subscription
   };
 };
 
-/** Where each live evaluation has read the log to (its projection's own table). */
-const liveEvaluationPositions = async ({
-  sql,
-}: ConsoleDeps): Promise<{ name: string; position: Position; updatedAt: number }[]> => {
-  const { rows } = await sql.query<{ name: string; tx: string; pos: string; updated_at: Date }>(
-    /* sql */ `
-    select 'live-evaluation:' || name as name, last_tx::text as tx, last_position as pos,
-           updated_at
-      from hindsight.live_evaluations order by name limit 100`,
-  );
-  return rows.map((row) => ({
-    name: row.name,
-    position: { transactionId: Number(row.tx), globalPosition: Number(row.pos) },
-    updatedAt: row.updated_at.getTime(),
-  }));
+/** Where each live evaluation has read the log to (its projection's own tables). */
+const liveEvaluationPositions = async (deps: ConsoleDeps): Promise<LiveEvaluationPosition[]> => {
+  const positions = await (deps.liveEvaluations ?? liveEvaluationsOn(deps.sql)).positions(100);
+  return positions.map((row) => ({ ...row, name: `live-evaluation:${row.name}` }));
 };
