@@ -18,6 +18,7 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 import { startTestServer, type TestServer } from './grpcServer.js';
 import { platformServices } from './platformServices.js';
 import { createTestTemporal, uniqueId, type TestTemporal } from './temporal.js';
+import { waitFor } from './wait.js';
 
 export interface ServingStack {
   db: TestDatabase;
@@ -34,8 +35,19 @@ export interface ServingStack {
   /** The history not appended yet. */
   rest: DemoEvent[];
   predict(request: Partial<PredictRequest>): Promise<PredictResponse>;
-  /** Appends the history's next events up to business time `until` (all with Infinity). */
+  /**
+   * Appends the history's next events up to business time `until` (all with Infinity), and
+   * resolves once log readers (serving, workers) can see them: another test's open transaction
+   * in the cluster can hold the log's horizon back for a while on a loaded machine.
+   */
   appendUntil(until: number): Promise<void>;
+  /**
+   * Appends all the history still held for these streams at once: one append per stream, the
+   * streams in parallel, each stream's order kept (not the order across streams), so that it
+   * takes a few transactions whatever the load. `appendUntil` skips them afterwards. Resolves
+   * once log readers can see them.
+   */
+  appendRestOf(streamIds: Iterable<string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,18 +75,51 @@ export const startServingStack = async ({
   const open = new Set<string>();
   const completed: string[] = [];
   let appended = 0;
+  // Streams whose whole rest went in ahead of the history's order.
+  const ahead = new Set<string>();
+  const track = ({ streamId, event }: DemoEvent): void => {
+    const id = streamId.slice(streamId.indexOf('-') + 1);
+    if (event.type === 'WorkOrderAssigned') open.add(id);
+    if (event.type === 'WorkOrderCompleted') {
+      open.delete(id);
+      completed.push(id);
+    }
+  };
+  let lastTx = 0;
+  const append = async (streamId: string, events: DemoEvent[]): Promise<void> => {
+    const { transactionId } = await db.store.append(
+      streamId,
+      events.map((e) => e.event),
+    );
+    lastTx = Math.max(lastTx, transactionId);
+    events.forEach(track);
+  };
+  const visible = (): Promise<void> =>
+    waitFor(
+      async () => (await db.store.cut()).transactionId > lastTx,
+      300_000,
+      'the appended events to go below the log horizon',
+    );
+  const held = (): DemoEvent[] => history.slice(appended).filter((e) => !ahead.has(e.streamId));
   const appendUntil = async (time: number): Promise<void> => {
     for (; appended < history.length; appended += 1) {
-      const { streamId, event } = history[appended] as DemoEvent;
-      if ((event.occurredAt ?? 0) > time) return;
-      await db.store.append(streamId, [event]);
-      const id = streamId.slice(streamId.indexOf('-') + 1);
-      if (event.type === 'WorkOrderAssigned') open.add(id);
-      if (event.type === 'WorkOrderCompleted') {
-        open.delete(id);
-        completed.push(id);
-      }
+      const next = history[appended] as DemoEvent;
+      if ((next.event.occurredAt ?? 0) > time) return;
+      if (ahead.has(next.streamId)) continue;
+      await append(next.streamId, [next]);
     }
+    await visible();
+  };
+  const appendRestOf = async (streamIds: Iterable<string>): Promise<void> => {
+    const wanted = new Set(streamIds);
+    const byStream = new Map<string, DemoEvent[]>();
+    for (const e of held()) {
+      if (wanted.has(e.streamId))
+        byStream.set(e.streamId, [...(byStream.get(e.streamId) ?? []), e]);
+    }
+    for (const streamId of byStream.keys()) ahead.add(streamId);
+    await Promise.all([...byStream].map(([streamId, events]) => append(streamId, events)));
+    await visible();
   };
   // The demo completes every order by its end: stop before it so that some are open.
   const stop = until ?? history[Math.floor(history.length * 0.85)]?.event.occurredAt ?? Infinity;
@@ -119,7 +164,7 @@ export const startServingStack = async ({
     open,
     completed,
     get rest() {
-      return history.slice(appended);
+      return held();
     },
     predict: (request) =>
       new Promise((resolve, reject) => {
@@ -130,6 +175,7 @@ export const startServingStack = async ({
         );
       }),
     appendUntil,
+    appendRestOf,
     close: async () => {
       models.close();
       await server.stop();
