@@ -110,7 +110,8 @@ export default tseslint.config(
   },
   {
     // A project, the demo's included, sees Hindsight through its public entry points only
-    // (package.json `exports`): `hindsight` and `hindsight/testing`, never the platform's files.
+    // (package.json `exports`): `hindsight`, `hindsight/testing` and `hindsight/client`, never the
+    // platform's files.
     files: ['examples/**/*.ts', 'templates/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -118,9 +119,15 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['../../*', '../../**', 'hindsight/*', '!hindsight/testing'],
+              group: [
+                '../../*',
+                '../../**',
+                'hindsight/*',
+                '!hindsight/testing',
+                '!hindsight/client',
+              ],
               message:
-                "A project imports Hindsight as 'hindsight' or 'hindsight/testing', and its own files.",
+                "A project imports Hindsight as 'hindsight', 'hindsight/testing' or 'hindsight/client', and its own files.",
             },
           ],
         },

@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^hindsight$/, replacement: source('./sdk/index.ts') },
       { find: /^hindsight\/testing$/, replacement: source('./sdk/testing.ts') },
+      { find: /^hindsight\/client$/, replacement: source('./sdk/client.ts') },
     ],
   },
   test: {

@@ -3,7 +3,6 @@
 // installed there, a second view of the user's own added, and the packed `hindsight` run from the
 // project against a real stack: events appended over gRPC → `datasets generate` → `pipeline run`
 // → champion promoted → `models predict`.
-import { credentials, type ServiceError } from '@grpc/grpc-js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,10 +10,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { projectRoot } from '../../config/paths.js';
-import { EventStoreClient, type AppendRequest } from '../../gen/hindsight/v1/eventstore.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freePort, hindsight, runCommand, type CommandResult } from '../support/processes.js';
-import { waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);
 const DAY = 86_400_000;
@@ -105,28 +102,39 @@ const subscriptionLog = (): { streamId: string; type: string; data: object; at: 
   return events.sort((a, b) => a.at - b.at);
 };
 
-const toRequest = (event: { streamId: string; type: string; data: object; at: number }) => ({
-  streamId: event.streamId,
-  expected: undefined,
-  events: [
-    {
-      eventId: '',
-      type: event.type,
-      schemaVersion: 1,
-      data: Buffer.from(JSON.stringify(event.data)),
-      occurredAtMs: event.at,
-      correlationId: '',
-      causationId: '',
-      actor: 'user-project-test',
-      metadata: Buffer.alloc(0),
-    },
-  ],
-});
+/**
+ * The user's own script that appends their history: it imports the public client as any user's
+ * code would (`hindsight/client` from the installed tarball), retrying the first append until
+ * the server is up.
+ */
+const APPEND_SCRIPT = `import { readFileSync } from 'node:fs';
+import { createHindsightClient, HindsightError } from 'hindsight/client';
 
-const append = (client: EventStoreClient, request: AppendRequest): Promise<void> =>
-  new Promise((resolve, reject) => {
-    client.append(request, (error: ServiceError | null) => (error ? reject(error) : resolve()));
+const client = createHindsightClient({ address: process.env.HINDSIGHT_SERVER });
+const history = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const append = ({ streamId, type, data, at }) =>
+  client.eventStore.append({
+    streamId,
+    events: [{ type, data: Buffer.from(JSON.stringify(data)), occurredAtMs: at, actor: 'user-project-test' }],
   });
+try {
+  const [first, ...rest] = history;
+  for (let tries = 0; ; tries += 1) {
+    try {
+      await append(first);
+      break;
+    } catch (error) {
+      // Not up yet: UNAVAILABLE, as a HindsightError like every refusal.
+      if (!(error instanceof HindsightError) || error.code !== 'UNAVAILABLE' || tries > 600) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  for (const event of rest) await append(event);
+  console.log(\`appended \${history.length}\`);
+} finally {
+  client.close();
+}
+`;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -196,28 +204,24 @@ describe('a user’s own project, from the packed Hindsight', () => {
     const manifest = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8')) as {
       exports: Record<string, unknown>;
     };
-    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './package.json', './testing']);
+    expect(Object.keys(manifest.exports).sort()).toEqual([
+      '.',
+      './client',
+      './package.json',
+      './testing',
+    ]);
   });
 
   it('appends over gRPC, generates a dataset, trains a champion and predicts with it', async () => {
-    const client = new EventStoreClient(env.HINDSIGHT_SERVER ?? '', credentials.createInsecure());
     const log = subscriptionLog();
-    try {
-      // The server is up when its first append succeeds.
-      const [first, ...rest] = log.map(toRequest);
-      await waitFor(
-        () =>
-          append(client, first as AppendRequest).then(
-            () => true,
-            () => false,
-          ),
-        120_000,
-        'the packed server to take appends',
-      );
-      for (const request of rest) await append(client, request);
-    } finally {
-      client.close();
-    }
+    await writeFile(path.join(project, 'history.json'), JSON.stringify(log));
+    await writeFile(path.join(project, 'append.mjs'), APPEND_SCRIPT);
+    const appended = await runCommand(process.execPath, ['append.mjs', 'history.json'], {
+      env,
+      cwd: project,
+    });
+    expect(appended.code, appended.stderr).toBe(0);
+    expect(appended.stdout.trim()).toBe(`appended ${log.length}`);
 
     const second = await packed(['datasets', 'generate', 'ticket_reopened']);
     expect(second.code, second.stderr).toBe(0);
