@@ -25,12 +25,12 @@ export {
   type Aggregate,
   type AggregateDefinition,
   type SnapshotPolicy,
-} from '../eventstore/aggregates/aggregate.js';
+} from '../eventstore/index.js';
 export {
   defineUpcasters,
   type Upcaster,
   type UpcastContext,
   type UpcasterDefinitions,
   type UpcasterRegistry,
-} from '../eventstore/upcasting/upcasters.js';
-export type { JsonObject, RecordedEvent } from '../eventstore/types.js';
+} from '../eventstore/index.js';
+export type { JsonObject, RecordedEvent } from '../eventstore/index.js';

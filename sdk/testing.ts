@@ -2,7 +2,7 @@
 // own project: feed a view a list of events and get its rows; check that no observation's
 // features see an event recorded after it (the leakage oracle), and that future canaries
 // inserted after an observation leave it unchanged. The platform's own tests use the same checks.
-import { comparePositions, type JsonObject, type Position } from '../eventstore/types.js';
+import { comparePositions, type JsonObject, type Position } from '../eventstore/index.js';
 import { compareObservations } from '../ml/dataset.js';
 import { runFeatureView } from '../ml/featureRun.js';
 import type { FeatureRow, FeatureView, LogEvent } from '../ml/featureView.js';

@@ -7,8 +7,8 @@ import {
   type Position,
   type StoredEvent,
   type StreamSummary,
+  validateStreamId,
 } from '../../eventstore/index.js';
-import { validateStreamId } from '../../eventstore/validation.js';
 import type {
   CategoryView,
   EventView,
