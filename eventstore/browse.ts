@@ -120,13 +120,12 @@ export const recentEvents = async (
   return rows;
 };
 
-/**
- * The newest event of one type in one category whose data has `field` equal to `equals`, or
- * null. It walks the category's index newest first and stops at the first match, so it is cheap
- * while matches are recent or the category small (payloads have no index of their own).
- */
-export const latestEventWhere = async (
+/** Which end of the log order a search starts from. */
+type Direction = 'asc' | 'desc';
+
+const eventWhere = async (
   sql: Sql,
+  direction: Direction,
   {
     category,
     type,
@@ -139,12 +138,28 @@ export const latestEventWhere = async (
     select ${STORED_EVENT_COLUMNS}
       from hindsight.events e
      where e.category = $1 and e.event_type = $2 and e.data->>$3 = $4
-     order by e.tx_id desc, e.global_position desc
+     order by e.tx_id ${direction}, e.global_position ${direction}
      limit 1`,
     [category, type, field, equals],
   );
   return rows[0] ?? null;
 };
+
+/**
+ * The newest event of one type in one category whose data has `field` equal to `equals`, or
+ * null. It walks the category's index newest first and stops at the first match, so it is cheap
+ * while matches are recent or the category small (payloads have no index of their own).
+ */
+export const latestEventWhere = (
+  sql: Sql,
+  options: { category: string; type: string; field: string; equals: string },
+): Promise<StoredEvent | null> => eventWhere(sql, 'desc', options);
+
+/** The oldest event in log order of a type in a category whose data field equals a value. */
+export const firstEventWhere = (
+  sql: Sql,
+  options: { category: string; type: string; field: string; equals: string },
+): Promise<StoredEvent | null> => eventWhere(sql, 'asc', options);
 
 export interface RecordingRate {
   /** Events recorded in each minute since `since` that had any, by the minute's start (ms). */

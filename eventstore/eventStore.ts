@@ -5,6 +5,7 @@ import {
   countAfter,
   findStream,
   headPosition,
+  firstEventWhere,
   latestEventWhere,
   listCategories,
   listCheckpointLags,
@@ -121,6 +122,11 @@ export interface EventStore {
     latest(key: ViewSnapshotKey, atOrBelow: number): Promise<ViewSnapshotInfo | null>;
     loadState(key: ViewSnapshotKey, cutTransactionId: number): Promise<Buffer | null>;
   };
+  /**
+   * The oldest event (log order) of a type in a category whose data field equals a value, e.g. a
+   * model's first prediction; null if none.
+   */
+  firstEventWhere: OmitSql<typeof firstEventWhere>;
   /** The store as an operator browses it (see browse.ts): stored payloads, keyset pages. */
   browse: {
     categories: OmitSql<typeof listCategories>;
@@ -277,6 +283,7 @@ export const createEventStore = ({
     archiveStream: (streamId) => archiveStream(pool, streamId),
     loadCheckpoint: (name) => loadCheckpoint(pool, name),
     saveCheckpoint: (name, position) => saveCheckpoint(pool, name, position),
+    firstEventWhere: (options) => firstEventWhere(pool, options),
     browse: {
       categories: (options) => listCategories(browsePool, options),
       streams: (options) => listStreams(browsePool, options),

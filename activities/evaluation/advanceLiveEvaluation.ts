@@ -25,14 +25,17 @@ import {
   loadLiveEvaluation,
   pendingPredictions,
 } from '../../ml/monitoring/liveEvaluationTables.js';
-import { PREDICTION_MADE } from '../../platform/predictionEvents.js';
+import { PREDICTION_CATEGORY, PREDICTION_MADE } from '../../platform/predictionEvents.js';
 import { storedViewState } from '../../serving/liveFeatures.js';
 import type { FeatureViewRegistry } from '../../ml/featureViewRegistry.js';
 import { readLogUntil } from '../datasets/readLogUntil.js';
 import { heartbeat } from '../heartbeat.js';
 
 export interface LiveEvaluationDeps {
-  store: Pick<EventStore, 'readAll' | 'cut' | 'viewSnapshots' | 'upcasters' | 'quarantine'>;
+  store: Pick<
+    EventStore,
+    'readAll' | 'cut' | 'viewSnapshots' | 'upcasters' | 'quarantine' | 'firstEventWhere'
+  >;
   pool: pg.Pool;
   views: FeatureViewRegistry;
 }
@@ -67,17 +70,17 @@ export interface AdvanceLiveEvaluationResult {
  * model's first prediction (all later predictions come after it), else the log's start.
  */
 const startingState = async (
-  { store, pool }: LiveEvaluationDeps,
+  { store }: LiveEvaluationDeps,
   view: FeatureView<unknown>,
   modelName: string,
 ): Promise<{ state: unknown; position: Position }> => {
-  const { rows } = await pool.query<{ tx: string }>(
-    `select tx_id::text as tx from hindsight.events
-      where event_type = $1 and data->>'modelName' = $2
-      order by tx_id, global_position limit 1`,
-    [PREDICTION_MADE, modelName],
-  );
-  const before = rows[0] ? Number(rows[0].tx) : Number.MAX_SAFE_INTEGER;
+  const first = await store.firstEventWhere({
+    category: PREDICTION_CATEGORY,
+    type: PREDICTION_MADE,
+    field: 'modelName',
+    equals: modelName,
+  });
+  const before = first ? Number(first.transactionId) : Number.MAX_SAFE_INTEGER;
   return storedViewState(store, view, before);
 };
 

@@ -60,6 +60,17 @@ describe('the store’s browse', () => {
     ).toBeNull();
   });
 
+  it('finds the oldest such event too, in log order', async () => {
+    const found = await db.store.firstEventWhere({
+      category: 'set',
+      type: 'Made',
+      field: 'digest',
+      equals: 'two',
+    });
+    expect(found?.streamId).toBe('set-b');
+    expect(found?.globalPosition).toBe(2);
+  });
+
   it('sums the recording rate since a position and a time', async () => {
     const since = Math.floor(Date.now() / 60_000) * 60_000 - 59 * 60_000;
     const rate = await db.store.browse.recordingRate({ after: 1, since });
