@@ -1,12 +1,7 @@
 export * from './errors.js';
 export * from './types.js';
 export { createEventStore, type EventStore, type EventStoreDeps } from './eventStore.js';
-export type {
-  CategorySummary,
-  CheckpointLag,
-  RecordingRate,
-  StreamSummary,
-} from './browse.js';
+export type { CategorySummary, CheckpointLag, RecordingRate, StreamSummary } from './browse.js';
 export { createPool, createClient } from './pool.js';
 export { migrate } from './schema/migrate.js';
 export {

@@ -2,11 +2,7 @@
 // their defaults, unary calls as promises, streams as async iterables that a signal or a break
 // ends, and refusals as HindsightErrors with the server's code, reason, metadata and field.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createHindsightClient,
-  HindsightError,
-  type HindsightClient,
-} from 'hindsight/client';
+import { createHindsightClient, HindsightError, type HindsightClient } from 'hindsight/client';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/grpcServer.js';
 
