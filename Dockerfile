@@ -14,7 +14,7 @@ COPY . .
 RUN npx buf generate \
     && npx buf build --as-file-descriptor-set -o gen/descriptors.binpb \
     && npx tsc -p tsconfig.build.json \
-    && node dist/cli/bundleWorkflows.js \
+    && node dist/runtime/bundleWorkflows.js \
     && npx esbuild web/src/main.ts --bundle --format=esm --target=es2022 --minify --sourcemap \
        --log-level=warning --outfile=dist/web/app.js
 

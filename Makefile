@@ -48,7 +48,7 @@ build: $(BUILD_STAMP)
 $(BUILD_STAMP): $(GEN_STAMP) tsconfig.json tsconfig.build.json $(SOURCES) $(WEB_SOURCES)
 	rm -rf dist
 	npx tsc -p tsconfig.build.json
-	node dist/cli/bundleWorkflows.js
+	node dist/runtime/bundleWorkflows.js
 	$(MAKE) --no-print-directory web
 	@touch $@
 

@@ -109,6 +109,24 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [storeFrontDoor] }] },
   },
   {
+    // The composition roots serve the operator CLI, the tests and the bench: they never import it.
+    files: ['runtime/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            storeFrontDoor,
+            {
+              group: ['**/cli/**'],
+              message: 'runtime/ composes the platform; cli/ calls it, not the reverse.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // A project, the demo's included, sees Hindsight through its public entry points only
     // (package.json `exports`): `hindsight`, `hindsight/testing` and `hindsight/client`, never the
     // platform's files.

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { builtInUpcasters } from '../cli/builtIns.js';
+import { builtInUpcasters } from '../runtime/builtIns.js';
 import { BLOCK_REASON_CODES } from '../examples/work-orders/src/demoUpcasters.js';
 import { appendToStream } from '../eventstore/appendToStream.js';
 import { takeCut } from '../eventstore/cut.js';

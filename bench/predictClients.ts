@@ -3,10 +3,14 @@
 // closed loop that keeps each client calling for a while and records each call's latency.
 import type { ServiceError } from '@grpc/grpc-js';
 import { performance } from 'node:perf_hooks';
-import { createModelsClient, unary } from '../cli/grpcClient.js';
 import type { AppendRequest } from '../gen/hindsight/v1/eventstore.js';
-import type { ModelsClient, PredictRequest, PredictResponse } from '../gen/hindsight/v1/models.js';
-import { createBenchClient, type BenchClient } from './clients.js';
+import {
+  ModelsClient,
+  type PredictRequest,
+  type PredictResponse,
+} from '../gen/hindsight/v1/models.js';
+import { channelOf } from '../sdk/client.js';
+import { createBenchClient, unary, type BenchClient } from './clients.js';
 import { percentile } from './measure.js';
 
 export interface PredictClient {
@@ -18,10 +22,10 @@ export interface PredictClient {
 
 export const createPredictClient = (address: string): PredictClient => {
   const eventStore = createBenchClient(address);
-  const models = createModelsClient({
+  const models = new ModelsClient(
     address,
-    channelOptions: { channelOverride: eventStore.client.getChannel() },
-  });
+    ...channelOf({ address, channelOptions: { channelOverride: eventStore.client.getChannel() } }),
+  );
   return {
     eventStore,
     models,

@@ -3,7 +3,7 @@
 // least that load needs: the stream's payloads, the snapshot's state (and the tail's payloads).
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { builtInAggregates, builtInUpcasters } from '../cli/builtIns.js';
+import { builtInAggregates, builtInUpcasters } from '../runtime/builtIns.js';
 import { workOrderAggregate } from '../examples/work-orders/src/workOrderAggregate.js';
 import { createEventStore, type EventStore } from '../eventstore/eventStore.js';
 import { createClient, createPool } from '../eventstore/pool.js';

@@ -5,8 +5,10 @@ import { status, type Metadata } from '@grpc/grpc-js';
 import { InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/env.js';
 import { ProjectError } from '../platform/project.js';
+import { HindsightError } from '../platform/errors.js';
 import { ValidationError } from '../eventstore/index.js';
 import { decodeStatusDetails } from '../services/grpc/statusDetails.js';
+import { UnavailableError } from '../runtime/unavailableError.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, unavailable: 69, config: 78 } as const;
 
@@ -63,9 +65,7 @@ export class UsageError extends Error {
 }
 
 /** A service the command needs is not reachable: exit 69 (EX_UNAVAILABLE). */
-export class UnavailableError extends Error {
-  override name = 'UnavailableError';
-}
+export { UnavailableError };
 
 /**
  * For commander option and argument parsers: a malformed value is a usage error (exit 2) that
@@ -96,6 +96,16 @@ const isServiceError = (error: unknown): error is GrpcFailure =>
   'code' in error &&
   'details' in error &&
   typeof (error as { code: unknown }).code === 'number';
+
+/**
+ * The gRPC failure behind an error: the client's HindsightError carries grpc-js's ServiceError as
+ * its cause, whose status, details and trailers the CLI reports as they came.
+ */
+const grpcFailureOf = (error: unknown): GrpcFailure | null => {
+  if (isServiceError(error)) return error;
+  if (error instanceof HindsightError && isServiceError(error.cause)) return error.cause;
+  return null;
+};
 
 /** grpc-js's words for "no connection": the server is not there, not a refusal from it. */
 const NO_CONNECTION = /No connection established|ECONNREFUSED|ENOTFOUND|resolution failed/i;
@@ -142,9 +152,10 @@ export const reportError = (error: unknown): number => {
     process.stderr.write(`hindsight: ${error.message}\n`);
     return EXIT.unavailable;
   }
-  if (isServiceError(error)) {
-    process.stderr.write(`hindsight: ${describeGrpcError(error)}\n`);
-    return error.code === status.UNAVAILABLE ? EXIT.unavailable : EXIT.failure;
+  const failure = grpcFailureOf(error);
+  if (failure) {
+    process.stderr.write(`hindsight: ${describeGrpcError(failure)}\n`);
+    return failure.code === status.UNAVAILABLE ? EXIT.unavailable : EXIT.failure;
   }
   process.stderr.write(`hindsight: ${error instanceof Error ? error.message : String(error)}\n`);
   return EXIT.failure;

@@ -1,5 +1,5 @@
 // Appends the demo history through the gRPC API, as any client application would.
-import type { EventStoreCalls } from '../cli/grpcClient.js';
+import type { HindsightClient } from '../sdk/client.js';
 import { demoEventId } from './demoEventIds.js';
 import type { DemoEvent } from './workOrders.js';
 
@@ -26,7 +26,7 @@ export interface DemoAppender {
  * nothing new: the store recognises each event and returns its original result.
  */
 export const createDemoAppender = (
-  api: EventStoreCalls,
+  api: Pick<HindsightClient['eventStore'], 'append'>,
   seed: number,
   history: readonly DemoEvent[],
 ): DemoAppender => {

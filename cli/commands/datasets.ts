@@ -6,7 +6,7 @@ import { datasetWorkflowId, runDataset } from '../datasets.js';
 import { UsageError, action } from '../errors.js';
 import { parseNonNegativeInt } from '../format.js';
 import { examples, JSON_HELP, printJson } from '../output.js';
-import { withTemporalClient } from '../temporalClient.js';
+import { withTemporalClient } from '../../runtime/temporalClient.js';
 
 interface GenerateOptions {
   cut?: string;

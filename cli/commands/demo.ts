@@ -12,7 +12,6 @@ import { createQuietLogger } from '../../config/logger.js';
 import { createDemoAppender } from '../../demo/appendDemoHistory.js';
 import { runLiveFeed, type LiveFeedStep } from '../../demo/liveFeed.js';
 import { generateDemoHistory } from '../../demo/workOrders.js';
-import type { PredictRequest, PredictResponse } from '../../gen/hindsight/v1/models.js';
 import { createMlflowClient, isMlflowError } from '../../mlflow/index.js';
 import { liveEvaluationIdOf } from '../../services/grpc/modelWorkflowCalls.js';
 import { putScoringSchedule } from '../../services/schedules/scoringSchedule.js';
@@ -23,20 +22,15 @@ import { liveEvaluationStatusQuery } from '../../workflows/messages.js';
 import { WORKFLOW_TYPES } from '../../workflows/workflowTypes.js';
 import { printPipelineResult, runPipeline } from '../pipelines.js';
 import { action, UsageError } from '../errors.js';
-import { DEMO_PROJECT_DIR, projectDirOf } from '../project.js';
+import { DEMO_PROJECT_DIR, projectDirOf } from '../../runtime/project.js';
 import { parseNonNegativeInt } from '../format.js';
 import { createProgressBar } from '../progressBar.js';
-import {
-  createEventStoreClient,
-  createModelsClient,
-  eventStoreCalls,
-  unary,
-} from '../grpcClient.js';
-import { untilSignal } from '../runtime.js';
-import { startStack } from '../stack.js';
+import { createHindsightClient } from '../../sdk/client.js';
+import { untilSignal } from '../../runtime/untilSignal.js';
+import { startStack } from '../../runtime/stack.js';
 import { printDataset } from './datasets.js';
-import { startPlatform } from './server.js';
-import { startWorker } from './worker.js';
+import { startPlatform } from '../../runtime/startPlatform.js';
+import { startWorker } from '../../runtime/startWorker.js';
 
 const DEMO_VIEW = 'work_order_overrun';
 const DAY = 86_400_000;
@@ -118,15 +112,10 @@ export const registerDemoCommand = (program: Command): void => {
         const address = `localhost:${platform.grpc.port}`;
         const connection = await Connection.connect({ address: stack.temporalAddress });
         const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-        const eventClient = createEventStoreClient({
-          address,
-          apiToken: config.HINDSIGHT_API_TOKEN,
-        });
-        const modelsClient = createModelsClient({ address, apiToken: config.HINDSIGHT_API_TOKEN });
+        const client = createHindsightClient({ address, apiToken: config.HINDSIGHT_API_TOKEN });
         const mlflow = createMlflowClient({ trackingUri: stack.mlflowUri });
         const closeClients = async () => {
-          eventClient.close();
-          modelsClient.close();
+          client.close();
           await connection.close();
         };
         const driftAt = DEMO_START + driftDay * DAY;
@@ -136,7 +125,7 @@ export const registerDemoCommand = (program: Command): void => {
           start: DEMO_START,
           drift: { at: driftAt },
         });
-        const appender = createDemoAppender(eventStoreCalls(eventClient), seed, history);
+        const appender = createDemoAppender(client.eventStore, seed, history);
         let warmup = history.findIndex(
           ({ event }) => (event.occurredAt ?? 0) >= DEMO_START + warmupDays * DAY,
         );
@@ -209,12 +198,7 @@ export const registerDemoCommand = (program: Command): void => {
             `Live: a step of two days every ${paceMs} ms; the world drifts on ${dateOf(driftAt)}.`,
           );
           const predict = (entityId: string, predictionId: string, asOfMs: number) =>
-            unary<PredictRequest, PredictResponse>(modelsClient.predict.bind(modelsClient), {
-              modelName,
-              entityId,
-              predictionId,
-              asOfMs,
-            });
+            client.models.predict({ modelName, entityId, predictionId, asOfMs });
           reporter = liveReporter(out, temporal, modelName);
           feeding = runLiveFeed({
             seed,

@@ -1,16 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/env.js';
 import {
   Direction,
   ExpectedState,
   type AggregateSnapshot,
   type AppendRequest,
-  type EventStoreClient,
   type NewEvent,
-  type ReadAllResponse,
   type SubscribeRequest,
-  type SubscribeResponse,
 } from '../../gen/hindsight/v1/eventstore.js';
 import { action, UsageError } from '../errors.js';
 import {
@@ -20,18 +16,9 @@ import {
   parseTime,
   printEvent,
 } from '../format.js';
-import { createEventStoreClient, eventStoreCalls } from '../grpcClient.js';
+import { connectClient } from '../client.js';
 import { examples, JSON_HELP, NDJSON_HELP, out, printJson } from '../output.js';
 import { registerQuarantineCommand } from './eventsQuarantine.js';
-
-const connect = (): EventStoreClient => {
-  const config = loadConfig();
-  return createEventStoreClient({
-    address: config.HINDSIGHT_SERVER,
-    apiToken: config.HINDSIGHT_API_TOKEN,
-    caFile: config.HINDSIGHT_TLS_CA_FILE,
-  });
-};
 
 const SKIP_UPCAST_FAILURES_HELP =
   'leave out poison events (the upcasters fail on them) instead of printing them as stored';
@@ -155,9 +142,9 @@ const append = async (
       },
     ];
   }
-  const client = connect();
+  const client = connectClient();
   try {
-    const result = await eventStoreCalls(client).append({
+    const result = await client.eventStore.append({
       streamId: stream,
       events,
       expected: parseExpected(options.expected),
@@ -189,12 +176,12 @@ const printSnapshot = (snapshot: AggregateSnapshot, json: boolean): void => {
 };
 
 const read = async (stream: string | undefined, options: ReadOptions) => {
-  const client = connect();
+  const client = connectClient();
   try {
     if (options.all || stream === undefined) {
       if (stream !== undefined) throw new UsageError('give a stream or --all, not both');
       if (options.snapshot) throw new UsageError('--snapshot reads one stream, not --all');
-      const call = client.readAll({
+      const pages = client.eventStore.readAll({
         after: options.after ? parsePosition(options.after, '--after') : undefined,
         eventTypes: options.type ?? [],
         categories: options.category ?? [],
@@ -203,7 +190,7 @@ const read = async (stream: string | undefined, options: ReadOptions) => {
         skipUpcastFailures: Boolean(options.skipUpcastFailures),
       });
       let checkpoint = '';
-      for await (const page of call as AsyncIterable<ReadAllResponse>) {
+      for await (const page of pages) {
         page.events.forEach((event) => printEvent(event, Boolean(options.json)));
         checkpoint = formatPosition(page.checkpoint);
       }
@@ -215,7 +202,7 @@ const read = async (stream: string | undefined, options: ReadOptions) => {
         '--snapshot reads forwards from the snapshot: not with --backwards or --from',
       );
     }
-    const slice = await eventStoreCalls(client).readStream({
+    const slice = await client.eventStore.readStream({
       streamId: stream,
       direction: options.backwards ? Direction.DIRECTION_BACKWARDS : Direction.DIRECTION_FORWARDS,
       fromVersion: options.from ? parseNonNegativeInt(options.from, '--from') : 0,
@@ -250,18 +237,23 @@ const tail = async (options: TailOptions) => {
   const limit = options.count
     ? parseNonNegativeInt(options.count, '--count')
     : Number.POSITIVE_INFINITY;
-  const client = connect();
-  const call = client.subscribe({
-    start,
-    eventTypes: options.type ?? [],
-    categories: options.category ?? [],
-    skipUpcastFailures: Boolean(options.skipUpcastFailures),
-  });
-  const stop = (): void => call.cancel();
+  const client = connectClient();
+  // Ctrl-C cancels the subscription: the stream then ends quietly.
+  const cancelled = new AbortController();
+  const responses = client.eventStore.subscribe(
+    {
+      start,
+      eventTypes: options.type ?? [],
+      categories: options.category ?? [],
+      skipUpcastFailures: Boolean(options.skipUpcastFailures),
+    },
+    { signal: cancelled.signal },
+  );
+  const stop = (): void => cancelled.abort();
   process.once('SIGINT', stop);
   let seen = 0;
   try {
-    for await (const response of call as AsyncIterable<SubscribeResponse>) {
+    for await (const response of responses) {
       const message = response.message;
       if (message?.$case === 'caughtUp' && !options.json)
         process.stderr.write('-- caught up, live --\n');
@@ -272,18 +264,15 @@ const tail = async (options: TailOptions) => {
         seen += 1;
       }
       if (options.subscription && message.events.checkpoint) {
-        await eventStoreCalls(client).saveCheckpoint({
+        await client.eventStore.saveCheckpoint({
           subscriptionName: options.subscription,
           position: message.events.checkpoint,
         });
       }
       if (seen >= limit) break;
     }
-  } catch (error) {
-    if ((error as { code?: number }).code !== 1) throw error; // 1: CANCELLED by Ctrl-C
   } finally {
     process.off('SIGINT', stop);
-    call.cancel();
     client.close();
   }
 };
@@ -291,9 +280,9 @@ const tail = async (options: TailOptions) => {
 const time = (ms: number): string => (ms ? new Date(ms).toISOString() : '-');
 
 const info = async (stream: string, options: { json?: boolean }) => {
-  const client = connect();
+  const client = connectClient();
   try {
-    const found = await eventStoreCalls(client).getStream({ streamId: stream });
+    const found = await client.eventStore.getStream({ streamId: stream });
     if (options.json) {
       printJson(found);
       return;
@@ -311,9 +300,9 @@ const info = async (stream: string, options: { json?: boolean }) => {
 };
 
 const archive = async (stream: string, options: { json?: boolean }) => {
-  const client = connect();
+  const client = connectClient();
   try {
-    const result = await eventStoreCalls(client).archiveStream({ streamId: stream });
+    const result = await client.eventStore.archiveStream({ streamId: stream });
     if (options.json) printJson({ streamId: stream, archived: true, version: result.version });
     else out(`${stream}: archived at version ${result.version}`);
   } finally {

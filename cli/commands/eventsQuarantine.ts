@@ -1,11 +1,10 @@
 // `hindsight events quarantine`: the events feature views went on without — the upcasters failed
 // on them, or a view's reducer threw — newest first, from the server's EventStore API.
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/env.js';
 import type { QuarantinedEvent } from '../../gen/hindsight/v1/eventstore.js';
 import { action } from '../errors.js';
 import { formatPosition, parseNonNegativeInt } from '../format.js';
-import { createEventStoreClient, eventStoreCalls } from '../grpcClient.js';
+import { connectClient } from '../client.js';
 import { examples, JSON_LIST_HELP, out, printJson } from '../output.js';
 
 interface QuarantineOptions {
@@ -29,14 +28,9 @@ const quarantinedAsJson = (event: QuarantinedEvent): Record<string, unknown> => 
 });
 
 const listQuarantine = async (options: QuarantineOptions): Promise<void> => {
-  const config = loadConfig();
-  const client = createEventStoreClient({
-    address: config.HINDSIGHT_SERVER,
-    apiToken: config.HINDSIGHT_API_TOKEN,
-    caFile: config.HINDSIGHT_TLS_CA_FILE,
-  });
+  const client = connectClient();
   try {
-    const { events } = await eventStoreCalls(client).listQuarantinedEvents({
+    const { events } = await client.eventStore.listQuarantinedEvents({
       viewName: options.view ?? '',
       limit: options.limit ? parseNonNegativeInt(options.limit, '--limit') : 0,
     });

@@ -4,7 +4,14 @@ import type { Command } from 'commander';
 import type { Migration } from '../../gen/hindsight/v1/operations.js';
 import { action, UsageError } from '../errors.js';
 import { parseNonNegativeInt } from '../format.js';
-import { withOperations, type OperationsCalls } from '../grpcClient.js';
+import type { HindsightClient } from '../../sdk/client.js';
+import { withClient } from '../client.js';
+
+type OperationsCalls = HindsightClient['operations'];
+
+/** Runs `use` with the Operations service of the configured server. */
+const withOperations = (use: (calls: OperationsCalls) => Promise<void>): Promise<void> =>
+  withClient((client) => use(client.operations));
 import {
   migrationAsJson,
   migrationStatusName,

@@ -1,37 +1,8 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
-import { loadConfig } from '../../config/env.js';
-import type {
-  GetModelRequest,
-  GetModelResponse,
-  ListModelsRequest,
-  GetLiveEvaluationRequest,
-  GetLiveEvaluationResponse,
-  ListModelsResponse,
-  ModelsClient,
-  PredictRequest,
-  PredictResponse,
-  RollbackModelRequest,
-  RollbackModelResponse,
-  StartBatchScoringRequest,
-  StartBatchScoringResponse,
-  StartLiveEvaluationRequest,
-  StartLiveEvaluationResponse,
-  StopLiveEvaluationRequest,
-  StopLiveEvaluationResponse,
-} from '../../gen/hindsight/v1/models.js';
 import { action, usageParser, UsageError } from '../errors.js';
-import { createModelsClient, unary } from '../grpcClient.js';
+import { connectClient } from '../client.js';
 import { exampleText, JSON_HELP, JSON_LIST_HELP, out, printJson } from '../output.js';
-
-const connect = (): ModelsClient => {
-  const config = loadConfig();
-  return createModelsClient({
-    address: config.HINDSIGHT_SERVER,
-    apiToken: config.HINDSIGHT_API_TOKEN,
-    caFile: config.HINDSIGHT_TLS_CA_FILE,
-  });
-};
 
 /** Who runs the command, for the audit trail when --actor is not given. */
 const currentUser = (): string => {
@@ -64,12 +35,9 @@ export const registerModelsCommands = (program: Command): void => {
     .option('--json', JSON_LIST_HELP)
     .action(
       action(async (options: { json?: boolean }) => {
-        const client = connect();
+        const client = connectClient();
         try {
-          const { models: found } = await unary<ListModelsRequest, ListModelsResponse>(
-            client.listModels.bind(client),
-            {},
-          );
+          const { models: found } = await client.models.listModels({});
           if (options.json) {
             printJson(found);
             return;
@@ -92,12 +60,9 @@ export const registerModelsCommands = (program: Command): void => {
     .option('--json', JSON_HELP)
     .action(
       action(async (name: string, options: { json?: boolean }) => {
-        const client = connect();
+        const client = connectClient();
         try {
-          const model = await unary<GetModelRequest, GetModelResponse>(
-            client.getModel.bind(client),
-            { name },
-          );
+          const model = await client.models.getModel({ name });
           if (options.json) {
             printJson({
               ...model,
@@ -169,18 +134,15 @@ export const registerModelsCommands = (program: Command): void => {
           if (actor.trim() === '') {
             throw new UsageError('--actor: say who rolls back (no current user name to use)');
           }
-          const client = connect();
+          const client = connectClient();
           try {
             // The server answers once RollbackWorkflow is done (or after 60 s, if no worker runs it).
-            const done = await unary<RollbackModelRequest, RollbackModelResponse>(
-              client.rollbackModel.bind(client),
-              {
-                modelName: model,
-                toVersion: options.to ?? '',
-                actor,
-                reason: options.reason ?? '',
-              },
-            );
+            const done = await client.models.rollbackModel({
+              modelName: model,
+              toVersion: options.to ?? '',
+              actor,
+              reason: options.reason ?? '',
+            });
             if (options.json) {
               printJson({ modelName: model, ...done });
               return;
@@ -220,9 +182,9 @@ export const registerModelsCommands = (program: Command): void => {
           entity: string,
           options: { id?: string; asOf?: number; json?: boolean },
         ) => {
-          const client = connect();
+          const client = connectClient();
           try {
-            const p = await unary<PredictRequest, PredictResponse>(client.predict.bind(client), {
+            const p = await client.models.predict({
               modelName: model,
               entityId: entity,
               predictionId: options.id ?? '',
@@ -279,12 +241,9 @@ export const registerModelsCommands = (program: Command): void => {
             json?: boolean;
           },
         ) => {
-          const client = connect();
+          const client = connectClient();
           try {
-            const { workflowId } = await unary<
-              StartLiveEvaluationRequest,
-              StartLiveEvaluationResponse
-            >(client.startLiveEvaluation.bind(client), {
+            const { workflowId } = await client.models.startLiveEvaluation({
               modelName: model,
               view: options.view,
               windowMs: options.window ?? 0,
@@ -308,12 +267,9 @@ export const registerModelsCommands = (program: Command): void => {
     .option('--json', JSON_HELP)
     .action(
       action(async (model: string, options: { json?: boolean }) => {
-        const client = connect();
+        const client = connectClient();
         try {
-          const response = await unary<GetLiveEvaluationRequest, GetLiveEvaluationResponse>(
-            client.getLiveEvaluation.bind(client),
-            { modelName: model },
-          );
+          const response = await client.models.getLiveEvaluation({ modelName: model });
           const status = JSON.parse(response.statusJson.toString() || 'null') as {
             totals?: Record<string, number>;
             recent?: {
@@ -361,12 +317,9 @@ export const registerModelsCommands = (program: Command): void => {
     .option('--json', JSON_HELP)
     .action(
       action(async (model: string, options: { json?: boolean }) => {
-        const client = connect();
+        const client = connectClient();
         try {
-          await unary<StopLiveEvaluationRequest, StopLiveEvaluationResponse>(
-            client.stopLiveEvaluation.bind(client),
-            { modelName: model },
-          );
+          await client.models.stopLiveEvaluation({ modelName: model });
           if (options.json) printJson({ modelName: model, stopping: true });
           else out(`stopping the live evaluation of ${model}`);
         } finally {
@@ -402,17 +355,14 @@ export const registerModelsCommands = (program: Command): void => {
           model: string,
           options: { every?: number; paused?: boolean; clock?: string; json?: boolean },
         ) => {
-          const client = connect();
+          const client = connectClient();
           try {
-            const response = await unary<StartBatchScoringRequest, StartBatchScoringResponse>(
-              client.startBatchScoring.bind(client),
-              {
-                modelName: model,
-                intervalSeconds: options.every ?? 0,
-                paused: options.paused ?? false,
-                clock: options.clock ?? '',
-              },
-            );
+            const response = await client.models.startBatchScoring({
+              modelName: model,
+              intervalSeconds: options.every ?? 0,
+              paused: options.paused ?? false,
+              clock: options.clock ?? '',
+            });
             if (options.json) printJson(response);
             else if (response.workflowId) out(`started batch ${response.workflowId}`);
             else {

@@ -1,35 +1,17 @@
 import { Option, type Command } from 'commander';
-import { loadConfig } from '../../config/env.js';
 import {
   Approval,
   PipelineStatus,
   type Pipeline,
-  type PipelinesClient,
-  type ApprovePromotionRequest,
-  type ApprovePromotionResponse,
-  type GetPipelineRequest,
-  type GetPipelineResponse,
-  type ListPipelinesRequest,
-  type ListPipelinesResponse,
-  type StartPipelineRequest,
-  type StartPipelineResponse,
   type TrainerSpec,
 } from '../../gen/hindsight/v1/pipelines.js';
 import { UsageError, action } from '../errors.js';
 import { splitOptions } from './datasets.js';
 import { parseNonNegativeInt } from '../format.js';
-import { createPipelinesClient, unary } from '../grpcClient.js';
+import { connectClient } from '../client.js';
+import type { HindsightClient } from '../../sdk/client.js';
 import { examples, JSON_HELP, JSON_LIST_HELP, out, printJson } from '../output.js';
 import { createProgressBar, progressNote } from '../progressBar.js';
-
-const connect = (): PipelinesClient => {
-  const config = loadConfig();
-  return createPipelinesClient({
-    address: config.HINDSIGHT_SERVER,
-    apiToken: config.HINDSIGHT_API_TOKEN,
-    caFile: config.HINDSIGHT_TLS_CA_FILE,
-  });
-};
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -155,11 +137,8 @@ const printPipeline = (pipeline: Pipeline): void => {
 
 const POLL_MS = 500;
 
-const fetchPipeline = async (client: PipelinesClient, pipelineId: string): Promise<Pipeline> => {
-  const { pipeline } = await unary<GetPipelineRequest, GetPipelineResponse>(
-    client.getPipeline.bind(client),
-    { pipelineId },
-  );
+const fetchPipeline = async (client: HindsightClient, pipelineId: string): Promise<Pipeline> => {
+  const { pipeline } = await client.pipelines.getPipeline({ pipelineId });
   if (!pipeline) throw new Error(`pipeline ${pipelineId}: the server answered without it`);
   return pipeline;
 };
@@ -181,7 +160,7 @@ const stageDetail = (pipeline: Pipeline): string => {
  * GetPipeline) as a bar, unless `progress` is false. `review`: the pipeline may wait for one.
  */
 const followPipeline = async (
-  client: PipelinesClient,
+  client: HindsightClient,
   pipelineId: string,
   { label, progress, review }: { label: string; progress: boolean; review: boolean },
 ): Promise<Pipeline> => {
@@ -232,23 +211,20 @@ const run = async (view: string, options: RunOptions) => {
       throw new UsageError(`--rules takes promotion rules as JSON, got '${options.rules}'`);
     }
   }
-  const client = connect();
+  const client = connectClient();
   try {
-    const { pipelineId } = await unary<StartPipelineRequest, StartPipelineResponse>(
-      client.startPipeline.bind(client),
-      {
-        view,
-        modelName: options.model ?? '',
-        trainers,
-        rulesJson: Buffer.from(options.rules ?? ''),
-        approval:
-          options.approval === 'required' ? Approval.APPROVAL_REQUIRED : Approval.APPROVAL_NONE,
-        approvalTimeoutMs: 0,
-        force: options.force ?? false,
-        pipelineId: options.id ?? '',
-        ...split,
-      },
-    );
+    const { pipelineId } = await client.pipelines.startPipeline({
+      view,
+      modelName: options.model ?? '',
+      trainers,
+      rulesJson: Buffer.from(options.rules ?? ''),
+      approval:
+        options.approval === 'required' ? Approval.APPROVAL_REQUIRED : Approval.APPROVAL_NONE,
+      approvalTimeoutMs: 0,
+      force: options.force ?? false,
+      pipelineId: options.id ?? '',
+      ...split,
+    });
     if (!options.wait) {
       if (options.json) printJson({ pipelineId });
       else out(pipelineId);
@@ -267,7 +243,7 @@ const run = async (view: string, options: RunOptions) => {
 };
 
 const status = async (pipelineId: string, options: { wait?: boolean; json?: boolean }) => {
-  const client = connect();
+  const client = connectClient();
   try {
     if (!options.wait) {
       const found = await fetchPipeline(client, pipelineId);
@@ -289,12 +265,14 @@ const status = async (pipelineId: string, options: { wait?: boolean; json?: bool
 const list = async (options: { view?: string; status?: string; limit: string; json?: boolean }) => {
   const wanted = options.status === undefined ? 0 : (STATUS_NAMES[options.status] ?? 0);
   const pageSize = Math.max(1, parseNonNegativeInt(options.limit, '--limit'));
-  const client = connect();
+  const client = connectClient();
   try {
-    const { pipelines } = await unary<ListPipelinesRequest, ListPipelinesResponse>(
-      client.listPipelines.bind(client),
-      { view: options.view ?? '', status: wanted, pageSize, pageToken: Buffer.alloc(0) },
-    );
+    const { pipelines } = await client.pipelines.listPipelines({
+      view: options.view ?? '',
+      status: wanted,
+      pageSize,
+      pageToken: Buffer.alloc(0),
+    });
     if (options.json) {
       printJson(pipelines.map(asJson));
       return;
@@ -312,12 +290,13 @@ const list = async (options: { view?: string; status?: string; limit: string; js
 const review = (kind: 'approvePromotion' | 'rejectPromotion') =>
   action(
     async (pipelineId: string, options: { reviewer: string; reason: string; json?: boolean }) => {
-      const client = connect();
+      const client = connectClient();
       try {
-        const response = await unary<ApprovePromotionRequest, ApprovePromotionResponse>(
-          client[kind].bind(client),
-          { pipelineId, reviewer: options.reviewer, reason: options.reason },
-        );
+        const response = await client.pipelines[kind]({
+          pipelineId,
+          reviewer: options.reviewer,
+          reason: options.reason,
+        });
         const decision = kind === 'approvePromotion' ? 'approved' : 'rejected';
         if (options.json) {
           printJson({ pipelineId, decision, promotion: json(response.promotionJson) });

@@ -10,7 +10,7 @@ import {
 import type { PipelineInput } from '../../workflows/pipelineInput.js';
 import { UsageError, action } from '../errors.js';
 import { examples, JSON_HELP, JSON_LIST_HELP, out, printJson } from '../output.js';
-import { withTemporalClient } from '../temporalClient.js';
+import { withTemporalClient } from '../../runtime/temporalClient.js';
 
 interface CreateOptions {
   every?: string;

@@ -9,7 +9,7 @@ import type {
 import { durationMs, formatDuration } from '../../services/schedules/scheduleSpec.js';
 import type { SnapshotProgress } from '../../workflows/snapshotWorkflow.js';
 import { action, usageParser } from '../errors.js';
-import { withOperations } from '../grpcClient.js';
+import { withClient } from '../client.js';
 import { examples, exampleText, JSON_HELP, out, printJson } from '../output.js';
 import { createProgressBar } from '../progressBar.js';
 
@@ -73,7 +73,7 @@ const statsRow = (s: SnapshotStats): string =>
   ]);
 
 const run = async (options: { aggregate?: string[]; wait?: boolean; json?: boolean }) =>
-  withOperations(async (calls) => {
+  withClient(async ({ operations: calls }) => {
     const { workflowId } = await calls.startSnapshots({ aggregateTypes: options.aggregate ?? [] });
     if (!options.wait) {
       if (options.json) printJson({ workflowId });
@@ -137,7 +137,7 @@ export const registerSnapshotsCommands = (program: Command): void => {
     .option('--json', JSON_HELP)
     .action(
       action((options: { aggregate?: string[]; json?: boolean }) =>
-        withOperations(async (calls) => {
+        withClient(async ({ operations: calls }) => {
           const stats = await calls.getSnapshotStats({ aggregateTypes: options.aggregate ?? [] });
           if (options.json) {
             printJson(stats);
@@ -168,7 +168,7 @@ export const registerSnapshotsCommands = (program: Command): void => {
     .action(
       action((options: { every: number; paused?: boolean; json?: boolean }) => {
         const intervalSeconds = options.every;
-        return withOperations(async (calls) => {
+        return withClient(async ({ operations: calls }) => {
           const result = await calls.scheduleSnapshots({
             intervalSeconds,
             paused: options.paused,

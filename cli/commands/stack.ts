@@ -3,8 +3,8 @@ import { loadConfig } from '../../config/env.js';
 import { createQuietLogger } from '../../config/logger.js';
 import { action } from '../errors.js';
 import { exampleText } from '../output.js';
-import { startStack } from '../stack.js';
-import { untilSignal } from '../runtime.js';
+import { startStack } from '../../runtime/stack.js';
+import { untilSignal } from '../../runtime/untilSignal.js';
 
 export const registerStackCommands = (program: Command): void => {
   const stack = program

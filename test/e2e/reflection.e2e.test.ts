@@ -9,7 +9,7 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtInAggregates } from '../../cli/builtIns.js';
+import { builtInAggregates } from '../../runtime/builtIns.js';
 import { projectRoot } from '../../config/paths.js';
 import {
   ServerReflectionClient,

@@ -18,7 +18,7 @@ import {
   createEventStoreClient,
   createModelsClient,
   createPipelinesClient,
-} from '../../cli/grpcClient.js';
+} from '../support/grpcCalls.js';
 import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import { generateDemoEvents } from '../../demo/workOrders.js';
 import { createEventStore, type EventStore } from '../../eventstore/eventStore.js';

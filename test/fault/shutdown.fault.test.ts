@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { createEventStoreClient } from '../../cli/grpcClient.js';
+import { createEventStoreClient } from '../support/grpcCalls.js';
 import {
   SubscribeRequest,
   type EventStoreClient,

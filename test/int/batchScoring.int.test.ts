@@ -14,7 +14,7 @@ import type {
   StartLiveEvaluationResponse,
 } from '../../gen/hindsight/v1/models.js';
 import { PREDICTION_MADE, predictionStreamOf } from '../../platform/predictionEvents.js';
-import { builtInViewRegistry } from '../../cli/worker.js';
+import { builtInViewRegistry } from '../../runtime/worker.js';
 import { scoringScheduleIdOf } from '../../services/schedules/scoringSchedule.js';
 import type {
   BatchScoringProgress,

@@ -2,7 +2,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
-import { eventStoreCalls, type EventStoreCalls } from '../../cli/grpcClient.js';
+import { eventStoreCalls, type EventStoreCalls } from '../support/grpcCalls.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/grpcServer.js';
 

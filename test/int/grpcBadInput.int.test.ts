@@ -8,7 +8,7 @@ import path from 'node:path';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventStoreCalls, type EventStoreCalls } from '../../cli/grpcClient.js';
+import { eventStoreCalls, type EventStoreCalls } from '../support/grpcCalls.js';
 import {
   AppendRequest,
   ExpectedState,

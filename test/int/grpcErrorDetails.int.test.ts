@@ -7,9 +7,9 @@
 // console's JSON errors carry the same reasons.
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtInAggregates } from '../../cli/builtIns.js';
-import { operationsCalls } from '../../cli/grpcClient.js';
-import { builtInViewRegistry } from '../../cli/worker.js';
+import { builtInAggregates } from '../../runtime/builtIns.js';
+import { operationsCalls } from '../support/grpcCalls.js';
+import { builtInViewRegistry } from '../../runtime/worker.js';
 import { beginMigration } from '../../eventstore/upcasting/migrations.js';
 import { defineUpcasters } from '../../eventstore/upcasting/upcasters.js';
 import { BadRequest, ErrorInfo } from '../../gen/google/rpc/error_details.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentChampion } from '../../platform/modelRegistry.js';
 import { modelStreamOf } from '../../platform/modelEvents.js';
 import { MODEL_TAGS } from '../../platform/modelRegistry.js';
-import { builtInViewRegistry } from '../../cli/worker.js';
+import { builtInViewRegistry } from '../../runtime/worker.js';
 import {
   ModelsClient,
   type GetModelRequest,

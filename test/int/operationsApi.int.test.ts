@@ -6,9 +6,9 @@
 import { credentials, status } from '@grpc/grpc-js';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtInAggregates } from '../../cli/builtIns.js';
-import { operationsCalls, type OperationsCalls } from '../../cli/grpcClient.js';
-import { builtInViewRegistry } from '../../cli/worker.js';
+import { builtInAggregates } from '../../runtime/builtIns.js';
+import { operationsCalls, type OperationsCalls } from '../support/grpcCalls.js';
+import { builtInViewRegistry } from '../../runtime/worker.js';
 import { demoUpcasters } from '../../examples/work-orders/src/demoUpcasters.js';
 import { createEventStore } from '../../eventstore/eventStore.js';
 import { createClient } from '../../eventstore/pool.js';

@@ -1,7 +1,7 @@
 // The web console's HTTP server over a test database, a test Temporal (with a worker) and the
 // run's MLflow, plus a small fetch helper that returns the status and the parsed JSON.
 import { startConsoleServer, type RunningConsole } from '../../services/console/consoleServer.js';
-import { builtInViewRegistry } from '../../cli/worker.js';
+import { builtInViewRegistry } from '../../runtime/worker.js';
 import type { TestDatabase } from './database.js';
 import type { TestTemporal } from './temporal.js';
 

@@ -13,7 +13,7 @@ import { startMlflowServer } from '../../stack/mlflow.js';
 import { stopOthersIfAnyFailed } from '../../stack/startTogether.js';
 import { freePort } from '../../stack/processes.js';
 import { startTemporalDevServer } from '../../stack/temporal.js';
-import { bundleWorkflows } from '../../cli/worker.js';
+import { bundleWorkflows } from '../../runtime/worker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,11 +1,7 @@
 // A real gRPC server on a free port over a test database, and a real client for it.
 import { afterAll, beforeAll } from 'vitest';
 import type { EventStore } from '../../eventstore/eventStore.js';
-import {
-  createEventStoreClient,
-  eventStoreCalls,
-  type EventStoreCalls,
-} from '../../cli/grpcClient.js';
+import { createEventStoreClient, eventStoreCalls, type EventStoreCalls } from './grpcCalls.js';
 import {
   ReadAllRequest,
   type EventStoreClient,

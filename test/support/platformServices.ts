@@ -1,5 +1,5 @@
 // The Pipelines and Models services of a test gRPC server, on a test database and Temporal.
-import { builtInViewRegistry } from '../../cli/worker.js';
+import { builtInViewRegistry } from '../../runtime/worker.js';
 import type { GrpcServerOptions } from '../../services/grpc/server.js';
 import { createPipelineSchedules } from '../../services/schedules/index.js';
 import type { TestDatabase } from './database.js';

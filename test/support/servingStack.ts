@@ -2,7 +2,7 @@
 // orders still open), a worker, a champion from a real pipeline, online serving, and a gRPC
 // server with the Models service (Predict, live evaluation, batch scoring) over it.
 import { credentials, type ServiceError } from '@grpc/grpc-js';
-import { builtInViewRegistry } from '../../cli/worker.js';
+import { builtInViewRegistry } from '../../runtime/worker.js';
 import { workOrderOverrunView } from '../../examples/work-orders/src/workOrderOverrunView.js';
 import { generateDemoEvents, type DemoEvent, type DemoOptions } from '../../demo/workOrders.js';
 import {

@@ -1,6 +1,6 @@
 // A Temporal worker for one test file, on the run's shared Temporal server and MLflow server,
 // with a task queue of its own and the workflow bundle made once by the global setup.
-import { builtInAggregates } from '../../cli/builtIns.js';
+import { builtInAggregates } from '../../runtime/builtIns.js';
 import { ApplicationFailure, Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +13,7 @@ import {
   builtInViewRegistry,
   createHindsightWorker,
   installTemporalLogging,
-} from '../../cli/worker.js';
+} from '../../runtime/worker.js';
 import { createMlflowClient, type MlflowClient } from '../../mlflow/index.js';
 import type { TestDatabase } from './database.js';
 

@@ -422,7 +422,7 @@ describe('Dockerfile', () => {
   it('builds what make build does', () => {
     expect(dockerfile).toContain('npx buf generate');
     expect(dockerfile).toContain('npx tsc -p tsconfig.build.json');
-    expect(dockerfile).toContain('node dist/cli/bundleWorkflows.js');
+    expect(dockerfile).toContain('node dist/runtime/bundleWorkflows.js');
     expect(esbuildArgs(dockerfile)).toContain('--outfile=dist/web/app.js');
     expect(esbuildArgs(dockerfile)).toEqual(esbuildArgs(read('Makefile')));
   });

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PROJECT_DIR, loadProject } from '../../cli/project.js';
+import { DEMO_PROJECT_DIR, loadProject } from '../../runtime/project.js';
 import { projectRoot } from '../../config/paths.js';
 import { ProjectError } from '../../platform/project.js';
 

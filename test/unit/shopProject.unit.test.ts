@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadProject } from '../../cli/project.js';
+import { loadProject } from '../../runtime/project.js';
 import { projectRoot } from '../../config/paths.js';
 import { checkFutureCanary, checkLeakage, viewRows, type TestEvent } from '../../sdk/testing.js';
 

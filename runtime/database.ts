@@ -1,4 +1,5 @@
-// Composition root helpers: the one place that builds real pools and the embedded database.
+// The database of the composition roots: the one place that builds real pools and the embedded
+// database.
 import path from 'node:path';
 import type pg from 'pg';
 import type { Config } from '../config/env.js';
@@ -105,27 +106,3 @@ export const openEventStore = async (
     },
   };
 };
-
-/** Resolves on the first SIGINT or SIGTERM, keeping the process alive until then. */
-export function untilSignal(): Promise<NodeJS.Signals>;
-export function untilSignal(abort: AbortSignal): Promise<NodeJS.Signals | null>;
-/** SIGINT or SIGTERM; with `abort`, null once it aborts (and nothing keeps the process alive). */
-export function untilSignal(abort?: AbortSignal): Promise<NodeJS.Signals | null> {
-  return new Promise((resolve) => {
-    // Signal listeners alone do not keep Node's event loop alive.
-    const keepAlive = setInterval(() => undefined, 1 << 30);
-    const done = (signal: NodeJS.Signals | null): void => {
-      clearInterval(keepAlive);
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      abort?.removeEventListener('abort', aborted);
-      resolve(signal);
-    };
-    const on = (signal: NodeJS.Signals): void => done(signal);
-    const aborted = (): void => done(null);
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-    if (abort?.aborted) done(null);
-    else abort?.addEventListener('abort', aborted, { once: true });
-  });
-}

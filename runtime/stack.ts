@@ -5,7 +5,7 @@ import type { Logger } from '../config/logger.js';
 import { startMlflowServer } from '../stack/mlflow.js';
 import { stopOthersIfAnyFailed } from '../stack/startTogether.js';
 import { startTemporalDevServer } from '../stack/temporal.js';
-import { openDatabase, type Database, type ServiceOrigin } from './runtime.js';
+import { openDatabase, type Database, type ServiceOrigin } from './database.js';
 
 const origin = (reused: boolean | undefined): ServiceOrigin =>
   reused === undefined ? 'external' : reused ? 'reused' : 'started';

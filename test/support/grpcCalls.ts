@@ -1,14 +1,8 @@
-// A gRPC client for the CLI and the demo, with the API token and TLS from the configuration.
-import { loadConfig } from '../config/env.js';
-import { readFileSync } from 'node:fs';
-import {
-  InterceptingCall,
-  credentials,
-  type ChannelOptions,
-  type ClientUnaryCall,
-  type Interceptor,
-  type ServiceError,
-} from '@grpc/grpc-js';
+// Raw grpc-js clients for the tests that check the wire (status codes, details, trailers, bad
+// input): the generated clients on the public client's channel settings (hindsight/client's
+// channelOf), their unary methods as promises that reject with grpc-js's ServiceError as it came.
+import type { ClientUnaryCall, ServiceError } from '@grpc/grpc-js';
+import { channelOf, type ClientOptions } from '../../sdk/client.js';
 import {
   EventStoreClient,
   type AppendRequest,
@@ -27,8 +21,8 @@ import {
   type ReadStreamResponse,
   type SaveCheckpointRequest,
   type SaveCheckpointResponse,
-} from '../gen/hindsight/v1/eventstore.js';
-import { ModelsClient } from '../gen/hindsight/v1/models.js';
+} from '../../gen/hindsight/v1/eventstore.js';
+import { ModelsClient } from '../../gen/hindsight/v1/models.js';
 import {
   OperationsClient,
   type AbortMigrationRequest,
@@ -51,42 +45,8 @@ import {
   type StartSnapshotsResponse,
   type UndoMigrationRequest,
   type UndoMigrationResponse,
-} from '../gen/hindsight/v1/operations.js';
-import { PipelinesClient } from '../gen/hindsight/v1/pipelines.js';
-
-export interface ClientOptions {
-  address: string;
-  apiToken?: string;
-  /** Use TLS, verifying the server against this CA (PEM file). */
-  caFile?: string;
-  maxMessageBytes?: number;
-  /** Extra grpc-js channel options. */
-  channelOptions?: ChannelOptions;
-}
-
-const withToken =
-  (token: string): Interceptor =>
-  (options, nextCall) =>
-    new InterceptingCall(nextCall(options), {
-      start: (metadata, listener, next) => {
-        metadata.set('authorization', `Bearer ${token}`);
-        next(metadata, listener);
-      },
-    });
-
-/** The credentials and channel options of every Hindsight client of the CLI. */
-const channelOf = ({ apiToken, caFile, maxMessageBytes, channelOptions }: ClientOptions) =>
-  [
-    caFile ? credentials.createSsl(readFileSync(caFile)) : credentials.createInsecure(),
-    {
-      interceptors: apiToken ? [withToken(apiToken)] : [],
-      'grpc.max_receive_message_length': maxMessageBytes ?? 64 * 1024 * 1024,
-      'grpc.max_send_message_length': maxMessageBytes ?? -1,
-      // Channelz bookkeeping costs CPU on every call; nothing here reads it.
-      'grpc.enable_channelz': 0,
-      ...channelOptions,
-    },
-  ] as const;
+} from '../../gen/hindsight/v1/operations.js';
+import { PipelinesClient } from '../../gen/hindsight/v1/pipelines.js';
 
 export const createEventStoreClient = (options: ClientOptions): EventStoreClient =>
   new EventStoreClient(options.address, ...channelOf(options));
@@ -195,20 +155,3 @@ export const operationsCalls = (client: OperationsClient) => ({
 });
 
 export type OperationsCalls = ReturnType<typeof operationsCalls>;
-
-/** Runs `use` with the Operations service of the configured server, closing the channel after. */
-export const withOperations = async (
-  use: (calls: OperationsCalls) => Promise<void>,
-): Promise<void> => {
-  const config = loadConfig();
-  const client = createOperationsClient({
-    address: config.HINDSIGHT_SERVER,
-    apiToken: config.HINDSIGHT_API_TOKEN,
-    caFile: config.HINDSIGHT_TLS_CA_FILE,
-  });
-  try {
-    await use(operationsCalls(client));
-  } finally {
-    client.close();
-  }
-};

@@ -1,8 +1,8 @@
-// The CLI's Temporal client: one connection for one command, a clear exit 69 when Temporal is
-// not there, and the connection closed however the command ends.
+// Temporal for one command: one connection, a clear exit 69 when Temporal is not there, and
+// the connection closed however the command ends.
 import { Client, Connection } from '@temporalio/client';
 import { temporalAddressOf, type Config } from '../config/env.js';
-import { UnavailableError } from './errors.js';
+import { UnavailableError } from './unavailableError.js';
 
 export const unreachable = (address: string, error: unknown): UnavailableError =>
   new UnavailableError(
