@@ -3,7 +3,7 @@
 // blocking, the pace of the work, the technician's skill, record and load, the customer's tier.
 // Some causes stay hidden (each technician's speed, each customer's knack for blocking work),
 // so a technician's on-time record tells more than the skill level on file.
-import type { NewEvent } from '../eventstore/types.js';
+import type { NewEvent } from '../eventstore/index.js';
 import { createEventQueue, type Timed } from './eventQueue.js';
 import { createRandom, type Random } from './random.js';
 
