@@ -218,17 +218,28 @@ export const headPosition = async (sql: Sql): Promise<number> => {
   return Number(rows[0]?.head ?? 0);
 };
 
-/** Events committed after `position` in log order, counted up to `cap`. */
-export const countAfter = async (sql: Sql, position: Position, cap: number): Promise<number> => {
+/** For each position, the events committed after it in log order, counted up to `cap`: one query. */
+export const countsAfter = async (
+  sql: Sql,
+  positions: readonly Position[],
+  cap: number,
+): Promise<number[]> => {
+  if (positions.length === 0) return [];
   const { rows } = await sql.query<{ behind: string }>(
     /* sql */ `
-    select count(*) as behind from (
-      select 1 from hindsight.events e
-       where (e.tx_id, e.global_position) > ($1::text::xid8, $2::bigint)
-       limit $3) tail`,
-    [String(position.transactionId), position.globalPosition, cap],
+    select (select count(*) from (
+              select 1 from hindsight.events e
+               where (e.tx_id, e.global_position) > (p.tx::xid8, p.position)
+               limit $3) tail) as behind
+      from unnest($1::text[], $2::bigint[]) with ordinality as p(tx, position, i)
+     order by p.i`,
+    [
+      positions.map((position) => String(position.transactionId)),
+      positions.map((position) => position.globalPosition),
+      cap,
+    ],
   );
-  return Number(rows[0]?.behind ?? 0);
+  return rows.map((row) => Number(row.behind));
 };
 
 /**

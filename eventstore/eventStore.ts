@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import { appendToStream } from './appendToStream.js';
 import {
-  countAfter,
+  countsAfter,
   findStream,
   headPosition,
   firstEventWhere,
@@ -138,7 +138,7 @@ export interface EventStore {
     latestEventWhere: OmitSql<typeof latestEventWhere>;
     head: OmitSql<typeof headPosition>;
     recordingRate: OmitSql<typeof recordingRate>;
-    countAfter: OmitSql<typeof countAfter>;
+    countsAfter: OmitSql<typeof countsAfter>;
     checkpointLags: OmitSql<typeof listCheckpointLags>;
   };
   /** Stops live reads; the pool stays with its owner. */
@@ -292,7 +292,7 @@ export const createEventStore = ({
       latestEventWhere: (options) => latestEventWhere(browsePool, options),
       head: () => headPosition(browsePool),
       recordingRate: (options) => recordingRate(browsePool, options),
-      countAfter: (position, cap) => countAfter(browsePool, position, cap),
+      countsAfter: (positions, cap) => countsAfter(browsePool, positions, cap),
       checkpointLags: (options) => listCheckpointLags(browsePool, options),
     },
     close: () => notifier.close(),

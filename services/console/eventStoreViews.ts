@@ -174,12 +174,11 @@ export const listSubscriptions = async (deps: ConsoleDeps): Promise<Subscription
     store.browse.checkpointLags({ limit: 200, lagCap: LAG_CAP }),
     liveEvaluationPositions(deps),
   ]);
-  const lagged = await Promise.all(
-    evaluations.map(async (evaluation) => ({
-      ...evaluation,
-      behind: await store.browse.countAfter(evaluation.position, LAG_CAP),
-    })),
+  const behind = await store.browse.countsAfter(
+    evaluations.map((evaluation) => evaluation.position),
+    LAG_CAP,
   );
+  const lagged = evaluations.map((evaluation, i) => ({ ...evaluation, behind: behind[i] ?? 0 }));
   return {
     head,
     items: [...checkpoints, ...lagged].map((row) => ({

@@ -71,6 +71,25 @@ describe('the store’s browse', () => {
     expect(found?.globalPosition).toBe(2);
   });
 
+  it('counts the events after each of several positions, in one query, up to a cap', async () => {
+    const log = await db.store.browse.recentEvents({ limit: 10 });
+    const [newest, , third] = log;
+    const after = (event: typeof newest) => ({
+      transactionId: event!.transactionId,
+      globalPosition: event!.globalPosition,
+    });
+    expect(
+      await db.store.browse.countsAfter(
+        [after(newest), after(third), { transactionId: 0, globalPosition: 0 }],
+        100,
+      ),
+    ).toEqual([0, 2, log.length]);
+    expect(await db.store.browse.countsAfter([{ transactionId: 0, globalPosition: 0 }], 3)).toEqual(
+      [3],
+    );
+    expect(await db.store.browse.countsAfter([], 3)).toEqual([]);
+  });
+
   it('sums the recording rate since a position and a time', async () => {
     const since = Math.floor(Date.now() / 60_000) * 60_000 - 59 * 60_000;
     const rate = await db.store.browse.recordingRate({ after: 1, since });
