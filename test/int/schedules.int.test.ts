@@ -1,7 +1,7 @@
 // Temporal Schedules for RetrainingPipeline on a real Temporal server, worker, MLflow and
 // PostgreSQL: a schedule starts pipelines tagged with their view, one at a time (SKIP), pauses,
 // resumes, triggers and deletes; bad specs and ids are refused before anything is created.
-import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowExecutionInfo } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoEvents } from '../../demo/workOrders.js';
@@ -143,8 +143,13 @@ describe('pipeline schedules', () => {
       progress.promotionWorkflowId ?? '',
     );
     await eventually(
-      () => promotion.query(promotionStatusQuery),
-      (s) => s.stage === 'awaiting_approval',
+      // The pipeline names its promotion as it starts it: the child may not exist yet.
+      () =>
+        promotion.query(promotionStatusQuery).catch((error: unknown) => {
+          if (error instanceof WorkflowNotFoundError) return null;
+          throw error;
+        }),
+      (s) => s?.stage === 'awaiting_approval',
       30_000,
       'the approval',
     );
