@@ -3,7 +3,8 @@ export * from './types.js';
 export { createEventStore, type EventStore, type EventStoreDeps } from './eventStore.js';
 export type { CategorySummary, CheckpointLag, RecordingRate, StreamSummary } from './browse.js';
 export { createPool, createClient } from './pool.js';
-export { migrate } from './schema/migrate.js';
+export { migrate, migrateProjection } from './schema/migrate.js';
+export type { Migration } from './schema/migrations.js';
 export {
   categoryOf,
   checkJsonDepth,

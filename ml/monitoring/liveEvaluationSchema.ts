@@ -2,19 +2,11 @@
 // under its own advisory lock and version record. Version 1 is what the store's retired
 // migration 3 created, written so that on such a database it changes nothing.
 import type pg from 'pg';
+import { migrateProjection, type Migration } from '../../eventstore/index.js';
 
 export const LIVE_EVALUATION_PROJECTION = 'live-evaluation';
 
-/** Namespace of the two-key advisory locks that serialise projections' migrations. */
-const PROJECTION_MIGRATION_LOCK = 1213420372;
-
-export interface ProjectionMigration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
-export const liveEvaluationMigrations: readonly ProjectionMigration[] = [
+export const liveEvaluationMigrations: readonly Migration[] = [
   {
     version: 1,
     name: 'live evaluation of predictions',
@@ -61,64 +53,6 @@ create index if not exists live_predictions_pending
 `,
   },
 ];
-
-/**
- * Applies a projection's pending migrations, each in its own transaction, once even when several
- * workers start together; returns the versions applied.
- */
-export const migrateProjection = async (
-  pool: pg.Pool,
-  projection: string,
-  migrations: readonly ProjectionMigration[],
-): Promise<number[]> => {
-  const client = await pool.connect();
-  try {
-    await client.query('select pg_advisory_lock($1, hashtext($2))', [
-      PROJECTION_MIGRATION_LOCK,
-      projection,
-    ]);
-    await client.query(`create schema if not exists hindsight;
-      create table if not exists hindsight.projection_migrations (
-        projection text not null,
-        version integer not null,
-        name text not null,
-        applied_at timestamptz not null default now(),
-        primary key (projection, version))`);
-    const { rows } = await client.query<{ version: number }>(
-      'select version from hindsight.projection_migrations where projection = $1',
-      [projection],
-    );
-    const done = new Set(rows.map((row) => row.version));
-    const applied: number[] = [];
-    for (const migration of migrations) {
-      if (done.has(migration.version)) continue;
-      await client.query('begin');
-      try {
-        await client.query(migration.sql);
-        await client.query(
-          `insert into hindsight.projection_migrations (projection, version, name)
-           values ($1, $2, $3)`,
-          [projection, migration.version, migration.name],
-        );
-        await client.query('commit');
-      } catch (error) {
-        await client.query('rollback');
-        throw new Error(
-          `${projection} migration ${migration.version} (${migration.name}) failed: ` +
-            (error as Error).message,
-          { cause: error },
-        );
-      }
-      applied.push(migration.version);
-    }
-    return applied;
-  } finally {
-    await client
-      .query('select pg_advisory_unlock($1, hashtext($2))', [PROJECTION_MIGRATION_LOCK, projection])
-      .catch(() => undefined);
-    client.release();
-  }
-};
 
 /** Creates or updates the live evaluation projection's tables; idempotent. */
 export const migrateLiveEvaluation = (pool: pg.Pool): Promise<number[]> =>
